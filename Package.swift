@@ -1,0 +1,61 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let strictSwift: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "strata",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Strata", targets: ["Strata"]),
+        // The layers under it, for benchmarks and for embedders that want one store only.
+        .library(name: "StrataEncoding", targets: ["StrataEncoding"]),
+        .library(name: "StrataMetrics", targets: ["StrataMetrics"]),
+        .executable(name: "strata", targets: ["StrataCLI"]),
+        .executable(name: "strata-nodegen", targets: ["NodeExporterGen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+    ],
+    targets: [
+        // C libraries from Debian's liblz4-dev and libzstd-dev.
+        .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
+        .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+
+        // Bytes: buffers, varints, bit streams, CRC32C, block compression.
+        .target(name: "StrataEncoding", dependencies: ["CLZ4", "CZstd"], swiftSettings: strictSwift),
+        // Durability: atomic files, the lock, the write-ahead log, manifests and segment lifecycles.
+        .target(name: "StrataStorage", dependencies: ["StrataEncoding"], swiftSettings: strictSwift),
+        // The metric store: data model, chunks, head, blocks, label index, selection.
+        .target(name: "StrataMetrics", dependencies: ["StrataEncoding", "StrataStorage"], swiftSettings: strictSwift),
+        // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV.
+        .target(name: "StrataIngest", dependencies: ["StrataMetrics"], swiftSettings: strictSwift),
+        // The embedding surface: one database directory holding the stores.
+        .target(name: "Strata", dependencies: ["StrataMetrics", "StrataIngest", "StrataStorage"], swiftSettings: strictSwift),
+        .executableTarget(
+            name: "StrataCLI",
+            dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSwift),
+
+        .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
+
+        .testTarget(
+            name: "StrataEncodingTests",
+            dependencies: ["StrataEncoding", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataStorageTests",
+            dependencies: ["StrataStorage", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataMetricsTests",
+            dependencies: ["StrataMetrics", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift),
+        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSwift),
+    ]
+)

@@ -1,0 +1,45 @@
+@_exported import StrataMetrics
+import StrataStorage
+
+/// Options for opening a `Database`.
+public struct DatabaseOptions: Sendable {
+    /// Options of the metric store.
+    public var metrics = MetricStoreOptions()
+    public init() {}
+}
+
+/// A Strata database: one directory holding the metric store (and, later, the log and
+/// trace stores), opened by one writer at a time.
+///
+/// ```swift
+/// let db = try Database(path: "/var/lib/strata")
+/// let up = try Labels(validating: ["__name__": "up", "job": "node"])
+/// _ = try db.metrics.append(up, [Sample(1_700_000_000_000, 1)])
+/// let result = try db.metrics.select([.equal("__name__", "up")], from: 0, through: .max)
+/// try db.close()
+/// ```
+public final class Database: Sendable {
+    /// The database directory.
+    public let path: String
+    /// The metric store (`<path>/metrics`).
+    public let metrics: MetricStore
+    private let lock: DatabaseLock
+
+    /// Opens or creates the database at `path` and takes its lock.
+    /// - Throws: `StorageError.locked` (naming the holder's pid) when another process has it open,
+    ///   or a storage error naming the file that could not be read.
+    public init(path: String, options: DatabaseOptions = DatabaseOptions()) throws {
+        self.path = path
+        let fs = SystemFileSystem()
+        try fs.createDirectory(path)
+        lock = try DatabaseLock.acquire(directory: path, fs: fs)
+        metrics = try MetricStore(
+            directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+    }
+
+    /// Makes everything durable (flushing heads that have no WAL) and releases the lock.
+    public func close() throws {
+        try metrics.close()
+        lock.release()
+    }
+}

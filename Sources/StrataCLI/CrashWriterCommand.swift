@@ -1,0 +1,41 @@
+import ArgumentParser
+import Strata
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A deterministic writer for crash tests: appends batches through the durable API and
+/// prints `ack N` after batch N is acknowledged. Tests SIGKILL it at random moments and
+/// check that every acknowledged batch survived. Hidden from --help.
+struct CrashWriterCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "_crash-writer", abstract: "Crash-test writer (internal).", shouldDisplay: false)
+
+    @Argument var db: String
+    @Option var from: Int = 0
+    @Option var batches: Int = 1_000_000
+    @Option var series: Int = 20
+
+    func run() throws {
+        var options = DatabaseOptions()
+        options.metrics.durability = .fsync
+        options.metrics.blockRange = 60_000  // cut blocks often so flushes and manifest swaps happen under fire
+        let db = try openDatabase(self.db, options: options)
+        var refs: [SeriesRef] = []
+        for s in 0..<series {
+            refs.append(try db.metrics.seriesRef(for: CrashWorkload.labels(s)))
+        }
+        for b in from..<(from + batches) {
+            var batch = SampleBatch(capacity: series)
+            for s in 0..<series { batch.append(refs[s], CrashWorkload.timestamp(b), CrashWorkload.value(batch: b, series: s)) }
+            _ = try db.metrics.append(batch)
+            var line = "ack \(b)\n"
+            line.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+        }
+        try db.close()
+    }
+}
+

@@ -1,0 +1,80 @@
+import StrataEncoding
+import StrataStorage
+
+extension MetricStore {
+    /// Store-level state kept in the manifest: `[version u8][walStart varint]`.
+    static func encodeStoreState(walStart: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: 8)
+        w.appendUInt8(1)
+        w.appendVarint(UInt64(walStart))
+        return w.bytes
+    }
+
+    /// The first WAL segment that holds data not yet in blocks (0 when the manifest has none).
+    static func walStart(_ snapshot: SegmentSnapshot) -> Int {
+        let b = snapshot.storeState
+        guard !b.isEmpty else { return 0 }
+        var r = ByteReader(b)
+        guard (try? r.readUInt8()) == 1, let v = try? r.readVarint(), v < UInt64(Int32.max) else { return 0 }
+        return Int(v)
+    }
+
+    /// Block facts kept in the manifest entry: `[seriesCount varint]`.
+    static func encodeBlockMeta(_ s: BlockStats) -> [UInt8] {
+        var w = ByteWriter(capacity: 8)
+        w.appendVarint(UInt64(s.seriesCount))
+        return w.bytes
+    }
+
+    /// Applies one replayed WAL record to the head. Samples whose series record is missing are skipped.
+    static func replay(_ type: UInt8, _ payload: UnsafeRawBufferPointer, into head: inout Head) throws {
+            switch type {
+            case MetricWALRecord.series:
+                try MetricWALRecord.decodeSeries(payload) { (ref: UInt32, labels: Labels) in
+                    if head.ref(of: labels) == nil && Int(ref) == head.seriesCount {
+                        _ = head.register(labels, ref: ref)
+                    } else if head.ref(of: labels) == nil {
+                        // Refs are dense and logged in order; a gap means a lost record. Register at the next slot.
+                        _ = head.register(labels)
+                    }
+                }
+            case MetricWALRecord.samples:
+                try MetricWALRecord.decodeSamples(payload) { ref, t, v in
+                    if head.isValid(ref) { _ = head.add(ref: ref, t, v) }
+                }
+            default:
+                break
+            }
+    }
+
+    /// Restates every series and every sample still in the head into the current WAL segment.
+    static func writeCheckpoint(_ head: Head, to wal: WriteAheadLog) throws {
+        var w = ByteWriter(capacity: 1 << 16)
+        var pending: [(UInt32, Labels)] = []
+        for (i, s) in head.series.enumerated() {
+            pending.append((UInt32(i), s.labels))
+            if pending.count == 1024 {
+                MetricWALRecord.encodeSeries(pending, into: &w)
+                try wal.append(type: MetricWALRecord.series, payload: w.bytes)
+                w = ByteWriter(capacity: 1 << 16)
+                pending.removeAll(keepingCapacity: true)
+            }
+        }
+        if !pending.isEmpty {
+            MetricWALRecord.encodeSeries(pending, into: &w)
+            try wal.append(type: MetricWALRecord.series, payload: w.bytes)
+        }
+        for (i, s) in head.series.enumerated() where !s.timestamps.isEmpty {
+            let refs = [UInt32](repeating: UInt32(i), count: s.timestamps.count)
+            var sw = ByteWriter(capacity: s.timestamps.count * 12 + 16)
+            refs.withUnsafeBufferPointer { r in
+                s.timestamps.withUnsafeBufferPointer { t in
+                    s.values.withUnsafeBufferPointer { v in
+                        MetricWALRecord.encodeSamples(refs: r, timestamps: t, values: v, into: &sw)
+                    }
+                }
+            }
+            try wal.append(type: MetricWALRecord.samples, payload: sw.bytes)
+        }
+    }
+}

@@ -1,0 +1,206 @@
+import StrataEncoding
+import StrataStorage
+
+/// What a metric store holds, for `strata inspect`.
+public struct MetricStoreStats: Sendable {
+    /// Distinct series across head and blocks.
+    public var series: Int
+    /// Samples stored (blocks plus head).
+    public var samples: Int
+    /// Every byte under the store's directory: blocks, WAL, manifest.
+    public var bytes: Int
+    public var blocks: Int
+    public var headSamples: Int
+    public var minTime: Int64?
+    public var maxTime: Int64?
+}
+
+extension MetricStore {
+    /// The series matching every matcher that have samples in `[minTime, maxTime]` (ms, inclusive),
+    /// in ascending label order. Samples are decoded lazily, chunk by chunk, as they are iterated.
+    /// - Throws: `MetricReadError` naming the file and offset when a block needed for the answer is damaged.
+    public func select(_ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64) throws(MetricReadError)
+        -> SeriesSet
+    {
+        let snapshot = segments.snapshot()
+        var bySeries: [Labels: [SampleSource]] = [:]
+        let blocks = snapshot.entries.filter { $0.kind == SegmentKind.metricBlock }
+        for (order, entry) in blocks.enumerated()
+        where entry.maxTime >= minTime && entry.minTime <= maxTime {
+            let reader = try self.reader(for: entry.name)
+            let ids: [UInt32]
+            do throws(FormatError) {
+                ids = try selectPostings(
+                    matchers, allCount: reader.seriesOffsets.count, values: { reader.labelValues($0) },
+                    postings: { (n: String, v: String) throws(FormatError) -> [UInt32] in try reader.postings(n, v) })
+            } catch {
+                throw MetricReadError(path: reader.path, error)
+            }
+            for id in ids {
+                let s: (labels: Labels, chunks: [BlockChunkMeta])
+                do throws(FormatError) { s = try reader.series(id) } catch { throw MetricReadError(path: reader.path, error) }
+                for c in s.chunks where c.maxTime >= minTime && c.minTime <= maxTime {
+                    bySeries[s.labels, default: []].append(.chunk(reader, c, order: order))
+                }
+            }
+        }
+        state.withLock { st in
+            for ref in st.head.select(matchers) {
+                let hs = st.head.series[Int(ref)]
+                guard let first = hs.timestamps.first, let last = hs.timestamps.last,
+                    last >= minTime && first <= maxTime
+                else { continue }
+                var lo = 0
+                var hi = hs.timestamps.count
+                if first < minTime { lo = lowerBound(hs.timestamps, minTime) }
+                if last > maxTime { hi = lowerBound(hs.timestamps, maxTime &+ 1) }
+                if lo >= hi { continue }
+                bySeries[hs.labels, default: []].append(
+                    .memory(
+                        timestamps: Array(hs.timestamps[lo..<hi]), values: Array(hs.values[lo..<hi]), order: Int.max))
+            }
+        }
+        let sorted = bySeries.keys.sorted()
+        let series = sorted.map {
+            SelectedSeries(labels: $0, sources: bySeries[$0]!, minTime: minTime, maxTime: maxTime)
+        }
+        return SeriesSet(series: series, snapshot: snapshot)
+    }
+
+    /// Every label name in the store, sorted.
+    public func labelNames() throws(MetricReadError) -> [String] {
+        var names = Set<String>()
+        for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
+            names.formUnion(try reader(for: e.name).labelNames)
+        }
+        state.withLock { st in names.formUnion(st.head.postings.keys) }
+        return names.sorted()
+    }
+
+    /// Every value of label `name` in the store, sorted.
+    public func labelValues(_ name: String) throws(MetricReadError) -> [String] {
+        var values = Set<String>()
+        for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
+            values.formUnion(try reader(for: e.name).labelValues(name))
+        }
+        state.withLock { st in if let v = st.head.postings[name] { values.formUnion(v.keys) } }
+        return values.sorted()
+    }
+
+    /// Counts of what is stored and the bytes it takes on disk.
+    public func stats() throws -> MetricStoreStats {
+        let snap = segments.snapshot()
+        let blocks = snap.entries.filter { $0.kind == SegmentKind.metricBlock }
+        var labels = Set<Labels>()
+        var samples = 0
+        var minT: Int64? = nil
+        var maxT: Int64? = nil
+        for e in blocks {
+            let r = try reader(for: e.name)
+            for id in 0..<UInt32(r.seriesOffsets.count) { labels.insert(try r.series(id).labels) }
+            samples += Int(e.recordCount)
+            minT = min(minT ?? e.minTime, e.minTime)
+            maxT = max(maxT ?? e.maxTime, e.maxTime)
+        }
+        let headSamples = state.withLock { st in
+            for s in st.head.series where !s.timestamps.isEmpty { labels.insert(s.labels) }
+            if st.head.sampleCount > 0 {
+                minT = min(minT ?? st.head.minTime, st.head.minTime)
+                maxT = max(maxT ?? st.head.maxTime, st.head.maxTime)
+            }
+            return st.head.sampleCount
+        }
+        return MetricStoreStats(
+            series: labels.count, samples: samples + headSamples, bytes: try totalBytes(directory),
+            blocks: blocks.count, headSamples: headSamples, minTime: minT, maxTime: maxT)
+    }
+
+    /// Bytes of every file under `path`, recursively.
+    func totalBytes(_ path: String) throws -> Int {
+        var total = 0
+        for name in try fs.listDirectory(path) {
+            let p = FileNames.join(path, name)
+            if name == FileNames.walDirectory {
+                total += try totalBytes(p)
+            } else {
+                total += try fs.fileSize(p)
+            }
+        }
+        return total
+    }
+
+    /// The block reader for a published segment, opened once and cached (errors too).
+    func reader(for name: String) throws(MetricReadError) -> BlockReader {
+        let path = segments.path(of: name)
+        let r = readers.withLock { cache -> Result<BlockReader, MetricReadError> in
+            if let r = cache[name] { return r }
+            let r: Result<BlockReader, MetricReadError>
+            do {
+                let f = try MappedFile(path: path)
+                do throws(FormatError) { r = .success(try BlockReader(file: f)) } catch { r = .failure(MetricReadError(path: path, error)) }
+            } catch {
+                r = .failure(MetricReadError(path: path, offset: 0, detail: "\(error)"))
+            }
+            cache[name] = r
+            return r
+        }
+        return try r.get()
+    }
+
+    /// Reads every block completely, checking every checksum and invariant.
+    /// - Returns: one line per problem (file, offset, what); empty when all is well.
+    public func verify() -> [String] {
+        var problems: [String] = []
+        for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
+            let path = segments.path(of: e.name)
+            let r: BlockReader
+            do { r = try reader(for: e.name) } catch {
+                problems.append(error.description)
+                continue
+            }
+            var samples = 0
+            var prevLabels: Labels? = nil
+            for id in 0..<UInt32(r.seriesOffsets.count) {
+                do {
+                    let s = try r.series(id)
+                    if let p = prevLabels, !(p < s.labels) {
+                        problems.append("\(path): series \(id) is out of label order")
+                    }
+                    prevLabels = s.labels
+                    for c in s.chunks {
+                        var ts: [Int64] = [], vs: [Double] = []
+                        try r.decode(c, timestamps: &ts, values: &vs)
+                        samples += ts.count
+                        for i in 1..<max(1, ts.count) where ts[i] <= ts[i - 1] {
+                            problems.append("\(path): offset \(c.timestampsOffset): timestamps not increasing")
+                            break
+                        }
+                        if let f = ts.first, let l = ts.last, f != c.minTime || l != c.maxTime {
+                            problems.append("\(path): offset \(c.timestampsOffset): chunk time range differs from index")
+                        }
+                    }
+                } catch {
+                    problems.append(MetricReadError(path: path, error).description)
+                }
+            }
+            for (name, values) in r.postingsIndex {
+                for v in values.keys {
+                    do { _ = try r.postings(name, v) } catch { problems.append(MetricReadError(path: path, error).description) }
+                }
+            }
+            if samples != r.stats.sampleCount && problems.isEmpty {
+                problems.append("\(path): footer says \(r.stats.sampleCount) samples, chunks hold \(samples)")
+            }
+        }
+        return problems
+    }
+}
+
+func lowerBound(_ a: [Int64], _ x: Int64) -> Int {
+    var lo = 0, hi = a.count
+    while lo < hi {
+        let m = (lo + hi) >> 1
+        if a[m] < x { lo = m + 1 } else { hi = m }
+    }
+    return lo
+}

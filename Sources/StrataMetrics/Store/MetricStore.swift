@@ -1,0 +1,274 @@
+import StrataEncoding
+import StrataStorage
+import Synchronization
+
+/// The metric store: an append-only, durable store of Prometheus-model series.
+///
+/// Recent samples live in the head (memory, backed by the WAL); older ones are cut into
+/// immutable, time-partitioned blocks named by the directory's manifest. Selections
+/// merge the head and the blocks and decode chunks lazily.
+///
+/// ```swift
+/// let store = try MetricStore(directory: "/var/lib/strata/metrics")
+/// let ref = try store.seriesRef(for: try Labels(validating: ["__name__": "up", "job": "node"]))
+/// var batch = SampleBatch()
+/// batch.append(ref, 1_700_000_000_000, 1)
+/// let summary = try store.append(batch)     // acknowledged: in the WAL on disk
+/// let set = try store.select([.equal("job", "node")], from: 0, through: .max)
+/// ```
+///
+/// The store is safe to use from many tasks; appends are serialised.
+/// The caller owns exclusive access to the directory (see `Database`, which holds the lock).
+public final class MetricStore: Sendable {
+    /// The directory this store keeps its files in.
+    public let directory: String
+    public let options: MetricStoreOptions
+    let fs: any FileSystem
+    let segments: SegmentSet
+    let state: Mutex<State>
+    let readers = Mutex<[String: Result<BlockReader, MetricReadError>]>([:])
+
+    struct State: ~Copyable {
+        var head = Head()
+        var wal: WriteAheadLog?
+        var failure: String?
+        var recovery: [String] = []
+    }
+
+    /// Opens (or creates) the store in `directory`: reads the manifest, removes files a
+    /// crash left unpublished, recovers the WAL (truncating a torn tail) and replays it.
+    /// - Throws: `StorageError` when a file cannot be read or the manifest is corrupt.
+    public init(directory: String, options: MetricStoreOptions = MetricStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()) throws {
+        self.directory = directory
+        self.options = options
+        self.fs = fileSystem
+        try fileSystem.createDirectory(directory)
+        segments = try SegmentSet.open(directory: directory, fs: fileSystem)
+        var st = State()
+        let walDir = FileNames.join(directory, FileNames.walDirectory)
+        let snapshot = segments.snapshot()
+        for e in snapshot.entries { st.head.observe(maxTime: e.maxTime) }
+        let walExists = try fileSystem.exists(walDir)
+        if options.durability != .none || walExists {
+            // Segments before the manifest's walStart are already in blocks: drop them unread.
+            let start = MetricStore.walStart(snapshot)
+            if walExists {
+                for name in try fileSystem.listDirectory(walDir) {
+                    if let i = FileNames.walSegmentIndex(name), i < start {
+                        try fileSystem.unlink(FileNames.join(walDir, name))
+                    }
+                }
+            }
+            var head = Head()
+            let wal = try WriteAheadLog.open(directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize) {
+                type, payload in try MetricStore.replay(type, payload, into: &head)
+            }
+            head.observe(maxTime: st.head.highWatermark)
+            st.head = head
+            if let report = wal.recovery { st.recovery.append(report.description) }
+            st.wal = wal  // kept in .none mode too, so a flush can retire what an earlier writer logged
+        }
+        state = Mutex(st)
+    }
+
+    /// What WAL recovery repaired when the store was opened (one line per problem).
+    public var recoveryReport: [String] { state.withLock { $0.recovery } }
+
+    // MARK: Writing
+
+    /// The ref of `labels`, registering (and logging) the series if it is new.
+    /// - Throws: `MetricStoreError.seriesLimit` when the store is full.
+    public func seriesRef(for labels: Labels) throws -> SeriesRef {
+        try state.withLock { st throws -> SeriesRef in
+            if let r = st.head.ref(of: labels) { return SeriesRef(r) }
+            if let f = st.failure { throw MetricStoreError.failed(f) }
+            guard st.head.seriesCount < options.seriesLimit else {
+                throw MetricStoreError.seriesLimit(limit: options.seriesLimit, labels: labels)
+            }
+            let r = st.head.register(labels)
+            if let wal = st.wal, options.durability != .none {
+                var w = ByteWriter(capacity: 64)
+                MetricWALRecord.encodeSeries([(r, labels)], into: &w)
+                do {
+                    try wal.append(type: MetricWALRecord.series, payload: w.bytes)
+                    try syncIfDurable(wal)
+                } catch {
+                    st.failure = "\(error)"
+                    throw MetricStoreError.failed("\(error)")
+                }
+            }
+            return SeriesRef(r)
+        }
+    }
+
+    /// Appends a batch. Returns once every accepted sample is durable per `options.durability`.
+    /// Samples older than the out-of-order window, or at a time the series already has with
+    /// another value, are rejected and reported in the summary; exact duplicates are ignored.
+    public func append(_ batch: SampleBatch) throws -> AppendSummary {
+        let cutNeeded: Bool
+        let summary: AppendSummary
+        (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
+            if let f = st.failure { throw MetricStoreError.failed(f) }
+            var sum = AppendSummary()
+            let n = batch.count
+            var accRefs = [UInt32](), accTs = [Int64](), accVs = [Double]()
+            let logging = st.wal != nil && options.durability != .none
+            if logging {
+                accRefs.reserveCapacity(n)
+                accTs.reserveCapacity(n)
+                accVs.reserveCapacity(n)
+            }
+            let window = options.outOfOrderWindow
+            try batch.refs.withUnsafeBufferPointer { refs in
+                try batch.timestamps.withUnsafeBufferPointer { ts in
+                    try batch.values.withUnsafeBufferPointer { vs in
+                        for i in 0..<n {
+                            let r = refs[i], t = ts[i], v = vs[i]
+                            guard st.head.isValid(r) else { throw MetricStoreError.unknownSeries(r) }
+                            let hw = st.head.highWatermark
+                            if hw > Int64.min &+ window && t < hw &- window {
+                                sum.tooOld += 1
+                                if sum.rejections.count < AppendSummary.maxListed {
+                                    sum.rejections.append(
+                                        AppendRejection(
+                                            labels: st.head.series[Int(r)].labels, timestamp: t, value: v,
+                                            reason: "out of bounds: older than the out-of-order window (\(window) ms before \(hw))"))
+                                }
+                                continue
+                            }
+                            switch st.head.add(ref: r, t, v) {
+                            case .appended, .inserted:
+                                sum.accepted += 1
+                                if logging {
+                                    accRefs.append(r)
+                                    accTs.append(t)
+                                    accVs.append(v)
+                                }
+                            case .duplicate:
+                                sum.duplicatesIgnored += 1
+                            case .conflict:
+                                sum.conflicts += 1
+                                if sum.rejections.count < AppendSummary.maxListed {
+                                    sum.rejections.append(
+                                        AppendRejection(
+                                            labels: st.head.series[Int(r)].labels, timestamp: t, value: v,
+                                            reason: "duplicate sample for timestamp with a different value"))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            if logging, let wal = st.wal, !accRefs.isEmpty {
+                var w = ByteWriter(capacity: accRefs.count * 12 + 16)
+                accRefs.withUnsafeBufferPointer { r in
+                    accTs.withUnsafeBufferPointer { t in
+                        accVs.withUnsafeBufferPointer { v in
+                            MetricWALRecord.encodeSamples(refs: r, timestamps: t, values: v, into: &w)
+                        }
+                    }
+                }
+                do {
+                    try wal.append(type: MetricWALRecord.samples, payload: w.bytes)
+                    try syncIfDurable(wal)
+                } catch {
+                    st.failure = "\(error)"
+                    throw MetricStoreError.failed("WAL write failed: \(error)")
+                }
+            }
+            let head = st.head
+            let needsCut = head.sampleCount > 0 && head.maxTime - head.minTime > options.blockRange * 3 / 2
+            return (sum, needsCut)
+        }
+        if cutNeeded {
+            try flush(before: alignDown(state.withLock { $0.head.maxTime } - options.blockRange / 2))
+        }
+        return summary
+    }
+
+    /// Appends samples of one series given by labels (registers it when new).
+    public func append(_ labels: Labels, _ samples: [Sample]) throws -> AppendSummary {
+        let ref = try seriesRef(for: labels)
+        var b = SampleBatch(capacity: samples.count)
+        for s in samples { b.append(ref, s.timestamp, s.value) }
+        return try append(b)
+    }
+
+    private func syncIfDurable(_ wal: WriteAheadLog) throws {
+        switch options.durability {
+        case .fsync: try wal.sync()
+        case .buffered: try wal.flush()
+        case .none: break
+        }
+    }
+
+    func alignDown(_ t: Int64) -> Int64 {
+        let r = options.blockRange
+        return t >= 0 ? t / r * r : -((-t + r - 1) / r) * r
+    }
+
+    /// Writes every head sample older than `cutoff` (all of them by default) into blocks,
+    /// one per aligned `blockRange` window, publishes them, and checkpoints the WAL.
+    /// - Returns: the number of samples written.
+    @discardableResult
+    public func flush(before cutoff: Int64 = .max) throws -> Int {
+        try state.withLock { st throws -> Int in
+            if let f = st.failure { throw MetricStoreError.failed(f) }
+            let cutData = st.head.cut(before: cutoff)
+            var windows: [Int64: [(Labels, [Int64], [Double])]] = [:]
+            var total = 0
+            for (ref, ts, vs) in cutData {
+                let labels = st.head.series[Int(ref)].labels
+                total += ts.count
+                var i = 0
+                while i < ts.count {
+                    let w = alignDown(ts[i])
+                    var j = i
+                    while j < ts.count && ts[j] < w &+ options.blockRange { j += 1 }
+                    windows[w, default: []].append((labels, Array(ts[i..<j]), Array(vs[i..<j])))
+                    i = j
+                }
+            }
+            var added: [SegmentEntry] = []
+            for w in windows.keys.sorted() {
+                var list = windows[w]!
+                list.sort { $0.0 < $1.0 }
+                var bw = BlockWriter(maxChunkSamples: options.maxChunkSamples)
+                for (l, t, v) in list { bw.add(l, timestamps: t, values: v) }
+                let (bytes, stats) = bw.finish()
+                let name = segments.nextSegmentName(ext: FileNames.metricBlockExtension)
+                try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                added.append(
+                    SegmentEntry(
+                        name: name, kind: SegmentKind.metricBlock, level: 0, minTime: stats.minTime,
+                        maxTime: stats.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(stats.sampleCount),
+                        metadata: MetricStore.encodeBlockMeta(stats)))
+            }
+            // Checkpoint: a fresh WAL segment that restates the series and what stays in the head,
+            // published together with the blocks; older segments go once the manifest names the new start.
+            var walStart: Int? = nil
+            if let wal = st.wal {
+                walStart = Int(try wal.cut())
+                try MetricStore.writeCheckpoint(st.head, to: wal)
+                try wal.sync()
+            }
+            if !added.isEmpty || walStart != nil {
+                let stateBytes = walStart.map { MetricStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
+                try segments.publish(adding: added, removing: [], storeState: stateBytes)
+            }
+            if let wal = st.wal, let walStart {
+                try wal.removeSegments(before: UInt32(walStart))
+            }
+            return total
+        }
+    }
+
+    /// Flushes the head to blocks when the WAL is off; with a WAL, just makes it durable.
+    public func close() throws {
+        if options.durability == .none {
+            try flush()
+        } else {
+            try state.withLock { st throws in try st.wal?.sync() }
+        }
+    }
+}

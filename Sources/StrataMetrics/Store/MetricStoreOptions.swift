@@ -1,0 +1,132 @@
+/// How a `MetricStore` behaves; every field has a default that suits a monitoring server.
+public struct MetricStoreOptions: Sendable {
+    /// When an append is acknowledged.
+    public enum Durability: Sendable {
+        /// After the WAL record is written and fsynced: survives power loss.
+        case fsync
+        /// After the WAL record is written to the OS: survives a crash of the process, not of the machine.
+        case buffered
+        /// No WAL: data is durable only after `flush()`. For bulk loads that flush at the end.
+        case none
+    }
+
+    /// When appends are acknowledged. Default `.fsync`.
+    public var durability: Durability = .fsync
+    /// How far behind the newest appended timestamp a sample may be and still be accepted, in ms.
+    /// Older samples are rejected and counted. Default 10 minutes.
+    public var outOfOrderWindow: Int64 = 10 * 60_000
+    /// The most series the store will hold; a new series beyond it is refused. Default 5 million.
+    public var seriesLimit: Int = 5_000_000
+    /// Width of a block's time partition in ms (blocks are aligned to multiples of it). Default 2 h.
+    public var blockRange: Int64 = 2 * 3_600_000
+    /// Most samples in one chunk. Default 8,192.
+    public var maxChunkSamples: Int = 8192
+    /// WAL segment size in bytes. Default 64 MiB.
+    public var walSegmentSize: Int = 64 << 20
+
+    public init() {}
+}
+
+/// A handle to a series registered in a `MetricStore`, for fast appends.
+public struct SeriesRef: Hashable, Sendable {
+    public let raw: UInt32
+    init(_ raw: UInt32) { self.raw = raw }
+}
+
+/// Samples for many series, appended in one call (and one WAL record).
+public struct SampleBatch: Sendable {
+    var refs: [UInt32] = []
+    var timestamps: [Int64] = []
+    var values: [Double] = []
+
+    /// An empty batch with room for `capacity` samples.
+    public init(capacity: Int = 0) {
+        refs.reserveCapacity(capacity)
+        timestamps.reserveCapacity(capacity)
+        values.reserveCapacity(capacity)
+    }
+
+    /// Adds a sample for `series` at `timestamp` (Unix ms).
+    @inlinable
+    public mutating func append(_ series: SeriesRef, _ timestamp: Int64, _ value: Double) {
+        appendRaw(series.raw, timestamp, value)
+    }
+
+    @usableFromInline
+    mutating func appendRaw(_ ref: UInt32, _ t: Int64, _ v: Double) {
+        refs.append(ref)
+        timestamps.append(t)
+        values.append(v)
+    }
+
+    /// Number of samples in the batch.
+    public var count: Int { refs.count }
+
+    /// Empties the batch, keeping its storage.
+    public mutating func removeAll() {
+        refs.removeAll(keepingCapacity: true)
+        timestamps.removeAll(keepingCapacity: true)
+        values.removeAll(keepingCapacity: true)
+    }
+}
+
+/// What happened to the samples of one append.
+public struct AppendSummary: Sendable {
+    /// Samples stored.
+    public var accepted = 0
+    /// Exact duplicates (same series, time and value bits) that were ignored.
+    public var duplicatesIgnored = 0
+    /// Samples older than the out-of-order window, rejected.
+    public var tooOld = 0
+    /// Samples at a time the series already has with another value, rejected.
+    public var conflicts = 0
+    /// The first rejections with their reasons (at most `AppendSummary.maxListed`).
+    public var rejections: [AppendRejection] = []
+
+    /// How many individual rejections are listed.
+    public static let maxListed = 100
+
+    /// Samples refused.
+    public var rejected: Int { tooOld + conflicts }
+
+    public init() {}
+
+    mutating func add(_ o: AppendSummary) {
+        accepted += o.accepted
+        duplicatesIgnored += o.duplicatesIgnored
+        tooOld += o.tooOld
+        conflicts += o.conflicts
+        for r in o.rejections where rejections.count < Self.maxListed { rejections.append(r) }
+    }
+}
+
+/// One refused sample and why.
+public struct AppendRejection: Sendable, CustomStringConvertible {
+    public var labels: Labels
+    public var timestamp: Int64
+    public var value: Double
+    public var reason: String
+    public var description: String { "\(labels) @\(timestamp): \(reason)" }
+}
+
+/// Errors of the metric store's write side.
+public enum MetricStoreError: Error, Sendable, CustomStringConvertible {
+    /// Registering one more series would exceed `MetricStoreOptions.seriesLimit`.
+    case seriesLimit(limit: Int, labels: Labels)
+    /// A `SeriesRef` that this store never handed out.
+    case unknownSeries(UInt32)
+    /// A file operation failed; the message names the file.
+    case storage(String)
+    /// An earlier WAL failure left the store unable to accept writes.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .seriesLimit(let limit, let labels):
+            "series limit of \(limit) reached; refused new series \(labels) (raise MetricStoreOptions.seriesLimit)"
+        case .unknownSeries(let r): "unknown series ref \(r)"
+        case .storage(let s): s
+        case .failed(let s): "store is read-only after a write failure: \(s)"
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import StrataEncoding
+
+/// The metric store's WAL record types (FORMAT.md § Metric WAL records).
+enum MetricWALRecord {
+    /// `[ref varint][label count varint]([name len-prefixed][value len-prefixed])*`, one or more per record.
+    static let series: UInt8 = 1
+    /// `[count varint][base timestamp zigzag varint]([ref varint][t - prev_t zigzag varint][value u64 LE])*`.
+    static let samples: UInt8 = 2
+
+    static func encodeSeries(_ items: [(ref: UInt32, labels: Labels)], into w: inout ByteWriter) {
+        for (ref, labels) in items {
+            w.appendVarint(UInt64(ref))
+            w.appendVarint(UInt64(labels.count))
+            for l in labels.labels {
+                w.appendLengthPrefixed(l.name)
+                w.appendLengthPrefixed(l.value)
+            }
+        }
+    }
+
+    static func decodeSeries(_ payload: UnsafeRawBufferPointer, _ body: (UInt32, Labels) throws -> Void) throws {
+        var c = RawCursor(payload)
+        while c.position < payload.count {
+            let ref = try c.count(limit: Int(UInt32.max))
+            let n = try c.count(limit: payload.count)
+            var ls: [Label] = []
+            ls.reserveCapacity(n)
+            for _ in 0..<n {
+                let name = try c.string()
+                let value = try c.string()
+                ls.append(Label(name, value))
+            }
+            try body(UInt32(ref), Labels(sorted: ls))
+        }
+    }
+
+    /// Encodes parallel arrays of samples.
+    static func encodeSamples(
+        refs: UnsafeBufferPointer<UInt32>, timestamps: UnsafeBufferPointer<Int64>, values: UnsafeBufferPointer<Double>,
+        into w: inout ByteWriter
+    ) {
+        let n = refs.count
+        w.appendVarint(UInt64(n))
+        guard n > 0 else { return }
+        w.appendSignedVarint(timestamps[0])
+        var prev = timestamps[0]
+        for i in 0..<n {
+            w.appendVarint(UInt64(refs[i]))
+            w.appendSignedVarint(timestamps[i] &- prev)
+            prev = timestamps[i]
+            w.appendFloat64(values[i])
+        }
+    }
+
+    static func decodeSamples(
+        _ payload: UnsafeRawBufferPointer, _ body: (UInt32, Int64, Double) -> Void
+    ) throws(FormatError) {
+        var c = RawCursor(payload)
+        let n = try c.count(limit: payload.count)
+        guard n > 0 else { return }
+        var t = try c.signedVarint()
+        for _ in 0..<n {
+            let ref = try c.count(limit: Int(UInt32.max))
+            t = t &+ (try c.signedVarint())
+            let bits = try c.uint64()
+            body(UInt32(ref), t, Double(bitPattern: bits))
+        }
+    }
+}
