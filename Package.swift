@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Strata", dependencies: ["StrataMetrics", "StrataIngest", "StrataStorage"], swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
-            dependencies: ["Strata", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["Strata", "StrataStorage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSwift),
 
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),

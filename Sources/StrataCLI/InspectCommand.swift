@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataStorage
 
 struct InspectCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,7 +19,7 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let db = try openDatabase(self.db)
+        let db = try openDatabase(self.db, mustExist: true)
         defer { try? db.close() }
         let m: MetricStoreStats
         do { m = try db.metrics.stats() } catch { throw CLIFailure.problem("\(error)") }
@@ -58,9 +59,12 @@ struct VerifyCommand: ParsableCommand {
     @Argument(help: "The database directory.") var db: String
 
     func run() throws {
+        try requireDatabaseDirectory(self.db)
         let db: Database
-        do { db = try Database(path: self.db) } catch {
-            print("\(error)")
+        do { db = try Database(path: self.db) } catch let e as StorageError {
+            if case .locked = e { throw CLIFailure.io("\(e)") }
+            if case .io = e { throw CLIFailure.io("\(e)") }
+            print("\(e)")  // a damaged MANIFEST or segment list: a problem found
             throw ExitCode(1)
         }
         defer { try? db.close() }

@@ -66,9 +66,21 @@ func printError(_ s: String) {
 }
 
 /// Opens the database, turning failures into exit-status-2 errors with the path.
-func openDatabase(_ path: String, options: DatabaseOptions = DatabaseOptions()) throws -> Database {
+/// Commands that only read pass `mustExist` so a mistyped path is an error, not a new database.
+func openDatabase(_ path: String, options: DatabaseOptions = DatabaseOptions(), mustExist: Bool = false) throws
+    -> Database
+{
+    if mustExist { try requireDatabaseDirectory(path) }
     do { return try Database(path: path, options: options) } catch {
         throw CLIFailure.io("\(error)")
+    }
+}
+
+/// Fails with exit status 2 unless `path` is an existing directory.
+func requireDatabaseDirectory(_ path: String) throws {
+    var st = stat()
+    guard stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+        throw CLIFailure.io("\(path): no such database directory")
     }
 }
 

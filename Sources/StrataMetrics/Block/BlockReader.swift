@@ -24,7 +24,7 @@ final class BlockReader: Sendable {
         guard b.count >= BlockFormat.headerSize + BlockFormat.footerSize else {
             throw FormatError(.truncated, at: 0, "file of \(b.count) bytes is too short for a block")
         }
-        var h = RawCursor(b)
+        var h = RawBufferReader(b)
         guard try h.uint32() == BlockFormat.magic else { throw FormatError(.badMagic, at: 0, "not a metric block") }
         let version = b[4]
         guard version <= BlockFormat.version else {
@@ -34,7 +34,7 @@ final class BlockReader: Sendable {
             throw FormatError(.invalid, at: 5, "reserved header bytes are not zero")
         }
         let footerStart = b.count - BlockFormat.footerSize
-        var f = RawCursor(b, at: footerStart)
+        var f = RawBufferReader(b, at: footerStart)
         let symbolsOffset = try f.uint64()
         let seriesTableOffset = try f.uint64()
         let postingsTableOffset = try f.uint64()
@@ -61,7 +61,7 @@ final class BlockReader: Sendable {
             seriesCount: Int(seriesCount), sampleCount: Int(sampleCount), minTime: minT, maxTime: maxT)
 
         // Symbols: [count][strings...][crc] (not a length-prefixed record, the CRC covers count and strings).
-        var s = RawCursor(UnsafeRawBufferPointer(rebasing: b[0..<footerStart]), at: Int(symbolsOffset))
+        var s = RawBufferReader(UnsafeRawBufferPointer(rebasing: b[0..<footerStart]), at: Int(symbolsOffset))
         let nSymbols = try s.count(limit: footerStart)
         var syms: [String] = []
         syms.reserveCapacity(nSymbols)
@@ -73,8 +73,8 @@ final class BlockReader: Sendable {
         }
         symbols = syms
 
-        let st = try RawCursor.record(in: b, at: Int(seriesTableOffset), limit: footerStart)
-        var sc = RawCursor(st)
+        let st = try RawBufferReader.record(in: b, at: Int(seriesTableOffset), limit: footerStart)
+        var sc = RawBufferReader(st)
         let n = try sc.count(limit: BlockFormat.maxCount)
         guard n == Int(seriesCount) else {
             throw FormatError(.invalid, at: Int(seriesTableOffset), "series table has \(n) entries, footer says \(seriesCount)")
@@ -88,8 +88,8 @@ final class BlockReader: Sendable {
         }
         seriesOffsets = offs
 
-        let pt = try RawCursor.record(in: b, at: Int(postingsTableOffset), limit: footerStart)
-        var pc = RawCursor(pt)
+        let pt = try RawBufferReader.record(in: b, at: Int(postingsTableOffset), limit: footerStart)
+        var pc = RawBufferReader(pt)
         let np = try pc.count(limit: BlockFormat.maxCount)
         var idx: [String: [String: Int]] = [:]
         for _ in 0..<np {
@@ -106,8 +106,8 @@ final class BlockReader: Sendable {
     /// The ids of the series whose postings record for `name=value` lists them.
     func postings(_ name: String, _ value: String) throws(FormatError) -> [UInt32] {
         guard let off = postingsIndex[name]?[value] else { return [] }
-        let r = try RawCursor.record(in: file.bytes, at: off, limit: dataEnd)
-        var c = RawCursor(r)
+        let r = try RawBufferReader.record(in: file.bytes, at: off, limit: dataEnd)
+        var c = RawBufferReader(r)
         let n = try c.count(limit: seriesOffsets.count)
         var ids: [UInt32] = []
         ids.reserveCapacity(n)
@@ -125,8 +125,8 @@ final class BlockReader: Sendable {
     /// Labels and chunk list of series `id`.
     func series(_ id: UInt32) throws(FormatError) -> (labels: Labels, chunks: [BlockChunkMeta]) {
         let off = seriesOffsets[Int(id)]
-        let r = try RawCursor.record(in: file.bytes, at: off, limit: dataEnd)
-        var c = RawCursor(r)
+        let r = try RawBufferReader.record(in: file.bytes, at: off, limit: dataEnd)
+        var c = RawBufferReader(r)
         let nl = try c.count(limit: r.count)
         var ls: [Label] = []
         ls.reserveCapacity(nl)
@@ -157,9 +157,9 @@ final class BlockReader: Sendable {
     func decode(_ chunk: BlockChunkMeta, timestamps ts: inout [Int64], values vs: inout [Double]) throws(FormatError) {
         let b = file.bytes
         let t0 = ts.count, v0 = vs.count
-        let tr = try RawCursor.record(in: b, at: chunk.timestampsOffset, limit: dataEnd)
+        let tr = try RawBufferReader.record(in: b, at: chunk.timestampsOffset, limit: dataEnd)
         try ChunkColumns.decodeTimestamps(tr, baseOffset: chunk.timestampsOffset, into: &ts)
-        let vr = try RawCursor.record(in: b, at: chunk.valuesOffset, limit: dataEnd)
+        let vr = try RawBufferReader.record(in: b, at: chunk.valuesOffset, limit: dataEnd)
         try ChunkColumns.decodeValues(vr, baseOffset: chunk.valuesOffset, into: &vs)
         guard ts.count - t0 == chunk.count, vs.count - v0 == chunk.count else {
             let got = (ts.count - t0, vs.count - v0)

@@ -129,7 +129,7 @@ public enum ChunkColumns {
     public static func decodeValues(
         _ bytes: UnsafeRawBufferPointer, baseOffset: Int = 0, into out: inout [Double]
     ) throws(FormatError) {
-        var c = ChunkCursor(bytes, baseOffset: baseOffset)
+        var c = RawBufferReader(bytes, baseOffset: baseOffset)
         let tag = try c.uint8()
         guard let encoding = ValueEncoding(rawValue: tag) else {
             throw FormatError(.invalid, at: baseOffset, "unknown value encoding \(tag)")

@@ -96,7 +96,7 @@ enum DecimalValues {
     }
 
     /// Decodes the payload after the header's encoding byte and count.
-    static func decode(_ c: inout ChunkCursor, count n: Int, into dst: UnsafeMutablePointer<Double>) throws(FormatError) {
+    static func decode(_ c: inout RawBufferReader, count n: Int, into dst: UnsafeMutablePointer<Double>) throws(FormatError) {
         let at = c.fileOffset
         let scale = Int(try c.uint8())
         guard scale <= maxScale else { throw FormatError(.invalid, at: at, "decimal scale \(scale) > \(maxScale)") }

@@ -113,7 +113,7 @@ enum IntColumn {
 
     /// Reads a packed column of exactly `count` values into `dst`.
     static func decode(
-        _ c: inout ChunkCursor, count n: Int, into dst: UnsafeMutablePointer<UInt64>
+        _ c: inout RawBufferReader, count n: Int, into dst: UnsafeMutablePointer<UInt64>
     ) throws(FormatError) {
         let at = c.fileOffset
         let tag = try c.uint8()

@@ -74,7 +74,7 @@ enum TimestampColumn {
     }
 
     static func decode(_ bytes: UnsafeRawBufferPointer, baseOffset: Int, into out: inout [Int64]) throws(FormatError) {
-        var c = ChunkCursor(bytes, baseOffset: baseOffset)
+        var c = RawBufferReader(bytes, baseOffset: baseOffset)
         let tag = try c.uint8()
         guard let encoding = TimestampEncoding(rawValue: tag) else {
             throw FormatError(.invalid, at: baseOffset, "unknown timestamp encoding \(tag)")

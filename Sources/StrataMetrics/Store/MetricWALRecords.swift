@@ -19,7 +19,7 @@ enum MetricWALRecord {
     }
 
     static func decodeSeries(_ payload: UnsafeRawBufferPointer, _ body: (UInt32, Labels) throws -> Void) throws {
-        var c = RawCursor(payload)
+        var c = RawBufferReader(payload)
         while c.position < payload.count {
             let ref = try c.count(limit: Int(UInt32.max))
             let n = try c.count(limit: payload.count)
@@ -55,7 +55,7 @@ enum MetricWALRecord {
     static func decodeSamples(
         _ payload: UnsafeRawBufferPointer, _ body: (UInt32, Int64, Double) -> Void
     ) throws(FormatError) {
-        var c = RawCursor(payload)
+        var c = RawBufferReader(payload)
         let n = try c.count(limit: payload.count)
         guard n > 0 else { return }
         var t = try c.signedVarint()
