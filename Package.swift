@@ -34,8 +34,12 @@ let package = Package(
         .target(name: "StrataMetrics", dependencies: ["StrataEncoding", "StrataStorage"], swiftSettings: strictSwift),
         // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV.
         .target(name: "StrataIngest", dependencies: ["StrataMetrics"], swiftSettings: strictSwift),
+        // The query languages: lexer, parser, AST and evaluator (PromQL first; LogQL and traces extend it).
+        .target(name: "StrataQuery", dependencies: ["StrataMetrics"], swiftSettings: strictSwift),
         // The embedding surface: one database directory holding the stores.
-        .target(name: "Strata", dependencies: ["StrataMetrics", "StrataIngest", "StrataStorage"], swiftSettings: strictSwift),
+        .target(
+            name: "Strata", dependencies: ["StrataMetrics", "StrataIngest", "StrataStorage", "StrataQuery"],
+            swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
             dependencies: ["Strata", "StrataStorage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
@@ -54,6 +58,10 @@ let package = Package(
         .testTarget(
             name: "StrataMetricsTests",
             dependencies: ["StrataMetrics", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataQueryTests",
+            dependencies: ["StrataQuery", "Strata", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSwift),
