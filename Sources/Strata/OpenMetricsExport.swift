@@ -15,6 +15,10 @@ public enum OpenMetricsExport {
         }
         if v == .infinity { return "+Inf" }
         if v == -.infinity { return "-Inf" }
+        // Whole numbers print as integers (as Prometheus does); -0.0 keeps its sign.
+        if v == v.rounded(), abs(v) < 9.007_199_254_740_992e15, !(v == 0 && v.sign == .minus) {
+            return String(Int64(v))
+        }
         return v.description
     }
 

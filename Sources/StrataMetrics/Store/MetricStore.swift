@@ -215,6 +215,7 @@ public final class MetricStore: Sendable {
         try state.withLock { st throws -> Int in
             if let f = st.failure { throw MetricStoreError.failed(f) }
             let cutData = st.head.cut(before: cutoff)
+            if cutData.isEmpty { return 0 }  // nothing to publish; the WAL already holds the head
             var windows: [Int64: [(Labels, [Int64], [Double])]] = [:]
             var total = 0
             for (ref, ts, vs) in cutData {
