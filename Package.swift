@@ -36,13 +36,17 @@ let package = Package(
         .target(name: "StrataIngest", dependencies: ["StrataMetrics"], swiftSettings: strictSwift),
         // The query languages: lexer, parser, AST and evaluator (PromQL first; LogQL and traces extend it).
         .target(name: "StrataQuery", dependencies: ["StrataMetrics"], swiftSettings: strictSwift),
+        // The simulated OpenStack testbed behind `strata generate` (no dependencies: fast and reusable).
+        .target(name: "StrataSim", dependencies: [], swiftSettings: strictSwift),
         // The embedding surface: one database directory holding the stores.
         .target(
             name: "Strata", dependencies: ["StrataMetrics", "StrataIngest", "StrataStorage", "StrataQuery"],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
-            dependencies: ["Strata", "StrataStorage", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "Strata", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSwift),
 
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
@@ -64,6 +68,7 @@ let package = Package(
             dependencies: ["StrataQuery", "Strata", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSwift),
     ]
 )
