@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "StrataMetrics", targets: ["StrataMetrics"]),
         .executable(name: "strata", targets: ["StrataCLI"]),
         .executable(name: "strata-nodegen", targets: ["NodeExporterGen"]),
+        .executable(name: "strata-promql-conformance", targets: ["PromQLConformance"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,7 @@ let package = Package(
             swiftSettings: strictSwift),
 
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
+        .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
 
         .testTarget(
             name: "StrataEncodingTests",

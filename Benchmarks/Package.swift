@@ -19,8 +19,10 @@ package.targets += [
     .executableTarget(
         name: "MetricBenchmarks",
         dependencies: [
+            "MetricWorkloads",
             .product(name: "Benchmark", package: "benchmark"),
-            .product(name: "Strata", package: "strata"),
+            .product(name: "StrataEncoding", package: "strata"),
+            .product(name: "StrataMetrics", package: "strata"),
         ],
         path: "Benchmarks/MetricBenchmarks",
         swiftSettings: [.swiftLanguageMode(.v6)],
@@ -28,4 +30,29 @@ package.targets += [
             .plugin(name: "BenchmarkPlugin", package: "benchmark")
         ]
     )
+]
+
+// The workloads the suites share with MetricBench, and MetricBench itself: a plain driver that
+// prints the figures as a few tables (Tools/bench-metrics.sh runs it). Under Sources/, so the
+// benchmark plugin does not take them for suites.
+package.targets += [
+    .target(
+        name: "MetricWorkloads",
+        dependencies: [
+            .product(name: "StrataEncoding", package: "strata"),
+            .product(name: "StrataMetrics", package: "strata"),
+        ],
+        path: "Sources/MetricWorkloads",
+        swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+    .executableTarget(
+        name: "MetricBench",
+        dependencies: [
+            "MetricWorkloads",
+            .product(name: "StrataEncoding", package: "strata"),
+            .product(name: "StrataMetrics", package: "strata"),
+        ],
+        path: "Sources/MetricBench",
+        swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
 ]

@@ -1,0 +1,252 @@
+import StrataMetrics
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// One series of an intermediate result: values at some of the evaluation steps (`ts` are step times,
+/// ascending). `dropName` is Prometheus 3's delayed `__name__` removal: the name stays while later
+/// operators may still match on it and is removed when the query's value is assembled.
+struct EvalSeries {
+    var labels: Labels
+    var ts: [Int64]
+    var vs: [Double]
+    var dropName: Bool
+
+    init(labels: Labels, ts: [Int64] = [], vs: [Double] = [], dropName: Bool = false) {
+        self.labels = labels
+        self.ts = ts
+        self.vs = vs
+        self.dropName = dropName
+    }
+}
+
+/// What evaluating a node yields: series over the step grid (vectors and scalars; a scalar is one
+/// series with empty labels and a point at every step), raw samples (a range vector at the top level
+/// of an instant query), or a string.
+enum EvalValue {
+    case series([EvalSeries])
+    case string(String)
+}
+
+/// State shared by every evaluator of one query (the top level and its subqueries).
+final class EvalContext {
+    let store: MetricStore
+    let options: PromQLEngineOptions
+    let query: String
+    /// The query's own start and end, for `@ start()` and `@ end()`.
+    let queryStart: Int64
+    let queryEnd: Int64
+    let annotations: AnnotationSet
+    private let deadline: ContinuousClock.Instant
+    /// Samples currently held (loaded from the store or produced by nodes).
+    var samples = 0
+    private var checks = 0
+
+    init(store: MetricStore, options: PromQLEngineOptions, query: String, start: Int64, end: Int64) {
+        self.store = store
+        self.options = options
+        self.query = query
+        self.queryStart = start
+        self.queryEnd = end
+        self.annotations = AnnotationSet(query: query)
+        self.deadline = ContinuousClock.now.advanced(by: .milliseconds(max(0, options.timeoutMilliseconds)))
+    }
+
+    /// Adds `n` samples to the query's budget and fails when it is exceeded.
+    func account(_ n: Int) throws(QueryError) {
+        samples += n
+        if samples > options.maxSamples {
+            throw QueryError(.tooManySamples, "query processing would load too many samples into memory in query execution")
+        }
+    }
+
+    /// Fails once the query's time budget is spent (checked cheaply: the clock is read every 64 calls).
+    func checkTimeout(force: Bool = false) throws(QueryError) {
+        checks &+= 1
+        guard force || checks & 63 == 0 else { return }
+        if ContinuousClock.now > deadline {
+            throw QueryError(.timeout, "query timed out in expression evaluation")
+        }
+    }
+
+    func error(_ message: String, _ range: SourceRange? = nil) -> QueryError {
+        QueryError(.execution, message, query: range == nil ? nil : query, range: range)
+    }
+}
+
+/// Evaluates an expression over a grid of steps `start, start+interval, ..., end` (an instant query is
+/// a grid of one step), node by node as Prometheus's engine does: every node yields all its steps at once.
+struct Evaluator {
+    let ctx: EvalContext
+    let start: Int64
+    let end: Int64
+    let interval: Int64
+
+    var numSteps: Int { Int((end - start) / interval) + 1 }
+    var isInstant: Bool { start == end }
+
+    @inline(__always) func stepTime(_ i: Int) -> Int64 { start + Int64(i) * interval }
+
+    // MARK: Dispatch
+
+    func eval(_ e: Expr) throws(QueryError) -> EvalValue {
+        try ctx.checkTimeout(force: true)
+        switch e {
+        case .number(let v, _):
+            return .series([scalarSeries { _ in v }])
+        case .string(let s, _):
+            return .string(s)
+        case .paren(let inner, _):
+            return try eval(inner)
+        case .unary(let op, let inner, _):
+            var s = try evalSeries(inner)
+            if op == .minus {
+                for i in s.indices {
+                    s[i].dropName = true
+                    for j in s[i].vs.indices { s[i].vs[j] = -s[i].vs[j] }
+                }
+            }
+            return .series(s)
+        case .vectorSelector(let vs):
+            return .series(try evalVectorSelector(vs))
+        case .matrixSelector(let ms):
+            guard isInstant else {
+                throw ctx.error("cannot do range evaluation of matrix selector", ms.range)
+            }
+            return .series(try rawRange(of: .matrixSelector(ms)))
+        case .subquery(let sq):
+            guard isInstant else {
+                throw ctx.error("cannot do range evaluation of subquery", sq.range)
+            }
+            return .series(try rawRange(of: .subquery(sq)))
+        case .binary(let b):
+            return .series(try evalBinary(b))
+        case .aggregate(let a):
+            return .series(try evalAggregate(a))
+        case .call(let c):
+            return .series(try evalCall(c))
+        case .extension(let x):
+            throw ctx.error("the PromQL evaluator cannot evaluate \(x.description)", x.range)
+        }
+    }
+
+    /// Evaluates a node that must yield series (vector or scalar).
+    func evalSeries(_ e: Expr) throws(QueryError) -> [EvalSeries] {
+        switch try eval(e) {
+        case .series(let s): return s
+        case .string: throw ctx.error("expected a vector or scalar, got a string", e.range)
+        }
+    }
+
+    /// Evaluates a scalar node into one value per step.
+    func evalScalar(_ e: Expr) throws(QueryError) -> [Double] {
+        let s = try evalSeries(e)
+        var out = [Double](repeating: .nan, count: numSteps)
+        if let first = s.first {
+            for (t, v) in zip(first.ts, first.vs) { out[Int((t - start) / interval)] = v }
+        }
+        return out
+    }
+
+    /// A scalar: one label-less series with a value at every step.
+    func scalarSeries(_ value: (Int64) -> Double) -> EvalSeries {
+        var s = EvalSeries(labels: Labels())
+        s.ts.reserveCapacity(numSteps)
+        s.vs.reserveCapacity(numSteps)
+        for i in 0..<numSteps {
+            let t = stepTime(i)
+            s.ts.append(t)
+            s.vs.append(value(t))
+        }
+        return s
+    }
+
+    /// A sub-evaluator over another grid (subqueries), sharing the query's context.
+    func with(start: Int64, end: Int64, interval: Int64) -> Evaluator {
+        Evaluator(ctx: ctx, start: start, end: end, interval: interval)
+    }
+
+    /// Resolves an `@` modifier to a timestamp (ms).
+    func atTime(_ at: AtModifier?) -> Int64? {
+        switch at {
+        case .none: nil
+        case .timestamp(let t): t
+        case .start: ctx.queryStart
+        case .end: ctx.queryEnd
+        }
+    }
+
+    // MARK: Step-wise gathering
+
+    /// Walks the steps of several series lists at once, giving, at each step, the indices of the series
+    /// that have a point there and their values.
+    struct StepWalker {
+        private var pos: [Int]
+        let series: [EvalSeries]
+        init(_ series: [EvalSeries]) {
+            self.series = series
+            pos = [Int](repeating: 0, count: series.count)
+        }
+        /// Fills `idx`/`vals` with the series having a point at `t` (ascending series order).
+        mutating func gather(_ t: Int64, _ idx: inout [Int], _ vals: inout [Double]) {
+            idx.removeAll(keepingCapacity: true)
+            vals.removeAll(keepingCapacity: true)
+            for i in 0..<series.count {
+                let p = pos[i]
+                let ts = series[i].ts
+                if p < ts.count && ts[p] == t {
+                    idx.append(i)
+                    vals.append(series[i].vs[p])
+                    pos[i] = p + 1
+                }
+            }
+        }
+    }
+
+    /// Collects per-step output samples into series keyed by labels (Prometheus's `rangeEval` output),
+    /// failing when one step yields two samples with the same labels.
+    struct SeriesCollector {
+        var series: [EvalSeries] = []
+        private var index: [Labels: Int] = [:]
+        private var lastStep: [Int64] = []
+
+        mutating func add(_ labels: Labels, _ t: Int64, _ v: Double, dropName: Bool, ctx: EvalContext) throws(QueryError) {
+            if let i = index[labels] {
+                if lastStep[i] == t { throw ctx.error("vector cannot contain metrics with the same labelset") }
+                lastStep[i] = t
+                series[i].ts.append(t)
+                series[i].vs.append(v)
+            } else {
+                index[labels] = series.count
+                lastStep.append(t)
+                series.append(EvalSeries(labels: labels, ts: [t], vs: [v], dropName: dropName))
+            }
+        }
+    }
+}
+
+/// Prometheus's `kahanSumInc` (Neumaier's variant).
+@inline(__always)
+func kahanSumInc(_ inc: Double, _ sum: Double, _ c: Double) -> (Double, Double) {
+    let t = sum + inc
+    var c = c
+    if t.isInfinite {
+        c = 0
+    } else if abs(sum) >= abs(inc) {
+        c += (sum - t) + inc
+    } else {
+        c += (inc - t) + sum
+    }
+    return (t, c)
+}
+
+/// Go's `math.Mod`: the remainder with the sign of `x` (`fmod`).
+@inline(__always)
+func goMod(_ x: Double, _ y: Double) -> Double { fmod(x, y) }
+
+/// Go's `math.Pow` special cases match C's `pow` except `pow(1, NaN)` and `pow(NaN, 0)`... both are 1 in Go too.
+@inline(__always)
+func goPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }

@@ -1,0 +1,110 @@
+import StrataMetrics
+
+/// Evaluates PromQL over a `MetricStore` with Prometheus 3.x semantics.
+///
+/// Instant queries are range queries of one step. Each selector reads the store once, for the span
+/// the whole query needs, and steps are evaluated by walking the samples in arrays. The 5-minute
+/// lookback, stale markers, left-open range windows, `offset`/`@`, subqueries aligned to their step,
+/// `rate` extrapolation and delayed `__name__` removal follow Prometheus's engine.
+///
+/// ```swift
+/// let engine = PromQLEngine(store: store)
+/// let r = try engine.rangeQuery("rate(http_requests_total[5m])", start: t0, end: t1, step: 60_000)
+/// ```
+public final class PromQLEngine: Sendable {
+    let store: MetricStore
+    let options: PromQLEngineOptions
+
+    public init(store: MetricStore, options: PromQLEngineOptions = PromQLEngineOptions()) {
+        self.store = store
+        self.options = options
+    }
+
+    /// Evaluates a parsed expression at one instant (ms).
+    /// - Parameters:
+    ///   - expr: the parsed expression.
+    ///   - query: its text, used for annotation positions and error carets.
+    ///   - time: evaluation time in milliseconds since the epoch.
+    /// - Returns: a vector, scalar, string or (for a range-vector expression) matrix, with annotations.
+    /// - Throws: `QueryError` (execution errors, too many samples, timeout, storage).
+    public func instantQuery(_ expr: Expr, query: String, at time: Int64) throws(QueryError) -> QueryResult {
+        let ctx = EvalContext(store: store, options: options, query: query, start: time, end: time)
+        let ev = Evaluator(ctx: ctx, start: time, end: time, interval: 1)
+        let value: QueryValue
+        do throws(QueryError) {
+            switch try ev.eval(expr) {
+            case .string(let s):
+                value = .string(timestamp: time, value: s)
+            case .series(let series):
+                let cleaned = try cleanup(series, ctx: ctx, isVector: staticType(expr) == .vector)
+                switch staticType(expr) {
+                case .scalar:
+                    value = .scalar(timestamp: time, value: cleaned.first?.vs.first ?? .nan)
+                case .matrix:
+                    value = .matrix(
+                        cleaned.sorted { $0.labels < $1.labels }.map {
+                            MatrixSeries(labels: $0.labels, timestamps: $0.ts, values: $0.vs)
+                        })
+                default:
+                    value = .vector(
+                        cleaned.map { VectorElement(labels: $0.labels, timestamp: time, value: $0.vs[0]) })
+                }
+            }
+        } catch {
+            throw located(error, query)
+        }
+        return QueryResult(value: value, warnings: ctx.annotations.warnings, infos: ctx.annotations.infos)
+    }
+
+    /// Evaluates a parsed expression at every step of `[start, end]` (ms); the result is a matrix sorted by labels.
+    /// - Throws: `QueryError`; also when the expression is a string or a range vector, or the step is not positive.
+    public func rangeQuery(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError)
+        -> QueryResult
+    {
+        guard step > 0 else { throw QueryError(.execution, "zero or negative query resolution step widths are not accepted") }
+        guard end >= start else { throw QueryError(.execution, "end timestamp must not be before start time") }
+        let type = staticType(expr)
+        guard type == .scalar || type == .vector else {
+            let name = type == .matrix ? "range vector" : type.rawValue
+            throw QueryError(
+                .execution, "invalid expression type \"\(name)\" for range query, must be Scalar or instant Vector",
+                query: query, range: expr.range)
+        }
+        let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end)
+        let ev = Evaluator(ctx: ctx, start: start, end: end, interval: step)
+        var series: [EvalSeries]
+        do throws(QueryError) {
+            series = try ev.evalSeries(expr)
+            series = try cleanup(series, ctx: ctx, isVector: false)
+        } catch {
+            throw located(error, query)
+        }
+        series.sort { $0.labels < $1.labels }
+        let m = series.map { MatrixSeries(labels: $0.labels, timestamps: $0.ts, values: $0.vs) }
+        return QueryResult(value: .matrix(m), warnings: ctx.annotations.warnings, infos: ctx.annotations.infos)
+    }
+
+    /// Prometheus's `cleanupMetricLabels`: drops `__name__` where an operator asked for it, then
+    /// rejects (vectors) or merges (matrices) series that became equal.
+    private func cleanup(_ s: [EvalSeries], ctx: EvalContext, isVector: Bool) throws(QueryError) -> [EvalSeries] {
+        var s = s
+        for i in s.indices where s[i].dropName {
+            s[i].labels = s[i].labels.removing(["__name__", "__type__", "__unit__"])
+            s[i].dropName = false
+        }
+        if isVector {
+            var seen = Set<Labels>()
+            for x in s where !seen.insert(x.labels).inserted {
+                throw ctx.error("vector cannot contain metrics with the same labelset")
+            }
+            return s
+        }
+        return try Evaluator(ctx: ctx, start: 0, end: 0, interval: 1).mergeSameLabels(s)
+    }
+
+    private func located(_ e: QueryError, _ query: String) -> QueryError {
+        var e = e
+        if e.query == nil && e.range != nil { e.query = query }
+        return e
+    }
+}
