@@ -65,11 +65,13 @@ extension Simulation {
                 host.instances.removeAll { $0.end < w0 - 120_000_000 }
             } else {
                 // nova-api: a dashboard lists servers every ~5 s.
+                let dashboardPath = "/v2/" + users[0].project.hexString + "/servers/detail"
                 var t = w0 + Int64(rng.below(5_000_000))
                 while t < w1 {
                     let d = Int64(rng.logNormal(median: 260_000, sigma: 0.1))
                     let ctx = RequestContext(global: nil, request: rng.id128(), user: users[0].user, project: users[0].project)
                     if fault(.dbConnection, at: t) == nil {
+                        apiChatter(.nova, t, d, method: "GET", path: dashboardPath, status: 200, len: 1893, ctx: ctx)
                         logs.oslo(host, .novaAPI, t + d, .info, "nova.osapi_compute.wsgi.server", ctx) { l in
                             l.text(host.ip)
                             l.ascii(" \"GET /v2/")

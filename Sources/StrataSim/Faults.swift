@@ -100,7 +100,7 @@ public enum FaultKind: String, CaseIterable, Sendable {
     public var signatures: [String] {
         switch self {
         case .novaComputeRestart: ["Caught SIGTERM, exiting", "is unavailable"]
-        case .glanceAPIRestart: ["Caught SIGTERM, stopping children", ":9292/v2/images", "glance_api/"]
+        case .glanceAPIRestart: ["Caught SIGTERM, stopping children", ":9292/v2/images", "Server glance_api/", " SC-- "]
         case .neutronAgentRestart: ["Caught SIGTERM, quitting daemon", "Timeout waiting for [('network-vif-plugged'"]
         case .ovsCrash: ["dp_packet_set_l2_pad_size()", "OVS is dead.", "killed (Aborted)", "Failed to bind port"]
         case .dbConnection: ["Lost connection to MySQL server", "mysqld got signal 6"]

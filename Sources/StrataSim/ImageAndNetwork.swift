@@ -1,6 +1,7 @@
 /// The image and network scenarios.
 extension Simulation {
     func glanceAccess(_ ctx: RequestContext, _ t: Int64, method: StaticString, path: String, status: Int, len: Int, micros: Int64) {
+        apiChatter(.glance, t - micros, micros, method: method, path: path, status: status, len: len, ctx: ctx)
         logs.oslo(controller, .glanceAPI, t, .info, "eventlet.wsgi.server", ctx) { l in
             l.text(self.controller.ip)
             l.ascii(" - - [")
@@ -56,9 +57,11 @@ extension Simulation {
                     l.text(self.controller.ip)
                     l.ascii(":")
                     l.int(40000 + self.rng.below(20000))
-                    l.ascii(" [glance_api_external] glance_api/")
+                    l.ascii(" [")
+                    l.haproxyDate(t)
+                    l.ascii("] glance_api_external glance_api/")
                     l.text(self.controller.name)
-                    l.ascii(" 0/0/-1/-1/0 503 212 - - SC-- \"")
+                    l.ascii(" 0/0/-1/-1/0 503 212 - - SC-- 2/2/0/0/3 0/0 \"")
                     l.ascii(step.0)
                     l.byte(0x20)
                     l.string(step.1)
@@ -155,6 +158,7 @@ extension Simulation {
                     }
                 }
             }
+            apiChatter(.neutron, t, step.2, method: step.0, path: step.1, status: error == nil ? step.3 : 500, len: error == nil ? step.4 : 150, ctx: ctx)
             logs.oslo(controller, .neutronServer, t + step.2, .info, "neutron.wsgi", ctx) { l in
                 l.text(self.controller.ip)
                 l.ascii(" \"")

@@ -20,6 +20,14 @@ public struct SimulationConfig: Sendable {
     public var scrapeIntervalMillis: Int64 = 10_000
     /// Whether services log at DEBUG as the seed testbed did (the bulk of the log bytes).
     public var debugLogs = true
+    /// The Rally scenarios to run (default all three).
+    public var workloads: [Workload] = Workload.allCases
+    /// Iterations in flight per scenario (Rally's constant runner `concurrency`); nil keeps the
+    /// seed testbed's: boot-and-delete 2, image 2, network 1.
+    public var concurrency: Int?
+    /// Run the scenarios one after another (each an equal share of the duration, in the seed's
+    /// order image, network, server) instead of at the same time.
+    public var sequential = false
 
     public init() {}
 }
@@ -86,6 +94,9 @@ final class Simulation {
     var kpi = KPIState()
     var runners: [Runner] = []
     let users: [(user: ID128, project: ID128)]
+    /// The service user (nova, neutron, glance share one in the seed's deployment) whose token
+    /// keystonemiddleware presents when it validates a user's token.
+    let serviceUser: (user: ID128, project: ID128)
     let imageID: ID128
     let networkID: ID128
     var iterationCount = 0
@@ -111,6 +122,8 @@ final class Simulation {
         users = (0..<6).map { _ in (idRandom.id128(), idRandom.id128()) }
         imageID = idRandom.id128()
         networkID = idRandom.id128()
+        var serviceRandom = SimRandom(seed: config.seed, stream: 2)
+        serviceUser = (serviceRandom.id128(), serviceRandom.id128())
 
         let names = TopologyNames.hostNames(computes: max(0, config.computeHosts))
         for (i, name) in names.enumerated() {
@@ -121,13 +134,16 @@ final class Simulation {
                 throw SimulationError(path: dir, reason: String(cString: strerror(errno)))
             }
             for p in host.programs {
-                let log = PendingLog(file: try OutputFile(path: dir + "/" + p.fileName, capacity: 64 << 10))
+                let log = PendingLog(file: try OutputFile(path: dir + "/" + p.fileName, capacity: names.count > 12 && i > 0 ? 16 << 10 : 64 << 10))
                 host.logs[p.rawValue] = log
                 allLogs.append(log)
             }
             hosts.append(host)
-            metricFiles.append(try OutputFile(path: directory + "/metrics/" + name + ".om", capacity: 1 << 20))
-            glancesFiles.append(try OutputFile(path: directory + "/metrics/" + name + "_glances.csv", capacity: 256 << 10))
+            // Smaller buffers with many hosts keep the resident size near 30 MB (buffer sizes
+            // change only the write sizes, never the bytes).
+            let many = names.count > 12
+            metricFiles.append(try OutputFile(path: directory + "/metrics/" + name + ".om", capacity: many ? 128 << 10 : 1 << 20))
+            glancesFiles.append(try OutputFile(path: directory + "/metrics/" + name + "_glances.csv", capacity: many ? 32 << 10 : 256 << 10))
             metricState.append(HostMetricState(host: host, seed: config.seed))
         }
         kpiFile = try OutputFile(path: directory + "/metrics/kpi.om", capacity: 64 << 10)
@@ -155,7 +171,7 @@ final class Simulation {
         }
         faults.sort { $0.start < $1.start }
         for i in faults.indices { faults[i].id = i }
-        runners = Runner.defaultRunners(start: start)
+        runners = Runner.runners(config: config, start: start, end: end)
     }
 
     func run(progress: ((Double) -> Void)?) throws(SimulationError) -> SimulationSummary {
@@ -167,6 +183,7 @@ final class Simulation {
             let windowEnd = min(end, windowStart + Self.windowMicros)
             runWorkloads(until: windowEnd)
             backgroundLogs(from: windowStart, to: windowEnd)
+            periodicChatter(from: windowStart, to: windowEnd)
             faultLogs(from: windowStart, to: windowEnd)
             writeMetrics(from: windowStart, to: windowEnd)
             writeKPI(from: windowStart, to: windowEnd)

@@ -21,7 +21,16 @@ extension Simulation {
             case .createAndDeleteImage: finished = createAndDeleteImage(at: bestTime)
             case .createAndDeleteNetwork: finished = createAndDeleteNetwork(at: bestTime)
             }
-            runners[best.r].nextStart[best.s] = max(finished, bestTime + 1) + runners[best.r].idleMicros
+            var runner = runners[best.r]
+            runner.lastEnd = max(runner.lastEnd, finished)
+            let next = max(finished, bestTime + 1) + runner.idleMicros
+            runner.nextStart[best.s] = next < runner.until ? next : .max
+            if !runner.done && runner.nextStart.allSatisfy({ $0 == .max }) {
+                // A sequential run hands over to the next scenario when its last iteration ends.
+                runner.done = true
+                if best.r + 1 < runners.count { runners[best.r + 1].begin(at: runner.lastEnd + 2 * Self.second) }
+            }
+            runners[best.r] = runner
         }
     }
 
@@ -50,6 +59,7 @@ extension Simulation {
         tracer.span(
             traceLog, rng: &rng, base: base, parent: parent, name: "wsgi", .keystone, host: controller, start: t, stop: t + d,
             .wsgi(method: "POST", path: path))
+        apiChatter(.keystone, t, d, method: "POST", path: path, status: 201, len: 6124, ctx: ctx)
         logs.oslo(controller, .keystone, t + d, .info, "keystone.common.wsgi", ctx) { l in
             l.ascii("POST http://")
             l.text(self.controller.name)
@@ -146,6 +156,7 @@ extension Simulation {
             traceLog, rng: &rng, base: base, parent: base, name: "wsgi", .novaAPI, host: controller, start: postStart, stop: postEnd,
             .wsgi(method: "POST", path: postPath), error: postError.map { ($0.etype, $0.message) }, id: postSpan)
         let postStatus = postError == nil ? 202 : (postFault?.kind == .glanceAPIRestart ? 503 : 500)
+        apiChatter(.nova, postStart, postEnd - postStart, method: "POST", path: postPath, status: postStatus, len: postStatus == 202 ? 834 : 233, ctx: apiCtx)
         logs.oslo(controller, .novaAPI, postEnd, .info, "nova.osapi_compute.wsgi.server", apiCtx) { l in
             l.text(self.controller.ip)
             l.ascii(" \"POST ")
@@ -180,7 +191,11 @@ extension Simulation {
             traceLog, rng: &rng, base: base, parent: selSpan, name: "wsgi", .placement, host: controller, start: placeStart,
             stop: placeStart + placeDur, .wsgi(method: "GET", path: "/allocation_candidates"))
         _ = dbSpan(base: base, parent: placeSpan, .placement, host: controller, at: placeStart + secs(0.005), "SELECT resource_providers.id, resource_providers.uuid FROM resource_providers")
+        let placeCtx = RequestContext(global: apiCtx.request, request: rng.id128(), user: serviceUser.user, project: serviceUser.project)
+        placementRequest(placeStart, placeDur, method: "GET", path: "/allocation_candidates?limit=1000&resources=DISK_GB%3A40%2CMEMORY_MB%3A4096%2CVCPU%3A2", status: 200, len: 2215 + 410 * computes.count, ctx: placeCtx)
         let schedCtx = RequestContext(global: apiCtx.request, request: rng.id128(), user: user.user, project: user.project)
+        rpcRecords(controller, .novaAPI, schedStart - secs(0.03), 0, apiCtx, call: false, exchange: "nova", topic: "conductor")
+        rpcRecords(controller, .novaConductor, selStart - 500, selDur + 1000, condCtx, call: true, exchange: "nova", topic: "scheduler")
         var failure: (error: (etype: StaticString, message: String), fault: ActiveFault, at: Int64)?
 
         if let f = fault(.noValidHost, at: selStart) {
@@ -243,6 +258,10 @@ extension Simulation {
                 traceLog, rng: &rng, base: base, parent: condSpan, name: "rpc", .compute, host: computeHost, start: buildStart,
                 stop: spawnEnd, .function(name: "nova.compute.manager.ComputeManager.build_and_run_instance"))
             var bt = buildStart + secs(0.02)
+            rpcRecords(controller, .novaConductor, buildStart - secs(0.04), 0, condCtx, call: false, exchange: "nova", topic: "compute", server: computeHost.name)
+            if config.debugLogs {
+                lockRecords(computeHost, .novaCompute, bt - 600, buildCtx, lock: "compute_resources", by: "nova.compute.resource_tracker.instance_claim")
+            }
             logs.oslo(computeHost, .novaCompute, bt, .info, "nova.compute.claims", buildCtx, instance: instance) { l in
                 l.ascii("Attempting claim on node ")
                 l.text(computeHost.name)
@@ -273,6 +292,7 @@ extension Simulation {
                 stop: bt + portDur, .wsgi(method: "POST", path: "/v2.0/ports"))
             _ = dbSpan(base: base, parent: portSpan, .neutron, host: controller, at: bt + secs(0.02), "INSERT INTO ports (project_id, id, name, network_id, mac_address, admin_state_up, status, device_id, device_owner) VALUES (%(project_id)s, %(id)s, %(name)s, %(network_id)s, %(mac_address)s, %(admin_state_up)s, %(status)s, %(device_id)s, %(device_owner)s)")
             let neutronCtx = RequestContext(global: apiCtx.request, request: rng.id128(), user: user.user, project: user.project)
+            apiChatter(.neutron, bt, portDur, method: "POST", path: "/v2.0/ports", status: 201, len: 1104, ctx: neutronCtx, client: computeHost.ip)
             logs.oslo(controller, .neutronServer, bt + portDur, .info, "neutron.wsgi", neutronCtx) { l in
                 l.text(computeHost.ip)
                 l.ascii(" \"POST /v2.0/ports")
@@ -361,6 +381,7 @@ extension Simulation {
                 }
                 let evAt = vifAt + secs(1.3)
                 let evCtx = RequestContext(global: nil, request: rng.id128(), user: users[0].user, project: users[0].project)
+                apiChatter(.nova, evAt + secs(0.006) - 91_321, 91_321, method: "POST", path: "/v2/" + users[0].project.hexString + "/os-server-external-events", status: 200, len: 380, ctx: evCtx, client: computeHost.ip)
                 logs.oslo(controller, .novaAPI, evAt, .info, "nova.api.openstack.compute.server_external_events", evCtx) { l in
                     l.ascii("Creating event network-vif-plugged:")
                     l.uuid(port)
@@ -420,6 +441,7 @@ extension Simulation {
                     traceLog, rng: &rng, base: base, parent: base, name: "wsgi", .novaAPI, host: controller, start: pollAt, stop: pollAt + d,
                     .wsgi(method: "GET", path: serverPath), error: ("DBConnectionError", "(pymysql.err.OperationalError) (2013, 'Lost connection to MySQL server during query')"))
                 logDBError(controller, .novaAPI, pollAt + d / 2, ctx, logger: "nova.api.openstack.wsgi")
+                apiChatter(.nova, pollAt, d, method: "GET", path: serverPath, status: 500, len: 233, ctx: ctx)
                 logs.oslo(controller, .novaAPI, pollAt + d, .info, "nova.osapi_compute.wsgi.server", ctx) { l in
                     l.text(self.controller.ip)
                     l.ascii(" \"GET ")
@@ -433,6 +455,7 @@ extension Simulation {
                 traceLog, rng: &rng, base: base, parent: base, name: "wsgi", .novaAPI, host: controller, start: pollAt, stop: pollAt + d,
                 .wsgi(method: "GET", path: serverPath))
             _ = dbSpan(base: base, parent: span, .novaAPI, host: controller, at: pollAt + d / 4, "SELECT instances.created_at, instances.updated_at, instances.id, instances.uuid, instances.vm_state FROM instances WHERE instances.uuid = %(uuid_1)s")
+            apiChatter(.nova, pollAt, d, method: "GET", path: serverPath, status: 200, len: 1708, ctx: ctx)
             logs.oslo(controller, .novaAPI, pollAt + d, .info, "nova.osapi_compute.wsgi.server", ctx) { l in
                 l.text(self.controller.ip)
                 l.ascii(" \"GET ")
@@ -464,6 +487,7 @@ extension Simulation {
         let delSpan = tracer.span(
             traceLog, rng: &rng, base: base, parent: base, name: "wsgi", .novaAPI, host: controller, start: delStart, stop: delStart + delDur,
             .wsgi(method: "POST", path: serverPath + "/action"))
+        apiChatter(.nova, delStart, delDur, method: "POST", path: serverPath + "/action", status: 202, len: 0, ctx: delCtx)
         logs.oslo(controller, .novaAPI, delStart + delDur, .info, "nova.osapi_compute.wsgi.server", delCtx) { l in
             l.text(self.controller.ip)
             l.ascii(" \"POST ")
@@ -473,6 +497,7 @@ extension Simulation {
         }
         let termCtx = RequestContext(global: delCtx.request, request: rng.id128(), user: user.user, project: user.project)
         let termStart = delStart + delDur + secs(0.05)
+        rpcRecords(controller, .novaAPI, delStart + delDur / 2, 0, delCtx, call: false, exchange: "nova", topic: "compute", server: computeHost.name)
         let destroyDur = secs(rng.logNormal(median: 1.1, sigma: 0.2))
         let deallocDur = secs(rng.logNormal(median: 1.3, sigma: 0.2))
         let finished = t0 + secs(total)
@@ -480,6 +505,9 @@ extension Simulation {
             traceLog, rng: &rng, base: base, parent: delSpan, name: "rpc", .compute, host: computeHost, start: termStart,
             stop: termStart + destroyDur + deallocDur, .function(name: "nova.compute.manager.ComputeManager.terminate_instance"))
         logs.oslo(computeHost, .novaCompute, termStart, .info, "nova.compute.manager", termCtx, instance: instance) { l in l.ascii("Terminating instance") }
+        if config.debugLogs {
+            lockRecords(computeHost, .novaCompute, termStart + destroyDur + deallocDur + 2000, termCtx, lock: "compute_resources", by: "nova.compute.resource_tracker.update_usage")
+        }
         logs.libvirt(computeHost, termStart + secs(0.6), level: "info", function: "qemuProcessStop:6412") { l in
             l.ascii("Shutting down VM 'instance-")
             l.hexDigits(instance.lo & 0xFFFFFF, count: 8)
@@ -506,6 +534,7 @@ extension Simulation {
         let portDel = termStart + destroyDur + secs(0.1)
         let neutronDel = secs(rng.logNormal(median: 0.6, sigma: 0.2))
         let nCtx = RequestContext(global: delCtx.request, request: rng.id128(), user: user.user, project: user.project)
+        apiChatter(.neutron, portDel, neutronDel, method: "DELETE", path: "/v2.0/ports/" + port.uuidString, status: 204, len: 168, ctx: nCtx, client: computeHost.ip)
         logs.oslo(controller, .neutronServer, portDel + neutronDel, .info, "neutron.wsgi", nCtx) { l in
             l.text(computeHost.ip)
             l.ascii(" \"DELETE /v2.0/ports/")
@@ -531,6 +560,7 @@ extension Simulation {
             let d = secs(rng.logNormal(median: 0.15, sigma: 0.25))
             let ctx = newContext(user)
             let gone = p + d + secs(1.0) >= finished
+            apiChatter(.nova, p, d, method: "GET", path: serverPath, status: gone ? 404 : 200, len: gone ? 293 : 1708, ctx: ctx)
             tracer.span(
                 traceLog, rng: &rng, base: base, parent: base, name: "wsgi", .novaAPI, host: controller, start: p, stop: p + d,
                 .wsgi(method: "GET", path: serverPath))

@@ -4,9 +4,10 @@ import Testing
 @testable import StrataSim
 
 /// Runs a small simulation into a fresh temporary directory.
-func simulate(minutes: Int, seed: UInt64 = 7, faults: [FaultSpec]? = nil, debug: Bool = true, tag: String) throws
-    -> (dir: String, summary: SimulationSummary)
-{
+func simulate(
+    minutes: Int, seed: UInt64 = 7, faults: [FaultSpec]? = nil, debug: Bool = true, tag: String,
+    configure: (inout SimulationConfig) -> Void = { _ in }
+) throws -> (dir: String, summary: SimulationSummary) {
     let dir = NSTemporaryDirectory() + "strata-sim-\(tag)-\(getpid())"
     try? FileManager.default.removeItem(atPath: dir)
     var config = SimulationConfig()
@@ -14,6 +15,7 @@ func simulate(minutes: Int, seed: UInt64 = 7, faults: [FaultSpec]? = nil, debug:
     config.seed = seed
     config.faults = faults
     config.debugLogs = debug
+    configure(&config)
     let summary = try Simulator(config).run(into: dir)
     return (dir, summary)
 }
