@@ -182,11 +182,21 @@ public struct BitReader {
     /// Reads `n` bits (0...64) as the low bits of the result.
     @inlinable @inline(__always)
     public mutating func read(bits n: Int) throws(FormatError) -> UInt64 {
-        if n > 56 {
-            let high = try read(bits: n &- 32)
-            let low = try read(bits: 32)
-            return high &<< 32 | low
-        }
+        if n > 56 { return try readWide(bits: n) }
+        return try readNarrow(bits: n)
+    }
+
+    /// 57...64 bits: two narrow reads. Kept out of line so `read(bits:)` has no recursion and inlines.
+    @inlinable @inline(never)
+    mutating func readWide(bits n: Int) throws(FormatError) -> UInt64 {
+        let high = try readNarrow(bits: n &- 32)
+        let low = try readNarrow(bits: 32)
+        return high &<< 32 | low
+    }
+
+    /// 0...56 bits from the buffer.
+    @inlinable @inline(__always)
+    mutating func readNarrow(bits n: Int) throws(FormatError) -> UInt64 {
         if available < n {
             refill()
             if available < n { throw truncated(n &- available) }

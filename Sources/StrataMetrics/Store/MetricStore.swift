@@ -111,13 +111,9 @@ public final class MetricStore: Sendable {
             if let f = st.failure { throw MetricStoreError.failed(f) }
             var sum = AppendSummary()
             let n = batch.count
-            var accRefs = [UInt32](), accTs = [Int64](), accVs = [Double]()
+            // Indices of samples not taken (rare); the WAL record is encoded from the batch minus these.
+            var skipped: [Int] = []
             let logging = st.wal != nil && options.durability != .none
-            if logging {
-                accRefs.reserveCapacity(n)
-                accTs.reserveCapacity(n)
-                accVs.reserveCapacity(n)
-            }
             let window = options.outOfOrderWindow
             try batch.refs.withUnsafeBufferPointer { refs in
                 try batch.timestamps.withUnsafeBufferPointer { ts in
@@ -128,6 +124,7 @@ public final class MetricStore: Sendable {
                             let hw = st.head.highWatermark
                             if hw > Int64.min &+ window && t < hw &- window {
                                 sum.tooOld += 1
+                                skipped.append(i)
                                 if sum.rejections.count < AppendSummary.maxListed {
                                     sum.rejections.append(
                                         AppendRejection(
@@ -139,15 +136,12 @@ public final class MetricStore: Sendable {
                             switch st.head.add(ref: r, t, v) {
                             case .appended, .inserted:
                                 sum.accepted += 1
-                                if logging {
-                                    accRefs.append(r)
-                                    accTs.append(t)
-                                    accVs.append(v)
-                                }
                             case .duplicate:
                                 sum.duplicatesIgnored += 1
+                                skipped.append(i)
                             case .conflict:
                                 sum.conflicts += 1
+                                skipped.append(i)
                                 if sum.rejections.count < AppendSummary.maxListed {
                                     sum.rejections.append(
                                         AppendRejection(
@@ -159,17 +153,11 @@ public final class MetricStore: Sendable {
                     }
                 }
             }
-            if logging, let wal = st.wal, !accRefs.isEmpty {
-                var w = ByteWriter(capacity: accRefs.count * 12 + 16)
-                accRefs.withUnsafeBufferPointer { r in
-                    accTs.withUnsafeBufferPointer { t in
-                        accVs.withUnsafeBufferPointer { v in
-                            MetricWALRecord.encodeSamples(refs: r, timestamps: t, values: v, into: &w)
-                        }
-                    }
-                }
+            if logging, let wal = st.wal, sum.accepted > 0 {
                 do {
-                    try wal.append(type: MetricWALRecord.samples, payload: w.bytes)
+                    try wal.append(type: MetricWALRecord.samples) { w in
+                        MetricWALRecord.encodeSamples(batch, skipping: skipped, into: &w)
+                    }
                     try syncIfDurable(wal)
                 } catch {
                     st.failure = "\(error)"

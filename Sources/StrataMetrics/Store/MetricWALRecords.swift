@@ -52,6 +52,38 @@ enum MetricWALRecord {
         }
     }
 
+    /// Encodes a batch's samples except those at the (ascending) indices in `skipping`.
+    static func encodeSamples(_ batch: SampleBatch, skipping: [Int], into w: inout ByteWriter) {
+        let n = batch.count - skipping.count
+        w.bytes.reserveCapacity(w.count + 12 + n * 20)  // at most 5 + 10 + 8 bytes a sample, usually ~11
+        w.appendVarint(UInt64(n))
+        guard n > 0 else { return }
+        batch.refs.withUnsafeBufferPointer { refs in
+            batch.timestamps.withUnsafeBufferPointer { ts in
+                batch.values.withUnsafeBufferPointer { vs in
+                    var k = 0  // next skipped index
+                    var first = true
+                    var prev: Int64 = 0
+                    for i in 0..<refs.count {
+                        if k < skipping.count && skipping[k] == i {
+                            k += 1
+                            continue
+                        }
+                        if first {
+                            w.appendSignedVarint(ts[i])
+                            prev = ts[i]
+                            first = false
+                        }
+                        w.appendVarint(UInt64(refs[i]))
+                        w.appendSignedVarint(ts[i] &- prev)
+                        prev = ts[i]
+                        w.appendFloat64(vs[i])
+                    }
+                }
+            }
+        }
+    }
+
     static func decodeSamples(
         _ payload: UnsafeRawBufferPointer, _ body: (UInt32, Int64, Double) -> Void
     ) throws(FormatError) {
