@@ -17,8 +17,12 @@ rm -rf "$dir/db"
 "$bin/strata" ingest "$dir/db" "$dir/node.om"
 echo "== what is stored"
 "$bin/strata" inspect "$dir/db"
-echo "== one series, first lines of its export"
-"$bin/strata" export "$dir/db" 'node_load1{instance="wally113:9100"}' | head -5
+echo "== one series, its first 50 seconds as OpenMetrics"
+"$bin/strata" export "$dir/db" 'node_load1{instance="wally113:9100"}' --start 1700000000 --end 1700000040
+echo "== PromQL: busiest hosts at the end of the data (instant query)"
+"$bin/strata" query "$dir/db" 'topk(3, sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m])))' --time 1700072000
+echo "== PromQL: load over the last hour, as Prometheus's API returns it (first 300 bytes)"
+"$bin/strata" query "$dir/db" 'avg(node_load1)' --start 1700068400 --end 1700072000 --step 10m --format json | cut -c1-300
 echo "== checking every checksum"
 "$bin/strata" verify "$dir/db"
 echo

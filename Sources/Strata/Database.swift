@@ -1,4 +1,5 @@
 @_exported import StrataMetrics
+@_exported import StrataQuery
 import StrataStorage
 
 /// Options for opening a `Database`.

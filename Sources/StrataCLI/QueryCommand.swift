@@ -7,23 +7,28 @@ struct QueryCommand: ParsableCommand {
         commandName: "query",
         abstract: "Evaluate a PromQL query over the stored metrics.",
         discussion: """
-            An instant query at --time (default: now), or a range query when --start/--end/--step
-            are given (end defaults to now, step to the span / 250, at least 1s). Semantics are
-            Prometheus 3.x: 5-minute lookback, staleness, rate extrapolation.
+            An instant query at --time (default: now), or a range query when
+            --start/--end/--step are given (end defaults to now, step to the
+            span / 250, at least 1s). Semantics are Prometheus 3.x: 5-minute
+            lookback, staleness, rate extrapolation.
 
-            --format json prints exactly the body of Prometheus's /api/v1/query (or query_range):
+            --format json prints exactly the body of Prometheus's /api/v1/query
+            (or query_range), e.g.
               {"status":"success","data":{"resultType":"vector","result":[...]}}
-            --format csv prints one row per sample: the label columns, timestamp (Unix seconds), value.
-            --limit N keeps the first N series (JSON then carries Prometheus's truncation warning).
+            --format csv prints one row per sample: the label columns, the
+            timestamp (Unix seconds), the value.
+            --limit N keeps the first N series (JSON then carries Prometheus's
+            truncation warning).
 
             Examples:
               strata query ./db 'node_load1' --time 2024-09-04T11:23:00Z
-              strata query ./db 'sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))' \\
-                  --start now-1h --end now --step 1m --format json
               strata query ./db 'topk(5, node_memory_MemFree_bytes)' --format csv
+              strata query ./db \\
+                'sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))' \\
+                --start now-1h --end now --step 1m --format json
 
-            Exit status: 0 success; 1 the query is invalid or failed (parse errors point at the
-            column); 2 usage or I/O error.
+            Exit status: 0 success; 1 the query is invalid or failed (parse
+            errors point at the column); 2 usage or I/O error.
             """)
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }

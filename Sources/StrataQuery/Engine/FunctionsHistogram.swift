@@ -51,13 +51,16 @@ extension Evaluator {
         for step in 0..<numSteps {
             try ctx.checkTimeout()
             let t = stepTime(step)
-            walker.gather(t, &idx, &vals)
-            if idx.isEmpty { continue }
+            // Prometheus validates the quantile at every step, before looking at the
+            // input: `histogram_quantile(NaN, non_existent)` still warns.
             let qv = q[step]
             if qv.isNaN || qv < 0 || qv > 1 { ctx.annotations.invalidQuantile(qv, c.args[0].range) }
+            walker.gather(t, &idx, &vals)
+            if idx.isEmpty { continue }
             for h in classicHistograms(input, idx, vals, argRange: c.args[1].range, cache: &cache) {
                 let (v, forced) = bucketQuantile(qv, h.buckets)
-                if forced { ctx.annotations.forcedMonotonicity(h.labels.metricName ?? "", c.args[1].range) }
+                // Without delayed name removal Prometheus names no metric in this info.
+                if forced { ctx.annotations.forcedMonotonicity("", c.args[1].range) }
                 try collector.add(h.labels, t, v, dropName: true, ctx: ctx)
             }
         }
@@ -113,41 +116,22 @@ private func sortedCoalesced(_ b: [ClassicBucket]) -> [ClassicBucket] {
     return out
 }
 
-/// Prometheus's `BucketQuantile`: linear interpolation inside the bucket holding the rank; the
-/// buckets are first coalesced, cleaned of tiny float errors and forced monotonic (reported).
+/// Prometheus's `BucketQuantile`: linear interpolation inside the bucket holding the rank (the
+/// lowest bucket starts at 0 when its upper bound is positive; a rank in the `+Inf` bucket yields
+/// the second-highest bound). The buckets are first coalesced, then cleaned of tiny float errors and
+/// forced monotonic; `forcedMonotonic` reports the latter (an info annotation).
 func bucketQuantile(_ q: Double, _ input: [ClassicBucket]) -> (Double, forcedMonotonic: Bool) {
     if q.isNaN { return (.nan, false) }
     if q < 0 { return (-.infinity, false) }
     if q > 1 { return (.infinity, false) }
-    guard let lastUpper = input.map(\.upperBound).max(), lastUpper == .infinity else { return (.nan, false) }
     var buckets = sortedCoalesced(input)
-    // correctPrecisionErrors
-    var prev = buckets[0].count
-    for i in 1..<buckets.count {
-        let curr = buckets[i].count
-        let delta = abs(curr - prev)
-        if delta == 0 { continue }
-        if delta / curr <= 1e-12 {
-            buckets[i].count = prev
-        } else {
-            prev = curr
-        }
-    }
-    // ensureMonotonic
-    var forced = false
-    var mx = buckets[0].count
-    for i in 1..<buckets.count {
-        if buckets[i].count > mx {
-            mx = buckets[i].count
-        } else if buckets[i].count < mx {
-            buckets[i].count = mx
-            forced = true
-        }
-    }
+    guard let last = buckets.last, last.upperBound == .infinity else { return (.nan, false) }
+    let forced = ensureMonotonicIgnoringSmallDeltas(&buckets)
     if buckets.count < 2 { return (.nan, false) }
     let observations = buckets[buckets.count - 1].count
     if observations == 0 { return (.nan, false) }
     var rank = q * observations
+    // sort.Search over all but the last bucket: the first whose count reaches the rank.
     var b = buckets.count - 1
     for i in 0..<(buckets.count - 1) where buckets[i].count >= rank {
         b = i
@@ -166,12 +150,53 @@ func bucketQuantile(_ q: Double, _ input: [ClassicBucket]) -> (Double, forcedMon
     return (bucketStart + (bucketEnd - bucketStart) * (rank / count), forced)
 }
 
+/// Prometheus's `smallDeltaTolerance`: relative differences between neighbouring cumulative
+/// counts below this are float noise (query sharding), not real decreases.
+private let smallDeltaTolerance = 1e-12
+
+/// Prometheus's `ensureMonotonicAndIgnoreSmallDeltas`, in one pass: a count numerically equal to
+/// the last accepted one (either direction) is set to it silently; a real decrease is raised to the
+/// last accepted count and reported. Neither correction moves the last accepted count.
+private func ensureMonotonicIgnoringSmallDeltas(_ buckets: inout [ClassicBucket]) -> Bool {
+    var forced = false
+    var prev = buckets[0].count
+    for i in 1..<buckets.count {
+        let curr = buckets[i].count
+        if curr == prev { continue }
+        if almostEqual(prev, curr, smallDeltaTolerance) {
+            buckets[i].count = prev
+            continue
+        }
+        if curr < prev {
+            buckets[i].count = prev
+            forced = true
+            continue
+        }
+        prev = curr
+    }
+    return forced
+}
+
+/// Prometheus's `util/almost.Equal`: true when `a` and `b` differ by less than `epsilon` times
+/// their magnitude sum (near zero: times the smallest normal double); two NaNs are equal.
+func almostEqual(_ a: Double, _ b: Double, _ epsilon: Double) -> Bool {
+    if a.isNaN && b.isNaN { return true }
+    if a == b { return true }
+    let minNormal = Double.leastNormalMagnitude
+    let absSum = abs(a) + abs(b)
+    let diff = abs(a - b)
+    if a == 0 || b == 0 || absSum < minNormal { return diff < epsilon * minNormal }
+    return diff / min(absSum, .greatestFiniteMagnitude) < epsilon
+}
+
 /// Prometheus's `BucketFraction`: the share of observations between `lower` and `upper`, interpolating
-/// linearly inside buckets (the lowest bucket starts at 0 when its upper bound is positive).
+/// linearly inside buckets. The lowest bucket starts at 0 when its upper bound is positive, else at
+/// -Inf; a bound inside a bucket with an infinite edge interpolates to nothing: inside the `+Inf`
+/// bucket it counts none of that bucket, inside a `-Inf`-based first bucket all of it.
 func bucketFraction(_ lower: Double, _ upper: Double, _ input: [ClassicBucket]) -> Double {
-    guard let lastUpper = input.map(\.upperBound).max(), lastUpper == .infinity else { return .nan }
     let buckets = sortedCoalesced(input)
-    let count = buckets[buckets.count - 1].count
+    guard let last = buckets.last, last.upperBound == .infinity else { return .nan }
+    let count = last.count
     if count == 0 || lower.isNaN || upper.isNaN { return .nan }
     if lower >= upper { return 0 }
     var rank = 0.0
@@ -179,16 +204,13 @@ func bucketFraction(_ lower: Double, _ upper: Double, _ input: [ClassicBucket]) 
     var upperRank = 0.0
     var lowerSet = false
     var upperSet = false
+    var lowerBound = buckets[0].upperBound <= 0 ? -Double.infinity : 0
     for (i, b) in buckets.enumerated() {
-        var lowerBound = -Double.infinity
-        if i > 0 {
-            lowerBound = buckets[i - 1].upperBound
-        } else if b.upperBound > 0 {
-            lowerBound = 0
-        }
+        if i > 0 { lowerBound = buckets[i - 1].upperBound }
         let upperBound = b.upperBound
+        // Counts are cumulative: this bucket holds `b.count - rank` observations.
         func interpolate(_ v: Double) -> Double {
-            if lowerBound.isInfinite || upperBound.isInfinite { return v <= lowerBound ? rank : b.count }
+            if lowerBound == -.infinity { return b.count }
             return rank + (b.count - rank) * (v - lowerBound) / (upperBound - lowerBound)
         }
         if !lowerSet && lowerBound >= lower {
