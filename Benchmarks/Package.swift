@@ -51,6 +51,8 @@ package.targets += [
             "MetricWorkloads",
             .product(name: "StrataEncoding", package: "strata"),
             .product(name: "StrataMetrics", package: "strata"),
+            // For StrataQuery (the PromQL engine), which the root does not export as a product of its own.
+            .product(name: "Strata", package: "strata"),
         ],
         path: "Sources/MetricBench",
         swiftSettings: [.swiftLanguageMode(.v6)]

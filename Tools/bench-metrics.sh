@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Reproduces the metric-path figures from scratch: builds release binaries, runs MetricBench
-# (chunk decoding, the append API, select-and-drain), generates node-exporter-like OpenMetrics
-# with strata-nodegen (aligned and with 3 ms scrape jitter), ingests each file with the strata CLI
+# (chunk decoding, the append API, select-and-drain; PromQL range queries over ingested data),
+# generates node-exporter-like OpenMetrics with strata-nodegen (aligned and with 3 ms scrape jitter), ingests each file with the strata CLI
 # three times (median), reads bytes/sample from `strata inspect --json`, and prints Prometheus XOR
 # bytes/sample on the same series as an anchor. Prints plain tables; about 2-3 minutes on 2 cores
 # once the builds are warm.
@@ -9,6 +9,7 @@
 #   Tools/bench-metrics.sh                 # everything
 #   Tools/bench-metrics.sh ingest          # only the ingest and bytes/sample part
 #   Tools/bench-metrics.sh micro           # only MetricBench (decode, append, select)
+#   Tools/bench-metrics.sh query           # only the PromQL figures (MetricBench query over ingested data)
 #
 # Environment: STRATA_ROOT_SCRATCH (root package build dir, default .build), STRATA_BENCH_SCRATCH
 # (Benchmarks package build dir, default .build-bench), STRATA_BENCH_DIR (scratch data, default
@@ -57,6 +58,18 @@ echo
 
 if [ "$WHAT" = all ] || [ "$WHAT" = micro ]; then
     "$BENCH" all --runs "$MICRO_RUNS" --tmp "$WORK"
+fi
+
+if [ "$WHAT" = all ] || [ "$WHAT" = query ]; then
+    # Issue 3's PromQL figures: the SERIES x SAMPLES data, and 2,000 series (10 hosts x 64
+    # node_cpu_seconds_total = 640 series) for the rate anchor shape, each ingested with strata.
+    for n in "$SERIES" 2000; do
+        "$NODEGEN" --series "$n" --samples "$SAMPLES" --out "$WORK/query-$n.om" 2>/dev/null
+        "$STRATA" ingest "$WORK/query-db-$n" "$WORK/query-$n.om" > "$WORK/ingest.out" 2>&1 || { cat "$WORK/ingest.out" >&2; exit 1; }
+        rm -f "$WORK/query-$n.om"
+    done
+    "$BENCH" query "$WORK/query-db-$SERIES" --shape "$WORK/query-db-2000" --runs "$MICRO_RUNS"
+    rm -rf "$WORK/query-db-$SERIES" "$WORK/query-db-2000"
 fi
 
 if [ "$WHAT" = all ] || [ "$WHAT" = ingest ]; then

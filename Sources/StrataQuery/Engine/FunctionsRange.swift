@@ -12,10 +12,15 @@ struct RangeWindow {
     /// The function's scalar arguments at this step, in argument order.
     let p0: Double
     let p1: Double
+    /// The whole series has no value decrease (so no counter reset in this window either).
+    var monotonic = false
     var count: Int { ts.count }
 }
 
 typealias RangeKernel = (RangeWindow) throws(QueryError) -> Double?
+
+/// Range functions whose kernels `evalRangeFunction` calls without a closure.
+enum DirectRangeKernel { case rate, increase, delta, count, none }
 
 extension Evaluator {
     func evalRangeFunction(_ c: FunctionCall, matrixArg: Int) throws(QueryError) -> [EvalSeries] {
@@ -25,40 +30,67 @@ extension Evaluator {
         let keepsName = c.name == "last_over_time" || c.name == "first_over_time"
         var out: [EvalSeries] = []
         let n = numSteps
-        for s in input.series {
-            try ctx.checkTimeout()
-            var o = EvalSeries(labels: s.labels, dropName: !keepsName || s.dropName)
-            var lo = 0
-            var hi = 0
-            try s.ts.withUnsafeBufferPointer { (tsAll) throws(QueryError) in
-                try s.vs.withUnsafeBufferPointer { (vsAll) throws(QueryError) in
-                    for i in 0..<n {
-                        let t = start &+ Int64(i) &* interval
-                        let ref = input.ref(t)
-                        let from = ref &- input.rangeMs
-                        if input.at != nil && i > 0 {
-                            // Same window at every step.
-                        } else {
-                            while lo < tsAll.count && tsAll[lo] <= from { lo += 1 }
-                            if hi < lo { hi = lo }
-                            while hi < tsAll.count && tsAll[hi] <= ref { hi += 1 }
-                        }
-                        if hi <= lo { continue }
-                        let w = RangeWindow(
-                            ts: UnsafeBufferPointer(rebasing: tsAll[lo..<hi]),
-                            vs: UnsafeBufferPointer(rebasing: vsAll[lo..<hi]),
-                            t: t, rangeStart: from, rangeEnd: ref, rangeMs: input.rangeMs,
-                            p0: params.count > 0 ? params[0][i] : .nan, p1: params.count > 1 ? params[1][i] : .nan)
-                        if let v = try kernel(w) {
-                            o.ts.append(t)
-                            o.vs.append(v)
-                        }
-                    }
+        let p0 = params.count > 0 ? params[0] : []
+        let p1 = params.count > 1 ? params[1] : []
+        let countsResets = c.name == "rate" || c.name == "increase"
+        // The hottest kernels are called directly (specialised and inlined) rather than through a closure.
+        let direct: DirectRangeKernel =
+            switch c.name {
+            case "rate": .rate
+            case "increase": .increase
+            case "delta": .delta
+            case "count_over_time": .count
+            default: .none
+            }
+        try forEachSeries(input) { (labels, dropName, tsAll, vsAll) throws(QueryError) in
+            var o = EvalSeries(labels: labels, dropName: !keepsName || dropName)
+            // Counter functions look for resets in every window; a series without any skips that.
+            var monotonic = true
+            if countsResets {
+                for i in 1..<max(1, vsAll.count) where vsAll[i] < vsAll[i &- 1] {
+                    monotonic = false
+                    break
                 }
             }
-            if o.ts.isEmpty { continue }
+            var lo = 0
+            var hi = 0
+            for i in 0..<n {
+                let t = start &+ Int64(i) &* interval
+                let ref = input.ref(t)
+                let from = ref &- input.rangeMs
+                if input.at != nil && i > 0 {
+                    // Same window at every step.
+                } else {
+                    while lo < tsAll.count && tsAll[lo] <= from { lo &+= 1 }
+                    if hi < lo { hi = lo }
+                    while hi < tsAll.count && tsAll[hi] <= ref { hi &+= 1 }
+                }
+                if hi <= lo { continue }
+                let w = RangeWindow(
+                    ts: UnsafeBufferPointer(rebasing: tsAll[lo..<hi]),
+                    vs: UnsafeBufferPointer(rebasing: vsAll[lo..<hi]),
+                    t: t, rangeStart: from, rangeEnd: ref, rangeMs: input.rangeMs,
+                    p0: p0.isEmpty ? .nan : p0[i], p1: p1.isEmpty ? .nan : p1[i], monotonic: monotonic)
+                let value: Double?
+                switch direct {
+                case .rate: value = extrapolatedRate(w, isCounter: true, isRate: true)
+                case .increase: value = extrapolatedRate(w, isCounter: true, isRate: false)
+                case .delta: value = extrapolatedRate(w, isCounter: false, isRate: false)
+                case .count: value = Double(w.count)
+                case .none: value = try kernel(w)
+                }
+                if let v = value {
+                    if o.ts.isEmpty {
+                        o.ts.reserveCapacity(n &- i)
+                        o.vs.reserveCapacity(n &- i)
+                    }
+                    o.ts.append(t)
+                    o.vs.append(v)
+                }
+            }
+            if o.ts.isEmpty { return }
             try ctx.account(o.ts.count)
-            if c.name == "rate" || c.name == "increase", let name = s.labels.metricName, !name.isEmpty,
+            if countsResets, let name = labels.metricName, !name.isEmpty,
                 !name.hasSuffix("_total"), !name.hasSuffix("_sum"), !name.hasSuffix("_count"), !name.hasSuffix("_bucket")
             {
                 ctx.annotations.possibleNonCounter(name, c.args[matrixArg].range)
@@ -185,13 +217,14 @@ func goFixed6(_ v: Double) -> String {
 }
 
 /// rate, increase and delta: Prometheus's `extrapolatedRate`.
+@inline(__always)
 func extrapolatedRate(_ w: RangeWindow, isCounter: Bool, isRate: Bool) -> Double? {
     let n = w.count
     if n < 2 { return nil }
     let firstT = w.ts[0]
     let lastT = w.ts[n - 1]
     var result = w.vs[n - 1] - w.vs[0]
-    if isCounter {
+    if isCounter && !w.monotonic {
         var prev = w.vs[0]
         for i in 1..<n {
             let cur = w.vs[i]

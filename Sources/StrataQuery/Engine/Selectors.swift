@@ -11,7 +11,11 @@ struct RawSeries {
 /// The input of a range-vector function: the series, the window length, and where each step's
 /// window ends (`ref = (at ?? t) - offset`; windows are left-open `(ref - range, ref]`).
 struct RangeInput {
+    /// Series already in memory (subqueries).
     var series: [RawSeries]
+    /// A matrix selector's series, decoded one at a time by `forEachSeries` (so a query over many
+    /// series holds one series' samples at a time, in reused buffers).
+    var selected: SeriesSet?
     var rangeMs: Int64
     var offset: Int64
     var at: Int64?
@@ -24,39 +28,99 @@ struct RangeInput {
 }
 
 extension Evaluator {
-    /// Reads the series matching `matchers` in `[from, through]` into arrays, counting the samples.
-    func load(_ matchers: [LabelMatcher], from: Int64, through: Int64, dropStale: Bool) throws(QueryError) -> [RawSeries] {
-        let set: SeriesSet
+    /// Calls `body` with each series of `input` that has samples (stale markers removed), in order.
+    /// The buffers are only valid during the call.
+    func forEachSeries(
+        _ input: RangeInput,
+        _ body: (_ labels: Labels, _ dropName: Bool, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<Double>)
+            throws(QueryError) -> Void
+    ) throws(QueryError) {
+        if let set = input.selected {
+            var ts: [Int64] = []
+            var vs: [Double] = []
+            for s in set.series where try read(s, into: &ts, &vs, dropStale: true) {
+                try ts.withUnsafeBufferPointer { (t) throws(QueryError) in
+                    try vs.withUnsafeBufferPointer { (v) throws(QueryError) in try body(s.labels, false, t, v) }
+                }
+            }
+        }
+        for s in input.series {
+            try ctx.checkTimeout()
+            try s.ts.withUnsafeBufferPointer { (t) throws(QueryError) in
+                try s.vs.withUnsafeBufferPointer { (v) throws(QueryError) in try body(s.labels, s.dropName, t, v) }
+            }
+        }
+    }
+}
+
+/// Moves the samples that are not stale markers to the front (in order); returns how many there are.
+/// Series without stale markers (the common case) are only read.
+@inline(__always)
+func removeStaleMarkers(_ ts: UnsafeMutableBufferPointer<Int64>, _ vs: UnsafeMutableBufferPointer<Double>) -> Int {
+    let stale = Sample.staleNaN.bitPattern
+    var r = 0
+    while r < vs.count && vs[r].bitPattern != stale { r += 1 }
+    var w = r
+    while r < vs.count {
+        if vs[r].bitPattern != stale {
+            ts[w] = ts[r]
+            vs[w] = vs[r]
+            w &+= 1
+        }
+        r &+= 1
+    }
+    return w
+}
+
+extension Evaluator {
+    /// Selects the series matching `matchers` in `[from, through]` (their samples stay undecoded).
+    func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws(QueryError) -> SeriesSet {
         do {
-            set = try ctx.store.select(matchers, from: from, through: through)
+            return try ctx.store.select(matchers, from: from, through: through)
         } catch {
             throw QueryError(.storage, error.description)
         }
+    }
+
+    /// Decodes one selected series into `ts`/`vs` (replacing their contents, keeping their capacity),
+    /// without stale markers when `dropStale`, and counts the samples. Returns false for no samples.
+    func read(_ s: SelectedSeries, into ts: inout [Int64], _ vs: inout [Double], dropStale: Bool) throws(QueryError)
+        -> Bool
+    {
+        try ctx.checkTimeout()
+        ts.removeAll(keepingCapacity: true)
+        vs.removeAll(keepingCapacity: true)
+        var it = s.makeIterator()
+        do {
+            _ = try it.drain(timestamps: &ts, values: &vs)
+        } catch {
+            throw QueryError(.storage, error.description)
+        }
+        if dropStale {
+            let kept = vs.withUnsafeMutableBufferPointer { v in
+                ts.withUnsafeMutableBufferPointer { t in removeStaleMarkers(t, v) }
+            }
+            if kept < ts.count {
+                ts.removeLast(ts.count - kept)
+                vs.removeLast(vs.count - kept)
+            }
+        }
+        if ts.isEmpty { return false }
+        try ctx.account(ts.count)
+        return true
+    }
+
+    /// Reads the series matching `matchers` in `[from, through]` into arrays, counting the samples.
+    func load(_ matchers: [LabelMatcher], from: Int64, through: Int64, dropStale: Bool) throws(QueryError) -> [RawSeries] {
+        let set = try select(matchers, from: from, through: through)
         var out: [RawSeries] = []
         out.reserveCapacity(set.series.count)
         for s in set.series {
-            try ctx.checkTimeout()
             var ts: [Int64] = []
             var vs: [Double] = []
-            var it = s.makeIterator()
-            do {
-                _ = try it.drain(timestamps: &ts, values: &vs)
-            } catch {
-                throw QueryError(.storage, error.description)
+            if try read(s, into: &ts, &vs, dropStale: dropStale) {
+                out.append(RawSeries(labels: s.labels, ts: ts, vs: vs))
             }
-            if dropStale {
-                var w = 0
-                for r in 0..<ts.count where vs[r].bitPattern != Sample.staleNaN.bitPattern {
-                    ts[w] = ts[r]
-                    vs[w] = vs[r]
-                    w += 1
-                }
-                ts.removeLast(ts.count - w)
-                vs.removeLast(vs.count - w)
-            }
-            if ts.isEmpty { continue }
-            try ctx.account(ts.count)
-            out.append(RawSeries(labels: s.labels, ts: ts, vs: vs))
         }
         return out
     }
@@ -108,9 +172,9 @@ extension Evaluator {
             let at = atTime(sel.at)
             let minRef = (at ?? start) - sel.offset
             let maxRef = (at ?? end) - sel.offset
-            let raw = try load(sel.matchers, from: minRef - ms.rangeMilliseconds + 1, through: maxRef, dropStale: true)
+            let set = try select(sel.matchers, from: minRef - ms.rangeMilliseconds + 1, through: maxRef)
             return RangeInput(
-                series: raw, rangeMs: ms.rangeMilliseconds, offset: sel.offset, at: at, exprRange: ms.range,
+                series: [], selected: set, rangeMs: ms.rangeMilliseconds, offset: sel.offset, at: at, exprRange: ms.range,
                 matchers: sel.matchers)
         case .subquery(let sq):
             let at = atTime(sq.at)
@@ -130,7 +194,7 @@ extension Evaluator {
                 }
             }
             return RangeInput(
-                series: series, rangeMs: sq.rangeMilliseconds, offset: sq.offset, at: at, exprRange: sq.range,
+                series: series, selected: nil, rangeMs: sq.rangeMilliseconds, offset: sq.offset, at: at, exprRange: sq.range,
                 matchers: [])
         default:
             throw ctx.error("expected a range vector", e.range)
@@ -142,12 +206,11 @@ extension Evaluator {
         let input = try rangeInput(e)
         let ref = input.ref(start)
         var out: [EvalSeries] = []
-        for s in input.series {
-            let lo = upperBound(s.ts, ref - input.rangeMs)
-            let hi = upperBound(s.ts, ref)
+        try forEachSeries(input) { labels, dropName, ts, vs in
+            let lo = upperBound(ts, ref - input.rangeMs)
+            let hi = upperBound(ts, ref)
             if lo < hi {
-                out.append(
-                    EvalSeries(labels: s.labels, ts: Array(s.ts[lo..<hi]), vs: Array(s.vs[lo..<hi]), dropName: s.dropName))
+                out.append(EvalSeries(labels: labels, ts: Array(ts[lo..<hi]), vs: Array(vs[lo..<hi]), dropName: dropName))
             }
         }
         return out
@@ -156,7 +219,7 @@ extension Evaluator {
 
 /// The index of the first element greater than `x` in an ascending array.
 @inline(__always)
-func upperBound(_ a: [Int64], _ x: Int64) -> Int {
+func upperBound(_ a: UnsafeBufferPointer<Int64>, _ x: Int64) -> Int {
     var lo = 0
     var hi = a.count
     while lo < hi {
