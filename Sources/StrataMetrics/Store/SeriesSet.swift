@@ -112,6 +112,19 @@ public struct SeriesSampleIterator: Sendable {
                 n += ts.count - pos
                 pos = ts.count
             }
+            // Fast path: a chunk that overlaps nothing else and lies inside the range decodes
+            // straight into the caller's arrays, with no merge, trim or copy.
+            if next_ < sources.count, case .chunk(let reader, let meta, _) = sources[next_],
+                meta.minTime >= minTime, meta.maxTime <= maxTime,
+                next_ + 1 == sources.count || sources[next_ + 1].minTime > meta.maxTime
+            {
+                do { try reader.decode(meta, timestamps: &timestamps, values: &values) } catch {
+                    throw MetricReadError(path: reader.path, error)
+                }
+                n += meta.count
+                next_ += 1
+                continue
+            }
             guard try loadNextGroup() else { return n }
         }
     }
