@@ -25,20 +25,39 @@ struct HostMetricState {
     var scales: [Int] = []
     /// Current value of every series as an integer scaled by 10^scale.
     var values: [Int64] = []
+    /// How each series moves (`.special` ones are advanced by hand in `Simulation.advance`).
+    var models: [SeriesModel] = []
+    /// Per series, scaled by 10^scale: base value (gauge, constant) or rate per second (counter), its busy part, jitter.
+    var bases: [Double] = []
+    var busyCoefficients: [Double] = []
+    var noises: [Double] = []
+    /// The first series after the hand-modelled ones.
+    var firstModelled = 0
     var units: [Program] = []
     var rng: SimRandom
+    /// Jitter of the modelled series (a stream of its own, so the hand-modelled values do not depend on it).
+    var modelRng: SimRandom
+    var hostLabel: String
+    var hostName: String
     var load = (0.5, 0.5, 0.5)
     let memTotal: Int64 = 67_290_210_304
 
     init(host: SimHost, seed: UInt64) {
         rng = SimRandom(seed: seed, stream: 100 + UInt64(host.index))
-        let hostLabel = "host=\"\(host.name.string)\""
+        modelRng = SimRandom(seed: seed, stream: 300 + UInt64(host.index))
+        hostName = host.name.string
+        hostLabel = "host=\"\(host.name.string)\""
+        let hostLabel = hostLabel
         func family(_ name: String, _ type: String, _ labelSets: [String], scale: Int, initial: (Int) -> Int64) {
             families.append((Array("# TYPE \(name.hasSuffix("_total") ? String(name.dropLast(6)) : name) \(type)\n".utf8), prefixes.count, labelSets.count))
             for (i, ls) in labelSets.enumerated() {
                 prefixes.append(Array("\(name){\(hostLabel)\(ls.isEmpty ? "" : ",")\(ls)} ".utf8))
                 scales.append(scale)
                 values.append(initial(i))
+                models.append(.special)
+                bases.append(0)
+                busyCoefficients.append(0)
+                noises.append(0)
             }
         }
         var cpuLabels: [String] = []
@@ -62,8 +81,13 @@ struct HostMetricState {
         family("node_intr_total", "counter", [""], scale: 0) { _ in 500_000_000 }
         family("node_procs_running", "gauge", [""], scale: 0) { _ in 2 }
         units = host.programs.filter { $0.unit != nil }
-        family("node_systemd_unit_state", "gauge", units.map { "name=\"\($0.unit!)\",state=\"active\"" }, scale: 0) { _ in 1 }
+        family("node_systemd_unit_state", "gauge", units.flatMap { u in Self.unitStates.map { "name=\"\(u.unit!)\",state=\"\($0)\"" } }, scale: 0) { i in i % Self.unitStates.count == 1 ? 1 : 0 }
+        firstModelled = values.count
+        addNodeExporterFamilies(isController: host.isController)
     }
+
+    /// The states node_exporter's systemd collector reports per unit (index 1 is `active`).
+    static let unitStates = ["activating", "active", "deactivating", "failed", "inactive"]
 }
 
 /// The service KPI of the seed's incident, one sample per minute.
@@ -209,8 +233,26 @@ extension Simulation {
         st.values[i] += Int64(dt * (5000 + busy * 20000)); i += 1
         st.values[i] = Int64(max(1, (busy * cores).rounded() + Double(st.rng.below(3)))); i += 1
         for p in st.units {
-            st.values[i] = unitDown.contains(p.rawValue) ? 0 : 1
-            i += 1
+            let down = unitDown.contains(p.rawValue)
+            st.values[i] = down ? 1 : 0  // activating: restarting
+            st.values[i + 1] = down ? 0 : 1  // active
+            i += HostMetricState.unitStates.count
+        }
+        let tMillis = t / 1000
+        for s in st.firstModelled..<st.values.count {
+            switch st.models[s] {
+            case .special, .constant: break
+            case .counter:
+                let u = Double(Int64(bitPattern: st.modelRng.next()) >> 11) * 0x1p-52
+                var inc = (st.bases[s] + busy * st.busyCoefficients[s]) * dt * (1 + st.noises[s] * u)
+                if inc < 1 { inc = st.modelRng.uniform() < inc ? 1 : 0 }
+                st.values[s] += Int64(inc)
+            case .gauge:
+                let u = Double(Int64(bitPattern: st.modelRng.next()) >> 11) * 0x1p-52
+                st.values[s] = Int64(((st.bases[s] + busy * st.busyCoefficients[s]) * (1 + st.noises[s] * u)).rounded())
+            case .clock:
+                st.values[s] = tMillis
+            }
         }
         metricState[h] = st
     }
