@@ -57,7 +57,7 @@ struct Scratch {
     }
     func file(_ name: String, _ contents: String) -> String {
         let p = url.appendingPathComponent(name).path
-        FileManager.default.createFile(atPath: p, contents: Data(contents.utf8))
+        _ = FileManager.default.createFile(atPath: p, contents: Data(contents.utf8))
         return p
     }
     func cleanup() { try? FileManager.default.removeItem(at: url) }

@@ -18,7 +18,7 @@ struct CrashTests {
         let series = 20
         for round in 0..<rounds {
             let ackFile = dir.path + "/acks-\(round)"
-            FileManager.default.createFile(atPath: ackFile, contents: nil)
+            _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
             p.arguments = ["_crash-writer", db, "--from", "\(next)", "--series", "\(series)"]

@@ -17,7 +17,7 @@ struct MetricStoreTests {
         let a = labels("cpu", ("host", "a"))
         let b = labels("cpu", ("host", "b"))
         let specials: [Double] = [
-            Sample.staleNaN, Double(bitPattern: 0x7ff8_0000_0000_0abc), .infinity, -.infinity, -0.0, 5e-324, 1e308,
+            Sample.staleNaN, Double(bitPattern: 0x7ff8_0000_0000_0abc), .infinity, -.infinity, -0.0, .leastNonzeroMagnitude, 1e308,
         ]
         var expectedA: [Sample] = []
         var expectedB: [Sample] = []
