@@ -22,6 +22,10 @@ enum IntColumn {
     @usableFromInline static let zstdLevel: Int32 = 1
     /// Columns shorter than this are only bit-packed (zstd's 9+ byte frame overhead does not pay).
     @usableFromInline static let zstdMinimumCount = 32
+    /// A zstd packing must be this many percent smaller than bit-packing to be chosen: bit-packed
+    /// columns decode about twice as fast (346 vs 157 M values/s measured), so a small saving is
+    /// not worth the decode time.
+    @usableFromInline static let zstdMinimumSavingPercent = 8
 
     @inlinable @inline(__always)
     static func width(_ v: UInt64) -> Int { 64 &- v.leadingZeroBitCount }
@@ -44,20 +48,25 @@ enum IntColumn {
     static func encode(_ zz: UnsafeBufferPointer<UInt64>, into out: inout ByteWriter, packings: Set<IntPacking>? = nil) {
         var best = ByteWriter(capacity: zz.count * 2 + 16)
         encodeBitPacked(zz, into: &best)
+        let bitPackedSize = best.count
+        var zstdBest: ByteWriter? = nil
+        defer {
+            if let z = zstdBest, z.count * 100 <= bitPackedSize * (100 - zstdMinimumSavingPercent) { best = z }
+            out.append(contentsOf: best.bytes)
+        }
         if zz.count >= zstdMinimumCount && best.count > 24 {
             let allowed = packings ?? [.zstdVarints, .zstdBytePlanes]
             if allowed.contains(.zstdVarints) {
                 var w = ByteWriter(capacity: best.count)
                 encodeZstdVarints(zz, into: &w)
-                if w.count < best.count { best = w }
+                if w.count < (zstdBest?.count ?? Int.max) { zstdBest = w }
             }
             if allowed.contains(.zstdBytePlanes) {
                 var w = ByteWriter(capacity: best.count)
                 encodeZstdBytePlanes(zz, into: &w)
-                if w.count < best.count { best = w }
+                if w.count < (zstdBest?.count ?? Int.max) { zstdBest = w }
             }
         }
-        out.append(contentsOf: best.bytes)
     }
 
     static func encodeBitPacked(_ zz: UnsafeBufferPointer<UInt64>, into out: inout ByteWriter) {
