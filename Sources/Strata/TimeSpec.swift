@@ -115,8 +115,10 @@ public enum TimeSpec {
         return era * 146097 + doe - 719468
     }
 
-    /// A Prometheus duration (`1h30m`, `90s`, `250ms`, `2d`, `1w`, `1y`) in milliseconds.
+    /// A Prometheus duration (`1h30m`, `90s`, `250ms`, `2d`, `1w`, `1y`, or `0`) in milliseconds,
+    /// as Prometheus's `model.ParseDuration` reads it (units largest first).
     public static func parseDuration(_ s: String) -> Int64? {
+        if s == "0" { return 0 }
         let b = Array(s.utf8)
         guard !b.isEmpty else { return nil }
         var i = 0

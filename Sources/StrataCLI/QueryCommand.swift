@@ -111,7 +111,7 @@ struct QueryCommand: ParsableCommand {
 
     /// A step as a Prometheus duration (`15s`, `1m30s`) or a number of seconds (`15`, `0.5`).
     static func parseStep(_ s: String) -> Int64? {
-        if let d = TimeSpec.parseDuration(s) { return d }
+        if let d = TimeSpec.parseDuration(s), d > 0 { return d }
         guard let v = Double(s), v.isFinite, v > 0, v < 1e12 else { return nil }
         return Int64((v * 1000).rounded())
     }

@@ -1,3 +1,4 @@
+import Strata
 import StrataMetrics
 
 /// A promqltest file (Prometheus `promql/promqltest/test.go`): `load`, `clear` and `eval` commands.
@@ -136,7 +137,7 @@ extension TestScript {
         var end = i
         while end + 1 < lines.count && !lines[end + 1].isEmpty { end += 1 }
         guard keyword == "load" || keyword == "load_with_nhcb", parts.count == 2,
-            let interval = PromDuration.parse(String(parts[1]))
+            let interval = TimeSpec.parseDuration(String(parts[1]))
         else {
             return (end, .broken(line: i + 1, expr: nil, message: "invalid load command \"\(head)\""))
         }
@@ -193,7 +194,7 @@ extension TestScript {
             let g = groups(m)
             mod = g[1]
             let expr = g[3] ?? ""
-            guard let at = PromDuration.parse(g[2] ?? "") else {
+            guard let at = TimeSpec.parseDuration(g[2] ?? "") else {
                 return (end, .broken(line: lineNo, expr: expr, message: "invalid timestamp definition \"\(g[2] ?? "")\""))
             }
             c = EvalCase(line: lineNo, expr: expr, isRange: false, start: at, end: at, step: 0, eval: at)
@@ -201,8 +202,8 @@ extension TestScript {
             let g = groups(m)
             mod = g[1]
             let expr = g[5] ?? ""
-            guard let from = PromDuration.parse(g[2] ?? ""), let to = PromDuration.parse(g[3] ?? ""),
-                let step = PromDuration.parse(g[4] ?? ""), to >= from
+            guard let from = TimeSpec.parseDuration(g[2] ?? ""), let to = TimeSpec.parseDuration(g[3] ?? ""),
+                let step = TimeSpec.parseDuration(g[4] ?? ""), to >= from
             else {
                 return (end, .broken(line: lineNo, expr: expr, message: "invalid range definition in \"\(head)\""))
             }
@@ -241,8 +242,8 @@ extension TestScript {
             if def.hasPrefix("expect range vector") {
                 guard let m = def.wholeMatch(of: patExpectRange) else { return broken("invalid range vector definition \"\(def)\"") }
                 let g = groups(m)
-                guard let from = PromDuration.parse(g[1] ?? ""), let to = PromDuration.parse(g[2] ?? ""),
-                    let step = PromDuration.parse(g[3] ?? ""), to >= from
+                guard let from = TimeSpec.parseDuration(g[1] ?? ""), let to = TimeSpec.parseDuration(g[2] ?? ""),
+                    let step = TimeSpec.parseDuration(g[3] ?? ""), to >= from
                 else { return broken("invalid range vector definition \"\(def)\"") }
                 c.expectRangeVector = true
                 c.start = from
@@ -338,49 +339,6 @@ extension TestScript {
             let v = Double(lower)
         else { return nil }
         return negative ? -v : v
-    }
-}
-
-/// Prometheus `model.ParseDuration`: `0`, `1h30m`, `90s`, `250ms`, `2d`, `1w`, `1y` (units largest first).
-enum PromDuration {
-    static func parse(_ s: String) -> Int64? {
-        if s == "0" { return 0 }
-        let b = Array(s.utf8)
-        guard !b.isEmpty else { return nil }
-        var i = 0
-        var total: Int64 = 0
-        var lastUnit = Int64.max
-        while i < b.count {
-            var v: Int64 = 0
-            var nd = 0
-            while i < b.count && b[i] >= 48 && b[i] <= 57 {
-                v = v &* 10 &+ Int64(b[i] - 48)
-                nd += 1
-                i += 1
-                if nd > 15 { return nil }
-            }
-            guard nd > 0, i < b.count else { return nil }
-            let unit: Int64
-            if b[i] == UInt8(ascii: "m") && i + 1 < b.count && b[i + 1] == UInt8(ascii: "s") {
-                unit = 1
-                i += 2
-            } else {
-                switch b[i] {
-                case UInt8(ascii: "s"): unit = 1000
-                case UInt8(ascii: "m"): unit = 60_000
-                case UInt8(ascii: "h"): unit = 3_600_000
-                case UInt8(ascii: "d"): unit = 86_400_000
-                case UInt8(ascii: "w"): unit = 604_800_000
-                case UInt8(ascii: "y"): unit = 31_536_000_000
-                default: return nil
-                }
-                i += 1
-            }
-            guard unit < lastUnit else { return nil }
-            lastUnit = unit
-            total += v * unit
-        }
-        return total
     }
 }
 

@@ -6,87 +6,44 @@ import Glibc
 import Darwin
 #endif
 
-/// What the evaluator knows about each function: its argument types, result type, and whether
-/// Prometheus marks it experimental.
-struct EngineFunction {
-    let args: [ValueType]
-    let returns: ValueType
-    let experimental: Bool
-
-    init(_ args: [ValueType], _ returns: ValueType = .vector, experimental: Bool = false) {
-        self.args = args
-        self.returns = returns
-        self.experimental = experimental
-    }
-
-    /// The index of the range-vector argument, if any.
-    var matrixArgIndex: Int? { args.firstIndex(of: .matrix) }
-
-    static let table: [String: EngineFunction] = {
-        var t: [String: EngineFunction] = [:]
-        for n in [
-            "abs", "ceil", "floor", "exp", "sqrt", "ln", "log2", "log10", "sin", "cos", "tan", "asin", "acos", "atan",
-            "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "deg", "rad", "sgn", "absent", "sort", "sort_desc",
-            "timestamp", "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year",
-        ] {
-            t[n] = EngineFunction([.vector])
-        }
-        for n in [
-            "rate", "increase", "delta", "irate", "idelta", "deriv", "changes", "resets", "absent_over_time",
-            "present_over_time", "avg_over_time", "count_over_time", "last_over_time", "max_over_time", "min_over_time",
-            "stddev_over_time", "stdvar_over_time", "sum_over_time",
-        ] {
-            t[n] = EngineFunction([.matrix])
-        }
-        for n in ["first_over_time", "mad_over_time", "ts_of_first_over_time", "ts_of_last_over_time",
-                  "ts_of_max_over_time", "ts_of_min_over_time"] {
-            t[n] = EngineFunction([.matrix], experimental: true)
-        }
-        t["quantile_over_time"] = EngineFunction([.scalar, .matrix])
-        t["predict_linear"] = EngineFunction([.matrix, .scalar])
-        t["double_exponential_smoothing"] = EngineFunction([.matrix, .scalar, .scalar], experimental: true)
-        t["clamp"] = EngineFunction([.vector, .scalar, .scalar])
-        t["clamp_max"] = EngineFunction([.vector, .scalar])
-        t["clamp_min"] = EngineFunction([.vector, .scalar])
-        t["round"] = EngineFunction([.vector, .scalar])
-        t["histogram_quantile"] = EngineFunction([.scalar, .vector])
-        t["histogram_fraction"] = EngineFunction([.scalar, .scalar, .vector])
-        t["label_replace"] = EngineFunction([.vector, .string, .string, .string, .string])
-        t["label_join"] = EngineFunction([.vector, .string, .string, .string])
-        t["sort_by_label"] = EngineFunction([.vector, .string], experimental: true)
-        t["sort_by_label_desc"] = EngineFunction([.vector, .string], experimental: true)
-        t["vector"] = EngineFunction([.scalar])
-        t["scalar"] = EngineFunction([.vector], .scalar)
-        t["time"] = EngineFunction([], .scalar)
-        t["pi"] = EngineFunction([], .scalar)
-        return t
-    }()
+/// The functions this evaluator implements. Their argument types, result types and experimental
+/// flags are the parser's (`PromQLFunctions.signatures`); a function the parser knows but the
+/// engine does not implement (native-histogram functions, `info`, ...) fails at evaluation.
+enum EngineFunctions {
+    static let implemented: Set<String> = [
+        "abs", "ceil", "floor", "exp", "sqrt", "ln", "log2", "log10", "sin", "cos", "tan", "asin", "acos", "atan",
+        "sinh", "cosh", "tanh", "asinh", "acosh", "atanh", "deg", "rad", "sgn", "absent", "sort", "sort_desc",
+        "timestamp", "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year",
+        "rate", "increase", "delta", "irate", "idelta", "deriv", "changes", "resets", "absent_over_time",
+        "present_over_time", "avg_over_time", "count_over_time", "last_over_time", "max_over_time", "min_over_time",
+        "stddev_over_time", "stdvar_over_time", "sum_over_time", "first_over_time", "mad_over_time",
+        "ts_of_first_over_time", "ts_of_last_over_time", "ts_of_max_over_time", "ts_of_min_over_time",
+        "quantile_over_time", "predict_linear", "double_exponential_smoothing", "clamp", "clamp_max", "clamp_min",
+        "round", "histogram_quantile", "histogram_fraction", "label_replace", "label_join", "sort_by_label",
+        "sort_by_label_desc", "vector", "scalar", "time", "pi",
+    ]
 }
 
-/// The static type of an expression (the evaluator's own view; the parser type-checks before).
-func staticType(_ e: Expr) -> ValueType {
-    switch e {
-    case .number: .scalar
-    case .string: .string
-    case .vectorSelector, .aggregate, .extension: .vector
-    case .matrixSelector, .subquery: .matrix
-    case .paren(let x, _), .unary(_, let x, _): staticType(x)
-    case .binary(let b): staticType(b.lhs) == .scalar && staticType(b.rhs) == .scalar ? .scalar : .vector
-    case .call(let c): EngineFunction.table[c.name]?.returns ?? .vector
-    }
-}
+/// The static type of an expression (the parser's rule).
+@inline(__always)
+func staticType(_ e: Expr) -> ValueType { PromQL.type(of: e) }
 
 extension Evaluator {
     func evalCall(_ c: FunctionCall) throws(QueryError) -> [EvalSeries] {
-        guard let fn = EngineFunction.table[c.name] else {
+        guard let fn = PromQLFunctions.signatures[c.name] else {
             throw QueryError(.parse, "unknown function with name \(goQuote(c.name))", query: ctx.query, range: c.range)
+        }
+        guard EngineFunctions.implemented.contains(c.name) else {
+            throw QueryError(
+                .execution, "function \(goQuote(c.name)) is not implemented by Strata's engine", query: ctx.query,
+                range: c.range)
         }
         if fn.experimental && !ctx.options.enableExperimentalFunctions {
             throw QueryError(
                 .parse, "function \(goQuote(c.name)) is not enabled (experimental functions are disabled)",
                 query: ctx.query, range: c.range)
         }
-        if let m = fn.matrixArgIndex, m < c.args.count {
+        if let m = fn.argTypes.firstIndex(of: .matrix), m < c.args.count {
             return try evalRangeFunction(c, matrixArg: m)
         }
         switch c.name {
