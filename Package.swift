@@ -14,6 +14,8 @@ let package = Package(
         // The layers under it, for benchmarks and for embedders that want one store only.
         .library(name: "StrataEncoding", targets: ["StrataEncoding"]),
         .library(name: "StrataMetrics", targets: ["StrataMetrics"]),
+        .library(name: "StrataLogs", targets: ["StrataLogs"]),
+        .library(name: "StrataTraces", targets: ["StrataTraces"]),
         .executable(name: "strata", targets: ["StrataCLI"]),
         .executable(name: "strata-nodegen", targets: ["NodeExporterGen"]),
         .executable(name: "strata-promql-conformance", targets: ["PromQLConformance"]),
@@ -33,15 +35,19 @@ let package = Package(
         .target(name: "StrataStorage", dependencies: ["StrataEncoding"], swiftSettings: strictSwift),
         // The metric store: data model, chunks, head, blocks, label index, selection.
         .target(name: "StrataMetrics", dependencies: ["StrataEncoding", "StrataStorage"], swiftSettings: strictSwift),
-        // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV.
-        .target(name: "StrataIngest", dependencies: ["StrataMetrics"], swiftSettings: strictSwift),
-        // The query languages: lexer, parser, AST and evaluator (PromQL first; LogQL and traces extend it).
-        .target(name: "StrataQuery", dependencies: ["StrataMetrics"], swiftSettings: strictSwift),
+        // The log store: records, WAL-backed head, columnar segments, field and trigram indexes, search.
+        .target(name: "StrataLogs", dependencies: ["StrataEncoding", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
+        // The trace store: osprofiler spans, span segments keyed by base_id, trace queries.
+        .target(name: "StrataTraces", dependencies: ["StrataEncoding", "StrataStorage"], swiftSettings: strictSwift),
+        // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV; oslo.log, syslog, JSON lines.
+        .target(name: "StrataIngest", dependencies: ["StrataMetrics", "StrataLogs"], swiftSettings: strictSwift),
+        // The query languages: lexer, parser, AST and evaluator (PromQL, LogQL, trace queries).
+        .target(name: "StrataQuery", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The simulated OpenStack testbed behind `strata generate` (no dependencies: fast and reusable).
         .target(name: "StrataSim", dependencies: [], swiftSettings: strictSwift),
         // The embedding surface: one database directory holding the stores.
         .target(
-            name: "Strata", dependencies: ["StrataMetrics", "StrataIngest", "StrataStorage", "StrataQuery"],
+            name: "Strata", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
@@ -68,6 +74,10 @@ let package = Package(
         .testTarget(
             name: "StrataQueryTests",
             dependencies: ["StrataQuery", "Strata", .product(name: "PropertyBased", package: "swift-property-based")],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataLogsTests",
+            dependencies: ["StrataLogs", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),

@@ -1,0 +1,64 @@
+import StrataMetrics
+
+/// One log record: a timestamp, the stream it belongs to, the message and the fields parsed
+/// out of it.
+///
+/// Stream labels are few and low-cardinality (`host`, `program`, `level`, `file`); everything
+/// with many values (request ids, instance uuids, users, projects, pids, HTTP fields) is a
+/// field, never a stream label.
+public struct LogRecord: Sendable, Equatable {
+    /// Nanoseconds since the Unix epoch, UTC.
+    public var timestamp: Int64
+    /// The stream's labels (sorted by name, as `Labels` keeps them).
+    public var stream: Labels
+    /// The message bytes as ingested: the whole line for unparsed records; the text after the
+    /// oslo.log context for parsed ones; continuation lines joined with `\n`. Not required to be UTF-8.
+    public var message: [UInt8]
+    /// Parsed fields, e.g. `request_id`, `global_request_id`, `instance`, `user`, `project`,
+    /// `pid`, `http_method`, `http_path`, `http_status`, `http_bytes`, `http_time`.
+    public var fields: [LogField]
+    /// What the ingester had to do to keep this record.
+    public var flags: LogRecordFlags
+
+    public init(
+        timestamp: Int64, stream: Labels, message: [UInt8], fields: [LogField] = [],
+        flags: LogRecordFlags = []
+    ) {
+        self.timestamp = timestamp
+        self.stream = stream
+        self.message = message
+        self.fields = fields
+        self.flags = flags
+    }
+
+    /// The value of field `name`, if present.
+    public func field(_ name: String) -> String? {
+        fields.first(where: { $0.name == name })?.value
+    }
+}
+
+/// A field of a log record: a name and its value as text.
+public struct LogField: Sendable, Equatable, Hashable {
+    public var name: String
+    public var value: String
+    public init(_ name: String, _ value: String) {
+        self.name = name
+        self.value = value
+    }
+}
+
+/// Flags kept with a record (stored in the segment, shown by queries).
+public struct LogRecordFlags: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt8
+    public init(rawValue: UInt8) { self.rawValue = rawValue }
+    /// The line did not parse as its format; the whole line is the message.
+    public static let unparsed = LogRecordFlags(rawValue: 1 << 0)
+    /// The timestamp could not be read; the documented fallback rule gave it.
+    public static let timestampFallback = LogRecordFlags(rawValue: 1 << 1)
+    /// The message was longer than the limit and was truncated.
+    public static let truncated = LogRecordFlags(rawValue: 1 << 2)
+    /// The message is one part of a longer line that was split (see `LogStoreOptions`).
+    public static let split = LogRecordFlags(rawValue: 1 << 3)
+    /// The message is not valid UTF-8 (stored as bytes; shown with replacement characters).
+    public static let invalidUTF8 = LogRecordFlags(rawValue: 1 << 4)
+}
