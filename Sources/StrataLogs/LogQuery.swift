@@ -7,7 +7,7 @@ import StrataMetrics
 public struct LogQuery: Sendable {
     /// Matchers on stream labels (all must match). An empty list matches every stream.
     public var streams: [LabelMatcher]
-    /// Line filters on the message, applied in order (all must hold).
+    /// Line filters on the record's `line`, applied in order (all must hold).
     public var lineFilters: [LineFilter]
     /// Filters on fields or stream labels (all must hold). A record without the field has the
     /// empty string as its value, as in LogQL.

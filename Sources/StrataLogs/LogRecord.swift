@@ -11,9 +11,10 @@ public struct LogRecord: Sendable, Equatable {
     public var timestamp: Int64
     /// The stream's labels (sorted by name, as `Labels` keeps them).
     public var stream: Labels
-    /// The message bytes as ingested: the whole line for unparsed records; the text after the
-    /// oslo.log context for parsed ones; continuation lines joined with `\n`. Not required to be UTF-8.
-    public var message: [UInt8]
+    /// The record's text exactly as ingested: the whole line (timestamp, pid, level, context and
+    /// message included), continuation lines (tracebacks) joined to it with `\n`. Line filters and
+    /// `grep` see this text; queries give it back byte for byte. Not required to be UTF-8.
+    public var line: [UInt8]
     /// Parsed fields, e.g. `request_id`, `global_request_id`, `instance`, `user`, `project`,
     /// `pid`, `http_method`, `http_path`, `http_status`, `http_bytes`, `http_time`.
     public var fields: [LogField]
@@ -21,12 +22,12 @@ public struct LogRecord: Sendable, Equatable {
     public var flags: LogRecordFlags
 
     public init(
-        timestamp: Int64, stream: Labels, message: [UInt8], fields: [LogField] = [],
+        timestamp: Int64, stream: Labels, line: [UInt8], fields: [LogField] = [],
         flags: LogRecordFlags = []
     ) {
         self.timestamp = timestamp
         self.stream = stream
-        self.message = message
+        self.line = line
         self.fields = fields
         self.flags = flags
     }
