@@ -36,7 +36,7 @@ enum ResultComparison {
                 }
                 seen.insert(s.labels)
                 var floats: [(Int64, Double)] = []
-                var histograms = 0
+                var histograms: [(Int64, NotatedHistogram)] = []
                 for (i, e) in exp.values.enumerated() {
                     let ts = c.start + Int64(i) * c.step
                     if ts > c.end {
@@ -44,12 +44,20 @@ enum ResultComparison {
                     }
                     switch e {
                     case .float(let f): floats.append((ts, f))
-                    case .histogram: histograms += 1
+                    case .histogram(let h): histograms.append((ts, h))
                     case .omitted: break
                     }
                 }
-                if floats.count != s.timestamps.count || histograms != 0 {
-                    return "expected \(floats.count) float points and \(histograms) histogram points for \(s.labels), but got \(format(s))"
+                if floats.count != s.timestamps.count || histograms.count != s.histograms.count {
+                    return "expected \(floats.count) float points and \(histograms.count) histogram points for \(s.labels), but got \(format(s))"
+                }
+                for (i, (t, h)) in histograms.enumerated() {
+                    if s.histogramTimestamps[i] != t {
+                        return "expected histogram value at index \(i) for \(s.labels) to have timestamp \(t), but it had timestamp \(s.histogramTimestamps[i]) (result has \(format(s)))"
+                    }
+                    if !histogramsMatch(h, s.histograms[i]) {
+                        return "expected histogram value at index \(i) (t=\(t)) for \(s.labels) to be \(HistogramNotation.format(h.histogram)), but got \(HistogramNotation.format(s.histograms[i])) (result has \(format(s)))"
+                    }
                 }
                 for (i, (t, f)) in floats.enumerated() {
                     if s.timestamps[i] != t {
@@ -68,13 +76,26 @@ enum ResultComparison {
             var seen = Set<Labels>()
             for (pos, v) in elements.enumerated() {
                 guard let exp = c.expected[v.labels] else {
-                    return "unexpected metric \(v.labels) in result, has value \(fmt(v.value))"
+                    return "unexpected metric \(v.labels) in result, has value \(v.histogram.map(HistogramNotation.format) ?? fmt(v.value))"
                 }
                 if c.isOrdered && exp.pos != pos + 1 {
                     return "expected metric \(v.labels) with \(exp.values) at position \(exp.pos) but was at \(pos + 1)"
                 }
                 guard let exp0 = exp.values.first else { return "no expected value for \(v.labels)" }
-                if case .histogram(let h) = exp0 { return "expected histogram \(h) for \(v.labels) but got float value \(fmt(v.value))" }
+                switch (exp0, v.histogram) {
+                case (.histogram(let h), nil):
+                    return "expected histogram \(HistogramNotation.format(h.histogram)) for \(v.labels) but got float value \(fmt(v.value))"
+                case (.histogram(let h), let got?):
+                    if !histogramsMatch(h, got) {
+                        return "expected \(HistogramNotation.format(h.histogram)) for \(v.labels) but got \(HistogramNotation.format(got))"
+                    }
+                    seen.insert(v.labels)
+                    continue
+                case (_, let got?):
+                    return "expected float value \(exp0) for \(v.labels) but got histogram \(HistogramNotation.format(got))"
+                default:
+                    break
+                }
                 if !almostEqual(expectedFloat(exp0), v.value) {
                     return "expected \(fmt(expectedFloat(exp0))) for \(v.labels) but got \(fmt(v.value))"
                 }
@@ -87,7 +108,7 @@ enum ResultComparison {
             guard c.expectScalar, let exp0 = c.scalarValue else {
                 return "expected vector or matrix result, but got scalar \(fmt(v))"
             }
-            if case .histogram(let h) = exp0 { return "expected histogram \(h) but got scalar \(fmt(v))" }
+            if case .histogram(let h) = exp0 { return "expected histogram \(HistogramNotation.format(h.histogram)) but got scalar \(fmt(v))" }
             if !almostEqual(expectedFloat(exp0), v) { return "expected scalar \(fmt(expectedFloat(exp0))) but got \(fmt(v))" }
             return nil
 
@@ -142,15 +163,40 @@ enum ResultComparison {
 
     static func fmt(_ v: Double) -> String { formatGoFloat(v) }
 
+    /// `compareNativeHistogram` on both sides compacted: schema, count, sum, custom bounds, zero
+    /// bucket, spans and buckets (1e-6 relative), and the counter reset hint when the test names one.
+    static func histogramsMatch(_ expected: NotatedHistogram, _ actual: FloatHistogram) -> Bool {
+        let e = expected.histogram.compacted()
+        let a = actual.compacted()
+        guard e.schema == a.schema, almostEqual(e.count, a.count), almostEqual(e.sum, a.sum) else { return false }
+        if e.usesCustomBuckets && !customBoundsMatch(e.customValues, a.customValues) { return false }
+        guard e.zeroThreshold == a.zeroThreshold, almostEqual(e.zeroCount, a.zeroCount) else { return false }
+        for positive in [true, false] {
+            let x = e.buckets(positive: positive), y = a.buckets(positive: positive)
+            guard x.count == y.count else { return false }
+            for k in x.indices where x[k].index != y[k].index || !almostEqual(x[k].count, y[k].count) { return false }
+        }
+        if expected.hintSet && e.counterResetHint != a.counterResetHint { return false }
+        return true
+    }
+
+    /// `histogram.CustomBucketBoundsMatch`: the same bounds (exactly).
+    static func customBoundsMatch(_ a: [Double], _ b: [Double]) -> Bool {
+        a.count == b.count && zip(a, b).allSatisfy { $0 == $1 }
+    }
+
     static func format(_ s: MatrixSeries) -> String {
         let points = zip(s.timestamps, s.values).map { "\(fmt($1)) @[\($0)]" }
-        return "\(points.count) float point\(points.count == 1 ? "" : "s") [\(points.joined(separator: " "))]"
+        let hs = zip(s.histogramTimestamps, s.histograms).map { "\(HistogramNotation.format($1)) @[\($0)]" }
+        return "\(points.count) float point\(points.count == 1 ? "" : "s") [\(points.joined(separator: " "))] and "
+            + "\(hs.count) histogram point\(hs.count == 1 ? "" : "s") [\(hs.joined(separator: " "))]"
     }
 
     static func format(_ m: [MatrixSeries]) -> String { m.map { "\($0.labels) => \(format($0))" }.joined(separator: ", ") }
 
     static func format(_ v: [VectorElement]) -> String {
-        "[" + v.map { "\($0.labels) => \(fmt($0.value)) @[\($0.timestamp)]" }.joined(separator: ", ") + "]"
+        "[" + v.map { "\($0.labels) => \($0.histogram.map(HistogramNotation.format) ?? fmt($0.value)) @[\($0.timestamp)]" }
+            .joined(separator: ", ") + "]"
     }
 }
 

@@ -6,8 +6,8 @@ enum SequenceValue: Equatable, CustomStringConvertible {
     case float(Double)
     /// `_`: no sample at this position.
     case omitted
-    /// A native histogram (`{{schema:0 sum:5 ...}}`); its text is kept only for messages.
-    case histogram(String)
+    /// A native histogram (`{{schema:0 sum:5 ...}}`).
+    case histogram(NotatedHistogram)
 
     static func == (a: SequenceValue, b: SequenceValue) -> Bool {
         switch (a, b) {
@@ -22,7 +22,7 @@ enum SequenceValue: Equatable, CustomStringConvertible {
         switch self {
         case .float(let v): v.bitPattern == Sample.staleNaN.bitPattern ? "stale" : formatGoFloat(v)
         case .omitted: "_"
-        case .histogram(let h): h
+        case .histogram(let h): HistogramNotation.format(h.histogram)
         }
     }
 }
@@ -158,14 +158,32 @@ enum SeriesDescription {
 
         mutating func parseItem() throws(TestFormatError) -> [SequenceValue] {
             if peek() == UInt8(ascii: "{") && peek(1) == UInt8(ascii: "{") {
-                let h = try histogramText()
-                // {{a}}xN or {{a}}+{{b}}xN: all histogram positions.
-                var count = 1
+                let h = try HistogramNotation.parse(try histogramText(), line: line)
+                // {{a}}xN: N+1 copies; {{a}}+{{b}}xN / {{a}}-{{b}}xN: a, then b added (subtracted) N times.
                 if let c = peek(), c == UInt8(ascii: "+") || c == UInt8(ascii: "-") {
                     i += 1
-                    _ = try histogramText()
+                    let inc = try HistogramNotation.parse(try histogramText(), line: line)
                     guard peek() == UInt8(ascii: "x") else { throw fail("expected x after histogram increment") }
+                    i += 1
+                    let n = try repeatCount()
+                    var out: [SequenceValue] = [.histogram(h)]
+                    var cur = h.histogram
+                    for _ in 0..<n {
+                        if cur.schema > inc.histogram.schema {
+                            throw fail("error combining histograms: cannot merge from schema \(inc.histogram.schema) to \(cur.schema)")
+                        }
+                        var notes = HistogramCombineNotes()
+                        do {
+                            cur = c == UInt8(ascii: "+")
+                                ? try cur.adding(inc.histogram, notes: &notes) : try cur.subtracting(inc.histogram, notes: &notes)
+                        } catch {
+                            throw fail("error combining histograms: \(error)")
+                        }
+                        out.append(.histogram(NotatedHistogram(histogram: cur, hintSet: false, text: "")))
+                    }
+                    return out
                 }
+                var count = 1
                 if peek() == UInt8(ascii: "x") {
                     i += 1
                     count = try repeatCount() + 1

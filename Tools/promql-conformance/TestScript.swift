@@ -87,10 +87,6 @@ struct EvalCase {
 
     var isOrdered: Bool { ordered || expectOrdered }
     var isFail: Bool { fail || !expectFail.isEmpty }
-    var expectsHistograms: Bool {
-        if case .histogram = scalarValue { return true }
-        return expected.values.contains { $0.values.contains { if case .histogram = $0 { true } else { false } } }
-    }
 }
 
 extension TestScript {

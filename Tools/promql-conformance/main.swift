@@ -9,8 +9,8 @@ let usage = """
 
     Runs Prometheus's PromQL test files (promql/promqltest format) against Strata: each `load`
     goes into a real on-disk metric store, each `eval` through PromQLEngine. Prints one line per
-    file and a closing `N passed, M failed, K skipped` (skipped = unsupported: native histograms,
-    and with --core-only the non-core files and experimental functions).
+    file and a closing `N passed, M failed, K skipped` (skipped = unsupported: with --core-only
+    the non-core files and experimental functions).
 
       --json                one JSON object per eval case: {"file","line","expr","status","message"}
       --core-only           only the core set; everything else counts as unsupported

@@ -5,6 +5,9 @@ enum BlockFormat {
     /// "SMB1" read as little-endian bytes 'S' 'M' 'B' 'K'.
     static let magic: UInt32 = 0x4B42_4D53
     static let version: UInt8 = 1
+    /// The version of blocks that hold native histogram chunks (series entries gain a histogram
+    /// chunk list); float-only blocks are still written as version 1.
+    static let histogramVersion: UInt8 = 2
     static let headerSize = 8
     static let footerSize = 64
     /// Largest count of anything (series, symbols, chunks) a reader will believe.

@@ -15,6 +15,8 @@ final class BlockReader: Sendable {
     let postingsIndex: [String: [String: Int]]
     /// End of the region that holds records (start of the footer).
     let dataEnd: Int
+    /// The block's format version (2 when series entries list histogram chunks).
+    let version: UInt8
 
     var path: String { file.path }
 
@@ -27,9 +29,11 @@ final class BlockReader: Sendable {
         var h = RawBufferReader(b)
         guard try h.uint32() == BlockFormat.magic else { throw FormatError(.badMagic, at: 0, "not a metric block") }
         let version = b[4]
-        guard version <= BlockFormat.version else {
-            throw FormatError(.unsupportedVersion, at: 4, "block version \(version), this build reads up to \(BlockFormat.version)")
+        guard version <= BlockFormat.histogramVersion else {
+            throw FormatError(
+                .unsupportedVersion, at: 4, "block version \(version), this build reads up to \(BlockFormat.histogramVersion)")
         }
+        self.version = version
         guard b[5] == 0 && b[6] == 0 && b[7] == 0 else {
             throw FormatError(.invalid, at: 5, "reserved header bytes are not zero")
         }
@@ -123,7 +127,7 @@ final class BlockReader: Sendable {
     }
 
     /// Labels and chunk list of series `id`.
-    func series(_ id: UInt32) throws(FormatError) -> (labels: Labels, chunks: [BlockChunkMeta]) {
+    func series(_ id: UInt32) throws(FormatError) -> (labels: Labels, chunks: [BlockChunkMeta], histogramChunks: [BlockChunkMeta]) {
         let off = seriesOffsets[Int(id)]
         let r = try RawBufferReader.record(in: file.bytes, at: off, limit: dataEnd)
         var c = RawBufferReader(r)
@@ -150,7 +154,40 @@ final class BlockReader: Sendable {
                 BlockChunkMeta(minTime: minT, maxTime: minT &+ span, count: count, timestampsOffset: tsOff, valuesOffset: vOff))
             prevMax = minT &+ span
         }
-        return (Labels(sorted: ls), chunks)
+        var histogramChunks: [BlockChunkMeta] = []
+        if version >= BlockFormat.histogramVersion {
+            let nh = try c.count(limit: r.count)
+            prevMax = 0
+            for i in 0..<nh {
+                let d = try c.signedVarint()
+                let minT = i == 0 ? d : prevMax &+ d
+                let span = Int64(bitPattern: try c.varint())
+                let count = try c.count(limit: BlockFormat.maxCount)
+                let off = try c.count(limit: dataEnd)
+                histogramChunks.append(
+                    BlockChunkMeta(minTime: minT, maxTime: minT &+ span, count: count, timestampsOffset: off, valuesOffset: off))
+                prevMax = minT &+ span
+            }
+        }
+        return (Labels(sorted: ls), chunks, histogramChunks)
+    }
+
+    /// Decodes one histogram chunk (`series(_:).histogramChunks`).
+    func decodeHistograms(_ chunk: BlockChunkMeta) throws(FormatError) -> [HistogramSample] {
+        let r = try RawBufferReader.record(in: file.bytes, at: chunk.valuesOffset, limit: dataEnd)
+        let bytes = Array(r)
+        let out = try HistogramCodec.decodeChunk(bytes, range: 0..<bytes.count, baseOffset: chunk.valuesOffset)
+        guard out.count == chunk.count else {
+            throw FormatError(
+                .invalid, at: chunk.valuesOffset, "histogram chunk holds \(out.count) samples, index says \(chunk.count)")
+        }
+        for i in out.indices.dropFirst() where out[i].timestamp <= out[i - 1].timestamp {
+            throw FormatError(.invalid, at: chunk.valuesOffset, "histogram chunk timestamps not increasing")
+        }
+        if let f = out.first, let l = out.last, f.timestamp != chunk.minTime || l.timestamp != chunk.maxTime {
+            throw FormatError(.invalid, at: chunk.valuesOffset, "histogram chunk time range differs from index")
+        }
+        return out
     }
 
     /// Decodes one chunk's samples, appending them to `ts` and `vs`.

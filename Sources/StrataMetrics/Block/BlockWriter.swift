@@ -8,7 +8,8 @@ import StrataEncoding
 struct BlockWriter {
     private var out = ByteWriter(capacity: 1 << 20)
     private var symbols: [String: Int] = [:]
-    private var entries: [(labels: Labels, chunks: [BlockChunkMeta])] = []
+    private var entries: [(labels: Labels, chunks: [BlockChunkMeta], histogramChunks: [BlockChunkMeta])] = []
+    private var hasHistograms = false
     private var timestampRecords: [[UInt8]: Int] = [:]
     private var stats = BlockStats(seriesCount: 0, sampleCount: 0, minTime: .max, maxTime: .min)
     let maxChunkSamples: Int
@@ -22,15 +23,15 @@ struct BlockWriter {
     }
 
     /// Adds a series. `timestamps` must be strictly increasing and as long as `values`.
-    mutating func add(_ labels: Labels, timestamps: [Int64], values: [Double]) {
+    mutating func add(_ labels: Labels, timestamps: [Int64], values: [Double], histograms: [HistogramSample] = []) {
         precondition(timestamps.count == values.count)
-        if timestamps.isEmpty { return }
+        if timestamps.isEmpty && histograms.isEmpty { return }
         if let last = entries.last { precondition(last.labels < labels, "series must be added in label order") }
         var chunks: [BlockChunkMeta] = []
         let n = timestamps.count
         let pieces = (n + maxChunkSamples - 1) / maxChunkSamples
         var start = 0
-        for p in 0..<pieces {
+        for p in 0..<max(0, pieces) {
             let end = n * (p + 1) / pieces
             let tsBytes = timestamps[start..<end].withUnsafeBufferPointer { ChunkColumns.encodeTimestamps($0) }
             let tsOffset: Int
@@ -52,11 +53,29 @@ struct BlockWriter {
             if symbols[l.name] == nil { symbols[l.name] = 0 }
             if symbols[l.value] == nil { symbols[l.value] = 0 }
         }
-        entries.append((labels, chunks))
+        var histogramChunks: [BlockChunkMeta] = []
+        var h = 0
+        while h < histograms.count {
+            let end = min(histograms.count, h + maxChunkSamples)
+            let off = appendRecord(HistogramCodec.encodeChunk(histograms[h..<end]))
+            histogramChunks.append(
+                BlockChunkMeta(
+                    minTime: histograms[h].timestamp, maxTime: histograms[end - 1].timestamp, count: end - h,
+                    timestampsOffset: off, valuesOffset: off))
+            h = end
+        }
+        if !histograms.isEmpty { hasHistograms = true }
+        entries.append((labels, chunks, histogramChunks))
         stats.seriesCount += 1
-        stats.sampleCount += n
-        stats.minTime = min(stats.minTime, timestamps[0])
-        stats.maxTime = max(stats.maxTime, timestamps[n - 1])
+        stats.sampleCount += n + histograms.count
+        if n > 0 {
+            stats.minTime = min(stats.minTime, timestamps[0])
+            stats.maxTime = max(stats.maxTime, timestamps[n - 1])
+        }
+        if let f = histograms.first, let l = histograms.last {
+            stats.minTime = min(stats.minTime, f.timestamp)
+            stats.maxTime = max(stats.maxTime, l.timestamp)
+        }
     }
 
     var isEmpty: Bool { entries.isEmpty }
@@ -105,6 +124,17 @@ struct BlockWriter {
                 p.appendVarint(UInt64(c.valuesOffset))
                 prevMax = c.maxTime
             }
+            if hasHistograms {
+                p.appendVarint(UInt64(e.histogramChunks.count))
+                prevMax = 0
+                for (i, c) in e.histogramChunks.enumerated() {
+                    p.appendSignedVarint(i == 0 ? c.minTime : c.minTime &- prevMax)
+                    p.appendVarint(UInt64(bitPattern: c.maxTime &- c.minTime))
+                    p.appendVarint(UInt64(c.count))
+                    p.appendVarint(UInt64(c.valuesOffset))
+                    prevMax = c.maxTime
+                }
+            }
             seriesOffsets.append(appendRecord(p.bytes))
         }
 
@@ -149,6 +179,7 @@ struct BlockWriter {
         out.appendCRC32C(from: footerStart)
         out.appendUInt32(BlockFormat.magic)
         assert(out.count - footerStart == BlockFormat.footerSize)
+        if hasHistograms { out.bytes[4] = BlockFormat.histogramVersion }
         return (out.bytes, stats)
     }
 }

@@ -50,6 +50,29 @@ struct Head: Sendable {
     }
 
     /// Removes the samples older than `cutoff` from every series and returns them by ref.
+    /// Adds a histogram sample to series `ref` (counted in `sampleCount` like a float sample).
+    mutating func addHistogram(ref: UInt32, _ t: Int64, _ h: FloatHistogram) -> HeadSeries.AddResult {
+        let r = series[Int(ref)].addHistogram(t, h)
+        if r == .appended || r == .inserted {
+            sampleCount += 1
+            if t < minTime { minTime = t }
+            if t > maxTime { maxTime = t }
+            if t > highWatermark { highWatermark = t }
+        }
+        return r
+    }
+
+    /// Removes every histogram sample older than `cutoff`, by series. Call before `cut`, which
+    /// recomputes the head's time range and count from what is left.
+    mutating func cutHistograms(before cutoff: Int64) -> [(ref: UInt32, samples: [HistogramSample])] {
+        var out: [(UInt32, [HistogramSample])] = []
+        for i in series.indices where !series[i].histograms.isEmpty {
+            let hs = series[i].removeHistograms(before: cutoff)
+            if !hs.isEmpty { out.append((UInt32(i), hs)) }
+        }
+        return out
+    }
+
     mutating func cut(before cutoff: Int64) -> [(ref: UInt32, timestamps: [Int64], values: [Double])] {
         var out: [(UInt32, [Int64], [Double])] = []
         var newMin = Int64.max
@@ -61,6 +84,9 @@ struct Head: Sendable {
             if let f = series[i].timestamps.first { newMin = min(newMin, f) }
             if let l = series[i].timestamps.last { newMax = max(newMax, l) }
             count += series[i].timestamps.count
+            if let f = series[i].histograms.first { newMin = min(newMin, f.timestamp) }
+            if let l = series[i].histograms.last { newMax = max(newMax, l.timestamp) }
+            count += series[i].histograms.count
         }
         minTime = newMin
         maxTime = newMax

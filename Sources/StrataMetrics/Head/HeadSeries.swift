@@ -4,6 +4,8 @@ struct HeadSeries: Sendable {
     let labels: Labels
     var timestamps: [Int64] = []
     var values: [Double] = []
+    /// Native histogram samples, ascending by timestamp (kept apart from the float columns).
+    var histograms: [HistogramSample] = []
 
     init(labels: Labels) { self.labels = labels }
 
@@ -50,5 +52,63 @@ struct HeadSeries: Sendable {
         timestamps.removeFirst(n)
         values.removeFirst(n)
         return (ts, vs)
+    }
+
+    /// Adds a histogram sample in timestamp order; same rules as floats (an equal histogram at the
+    /// same timestamp is a duplicate, a different one a conflict).
+    mutating func addHistogram(_ t: Int64, _ h: FloatHistogram) -> AddResult {
+        if let last = histograms.last, t <= last.timestamp {
+            var lo = 0
+            var hi = histograms.count
+            while lo < hi {
+                let mid = (lo + hi) >> 1
+                if histograms[mid].timestamp < t { lo = mid + 1 } else { hi = mid }
+            }
+            if lo < histograms.count && histograms[lo].timestamp == t {
+                return histograms[lo].histogram == h ? .duplicate : .conflict
+            }
+            histograms.insert(HistogramSample(t, h), at: lo)
+            return .inserted
+        }
+        histograms.append(HistogramSample(t, HeadSeries.withStorageHint(h, previous: previousHistogram(before: t))))
+        return .appended
+    }
+
+    /// The histogram sample just before `t` when no float sample lies between them (a run of histograms).
+    private func previousHistogram(before t: Int64) -> FloatHistogram? {
+        guard let last = histograms.last, last.timestamp < t else { return nil }
+        var lo = 0
+        var hi = timestamps.count
+        while lo < hi {
+            let mid = (lo + hi) >> 1
+            if timestamps[mid] <= last.timestamp { lo = mid + 1 } else { hi = mid }
+        }
+        if lo < timestamps.count && timestamps[lo] < t { return nil }
+        return last.histogram
+    }
+
+    /// The counter reset hint Prometheus's TSDB gives an appended histogram: gauges stay gauges; the
+    /// first of a run is `reset` only when it says so (else unknown); later ones are `reset` when they
+    /// say so or a reset is detected against the previous one, else `not reset`.
+    static func withStorageHint(_ h: FloatHistogram, previous: FloatHistogram?) -> FloatHistogram {
+        var h = h
+        guard h.counterResetHint != .gauge else { return h }
+        if let previous {
+            let reset = h.counterResetHint == .counterReset || h.detectsReset(after: previous)
+            h.counterResetHint = reset ? .counterReset : .notCounterReset
+        } else if h.counterResetHint != .counterReset {
+            h.counterResetHint = .unknown
+        }
+        return h
+    }
+
+    /// Removes and returns the histogram samples older than `cutoff`.
+    mutating func removeHistograms(before cutoff: Int64) -> [HistogramSample] {
+        var n = 0
+        while n < histograms.count && histograms[n].timestamp < cutoff { n += 1 }
+        if n == 0 { return [] }
+        let out = Array(histograms[0..<n])
+        histograms.removeFirst(n)
+        return out
     }
 }

@@ -42,6 +42,10 @@ extension MetricStore {
                 try MetricWALRecord.decodeSamples(payload) { ref, t, v in
                     if head.isValid(ref) { _ = head.add(ref: ref, t, v) }
                 }
+            case MetricWALRecord.histograms:
+                try MetricWALRecord.decodeHistograms(payload) { ref, sample in
+                    if head.isValid(ref) { _ = head.addHistogram(ref: ref, sample.timestamp, sample.histogram) }
+                }
             default:
                 break
             }
@@ -75,6 +79,11 @@ extension MetricStore {
                 }
             }
             try wal.append(type: MetricWALRecord.samples, payload: sw.bytes)
+        }
+        for (i, s) in head.series.enumerated() where !s.histograms.isEmpty {
+            var hw = ByteWriter(capacity: s.histograms.count * 64 + 16)
+            MetricWALRecord.encodeHistograms(ref: UInt32(i), s.histograms[...], into: &hw)
+            try wal.append(type: MetricWALRecord.histograms, payload: hw.bytes)
         }
     }
 }

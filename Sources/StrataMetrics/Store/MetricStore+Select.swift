@@ -24,6 +24,7 @@ extension MetricStore {
     {
         let snapshot = segments.snapshot()
         var bySeries: [Labels: [SampleSource]] = [:]
+        var histogramsBySeries: [Labels: [HistogramSource]] = [:]
         let blocks = snapshot.entries.filter { $0.kind == SegmentKind.metricBlock }
         for (order, entry) in blocks.enumerated()
         where entry.maxTime >= minTime && entry.minTime <= maxTime {
@@ -37,16 +38,25 @@ extension MetricStore {
                 throw MetricReadError(path: reader.path, error)
             }
             for id in ids {
-                let s: (labels: Labels, chunks: [BlockChunkMeta])
+                let s: (labels: Labels, chunks: [BlockChunkMeta], histogramChunks: [BlockChunkMeta])
                 do throws(FormatError) { s = try reader.series(id) } catch { throw MetricReadError(path: reader.path, error) }
                 for c in s.chunks where c.maxTime >= minTime && c.minTime <= maxTime {
                     bySeries[s.labels, default: []].append(.chunk(reader, c, order: order))
+                }
+                for c in s.histogramChunks where c.maxTime >= minTime && c.minTime <= maxTime {
+                    histogramsBySeries[s.labels, default: []].append(.chunk(reader, c, order: order))
                 }
             }
         }
         state.withLock { st in
             for ref in st.head.select(matchers) {
                 let hs = st.head.series[Int(ref)]
+                if let first = hs.histograms.first, let last = hs.histograms.last,
+                    last.timestamp >= minTime && first.timestamp <= maxTime
+                {
+                    let kept = hs.histograms.filter { $0.timestamp >= minTime && $0.timestamp <= maxTime }
+                    histogramsBySeries[hs.labels, default: []].append(.memory(kept, order: Int.max))
+                }
                 guard let first = hs.timestamps.first, let last = hs.timestamps.last,
                     last >= minTime && first <= maxTime
                 else { continue }
@@ -60,9 +70,11 @@ extension MetricStore {
                         timestamps: Array(hs.timestamps[lo..<hi]), values: Array(hs.values[lo..<hi]), order: Int.max))
             }
         }
-        let sorted = bySeries.keys.sorted()
+        let sorted = Set(bySeries.keys).union(histogramsBySeries.keys).sorted()
         let series = sorted.map {
-            SelectedSeries(labels: $0, sources: bySeries[$0]!, minTime: minTime, maxTime: maxTime)
+            SelectedSeries(
+                labels: $0, sources: bySeries[$0] ?? [], histogramSources: histogramsBySeries[$0] ?? [], minTime: minTime,
+                maxTime: maxTime)
         }
         return SeriesSet(series: series, snapshot: snapshot)
     }
@@ -103,7 +115,7 @@ extension MetricStore {
             maxT = max(maxT ?? e.maxTime, e.maxTime)
         }
         let headSamples = state.withLock { st in
-            for s in st.head.series where !s.timestamps.isEmpty { labels.insert(s.labels) }
+            for s in st.head.series where !s.timestamps.isEmpty || !s.histograms.isEmpty { labels.insert(s.labels) }
             if st.head.sampleCount > 0 {
                 minT = min(minT ?? st.head.minTime, st.head.minTime)
                 maxT = max(maxT ?? st.head.maxTime, st.head.maxTime)
@@ -167,6 +179,13 @@ extension MetricStore {
                         problems.append("\(path): series \(id) is out of label order")
                     }
                     prevLabels = s.labels
+                    for c in s.histogramChunks {
+                        do throws(FormatError) {
+                            samples += try r.decodeHistograms(c).count
+                        } catch {
+                            problems.append(MetricReadError(path: path, error).description)
+                        }
+                    }
                     for c in s.chunks {
                         var ts: [Int64] = [], vs: [Double] = []
                         try r.decode(c, timestamps: &ts, values: &vs)

@@ -175,6 +175,48 @@ public final class MetricStore: Sendable {
     }
 
     /// Appends samples of one series given by labels (registers it when new).
+    /// Appends native histogram samples to the series `labels` (logged in the WAL like float samples).
+    /// Histograms older than the out-of-order window are rejected; an equal histogram at an existing
+    /// timestamp is a duplicate, a different one a conflict.
+    public func appendHistograms(_ labels: Labels, _ samples: [HistogramSample]) throws -> AppendSummary {
+        let ref = try seriesRef(for: labels).raw
+        return try state.withLock { st throws -> AppendSummary in
+            if let f = st.failure { throw MetricStoreError.failed(f) }
+            var sum = AppendSummary()
+            var taken: [HistogramSample] = []
+            let window = options.outOfOrderWindow
+            for s in samples {
+                if let e = s.histogram.validationError() {
+                    throw MetricStoreError.invalidHistogram(labels: labels, timestamp: s.timestamp, reason: e)
+                }
+                let hw = st.head.highWatermark
+                if hw > Int64.min &+ window && s.timestamp < hw &- window {
+                    sum.tooOld += 1
+                    continue
+                }
+                switch st.head.addHistogram(ref: ref, s.timestamp, s.histogram) {
+                case .appended, .inserted:
+                    sum.accepted += 1
+                    taken.append(s)
+                case .duplicate: sum.duplicatesIgnored += 1
+                case .conflict: sum.conflicts += 1
+                }
+            }
+            if let wal = st.wal, options.durability != .none, !taken.isEmpty {
+                var w = ByteWriter(capacity: taken.count * 64 + 16)
+                MetricWALRecord.encodeHistograms(ref: ref, taken[...], into: &w)
+                do {
+                    try wal.append(type: MetricWALRecord.histograms, payload: w.bytes)
+                    try syncIfDurable(wal)
+                } catch {
+                    st.failure = "\(error)"
+                    throw MetricStoreError.failed("WAL write failed: \(error)")
+                }
+            }
+            return sum
+        }
+    }
+
     public func append(_ labels: Labels, _ samples: [Sample]) throws -> AppendSummary {
         let ref = try seriesRef(for: labels)
         var b = SampleBatch(capacity: samples.count)
@@ -202,10 +244,17 @@ public final class MetricStore: Sendable {
     public func flush(before cutoff: Int64 = .max) throws -> Int {
         try state.withLock { st throws -> Int in
             if let f = st.failure { throw MetricStoreError.failed(f) }
+            let cutHistograms = st.head.cutHistograms(before: cutoff)
             let cutData = st.head.cut(before: cutoff)
-            if cutData.isEmpty { return 0 }  // nothing to publish; the WAL already holds the head
+            if cutData.isEmpty && cutHistograms.isEmpty { return 0 }  // nothing to publish; the WAL already holds the head
             var windows: [Int64: [(Labels, [Int64], [Double])]] = [:]
+            var histogramWindows: [Int64: [Labels: [HistogramSample]]] = [:]
             var total = 0
+            for (ref, hs) in cutHistograms {
+                let labels = st.head.series[Int(ref)].labels
+                total += hs.count
+                for h in hs { histogramWindows[alignDown(h.timestamp), default: [:]][labels, default: []].append(h) }
+            }
             for (ref, ts, vs) in cutData {
                 let labels = st.head.series[Int(ref)].labels
                 total += ts.count
@@ -219,11 +268,13 @@ public final class MetricStore: Sendable {
                 }
             }
             var added: [SegmentEntry] = []
-            for w in windows.keys.sorted() {
-                var list = windows[w]!
+            for w in Set(windows.keys).union(histogramWindows.keys).sorted() {
+                var list = windows[w] ?? []
+                var hist = histogramWindows[w] ?? [:]
+                for l in hist.keys where !list.contains(where: { $0.0 == l }) { list.append((l, [], [])) }
                 list.sort { $0.0 < $1.0 }
                 var bw = BlockWriter(maxChunkSamples: options.maxChunkSamples)
-                for (l, t, v) in list { bw.add(l, timestamps: t, values: v) }
+                for (l, t, v) in list { bw.add(l, timestamps: t, values: v, histograms: hist.removeValue(forKey: l) ?? []) }
                 let (bytes, stats) = bw.finish()
                 let name = segments.nextSegmentName(ext: FileNames.metricBlockExtension)
                 try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)

@@ -119,6 +119,8 @@ public enum MetricStoreError: Error, Sendable, CustomStringConvertible {
     case storage(String)
     /// An earlier WAL failure left the store unable to accept writes.
     case failed(String)
+    /// A histogram sample whose spans, buckets or bounds disagree.
+    case invalidHistogram(labels: Labels, timestamp: Int64, reason: String)
 
     public var description: String {
         switch self {
@@ -127,6 +129,7 @@ public enum MetricStoreError: Error, Sendable, CustomStringConvertible {
         case .unknownSeries(let r): "unknown series ref \(r)"
         case .storage(let s): s
         case .failed(let s): "store is read-only after a write failure: \(s)"
+        case .invalidHistogram(let l, let t, let r): "invalid histogram for \(l) at \(t): \(r)"
         }
     }
 }

@@ -6,6 +6,37 @@ enum MetricWALRecord {
     static let series: UInt8 = 1
     /// `[count varint][base timestamp zigzag varint]([ref varint][t - prev_t zigzag varint][value u64 LE])*`.
     static let samples: UInt8 = 2
+    /// Native histogram samples of one series: `ref varint │ count varint │ (t delta svarint │ histogram) × count`
+    /// (the first delta is from 0; the histogram layout is `HistogramCodec`'s).
+    static let histograms: UInt8 = 3
+
+    static func encodeHistograms(ref: UInt32, _ samples: ArraySlice<HistogramSample>, into w: inout ByteWriter) {
+        w.appendVarint(UInt64(ref))
+        w.appendVarint(UInt64(samples.count))
+        var prev: Int64 = 0
+        for s in samples {
+            w.appendSignedVarint(s.timestamp &- prev)
+            prev = s.timestamp
+            HistogramCodec.encode(s.histogram, into: &w)
+        }
+    }
+
+    static func decodeHistograms(_ payload: UnsafeRawBufferPointer, _ body: (UInt32, HistogramSample) -> Void)
+        throws(FormatError)
+    {
+        var r = ByteReader(Array(payload))
+        let refAt = r.fileOffset
+        let ref = try r.readVarint()
+        guard ref <= UInt64(UInt32.max) else { throw FormatError(.invalid, at: refAt, "series ref out of range") }
+        let nAt = r.fileOffset
+        let n = try r.readVarint()
+        guard n <= UInt64(payload.count) else { throw FormatError(.invalid, at: nAt, "histogram count \(n) too large") }
+        var t: Int64 = 0
+        for _ in 0..<Int(n) {
+            t = t &+ (try r.readSignedVarint())
+            body(UInt32(ref), HistogramSample(t, try HistogramCodec.decode(&r)))
+        }
+    }
 
     static func encodeSeries(_ items: [(ref: UInt32, labels: Labels)], into w: inout ByteWriter) {
         for (ref, labels) in items {

@@ -27,11 +27,18 @@ enum SampleSource: Sendable {
     }
 }
 
+/// Where a series' histogram samples come from: a block's histogram chunk, or a copy of the head's.
+enum HistogramSource: Sendable {
+    case chunk(BlockReader, BlockChunkMeta, order: Int)
+    case memory([HistogramSample], order: Int)
+}
+
 /// One series chosen by a selection, with lazily decoded samples.
 public struct SelectedSeries: Sendable {
     /// The series' labels.
     public let labels: Labels
     let sources: [SampleSource]
+    let histogramSources: [HistogramSource]
     let minTime: Int64
     let maxTime: Int64
 
@@ -41,6 +48,39 @@ public struct SelectedSeries: Sendable {
     }
 
     /// All samples in the selected range (decodes everything; prefer the iterator for windows).
+    /// True when the series may hold native histogram samples in the selected range.
+    public var hasHistograms: Bool { !histogramSources.isEmpty }
+
+    /// The series' native histogram samples in the selected range, ascending; where two sources hold the
+    /// same timestamp the newer one (head over blocks, later blocks over earlier) wins.
+    public func histograms() throws(MetricReadError) -> [HistogramSample] {
+        if histogramSources.isEmpty { return [] }
+        var all: [(sample: HistogramSample, order: Int)] = []
+        for src in histogramSources {
+            switch src {
+            case .memory(let hs, let order):
+                for h in hs { all.append((h, order)) }
+            case .chunk(let reader, let meta, let order):
+                do throws(FormatError) {
+                    for h in try reader.decodeHistograms(meta) { all.append((h, order)) }
+                } catch {
+                    throw MetricReadError(path: reader.path, error)
+                }
+            }
+        }
+        all.sort { $0.sample.timestamp < $1.sample.timestamp || ($0.sample.timestamp == $1.sample.timestamp && $0.order < $1.order) }
+        var out: [HistogramSample] = []
+        out.reserveCapacity(all.count)
+        for e in all where e.sample.timestamp >= minTime && e.sample.timestamp <= maxTime {
+            if let last = out.last, last.timestamp == e.sample.timestamp {
+                out[out.count - 1] = e.sample
+            } else {
+                out.append(e.sample)
+            }
+        }
+        return out
+    }
+
     public func samples() throws(MetricReadError) -> [Sample] {
         var it = makeIterator()
         var out: [Sample] = []

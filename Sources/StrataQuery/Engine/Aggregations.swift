@@ -16,6 +16,11 @@ private struct Group {
     var incrementalMean = false
     var dropName = false
     var values: [Double] = []
+    /// Native histogram state of sum and avg.
+    var histogram: FloatHistogram?
+    var hasFloat = false
+    var hasHistogram = false
+    var incompatibleHistograms = false
 }
 
 extension Evaluator {
@@ -70,14 +75,26 @@ extension Evaluator {
         var walker = StepWalker(input)
         var idx: [Int] = []
         var vals: [Double] = []
+        var hists: [FloatHistogram?] = []
+        let floatOnlyOps: Set<AggregateOp> = [.max, .min, .stddev, .stdvar, .quantile]
         for step in 0..<numSteps {
             try ctx.checkTimeout()
             let t = stepTime(step)
-            walker.gather(t, &idx, &vals)
+            walker.gather(t, &idx, &vals, &hists)
             for g in groups.indices where groups[g].seen { groups[g].seen = false; groups[g].values.removeAll(keepingCapacity: true) }
             for (k, si) in idx.enumerated() {
                 let f = vals[k]
                 let gi = seriesGroup[si]
+                if let h = hists[k] {
+                    if floatOnlyOps.contains(a.op) {
+                        ctx.annotations.histogramIgnoredInAggregation(a.op.rawValue, a.range)
+                        continue
+                    }
+                    if a.op == .sum || a.op == .avg {
+                        try addHistogram(h, a, input[si], to: &groups[gi])
+                        continue
+                    }
+                }
                 if !groups[gi].seen {
                     var g = Group()
                     g.seen = true
@@ -86,6 +103,7 @@ extension Evaluator {
                     g.count = 1
                     g.dropName = input[si].dropName
                     g.values = groups[gi].values
+                    g.hasFloat = true
                     switch a.op {
                     case .stddev, .stdvar: g.value = (f.isNaN || f.isInfinite) ? .nan : 0
                     case .quantile: g.values.append(f)
@@ -96,6 +114,7 @@ extension Evaluator {
                     continue
                 }
                 if input[si].dropName { groups[gi].dropName = true }
+                groups[gi].hasFloat = true
                 switch a.op {
                 case .sum:
                     (groups[gi].value, groups[gi].kahanC) = kahanSumInc(f, groups[gi].value, groups[gi].kahanC)
@@ -136,6 +155,16 @@ extension Evaluator {
             }
             for gi in groups.indices where groups[gi].seen {
                 let g = groups[gi]
+                if g.hasHistogram && (a.op == .sum || a.op == .avg) {
+                    if g.hasFloat {
+                        ctx.annotations.mixedFloatsHistogramsAggregation(a.expr.range)
+                        continue
+                    }
+                    if g.incompatibleHistograms { continue }
+                    if let h = g.histogram { outputs[gi].append(t, histogram: h.compacted()) }
+                    if g.dropName { outputs[gi].dropName = true }
+                    continue
+                }
                 var v = g.value
                 switch a.op {
                 case .avg: v = g.incrementalMean ? g.mean + g.kahanC : g.value / g.count + g.kahanC / g.count
@@ -146,14 +175,47 @@ extension Evaluator {
                 case .sum: v = g.value + g.kahanC
                 default: break
                 }
-                outputs[gi].ts.append(t)
-                outputs[gi].vs.append(v)
+                outputs[gi].append(t, v)
                 if g.dropName { outputs[gi].dropName = true }
             }
         }
         let result = outputs.filter { !$0.ts.isEmpty }
         try ctx.account(result.reduce(0) { $0 + $1.ts.count })
         return result
+    }
+
+    /// Adds one histogram sample to a sum or avg group (starting the group when it is the first sample).
+    private func addHistogram(_ h: FloatHistogram, _ a: AggregateExpr, _ s: EvalSeries, to g: inout Group) throws(QueryError) {
+        if !g.seen {
+            var n = Group()
+            n.seen = true
+            n.count = 1
+            n.dropName = s.dropName
+            n.values = g.values
+            n.histogram = h
+            n.hasHistogram = true
+            g = n
+            return
+        }
+        if s.dropName { g.dropName = true }
+        g.hasHistogram = true
+        g.count += 1
+        guard let acc = g.histogram, !g.incompatibleHistograms else { return }
+        var notes = HistogramCombineNotes()
+        do {
+            if a.op == .sum {
+                g.histogram = try acc.adding(h, notes: &notes)
+            } else {
+                let n = g.count
+                let toAdd = try h.scaled(by: 1 / n).subtracting(acc.scaled(by: 1 / n), notes: &notes)
+                g.histogram = try acc.adding(toAdd, notes: &notes)
+            }
+        } catch {
+            g.incompatibleHistograms = true
+            ctx.annotations.mixedExponentialCustom(s.labels.metricName ?? "", a.expr.range)
+        }
+        if notes.customBoundsReconciled { ctx.annotations.customBucketsReconciled("aggregation", a.expr.range) }
+        if notes.counterResetCollision { ctx.annotations.counterResetCollision(a.expr.range, aggregation: true) }
     }
 
     /// topk, bottomk (and the experimental limitk, limit_ratio): per group, some of the input samples.
@@ -181,13 +243,29 @@ extension Evaluator {
         var walker = StepWalker(input)
         var idx: [Int] = []
         var vals: [Double] = []
+        var hists: [FloatHistogram?] = []
         var members = [[(Int, Double)]](repeating: [], count: groupCount)
         var order: [Int] = []
         for step in 0..<numSteps {
             try ctx.checkTimeout()
             let t = stepTime(step)
-            walker.gather(t, &idx, &vals)
+            walker.gather(t, &idx, &vals, &hists)
+            if a.op == .topk || a.op == .bottomk, hists.contains(where: { $0 != nil }) {
+                // topk and bottomk rank floats only.
+                ctx.annotations.histogramIgnoredInAggregation(a.op.rawValue, a.range)
+                var keep: [Int] = []
+                var keepVals: [Double] = []
+                for (n, si) in idx.enumerated() where hists[n] == nil {
+                    keep.append(si)
+                    keepVals.append(vals[n])
+                }
+                idx = keep
+                vals = keepVals
+                hists = []
+            }
             if idx.isEmpty { continue }
+            var histogramOf: [Int: FloatHistogram] = [:]
+            for (n, si) in idx.enumerated() where !hists.isEmpty { if let h = hists[n] { histogramOf[si] = h } }
             let p = params[step]
             let k: Int
             var ratio = 0.0
@@ -230,7 +308,15 @@ extension Evaluator {
                     chosen = chosen.filter { ratioSampleOffsetAccepts(input[$0.0].labels, ratio) }
                 }
                 for (si, v) in chosen {
-                    if isInstant {
+                    if let h = histogramOf[si] {
+                        if isInstant {
+                            var e = EvalSeries(labels: input[si].labels, dropName: input[si].dropName)
+                            e.append(t, histogram: h)
+                            instant.append(e)
+                        } else {
+                            try collector.add(input[si].labels, t, histogram: h, dropName: input[si].dropName, ctx: ctx)
+                        }
+                    } else if isInstant {
                         instant.append(EvalSeries(labels: input[si].labels, ts: [t], vs: [v], dropName: input[si].dropName))
                     } else {
                         try collector.add(input[si].labels, t, v, dropName: input[si].dropName, ctx: ctx)
@@ -262,14 +348,16 @@ extension Evaluator {
         var walker = StepWalker(input)
         var idx: [Int] = []
         var vals: [Double] = []
+        var hists: [FloatHistogram?] = []
         for step in 0..<numSteps {
             try ctx.checkTimeout()
             let t = stepTime(step)
-            walker.gather(t, &idx, &vals)
+            walker.gather(t, &idx, &vals, &hists)
             var counts: [Labels: Int] = [:]
             var order: [Labels] = []
             for (k, si) in idx.enumerated() {
-                let metric = input[si].labels.setting(valueLabel, to: formatFloatF(vals[k]))
+                let text = hists[k].map(\.promString) ?? formatFloatF(vals[k])
+                let metric = input[si].labels.setting(valueLabel, to: text)
                 let key: Labels
                 if a.without {
                     key = Labels(sorted: metric.labels.filter { $0.name != "__name__" && !grouping.contains($0.name) })

@@ -28,6 +28,59 @@ func binop(_ op: BinaryOp, _ l: Double, _ r: Double) -> (Double, Bool) {
     }
 }
 
+/// The result of one element operation where either side may be a histogram (`vectorElemBinop`).
+struct ElementResult {
+    var value: Double
+    var histogram: FloatHistogram?
+    var keep: Bool
+    /// The operand types do not go together: the element is dropped even with `bool`.
+    var incompatible = false
+}
+
+extension Evaluator {
+    /// Prometheus's `vectorElemBinop` for elements where at least one side is a histogram: histograms
+    /// add and subtract, scale by floats (`*`, and `/` on the left), compare for (in)equality; every
+    /// other pairing is dropped with an info annotation.
+    func histogramBinop(_ op: BinaryOp, _ l: Double, _ r: Double, _ hl: FloatHistogram?, _ hr: FloatHistogram?, _ range: SourceRange)
+        -> ElementResult
+    {
+        let a = ctx.annotations
+        let opName = op.rawValue
+        switch (hl, hr) {
+        case (nil, let h?):
+            if op == .mul { return ElementResult(value: 0, histogram: h.scaled(by: l).compacted(), keep: true) }
+            a.incompatibleTypesBinaryOp("float", opName, "histogram", range)
+        case (let h?, nil):
+            if op == .mul { return ElementResult(value: 0, histogram: h.scaled(by: r).compacted(), keep: true) }
+            if op == .div { return ElementResult(value: 0, histogram: h.scaled(by: 1 / r).compacted(), keep: true) }
+            a.incompatibleTypesBinaryOp("histogram", opName, "float", range)
+        case (let x?, let y?):
+            switch op {
+            case .add, .sub:
+                var notes = HistogramCombineNotes()
+                do {
+                    let h = op == .add ? try x.adding(y, notes: &notes) : try x.subtracting(y, notes: &notes)
+                    if notes.counterResetCollision { a.counterResetCollision(range, aggregation: false) }
+                    if notes.customBoundsReconciled {
+                        a.customBucketsReconciled(op == .add ? "addition" : "subtraction", range)
+                    }
+                    return ElementResult(value: 0, histogram: h.compacted(), keep: true)
+                } catch {
+                    a.incompatibleBucketLayout(opName, range)
+                }
+            case .eql: return ElementResult(value: 0, histogram: x, keep: x.compacted().exactlyEquals(y.compacted()))
+            case .neq: return ElementResult(value: 0, histogram: x, keep: !x.compacted().exactlyEquals(y.compacted()))
+            default:
+                a.incompatibleTypesBinaryOp("histogram", opName, "histogram", range)
+            }
+        case (nil, nil):
+            let (v, keep) = binop(op, l, r)
+            return ElementResult(value: v, histogram: nil, keep: keep)
+        }
+        return ElementResult(value: 0, histogram: nil, keep: false, incompatible: true)
+    }
+}
+
 extension BinaryOp {
     /// Arithmetic changes what a series measures, so its name goes (`changesMetricSchema`).
     var changesMetricSchema: Bool { [.add, .sub, .mul, .div, .mod, .pow, .atan2].contains(self) }
@@ -71,6 +124,17 @@ extension Evaluator {
             o.vs.reserveCapacity(s.ts.count)
             for j in 0..<s.ts.count {
                 let k = Int((s.ts[j] - start) / interval)
+                if let h = s.histogram(j) {
+                    var e = swap ? histogramBinop(b.op, sc[k], 0, nil, h, b.range) : histogramBinop(b.op, 0, sc[k], h, nil, b.range)
+                    if e.incompatible { continue }
+                    if b.op.isComparison && swap { e.histogram = h }
+                    if b.returnBool {
+                        o.append(s.ts[j], e.keep ? 1 : 0)
+                    } else if e.keep {
+                        if let rh = e.histogram { o.append(s.ts[j], histogram: rh) } else { o.append(s.ts[j], e.value) }
+                    }
+                    continue
+                }
                 var l = s.vs[j]
                 var r = sc[k]
                 if swap { (l, r) = (r, l) }
@@ -80,10 +144,7 @@ extension Evaluator {
                     v = keep ? 1 : 0
                     keep = true
                 }
-                if keep {
-                    o.ts.append(s.ts[j])
-                    o.vs.append(v)
-                }
+                if keep { o.append(s.ts[j], v) }
             }
             if !o.ts.isEmpty { out.append(o) }
         }
@@ -123,8 +184,10 @@ extension Evaluator {
         var rw = StepWalker(rhs)
         var li: [Int] = []
         var lv: [Double] = []
+        var lh: [FloatHistogram?] = []
         var ri: [Int] = []
         var rv: [Double] = []
+        var rh: [FloatHistogram?] = []
         var present = [Bool](repeating: false, count: numSigs)
         var rightSig = [Int](repeating: -1, count: numSigs)
         var metricCache: [Int64: Labels] = [:]
@@ -132,37 +195,39 @@ extension Evaluator {
         for step in 0..<numSteps {
             try ctx.checkTimeout()
             let t = stepTime(step)
-            lw.gather(t, &li, &lv)
-            rw.gather(t, &ri, &rv)
+            lw.gather(t, &li, &lv, &lh)
+            rw.gather(t, &ri, &rv, &rh)
+            /// Adds a passed-through element (set operators), float or histogram.
+            func pass(_ s: EvalSeries, _ v: Double, _ h: FloatHistogram?) throws(QueryError) {
+                if let h {
+                    try collector.add(s.labels, t, histogram: h, dropName: s.dropName, ctx: ctx)
+                } else {
+                    try collector.add(s.labels, t, v, dropName: s.dropName, ctx: ctx)
+                }
+            }
             switch b.op {
             case .and:
                 if li.isEmpty || ri.isEmpty { continue }
                 for i in ri { present[rOrd[i]] = true }
-                for (k, i) in li.enumerated() where present[lOrd[i]] {
-                    try collector.add(lhs[i].labels, t, lv[k], dropName: lhs[i].dropName, ctx: ctx)
-                }
+                for (k, i) in li.enumerated() where present[lOrd[i]] { try pass(lhs[i], lv[k], lh[k]) }
                 for i in ri { present[rOrd[i]] = false }
             case .or:
                 for (k, i) in li.enumerated() {
                     present[lOrd[i]] = true
-                    try collector.add(lhs[i].labels, t, lv[k], dropName: lhs[i].dropName, ctx: ctx)
+                    try pass(lhs[i], lv[k], lh[k])
                 }
-                for (k, i) in ri.enumerated() where !present[rOrd[i]] {
-                    try collector.add(rhs[i].labels, t, rv[k], dropName: rhs[i].dropName, ctx: ctx)
-                }
+                for (k, i) in ri.enumerated() where !present[rOrd[i]] { try pass(rhs[i], rv[k], rh[k]) }
                 for i in li { present[lOrd[i]] = false }
             case .unless:
                 for i in ri { present[rOrd[i]] = true }
-                for (k, i) in li.enumerated() where !present[lOrd[i]] {
-                    try collector.add(lhs[i].labels, t, lv[k], dropName: lhs[i].dropName, ctx: ctx)
-                }
+                for (k, i) in li.enumerated() where !present[lOrd[i]] { try pass(lhs[i], lv[k], lh[k]) }
                 for i in ri { present[rOrd[i]] = false }
             default:
                 if li.isEmpty || ri.isEmpty { continue }
                 // For one-to-many, the "one" side is the left: swap, and swap back for the values.
                 let swapped = matching.cardinality == .oneToMany
-                let (mi, mv, mOrd, mSeries) = swapped ? (ri, rv, rOrd, rhs) : (li, lv, lOrd, lhs)
-                let (oi, ov, oOrd, oSeries) = swapped ? (li, lv, lOrd, lhs) : (ri, rv, rOrd, rhs)
+                let (mi, mv, mOrd, mSeries, mh) = swapped ? (ri, rv, rOrd, rhs, rh) : (li, lv, lOrd, lhs, lh)
+                let (oi, ov, oOrd, oSeries, oh) = swapped ? (li, lv, lOrd, lhs, lh) : (ri, rv, rOrd, rhs, rh)
                 for (k, i) in oi.enumerated() {
                     let o = oOrd[i]
                     if rightSig[o] >= 0 {
@@ -187,10 +252,25 @@ extension Evaluator {
                     let j = oi[rk]
                     var l = mv[k]
                     var r = ov[rk]
-                    if swapped { (l, r) = (r, l) }
-                    var (v, keep) = binop(b.op, l, r)
+                    var hl = mh[k]
+                    var hr = oh[rk]
+                    if swapped {
+                        (l, r) = (r, l)
+                        (hl, hr) = (hr, hl)
+                    }
+                    var v: Double
+                    var keep: Bool
+                    var resultHistogram: FloatHistogram? = nil
+                    if hl == nil && hr == nil {
+                        (v, keep) = binop(b.op, l, r)
+                    } else {
+                        let e = histogramBinop(b.op, l, r, hl, hr, b.range)
+                        if e.incompatible { continue }
+                        (v, keep, resultHistogram) = (e.value, e.keep, e.histogram)
+                    }
                     if b.returnBool {
                         v = keep ? 1 : 0
+                        resultHistogram = nil
                     }
                     let key = Int64(i) << 32 | Int64(j)
                     let metric: Labels
@@ -209,7 +289,11 @@ extension Evaluator {
                         throw ctx.error("multiple matches for labels: grouping labels must ensure unique matches")
                     }
                     if !keep && !b.returnBool { continue }
-                    try collector.add(metric, t, v, dropName: b.returnBool, ctx: ctx)
+                    if let h = resultHistogram {
+                        try collector.add(metric, t, histogram: h, dropName: b.returnBool, ctx: ctx)
+                    } else {
+                        try collector.add(metric, t, v, dropName: b.returnBool, ctx: ctx)
+                    }
                 }
                 for i in oi { rightSig[oOrd[i]] = -1 }
             }

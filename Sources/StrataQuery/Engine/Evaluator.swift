@@ -9,17 +9,56 @@ import Darwin
 /// One series of an intermediate result: values at some of the evaluation steps (`ts` are step times,
 /// ascending). `dropName` is Prometheus 3's delayed `__name__` removal: the name stays while later
 /// operators may still match on it and is removed when the query's value is assembled.
+///
+/// Histogram points: `hs` is empty for a float-only series (the common case, which pays nothing);
+/// otherwise it runs parallel to `ts` and a non-nil entry makes that point a histogram (its `vs` entry is 0).
 struct EvalSeries {
     var labels: Labels
     var ts: [Int64]
     var vs: [Double]
+    var hs: [FloatHistogram?]
     var dropName: Bool
 
-    init(labels: Labels, ts: [Int64] = [], vs: [Double] = [], dropName: Bool = false) {
+    init(labels: Labels, ts: [Int64] = [], vs: [Double] = [], hs: [FloatHistogram?] = [], dropName: Bool = false) {
         self.labels = labels
         self.ts = ts
         self.vs = vs
+        self.hs = hs
         self.dropName = dropName
+    }
+
+    /// The histogram at point `i`, if that point is one.
+    @inline(__always) func histogram(_ i: Int) -> FloatHistogram? { hs.isEmpty ? nil : hs[i] }
+
+    /// True when some point is a histogram.
+    var hasHistograms: Bool { hs.contains { $0 != nil } }
+
+    /// Appends a float point.
+    mutating func append(_ t: Int64, _ v: Double) {
+        ts.append(t)
+        vs.append(v)
+        if !hs.isEmpty { hs.append(nil) }
+    }
+
+    /// Appends a histogram point.
+    mutating func append(_ t: Int64, histogram h: FloatHistogram) {
+        if hs.isEmpty { hs = [FloatHistogram?](repeating: nil, count: ts.count) }
+        ts.append(t)
+        vs.append(0)
+        hs.append(h)
+    }
+
+    /// Appends point `i` of `other`, float or histogram.
+    mutating func append(pointOf other: EvalSeries, _ i: Int, at t: Int64) {
+        if let h = other.histogram(i) { append(t, histogram: h) } else { append(t, other.vs[i]) }
+    }
+
+    /// The same series without its histogram points.
+    var floatsOnly: EvalSeries {
+        guard !hs.isEmpty else { return self }
+        var out = EvalSeries(labels: labels, dropName: dropName)
+        for i in ts.indices where hs[i] == nil { out.append(ts[i], vs[i]) }
+        return out
     }
 }
 
@@ -84,6 +123,8 @@ struct Evaluator {
     let start: Int64
     let end: Int64
     let interval: Int64
+    /// True inside a subquery, whose vector selectors may skip or repeat histogram samples.
+    var inSubquery = false
 
     var numSteps: Int { Int((end - start) / interval) + 1 }
     var isInstant: Bool { start == end }
@@ -107,6 +148,7 @@ struct Evaluator {
                 for i in s.indices {
                     s[i].dropName = true
                     for j in s[i].vs.indices { s[i].vs[j] = -s[i].vs[j] }
+                    for j in s[i].hs.indices { s[i].hs[j] = s[i].hs[j]?.scaled(by: -1) }
                 }
             }
             return .series(s)
@@ -166,7 +208,7 @@ struct Evaluator {
 
     /// A sub-evaluator over another grid (subqueries), sharing the query's context.
     func with(start: Int64, end: Int64, interval: Int64) -> Evaluator {
-        Evaluator(ctx: ctx, start: start, end: end, interval: interval)
+        Evaluator(ctx: ctx, start: start, end: end, interval: interval, inSubquery: true)
     }
 
     /// Resolves an `@` modifier to a timestamp (ms).
@@ -204,6 +246,23 @@ struct Evaluator {
                 }
             }
         }
+
+        /// Like `gather`, also filling `hists` with each gathered point's histogram (nil for floats).
+        mutating func gather(_ t: Int64, _ idx: inout [Int], _ vals: inout [Double], _ hists: inout [FloatHistogram?]) {
+            hists.removeAll(keepingCapacity: true)
+            idx.removeAll(keepingCapacity: true)
+            vals.removeAll(keepingCapacity: true)
+            for i in 0..<series.count {
+                let p = pos[i]
+                let ts = series[i].ts
+                if p < ts.count && ts[p] == t {
+                    idx.append(i)
+                    vals.append(series[i].vs[p])
+                    hists.append(series[i].histogram(p))
+                    pos[i] = p + 1
+                }
+            }
+        }
     }
 
     /// Collects per-step output samples into series keyed by labels (Prometheus's `rangeEval` output),
@@ -217,12 +276,28 @@ struct Evaluator {
             if let i = index[labels] {
                 if lastStep[i] == t { throw ctx.error("vector cannot contain metrics with the same labelset") }
                 lastStep[i] = t
-                series[i].ts.append(t)
-                series[i].vs.append(v)
+                series[i].append(t, v)
             } else {
                 index[labels] = series.count
                 lastStep.append(t)
                 series.append(EvalSeries(labels: labels, ts: [t], vs: [v], dropName: dropName))
+            }
+        }
+
+        /// Adds a histogram sample; same rules as `add(_:_:_:dropName:ctx:)`.
+        mutating func add(_ labels: Labels, _ t: Int64, histogram h: FloatHistogram, dropName: Bool, ctx: EvalContext)
+            throws(QueryError)
+        {
+            if let i = index[labels] {
+                if lastStep[i] == t { throw ctx.error("vector cannot contain metrics with the same labelset") }
+                lastStep[i] = t
+                series[i].append(t, histogram: h)
+            } else {
+                index[labels] = series.count
+                lastStep.append(t)
+                var s = EvalSeries(labels: labels, dropName: dropName)
+                s.append(t, histogram: h)
+                series.append(s)
             }
         }
     }

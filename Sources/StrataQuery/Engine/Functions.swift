@@ -20,7 +20,8 @@ enum EngineFunctions {
         "ts_of_first_over_time", "ts_of_last_over_time", "ts_of_max_over_time", "ts_of_min_over_time",
         "quantile_over_time", "predict_linear", "double_exponential_smoothing", "clamp", "clamp_max", "clamp_min",
         "round", "histogram_quantile", "histogram_fraction", "label_replace", "label_join", "sort_by_label",
-        "sort_by_label_desc", "vector", "scalar", "time", "pi",
+        "sort_by_label_desc", "vector", "scalar", "time", "pi", "histogram_count", "histogram_sum", "histogram_avg",
+        "histogram_stddev", "histogram_stdvar",
     ]
 }
 
@@ -61,6 +62,8 @@ extension Evaluator {
         case "sort", "sort_desc", "sort_by_label", "sort_by_label_desc": return try evalSort(c)
         case "histogram_quantile": return try evalHistogramQuantile(c)
         case "histogram_fraction": return try evalHistogramFraction(c)
+        case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar":
+            return try evalHistogramProperty(c)
         case "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year":
             return try evalDateFunction(c)
         default:
@@ -80,7 +83,7 @@ extension Evaluator {
 
     /// `scalar(v)`: the value of a one-element vector, NaN otherwise.
     private func evalScalarFunction(_ c: FunctionCall) throws(QueryError) -> [EvalSeries] {
-        let input = try evalSeries(c.args[0])
+        let input = try evalSeries(c.args[0]).map(\.floatsOnly)  // scalar() reads floats only
         var counts = [Int](repeating: 0, count: numSteps)
         var values = [Double](repeating: .nan, count: numSteps)
         for s in input {
@@ -146,7 +149,8 @@ extension Evaluator {
     /// Functions applied to each sample on its own (math, trigonometry, clamp, round).
     private func evalElementwise(_ c: FunctionCall) throws(QueryError) -> [EvalSeries] {
         let params = try scalarArgs(c, skipping: 0)
-        var s = try evalSeries(c.args[0])
+        // Math functions take floats only: histogram samples are dropped, as Prometheus does.
+        var s = try evalSeries(c.args[0]).map(\.floatsOnly).filter { !$0.ts.isEmpty }
         let f: (Double) -> Double
         switch c.name {
         case "abs": f = { abs($0) }

@@ -9,12 +9,12 @@ struct ClassicBucket {
 extension Evaluator {
     /// Groups the samples of one step by series-without-`le` into classic histograms.
     private func classicHistograms(
-        _ input: [EvalSeries], _ idx: [Int], _ vals: [Double], argRange: SourceRange,
+        _ input: [EvalSeries], _ idx: [Int], _ vals: [Double], _ hists: [FloatHistogram?], argRange: SourceRange,
         cache: inout [Int: (Labels, Double?)]
     ) -> [(labels: Labels, buckets: [ClassicBucket])] {
         var groups: [Labels: Int] = [:]
         var out: [(labels: Labels, buckets: [ClassicBucket])] = []
-        for (k, si) in idx.enumerated() {
+        for (k, si) in idx.enumerated() where hists.isEmpty || hists[k] == nil {
             let (key, le): (Labels, Double?)
             if let cached = cache[si] {
                 (key, le) = cached
@@ -47,6 +47,7 @@ extension Evaluator {
         var walker = StepWalker(input)
         var idx: [Int] = []
         var vals: [Double] = []
+        var hists: [FloatHistogram?] = []
         var cache: [Int: (Labels, Double?)] = [:]
         for step in 0..<numSteps {
             try ctx.checkTimeout()
@@ -55,9 +56,13 @@ extension Evaluator {
             // input: `histogram_quantile(NaN, non_existent)` still warns.
             let qv = q[step]
             if qv.isNaN || qv < 0 || qv > 1 { ctx.annotations.invalidQuantile(qv, c.args[0].range) }
-            walker.gather(t, &idx, &vals)
+            walker.gather(t, &idx, &vals, &hists)
             if idx.isEmpty { continue }
-            for h in classicHistograms(input, idx, vals, argRange: c.args[1].range, cache: &cache) {
+            var classic = classicHistograms(input, idx, vals, hists, argRange: c.args[1].range, cache: &cache)
+            for n in nativeHistogramsAtStep(input, idx, hists, classic: &classic, argRange: c.args[1].range) {
+                try collector.add(n.labels, t, n.histogram.quantile(qv), dropName: true, ctx: ctx)
+            }
+            for h in classic {
                 let (v, forced) = bucketQuantile(qv, h.buckets)
                 // Without delayed name removal Prometheus names no metric in this info.
                 if forced { ctx.annotations.forcedMonotonicity("", c.args[1].range) }
@@ -76,13 +81,18 @@ extension Evaluator {
         var walker = StepWalker(input)
         var idx: [Int] = []
         var vals: [Double] = []
+        var hists: [FloatHistogram?] = []
         var cache: [Int: (Labels, Double?)] = [:]
         for step in 0..<numSteps {
             try ctx.checkTimeout()
             let t = stepTime(step)
-            walker.gather(t, &idx, &vals)
+            walker.gather(t, &idx, &vals, &hists)
             if idx.isEmpty { continue }
-            for h in classicHistograms(input, idx, vals, argRange: c.args[2].range, cache: &cache) {
+            var classic = classicHistograms(input, idx, vals, hists, argRange: c.args[2].range, cache: &cache)
+            for n in nativeHistogramsAtStep(input, idx, hists, classic: &classic, argRange: c.args[2].range) {
+                try collector.add(n.labels, t, n.histogram.fraction(lower[step], upper[step]), dropName: true, ctx: ctx)
+            }
+            for h in classic {
                 let v = bucketFraction(lower[step], upper[step], h.buckets)
                 try collector.add(h.labels, t, v, dropName: true, ctx: ctx)
             }

@@ -64,6 +64,10 @@ extension Evaluator {
         var merged = false
         for x in s {
             if let i = index[x.labels] {
+                if !x.hs.isEmpty || !out[i].hs.isEmpty {
+                    if out[i].hs.isEmpty { out[i].hs = [FloatHistogram?](repeating: nil, count: out[i].ts.count) }
+                    out[i].hs.append(contentsOf: x.hs.isEmpty ? [FloatHistogram?](repeating: nil, count: x.ts.count) : x.hs)
+                }
                 out[i].ts.append(contentsOf: x.ts)
                 out[i].vs.append(contentsOf: x.vs)
                 merged = true
@@ -80,6 +84,7 @@ extension Evaluator {
                 throw ctx.error("vector cannot contain metrics with the same labelset")
             }
             out[i].vs = order.map { out[i].vs[$0] }
+            if !out[i].hs.isEmpty { out[i].hs = order.map { out[i].hs[$0] } }
             out[i].ts = ts
         }
         return out
@@ -90,7 +95,11 @@ extension Evaluator {
     func evalSort(_ c: FunctionCall) throws(QueryError) -> [EvalSeries] {
         var labelsArgs: [String] = []
         for a in c.args.dropFirst() { labelsArgs.append(try stringArg(a)) }
-        let s = try evalSeries(c.args[0])
+        var s = try evalSeries(c.args[0])
+        if c.name == "sort" || c.name == "sort_desc" {
+            // Sorting by value covers floats only: histogram samples are dropped.
+            s = s.map(\.floatsOnly).filter { !$0.ts.isEmpty }
+        }
         if !isInstant {
             ctx.annotations.warn("sort is ineffective for range queries since results are always ordered by labels", c.range)
             return s
@@ -140,7 +149,7 @@ extension Evaluator {
         if c.args.isEmpty {
             return [scalarSeries { t in f(CivilTime(seconds: floorDiv(t, 1000))) }]
         }
-        var s = try evalSeries(c.args[0])
+        var s = try evalSeries(c.args[0]).map(\.floatsOnly).filter { !$0.ts.isEmpty }
         for i in s.indices {
             s[i].dropName = true
             for j in s[i].vs.indices {

@@ -42,8 +42,18 @@ extension Evaluator {
             case "count_over_time": .count
             default: .none
             }
-        try forEachSeries(input) { (labels, dropName, tsAll, vsAll) throws(QueryError) in
+        try forEachSeries(input) { (labels, dropName, tsAll, vsAll, hist) throws(QueryError) in
             var o = EvalSeries(labels: labels, dropName: !keepsName || dropName)
+            if !hist.isEmpty {
+                // Series with histogram samples take the slower, type-aware walk.
+                try rangeStepsWithHistograms(
+                    c, matrixArg: matrixArg, input: input, kernel: kernel, p0: p0, p1: p1, tsAll: tsAll, vsAll: vsAll,
+                    hist: hist, into: &o)
+                if o.ts.isEmpty { return }
+                try ctx.account(o.ts.count)
+                out.append(o)
+                return
+            }
             // Counter functions look for resets in every window; a series without any skips that.
             var monotonic = true
             if countsResets {

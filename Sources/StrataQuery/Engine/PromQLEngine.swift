@@ -41,13 +41,12 @@ public final class PromQLEngine: Sendable {
                 case .scalar:
                     value = .scalar(timestamp: time, value: cleaned.first?.vs.first ?? .nan)
                 case .matrix:
-                    value = .matrix(
-                        cleaned.sorted { $0.labels < $1.labels }.map {
-                            MatrixSeries(labels: $0.labels, timestamps: $0.ts, values: $0.vs)
-                        })
+                    value = .matrix(cleaned.sorted { $0.labels < $1.labels }.map(PromQLEngine.matrixSeries))
                 default:
                     value = .vector(
-                        cleaned.map { VectorElement(labels: $0.labels, timestamp: time, value: $0.vs[0]) })
+                        cleaned.map {
+                            VectorElement(labels: $0.labels, timestamp: time, value: $0.vs[0], histogram: $0.histogram(0))
+                        })
                 }
             }
         } catch {
@@ -80,12 +79,28 @@ public final class PromQLEngine: Sendable {
             throw located(error, query)
         }
         series.sort { $0.labels < $1.labels }
-        let m = series.map { MatrixSeries(labels: $0.labels, timestamps: $0.ts, values: $0.vs) }
+        let m = series.map(PromQLEngine.matrixSeries)
         return QueryResult(value: .matrix(m), warnings: ctx.annotations.warnings, infos: ctx.annotations.infos)
     }
 
     /// Prometheus's `cleanupMetricLabels`: drops `__name__` where an operator asked for it, then
     /// rejects (vectors) or merges (matrices) series that became equal.
+    /// A result series with its float and histogram points apart.
+    static func matrixSeries(_ s: EvalSeries) -> MatrixSeries {
+        guard !s.hs.isEmpty else { return MatrixSeries(labels: s.labels, timestamps: s.ts, values: s.vs) }
+        var m = MatrixSeries(labels: s.labels)
+        for i in s.ts.indices {
+            if let h = s.hs[i] {
+                m.histogramTimestamps.append(s.ts[i])
+                m.histograms.append(h)
+            } else {
+                m.timestamps.append(s.ts[i])
+                m.values.append(s.vs[i])
+            }
+        }
+        return m
+    }
+
     private func cleanup(_ s: [EvalSeries], ctx: EvalContext, isVector: Bool) throws(QueryError) -> [EvalSeries] {
         var s = s
         for i in s.indices where s[i].dropName {

@@ -6,6 +6,8 @@ struct RawSeries {
     var ts: [Int64]
     var vs: [Double]
     var dropName: Bool = false
+    /// Native histogram samples, oldest first (kept apart from the floats, as the store keeps them).
+    var hist: [HistogramSample] = []
 }
 
 /// The input of a range-vector function: the series, the window length, and where each step's
@@ -30,26 +32,42 @@ struct RangeInput {
 extension Evaluator {
     /// Calls `body` with each series of `input` that has samples (stale markers removed), in order.
     /// The buffers are only valid during the call.
+    /// `hist` holds the series' histogram samples (empty for float-only series).
     func forEachSeries(
         _ input: RangeInput,
-        _ body: (_ labels: Labels, _ dropName: Bool, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<Double>)
+        _ body: (
+            _ labels: Labels, _ dropName: Bool, UnsafeBufferPointer<Int64>, UnsafeBufferPointer<Double>,
+            _ hist: [HistogramSample]
+        )
             throws(QueryError) -> Void
     ) throws(QueryError) {
         if let set = input.selected {
             var ts: [Int64] = []
             var vs: [Double] = []
-            for s in set.series where try read(s, into: &ts, &vs, dropStale: true) {
+            for s in set.series {
+                let hasFloats = try read(s, into: &ts, &vs, dropStale: true)
+                let hist = try readHistograms(s)
+                guard hasFloats || !hist.isEmpty else { continue }
                 try ts.withUnsafeBufferPointer { (t) throws(QueryError) in
-                    try vs.withUnsafeBufferPointer { (v) throws(QueryError) in try body(s.labels, false, t, v) }
+                    try vs.withUnsafeBufferPointer { (v) throws(QueryError) in try body(s.labels, false, t, v, hist) }
                 }
             }
         }
         for s in input.series {
             try ctx.checkTimeout()
             try s.ts.withUnsafeBufferPointer { (t) throws(QueryError) in
-                try s.vs.withUnsafeBufferPointer { (v) throws(QueryError) in try body(s.labels, s.dropName, t, v) }
+                try s.vs.withUnsafeBufferPointer { (v) throws(QueryError) in try body(s.labels, s.dropName, t, v, s.hist) }
             }
         }
+    }
+
+    /// The histogram samples of one selected series, counted against the sample budget.
+    func readHistograms(_ s: SelectedSeries) throws(QueryError) -> [HistogramSample] {
+        guard s.hasHistograms else { return [] }
+        let out: [HistogramSample]
+        do { out = try s.histograms() } catch { throw QueryError(.storage, error.description) }
+        try ctx.account(out.count)
+        return out
     }
 }
 
@@ -118,8 +136,10 @@ extension Evaluator {
         for s in set.series {
             var ts: [Int64] = []
             var vs: [Double] = []
-            if try read(s, into: &ts, &vs, dropStale: dropStale) {
-                out.append(RawSeries(labels: s.labels, ts: ts, vs: vs))
+            let hasFloats = try read(s, into: &ts, &vs, dropStale: dropStale)
+            let hist = try readHistograms(s)
+            if hasFloats || !hist.isEmpty {
+                out.append(RawSeries(labels: s.labels, ts: ts, vs: vs, hist: hist))
             }
         }
         return out
@@ -139,6 +159,14 @@ extension Evaluator {
         let staleBits = Sample.staleNaN.bitPattern
         for r in raw {
             var s = EvalSeries(labels: r.labels)
+            if !r.hist.isEmpty {
+                selectWithHistograms(r, sel, at: at, lookback: lookback, sampleTimes: sampleTimes, into: &s)
+                if !s.ts.isEmpty {
+                    try ctx.account(s.ts.count)
+                    out.append(s)
+                }
+                continue
+            }
             var j = 0
             r.ts.withUnsafeBufferPointer { ts in
                 r.vs.withUnsafeBufferPointer { vs in
@@ -160,6 +188,47 @@ extension Evaluator {
             }
         }
         return out
+    }
+
+    /// The vector-selector walk for a series with histogram samples: at each step the newer of the
+    /// newest float and the newest histogram in the lookback window.
+    private func selectWithHistograms(
+        _ r: RawSeries, _ sel: VectorSelector, at: Int64?, lookback: Int64, sampleTimes: Bool, into s: inout EvalSeries
+    ) {
+        let staleBits = Sample.staleNaN.bitPattern
+        var j = 0
+        var k = 0
+        var previous = -1
+        for i in 0..<numSteps {
+            let t = start &+ Int64(i) &* interval
+            let ref = (at ?? t) &- sel.offset
+            while j < r.ts.count && r.ts[j] <= ref { j += 1 }
+            while k < r.hist.count && r.hist[k].timestamp <= ref { k += 1 }
+            let fT = j > 0 ? r.ts[j - 1] : Int64.min
+            let hT = k > 0 ? r.hist[k - 1].timestamp : Int64.min
+            if hT > fT {
+                guard hT > ref &- lookback else { continue }
+                if sampleTimes {
+                    s.append(t, Double(hT) / 1000)
+                } else {
+                    var h = r.hist[k - 1].histogram
+                    if inSubquery {
+                        // The stored hint speaks about the sample just before: a sample repeated at later
+                        // steps must not count its reset again, and one whose predecessor was skipped
+                        // cannot vouch for "no reset" against the one before it.
+                        if previous == k - 1 {
+                            if h.counterResetHint == .counterReset { h.counterResetHint = .notCounterReset }
+                        } else if previous != k - 2 && h.counterResetHint == .notCounterReset {
+                            h.counterResetHint = .unknown
+                        }
+                    }
+                    s.append(t, histogram: h)
+                }
+                previous = k - 1
+            } else if j > 0 && fT > ref &- lookback && r.vs[j - 1].bitPattern != staleBits {
+                s.append(t, sampleTimes ? Double(fT) / 1000 : r.vs[j - 1])
+            }
+        }
     }
 
     /// The series and windows a range-vector argument (a matrix selector or a subquery) stands for.
@@ -190,7 +259,20 @@ extension Evaluator {
             if innerStart <= maxRef {
                 let inner = with(start: innerStart, end: maxRef, interval: step)
                 for s in try inner.evalSeries(sq.expr) {
-                    series.append(RawSeries(labels: s.labels, ts: s.ts, vs: s.vs, dropName: s.dropName))
+                    if s.hs.isEmpty {
+                        series.append(RawSeries(labels: s.labels, ts: s.ts, vs: s.vs, dropName: s.dropName))
+                        continue
+                    }
+                    var r = RawSeries(labels: s.labels, ts: [], vs: [], dropName: s.dropName)
+                    for i in s.ts.indices {
+                        if let h = s.hs[i] {
+                            r.hist.append(HistogramSample(s.ts[i], h))
+                        } else {
+                            r.ts.append(s.ts[i])
+                            r.vs.append(s.vs[i])
+                        }
+                    }
+                    series.append(r)
                 }
             }
             return RangeInput(
@@ -206,12 +288,30 @@ extension Evaluator {
         let input = try rangeInput(e)
         let ref = input.ref(start)
         var out: [EvalSeries] = []
-        try forEachSeries(input) { labels, dropName, ts, vs in
+        try forEachSeries(input) { labels, dropName, ts, vs, hist in
             let lo = upperBound(ts, ref - input.rangeMs)
             let hi = upperBound(ts, ref)
-            if lo < hi {
-                out.append(EvalSeries(labels: labels, ts: Array(ts[lo..<hi]), vs: Array(vs[lo..<hi]), dropName: dropName))
+            if hist.isEmpty {
+                if lo < hi {
+                    out.append(EvalSeries(labels: labels, ts: Array(ts[lo..<hi]), vs: Array(vs[lo..<hi]), dropName: dropName))
+                }
+                return
             }
+            // Floats and histograms merged by time.
+            var s = EvalSeries(labels: labels, dropName: dropName)
+            var i = lo
+            for h in hist where h.timestamp > ref - input.rangeMs && h.timestamp <= ref {
+                while i < hi && ts[i] < h.timestamp {
+                    s.append(ts[i], vs[i])
+                    i += 1
+                }
+                s.append(h.timestamp, histogram: h.histogram)
+            }
+            while i < hi {
+                s.append(ts[i], vs[i])
+                i += 1
+            }
+            if !s.ts.isEmpty { out.append(s) }
         }
         return out
     }

@@ -4,23 +4,37 @@ import StrataMetrics
 public struct VectorElement: Sendable {
     public var labels: Labels
     public var timestamp: Int64
+    /// The float value (0 when the element is a histogram).
     public var value: Double
-    public init(labels: Labels, timestamp: Int64, value: Double) {
+    /// The native histogram value, when the element is one.
+    public var histogram: FloatHistogram?
+    public init(labels: Labels, timestamp: Int64, value: Double, histogram: FloatHistogram? = nil) {
         self.labels = labels
         self.timestamp = timestamp
         self.value = value
+        self.histogram = histogram
     }
 }
 
 /// One series of a range vector or of a range query's result.
+/// Float points and histogram points are kept apart, as Prometheus's `Series` does (`Floats`, `Histograms`).
 public struct MatrixSeries: Sendable {
     public var labels: Labels
+    /// Times of the float points.
     public var timestamps: [Int64]
     public var values: [Double]
-    public init(labels: Labels, timestamps: [Int64] = [], values: [Double] = []) {
+    /// Times of the histogram points.
+    public var histogramTimestamps: [Int64]
+    public var histograms: [FloatHistogram]
+    public init(
+        labels: Labels, timestamps: [Int64] = [], values: [Double] = [], histogramTimestamps: [Int64] = [],
+        histograms: [FloatHistogram] = []
+    ) {
         self.labels = labels
         self.timestamps = timestamps
         self.values = values
+        self.histogramTimestamps = histogramTimestamps
+        self.histograms = histograms
     }
 }
 
