@@ -29,20 +29,14 @@ public enum QueryOutput {
             out += "["
             for (i, e) in elements.enumerated() {
                 if i > 0 { out += "," }
-                out += "{\"metric\":" + jsonLabels(e.labels) + ",\"value\":["
-                out += formatTimestamp(e.timestamp) + ",\"" + formatValue(e.value) + "\"]}"
+                out += vectorElementJSON(e)
             }
             out += "]"
         case .matrix(let series):
             out += "["
             for (i, s) in series.enumerated() {
                 if i > 0 { out += "," }
-                out += "{\"metric\":" + jsonLabels(s.labels) + ",\"values\":["
-                for k in s.timestamps.indices {
-                    if k > 0 { out += "," }
-                    out += "[" + formatTimestamp(s.timestamps[k]) + ",\"" + formatValue(s.values[k]) + "\"]"
-                }
-                out += "]}"
+                out += matrixSeriesJSON(s)
             }
             out += "]"
         }
@@ -66,7 +60,7 @@ public enum QueryOutput {
             if elements.isEmpty { return "(no series)" }
             let names = labelColumns(elements.map(\.labels))
             var rows = [names + ["value"]]
-            for e in elements { rows.append(names.map { e.labels[$0] ?? "" } + [formatValue(e.value)]) }
+            for e in elements { rows.append(names.map { e.labels[$0] ?? "" } + [valueText(e)]) }
             return render(rows, rightAligned: [names.count])
         case .matrix(let series):
             if series.isEmpty { return "(no series)" }
@@ -74,9 +68,7 @@ public enum QueryOutput {
             var rows = [names + ["time", "value"]]
             for s in series {
                 let cells = names.map { s.labels[$0] ?? "" }
-                for k in s.timestamps.indices {
-                    rows.append(cells + [TimeSpec.formatRFC3339(s.timestamps[k]), formatValue(s.values[k])])
-                }
+                for (t, v) in pointTexts(s) { rows.append(cells + [TimeSpec.formatRFC3339(t), v]) }
             }
             return render(rows, rightAligned: [names.count + 1])
         }
@@ -96,16 +88,14 @@ public enum QueryOutput {
             let names = labelColumns(elements.map(\.labels))
             rows = [names + ["timestamp", "value"]]
             for e in elements {
-                rows.append(names.map { e.labels[$0] ?? "" } + [formatTimestamp(e.timestamp), formatValue(e.value)])
+                rows.append(names.map { e.labels[$0] ?? "" } + [formatTimestamp(e.timestamp), valueText(e)])
             }
         case .matrix(let series):
             let names = labelColumns(series.map(\.labels))
             rows = [names + ["timestamp", "value"]]
             for s in series {
                 let cells = names.map { s.labels[$0] ?? "" }
-                for k in s.timestamps.indices {
-                    rows.append(cells + [formatTimestamp(s.timestamps[k]), formatValue(s.values[k])])
-                }
+                for (t, v) in pointTexts(s) { rows.append(cells + [formatTimestamp(t), v]) }
             }
         }
         return rows.map { $0.map(csvField).joined(separator: ",") }.joined(separator: "\n") + "\n"

@@ -50,6 +50,14 @@ struct Head: Sendable {
     }
 
     /// Removes the samples older than `cutoff` from every series and returns them by ref.
+    /// `h` with the counter reset hint storage gives it when appended now to series `ref`
+    /// (`HeadSeries.withStorageHint`): only in-order appends continue a run.
+    func withStorageHint(ref: UInt32, _ t: Int64, _ h: FloatHistogram) -> FloatHistogram {
+        let s = series[Int(ref)]
+        if let last = s.histograms.last, t <= last.timestamp { return h }
+        return HeadSeries.withStorageHint(h, previous: s.previousHistogram(before: t))
+    }
+
     /// Adds a histogram sample to series `ref` (counted in `sampleCount` like a float sample).
     mutating func addHistogram(ref: UInt32, _ t: Int64, _ h: FloatHistogram) -> HeadSeries.AddResult {
         let r = series[Int(ref)].addHistogram(t, h)

@@ -6,6 +6,9 @@ struct HeadSeries: Sendable {
     var values: [Double] = []
     /// Native histogram samples, ascending by timestamp (kept apart from the float columns).
     var histograms: [HistogramSample] = []
+    /// The newest histogram sample ever appended (kept when `histograms` is cut into a block), for
+    /// the counter reset hint of the next one.
+    var lastHistogram: HistogramSample?
 
     init(labels: Labels) { self.labels = labels }
 
@@ -65,18 +68,22 @@ struct HeadSeries: Sendable {
                 if histograms[mid].timestamp < t { lo = mid + 1 } else { hi = mid }
             }
             if lo < histograms.count && histograms[lo].timestamp == t {
-                return histograms[lo].histogram == h ? .duplicate : .conflict
+                // The stored copy carries the hint storage gave it: compare everything else.
+                var stored = histograms[lo].histogram
+                stored.counterResetHint = h.counterResetHint
+                return stored == h ? .duplicate : .conflict
             }
             histograms.insert(HistogramSample(t, h), at: lo)
             return .inserted
         }
-        histograms.append(HistogramSample(t, HeadSeries.withStorageHint(h, previous: previousHistogram(before: t))))
+        histograms.append(HistogramSample(t, h))
+        if t > lastHistogram?.timestamp ?? .min { lastHistogram = HistogramSample(t, h) }
         return .appended
     }
 
     /// The histogram sample just before `t` when no float sample lies between them (a run of histograms).
-    private func previousHistogram(before t: Int64) -> FloatHistogram? {
-        guard let last = histograms.last, last.timestamp < t else { return nil }
+    func previousHistogram(before t: Int64) -> FloatHistogram? {
+        guard let last = histograms.last ?? lastHistogram, last.timestamp < t else { return nil }
         var lo = 0
         var hi = timestamps.count
         while lo < hi {

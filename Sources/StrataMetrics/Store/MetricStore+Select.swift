@@ -70,7 +70,7 @@ extension MetricStore {
                         timestamps: Array(hs.timestamps[lo..<hi]), values: Array(hs.values[lo..<hi]), order: Int.max))
             }
         }
-        let sorted = Set(bySeries.keys).union(histogramsBySeries.keys).sorted()
+        let sorted = histogramsBySeries.isEmpty ? bySeries.keys.sorted() : Set(bySeries.keys).union(histogramsBySeries.keys).sorted()
         let series = sorted.map {
             SelectedSeries(
                 labels: $0, sources: bySeries[$0] ?? [], histogramSources: histogramsBySeries[$0] ?? [], minTime: minTime,

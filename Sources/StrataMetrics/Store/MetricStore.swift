@@ -194,10 +194,11 @@ public final class MetricStore: Sendable {
                     sum.tooOld += 1
                     continue
                 }
-                switch st.head.addHistogram(ref: ref, s.timestamp, s.histogram) {
+                let h = st.head.withStorageHint(ref: ref, s.timestamp, s.histogram)
+                switch st.head.addHistogram(ref: ref, s.timestamp, h) {
                 case .appended, .inserted:
                     sum.accepted += 1
-                    taken.append(s)
+                    taken.append(HistogramSample(s.timestamp, h))
                 case .duplicate: sum.duplicatesIgnored += 1
                 case .conflict: sum.conflicts += 1
                 }

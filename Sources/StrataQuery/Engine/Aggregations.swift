@@ -356,7 +356,7 @@ extension Evaluator {
             var counts: [Labels: Int] = [:]
             var order: [Labels] = []
             for (k, si) in idx.enumerated() {
-                let text = hists[k].map(\.promString) ?? formatFloatF(vals[k])
+                let text = hists[k].map(\.description) ?? formatFloatF(vals[k])
                 let metric = input[si].labels.setting(valueLabel, to: text)
                 let key: Labels
                 if a.without {

@@ -6,40 +6,7 @@ import Glibc
 import Darwin
 #endif
 
-/// One bucket of a native histogram with its absolute bounds (`histogram.Bucket`).
-struct NativeBucket {
-    var lower: Double
-    var upper: Double
-    var count: Double
-}
-
 extension FloatHistogram {
-    /// Every bucket from the lowest to the highest (`AllBucketIterator`): negative buckets, the zero
-    /// bucket when populated, positive buckets. Buckets overlapping the zero bucket are clipped to it.
-    func allBuckets() -> [NativeBucket] {
-        var out: [NativeBucket] = []
-        if usesCustomBuckets {
-            for b in buckets(positive: true) {
-                out.append(NativeBucket(lower: lowerBound(b.index), upper: upperBound(b.index), count: b.count))
-            }
-            return out
-        }
-        for b in buckets(positive: false).reversed() {
-            var upper = -lowerBound(b.index)
-            if upper > -zeroThreshold { upper = -zeroThreshold }
-            out.append(NativeBucket(lower: -upperBound(b.index), upper: upper, count: b.count))
-        }
-        if zeroCount > 0 {
-            out.append(NativeBucket(lower: -zeroThreshold, upper: zeroThreshold, count: zeroCount))
-        }
-        for b in buckets(positive: true) {
-            var lower = lowerBound(b.index)
-            if lower < zeroThreshold { lower = zeroThreshold }
-            out.append(NativeBucket(lower: lower, upper: upperBound(b.index), count: b.count))
-        }
-        return out
-    }
-
     /// Prometheus's `HistogramQuantile` for native histograms.
     func quantile(_ q: Double) -> Double {
         if q < 0 { return -.infinity }
@@ -48,7 +15,7 @@ extension FloatHistogram {
         let all = allBuckets()
         let rank = q * count
         var acc = 0.0
-        var bucket = NativeBucket(lower: 0, upper: 0, count: 0)
+        var bucket = HistogramBucket(lower: 0, upper: 0, count: 0)
         for b in all where b.count != 0 {
             bucket = b
             acc += b.count
@@ -153,24 +120,6 @@ extension FloatHistogram {
             (v, c) = kahanSumInc(b.count * d * d, v, c)
         }
         return (v + c) / count
-    }
-}
-
-extension FloatHistogram {
-    /// Go's `FloatHistogram.String()`: `{count:20, sum:10, [-2,-1):2, [-0.001,0.001]:2, (0.5,1]:1}`
-    /// (populated buckets only; count_values uses it as the label value of a histogram).
-    var promString: String {
-        var s = "{count:\(formatG(count)), sum:\(formatG(sum))"
-        if !usesCustomBuckets {
-            for b in buckets(positive: false).reversed() where b.count != 0 {
-                s += ", [\(formatG(-upperBound(b.index))),\(formatG(-lowerBound(b.index)))):\(formatG(b.count))"
-            }
-            if zeroCount != 0 { s += ", [\(formatG(-zeroThreshold)),\(formatG(zeroThreshold))]:\(formatG(zeroCount))" }
-        }
-        for b in buckets(positive: true) where b.count != 0 {
-            s += ", (\(formatG(lowerBound(b.index))),\(formatG(upperBound(b.index)))]:\(formatG(b.count))"
-        }
-        return s + "}"
     }
 }
 
