@@ -9,7 +9,13 @@ import Strata
 /// so it lives here; setting it is one atomic store).
 let shellInterrupt = QueryCancellation()
 
-/// Makes SIGINT cancel the running query instead of ending the process.
+/// Makes SIGINT cancel the running query instead of ending the process. SIGINT is also unblocked:
+/// a parent (util-linux `script`, for one) may hand it over blocked, and a blocked Ctrl-C would wait
+/// until the query ended.
 func installShellInterruptHandler() {
     signal(SIGINT) { _ in shellInterrupt.cancel() }
+    var set = sigset_t()
+    sigemptyset(&set)
+    sigaddset(&set, SIGINT)
+    pthread_sigmask(SIG_UNBLOCK, &set, nil)
 }

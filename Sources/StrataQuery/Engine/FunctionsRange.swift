@@ -43,6 +43,7 @@ extension Evaluator {
             default: .none
             }
         try forEachSeries(input) { (labels, dropName, tsAll, vsAll) throws(QueryError) in
+            try ctx.checkTimeout()
             var o = EvalSeries(labels: labels, dropName: !keepsName || dropName)
             // Counter functions look for resets in every window; a series without any skips that.
             var monotonic = true
