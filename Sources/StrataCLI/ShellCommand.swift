@@ -42,14 +42,14 @@ struct ShellCommand: ParsableCommand {
         defer { try? database.close() }
         let terminal = RawTerminal()
         let interactive = terminal != nil
-        let (time, note) = Self.initialTime(database)
+        let stats = try? database.metrics.stats()
+        let (time, note) = Self.initialTime(newestSample: stats?.maxTime)
         let shell = Shell(
             modes: Shell.makeModes(database), time: time, style: interactive ? .forStdout() : ShellStyle(enabled: false),
             interactive: interactive, history: interactive ? History(path: History.defaultPath()) : nil)
         shell.format = initialFormat
         if let terminal, let history = shell.history {
             installShellInterruptHandler()
-            let stats = try? database.metrics.stats()
             shell.emit(
                 "strata shell on \(db): \(stats.map { "\($0.series) series, \($0.samples) samples" } ?? "metrics")."
                     + " \\help for help, Ctrl-D to quit.")
@@ -65,9 +65,9 @@ struct ShellCommand: ParsableCommand {
 
     /// Now, unless the newest sample is more than five minutes old: then that sample's time (with a
     /// note saying so), so a copied or simulated database shows data straight away.
-    static func initialTime(_ db: Database) -> (ShellTime, String?) {
+    static func initialTime(newestSample: Int64?) -> (ShellTime, String?) {
         let now = TimeSpec.nowMilliseconds()
-        guard let newest = (try? db.metrics.stats())?.maxTime, newest < now - 300_000 else {
+        guard let newest = newestSample, newest < now - 300_000 else {
             return (.instant(.now(offset: 0)), nil)
         }
         return (

@@ -50,7 +50,11 @@ extension ShellTests {
             let s = try #require(ChartSummary(values))
             let row = r.stdout.split(separator: "\n").first { $0.hasPrefix("call_success_rate") }.map(String.init) ?? ""
             let cells = row.split(separator: " ").map(String.init)
-            #expect(cells == ["call_success_rate", "kpi", "ims", "10", ChartNumber.format(s.min), ChartNumber.format(s.max), ChartNumber.format(s.last)])
+            #expect(
+                cells == [
+                    "call_success_rate", "kpi", "ims", "10", ChartNumber.format(s.min), ChartNumber.format(s.max),
+                    ChartNumber.format(s.last), Sparkline.render(values),
+                ])
             // One chart: caption, four braille rows, the axis and the time labels.
             #expect(r.stdout.contains("● call_success_rate{job=\"kpi\", service=\"ims\"}  \(s.caption)") || r.stdout.contains("● call_success_rate{job=\"kpi\",service=\"ims\"}  \(s.caption)"))
             let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
@@ -108,6 +112,30 @@ extension ShellTests {
             #expect(r.stdout.contains("timing is off"))
             let timing = r.stdout.split(separator: "\n").first { $0.hasPrefix("time ") }.map(String.init) ?? ""
             #expect(timing.wholeMatch(of: /time [0-9.]+ m?s, [1-9][0-9,]* samples read/) != nil, "\(timing)")
+        }
+
+        @Test func timeSettings() throws {
+            let r = try shell([
+                "\\time -30m", "\\time now-1h..now step 1m", "\\time 1574197200..1574197800", "\\time now..-1h",
+                "\\time -1d..now step 1s", "\\time now step", "\\time -1h..now step soon", "\\time",
+            ])
+            let out = r.stdout.split(separator: "\n").map(String.init)
+            #expect(out.count == 4, "\(r.stdout)")
+            #expect(out.first?.hasPrefix("instant queries at now-30m (20") == true)
+            #expect(out.dropFirst().first?.hasPrefix("range now-1h..now, step 1m (20") == true)
+            #expect(
+                out.dropFirst(2).first
+                    == "range 2019-11-19T21:00:00Z..2019-11-19T21:10:00Z, step 3s (auto) (2019-11-19T21:00:00Z to 2019-11-19T21:10:00Z)")
+            #expect(out.last == out.dropFirst(2).first, "errors leave the setting as it was")
+            #expect(r.status == 1)
+            let errors = r.stderr.split(separator: "\n").map(String.init)
+            #expect(
+                errors == [
+                    "error: the range ends (-1h) before it starts (now)",
+                    "error: more than 11,000 points per series at step 1s; use a larger step",
+                    "error: unexpected 'step' after the time; a range is written A..B [step D]",
+                    "error: invalid step 'soon' (use a duration such as 15s or 1m)",
+                ])
         }
 
         @Test func missingDatabaseIsAnIOError() throws {

@@ -42,8 +42,11 @@ enum InputCompleteness {
 /// The per-query store override: `\m <promql>`, `\l <logql>`, `\t <trace query>`.
 enum ShellOverride {
     /// The mode name and the query, or nil when `text` does not start with an override.
+    /// Each prefix and the mode it sends a query to.
+    static let prefixes = ["\\m": "metrics", "\\l": "logs", "\\t": "traces"]
+
     static func split(_ text: String) -> (mode: String, query: String)? {
-        for (prefix, mode) in [("\\m", "metrics"), ("\\l", "logs"), ("\\t", "traces")] {
+        for (prefix, mode) in prefixes {
             if text == prefix { return (mode, "") }
             if text.hasPrefix(prefix + " ") || text.hasPrefix(prefix + "\n") {
                 return (mode, String(text.dropFirst(prefix.count)).trimmingWhitespace())

@@ -2,7 +2,8 @@ import Strata
 
 /// How the shell shows a PromQL result. JSON and CSV are those of `strata query`. A table of an
 /// instant result lists each series' value; a range result is summarised one row per series
-/// (points, min, max, last) and drawn as braille line charts, at most `chartLimit` of them.
+/// (points, min, max, last and a sparkline) and drawn as braille line charts, at most `chartLimit`
+/// of them.
 struct MetricResultView {
     var result: QueryResult
     var style: ShellStyle
@@ -33,9 +34,10 @@ struct MetricResultView {
                     summary.map { ChartNumber.format($0.min) } ?? "",
                     summary.map { ChartNumber.format($0.max) } ?? "",
                     summary.map { ChartNumber.format($0.last) } ?? "",
+                    Sparkline.render(Self.onGrid(s, w), width: 24),
                 ])
         }
-        var out = style.header(Table(header: names + ["points", "min", "max", "last"], rows: rows).render())
+        var out = style.header(Table(header: names + ["points", "min", "max", "last", "trend"], rows: rows).render())
         let chartWidth = min(100, max(20, width - 14))
         let chart = BrailleChart(width: chartWidth, height: 4)
         for (i, s) in series.prefix(chartLimit).enumerated() {
@@ -54,6 +56,18 @@ struct MetricResultView {
 }
 
 extension MetricResultView {
+    /// The series' values at every step of the window, NaN where it has none (so gaps show as blanks).
+    static func onGrid(_ s: MatrixSeries, _ w: (start: Int64, end: Int64, step: Int64)) -> [Double] {
+        guard w.step > 0, w.end >= w.start else { return s.values }
+        let steps = Int((w.end - w.start) / w.step) + 1
+        var grid = [Double](repeating: .nan, count: steps)
+        for (t, v) in zip(s.timestamps, s.values) {
+            let i = Int((t - w.start) / w.step)
+            if i >= 0 && i < steps { grid[i] = v }
+        }
+        return grid
+    }
+
     /// Label names used by any series, `__name__` first, the rest sorted.
     static func labelColumns(_ sets: [Labels]) -> [String] {
         var names = Set<String>()

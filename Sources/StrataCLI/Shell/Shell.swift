@@ -138,7 +138,7 @@ final class Shell {
     private func runQuery(_ query: String, in mode: any ShellMode) {
         shellInterrupt.reset()
         let started = Clock.now()
-        guard let ctx = context() else { return }
+        let ctx = context()
         do {
             let r = try mode.run(query, context: ctx)
             show(r, started: started)
@@ -190,28 +190,26 @@ final class Shell {
                 fail("unknown format '\(argument)'; use table, json or csv")
             }
         default:
-            guard let (mode, cmd) = modeCommand(name) else {
+            guard let cmd = modeCommand(name) else {
                 fail("unknown command \\\(name); \\help lists the commands")
                 return true
             }
-            _ = mode
             shellInterrupt.reset()
             let started = Clock.now()
-            guard let ctx = context() else { return true }
-            do { show(try cmd.run(argument, ctx), started: started) } catch { fail(error.description) }
+            do { show(try cmd.run(argument, context()), started: started) } catch { fail(error.description) }
         }
         return true
     }
 
     /// The command `name` of the current mode, else of any mode.
-    private func modeCommand(_ name: String) -> (any ShellMode, ShellModeCommand)? {
+    private func modeCommand(_ name: String) -> ShellModeCommand? {
         for mode in [current] + modes {
-            if let c = mode.commands.first(where: { $0.name == name }) { return (mode, c) }
+            if let c = mode.commands.first(where: { $0.name == name }) { return c }
         }
         return nil
     }
 
-    private func context() -> ShellContext? {
+    private func context() -> ShellContext {
         ShellContext(
             time: time.resolve(now: TimeSpec.nowMilliseconds()), format: format, style: style,
             width: interactive ? RawTerminal.columns() : 100, cancellation: shellInterrupt)
@@ -223,25 +221,23 @@ final class Shell {
     func complete(_ before: String) -> Completion {
         guard before.hasPrefix("\\") else { return current.complete(before) }
         guard let space = before.firstIndex(where: { $0 == " " }) else {
-            var names = Self.builtinNames + ["m", "l", "t"]
-            for m in modes { names += m.commands.map(\.name) }
-            return Completion.matching(names.map { "\\" + $0 }, prefix: before, replaceFrom: 0, suffix: " ")
+            var names = Self.builtinNames.map { "\\" + $0 } + ShellOverride.prefixes.keys
+            for m in modes { names += m.commands.map { "\\" + $0.name } }
+            return Completion.matching(names, prefix: before, replaceFrom: 0, suffix: " ")
         }
         let name = String(before[before.index(after: before.startIndex)..<space])
         let offset = before.distance(from: before.startIndex, to: space) + 1
         let argument = String(before[before.index(after: space)...])
         func shifted(_ c: Completion) -> Completion { Completion(replaceFrom: c.replaceFrom + offset, candidates: c.candidates) }
-        if let (mode, _) = ShellOverride.split(before.trimmingWhitespace() == "\\" + name ? "\\" + name : before),
-            ["m", "l", "t"].contains(name), let m = modes.first(where: { $0.name == mode })
-        {
-            return shifted(m.complete(argument))
+        if let modeName = ShellOverride.prefixes["\\" + name], let mode = modes.first(where: { $0.name == modeName }) {
+            return shifted(mode.complete(argument))
         }
         switch name {
         case "format": return shifted(Completion.matching(ShellFormat.allCases.map(\.rawValue), prefix: argument, replaceFrom: 0))
         case "timing": return shifted(Completion.matching(["on", "off"], prefix: argument, replaceFrom: 0))
         case "time": return shifted(Completion.matching(["now", "-1h..now", "-15m..now", "-6h..now"], prefix: argument, replaceFrom: 0))
         default:
-            guard let (_, cmd) = modeCommand(name) else { return .none }
+            guard let cmd = modeCommand(name) else { return .none }
             return shifted(cmd.completeArgument(argument))
         }
     }
