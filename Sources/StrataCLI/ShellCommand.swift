@@ -12,23 +12,26 @@ struct ShellCommand: ParsableCommand {
         commandName: "shell",
         abstract: "Explore a database interactively: PromQL with tables, charts, history and completion.",
         discussion: """
-            On a terminal: line editing, history across sessions (in $STRATA_HISTORY, else
-            ~/.strata_history), Tab completion of metric names, labels, values, functions and
-            commands, Ctrl-C to drop a line or stop a running query, Ctrl-D to quit. \\help
-            inside the shell lists the commands and example queries.
+            On a terminal: line editing, history across sessions (kept in
+            $STRATA_HISTORY, else ~/.strata_history), Tab completion of metric
+            names, labels, values, functions and commands, Ctrl-C to drop a line
+            or stop a running query, Ctrl-D to quit. Type \\help in the shell for
+            its commands and example queries.
 
-            When stdin is not a terminal, entries are read line by line and results printed
-            as plain text (no prompt, no colour), so scripts can drive it; errors go to stderr
-            and the session goes on.
+            When stdin is not a terminal, entries are read line by line and
+            results printed as plain text (no prompt, no colour), so scripts can
+            drive it; errors go to stderr and the session goes on.
 
-            Queries are evaluated at the newest stored sample when that is more than five
+            Queries run at the newest stored sample when that is more than five
             minutes old (else at now); \\time changes this.
 
             Examples:
               strata shell ./db
-              printf '%s\\n' '\\time -1h..now step 1m' 'rate(node_cpu_seconds_total[5m])' | strata shell ./db
+              printf '%s\\n' '\\time -1h..now step 1m' 'rate(up[5m])' \\
+                | strata shell ./db
 
-            Exit status: 0 success; 1 when a scripted session had a failed entry; 2 usage or I/O error.
+            Exit status: 0 success; 1 when a scripted session had a failed
+            entry; 2 usage or I/O error.
             """)
 
     @Argument(help: "The database directory.") var db: String
