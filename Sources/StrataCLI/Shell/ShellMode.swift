@@ -4,7 +4,14 @@ import Strata
 ///
 /// A mode parses and runs its own query language, completes its own words, and may own shell
 /// commands (`\series` for metrics, `\streams` for logs, `\trace` for traces). To add a store, write
-/// one type conforming to this protocol and list it in `Shell.makeModes`.
+/// one type conforming to this protocol and list it in `Shell.makeModes` in place of its
+/// `UnavailableMode` (keep the command names: `\streams`, `\context` for logs; `\services`, `\trace`
+/// for traces). A command the current mode owns wins, so a logs mode may answer `\labels` and
+/// `\values` with stream labels while it is current.
+///
+/// Drawing helpers for those modes: `BarChart` (log counts over time), `Waterfall` (a trace tree),
+/// `ShellStyle.highlighted` (line-filter matches) and `ShellStyle.level` (levels by severity).
+/// Check `context.cancellation` in long loops so Ctrl-C stops a search.
 protocol ShellMode: AnyObject {
     /// `metrics`, `logs` or `traces`: the prompt shows it, `\<name>` switches to it.
     var name: String { get }

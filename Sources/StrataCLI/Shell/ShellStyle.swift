@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Strata
 
 /// ANSI colours for the shell's output, or none: colours only when stdout is a terminal and
 /// `NO_COLOR` is unset or empty (https://no-color.org).
@@ -32,5 +33,23 @@ struct ShellStyle {
     func header(_ table: String) -> String {
         guard enabled, let nl = table.firstIndex(of: "\n") else { return table }
         return bold(String(table[..<nl])) + String(table[nl...])
+    }
+
+    /// A log level coloured by severity: errors red, warnings yellow, info green, debug dim.
+    func level(_ level: String) -> String {
+        switch level.uppercased() {
+        case "ERROR", "CRITICAL", "FATAL", "EMERG", "ALERT", "CRIT", "ERR": red(level)
+        case "WARNING", "WARN": yellow(level)
+        case "INFO", "NOTICE": green(level)
+        case "DEBUG", "TRACE": dim(level)
+        default: level
+        }
+    }
+
+    /// A log line with the search literals highlighted (reverse video).
+    func highlighted(_ line: String, literals: [String], caseInsensitive: Bool = false) -> String {
+        guard enabled else { return line }
+        let ranges = TextHighlight.ranges(of: literals, in: line, caseInsensitive: caseInsensitive)
+        return TextHighlight.apply(ranges, to: line) { wrap($0, "7") }
     }
 }
