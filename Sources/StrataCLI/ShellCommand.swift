@@ -48,7 +48,8 @@ struct ShellCommand: ParsableCommand {
         let stats = try? database.metrics.stats()
         let (time, note) = Self.initialTime(newestSample: stats?.maxTime)
         let shell = Shell(
-            modes: Shell.makeModes(database), time: time, style: interactive ? .forStdout() : ShellStyle(enabled: false),
+            modes: Shell.makeModes(database), time: time,
+            style: interactive ? .forStdout() : ShellStyle(enabled: false),
             interactive: interactive, history: interactive ? History(path: History.defaultPath()) : nil)
         shell.format = initialFormat
         if let terminal, let history = shell.history {

@@ -83,7 +83,8 @@ struct ChartTests {
 
     @Test(arguments: [
         (0.0, "0"), (1234, "1.23k"), (0.5, "0.5"), (45_600_000, "45.6M"), (0.00002, "2e-5"), (-1500, "-1.5k"),
-        (999.96, "1k"), (100, "100"), (12.345, "12.3"), (3e9, "3G"), (1e16, "1e16"), (.nan, "NaN"), (-.infinity, "-Inf"),
+        (999.96, "1k"), (100, "100"), (12.345, "12.3"), (3e9, "3G"), (1e16, "1e16"), (.nan, "NaN"),
+        (-.infinity, "-Inf"),
     ])
     func chartNumbers(_ value: Double, _ text: String) {
         #expect(ChartNumber.format(value) == text)
@@ -118,7 +119,9 @@ struct WaterfallAndHighlightTests {
                 "    db                 █    ✗ +600ms  4ms",
             ])
         #expect(Waterfall().render([]).isEmpty)
-        let cut = Waterfall(width: 4, maxLabelWidth: 8).render([.init(depth: 0, label: "a-very-long-name", start: 0, duration: 0)])
+        let cut = Waterfall(width: 4, maxLabelWidth: 8).render([
+            .init(depth: 0, label: "a-very-long-name", start: 0, duration: 0)
+        ])
         #expect(cut == ["a-very-…  █      +0us  0us"])
     }
 
@@ -137,9 +140,12 @@ struct WaterfallAndHighlightTests {
         #expect(TextHighlight.ranges(of: ["error"], in: line) == [47..<52])
         #expect(TextHighlight.ranges(of: ["ab", "bc"], in: "abc") == [0..<3])
         #expect(TextHighlight.ranges(of: [""], in: "abc").isEmpty)
-        #expect(TextHighlight.apply(r, to: line) { "[" + $0 + "]" } == "[ERROR] oslo.messaging: [AMQP server] unreachable; [error] again")
+        #expect(
+            TextHighlight.apply(r, to: line) { "[" + $0 + "]" }
+                == "[ERROR] oslo.messaging: [AMQP server] unreachable; [error] again")
         // Multi-byte text keeps its characters whole.
         let u = "größe ✗ fehler ✗"
-        #expect(TextHighlight.apply(TextHighlight.ranges(of: ["✗"], in: u), to: u) { "<\($0)>" } == "größe <✗> fehler <✗>")
+        #expect(
+            TextHighlight.apply(TextHighlight.ranges(of: ["✗"], in: u), to: u) { "<\($0)>" } == "größe <✗> fehler <✗>")
     }
 }

@@ -30,7 +30,8 @@ extension ShellTests {
             let json = try query(["sum by (job) (call_attempt)", "--time", at, "--format", "json"])
             #expect(table.contains("call_attempt  kpi"))
             let expected = [
-                "instant queries at \(at)", table.trimmingCharacters(in: .newlines), csv.trimmingCharacters(in: .newlines),
+                "instant queries at \(at)", table.trimmingCharacters(in: .newlines),
+                csv.trimmingCharacters(in: .newlines),
                 json.trimmingCharacters(in: .newlines), "format is json", "instant queries at \(at)",
             ]
             #expect(r.stdout == expected.joined(separator: "\n") + "\n")
@@ -45,7 +46,9 @@ extension ShellTests {
                 "call_success_rate", "--start", "2019-11-19T21:00:00Z", "--end", "2019-11-19T21:09:00Z", "--step", "1m",
                 "--format", "csv",
             ])
-            let values = csv.split(separator: "\n").dropFirst().compactMap { $0.split(separator: ",").last.flatMap { Double($0) } }
+            let values = csv.split(separator: "\n").dropFirst().compactMap {
+                $0.split(separator: ",").last.flatMap { Double($0) }
+            }
             #expect(values.count == 10)
             let s = try #require(ChartSummary(values))
             let row = r.stdout.split(separator: "\n").first { $0.hasPrefix("call_success_rate") }.map(String.init) ?? ""
@@ -56,11 +59,14 @@ extension ShellTests {
                     ChartNumber.format(s.last), Sparkline.render(values),
                 ])
             // One chart: caption, four braille rows, the axis and the time labels.
-            #expect(r.stdout.contains("● call_success_rate{job=\"kpi\", service=\"ims\"}  \(s.caption)") || r.stdout.contains("● call_success_rate{job=\"kpi\",service=\"ims\"}  \(s.caption)"))
+            #expect(
+                r.stdout.contains("● call_success_rate{job=\"kpi\", service=\"ims\"}  \(s.caption)")
+                    || r.stdout.contains("● call_success_rate{job=\"kpi\",service=\"ims\"}  \(s.caption)"))
             let lines = r.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
             #expect(lines.filter { $0.contains("┤") }.count == 2)
             #expect(lines.contains { $0.contains("└──") })
-            #expect(lines.contains { $0.hasSuffix("21:09:00") && $0.contains(" 21:00:00 ") && $0.contains(" 21:04:30 ") })
+            #expect(
+                lines.contains { $0.hasSuffix("21:09:00") && $0.contains(" 21:00:00 ") && $0.contains(" 21:04:30 ") })
             #expect(lines.contains { $0.unicodeScalars.contains { $0.value > 0x2800 && $0.value <= 0x28FF } })
         }
 
@@ -72,7 +78,9 @@ extension ShellTests {
             #expect(r.status == 1)
             let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
             #expect(errors.count == 9, "\(r.stderr)")
-            #expect(r.stderr.contains("error: parse error at column 10: unclosed left parenthesis\n  sum(rate(\n           ^"))
+            #expect(
+                r.stderr.contains(
+                    "error: parse error at column 10: unclosed left parenthesis\n  sum(rate(\n           ^"))
             #expect(r.stderr.contains("unknown function with name \"nosuchfn\""))
             #expect(r.stderr.contains("error: unknown command \\bogus"))
             #expect(r.stderr.contains("error: \\values needs a label name"))
@@ -102,7 +110,9 @@ extension ShellTests {
                 "\\timing", "call_attempt", "\\timing off",
             ])
             #expect(r.status == 0, "\(r.stderr)")
-            #expect(r.stdout.contains("\ncall_success_rate{job=\"kpi\", service=\"ims\"}\n") || r.stdout.contains("\ncall_success_rate{job=\"kpi\",service=\"ims\"}\n"))
+            #expect(
+                r.stdout.contains("\ncall_success_rate{job=\"kpi\", service=\"ims\"}\n")
+                    || r.stdout.contains("\ncall_success_rate{job=\"kpi\",service=\"ims\"}\n"))
             let kpiSeries = r.stdout.split(separator: "\n").filter { $0.contains("job=\"kpi\"") }
             #expect(kpiSeries.count == 1 + 5, "one from the first \\series, five KPI series from the second")
             #expect(r.stdout.contains("\nims\n"))
@@ -125,7 +135,8 @@ extension ShellTests {
             #expect(out.dropFirst().first?.hasPrefix("range now-1h..now, step 1m (20") == true)
             #expect(
                 out.dropFirst(2).first
-                    == "range 2019-11-19T21:00:00Z..2019-11-19T21:10:00Z, step 3s (auto) (2019-11-19T21:00:00Z to 2019-11-19T21:10:00Z)")
+                    == "range 2019-11-19T21:00:00Z..2019-11-19T21:10:00Z, step 3s (auto) (2019-11-19T21:00:00Z to 2019-11-19T21:10:00Z)"
+            )
             #expect(out.last == out.dropFirst(2).first, "errors leave the setting as it was")
             #expect(r.status == 1)
             let errors = r.stderr.split(separator: "\n").map(String.init)

@@ -25,7 +25,9 @@ extension ShellTests {
             let s = try start(history: history)
             var m = s.mark
             // Cut the junk, fix a typo in the middle, drop a trailing word, run.
-            s.keys(["xyz", T.ctrlU, "\\series nodeX_load1", T.left, T.left, T.left, T.left, T.left, T.left, T.backspace])
+            s.keys([
+                "xyz", T.ctrlU, "\\series nodeX_load1", T.left, T.left, T.left, T.left, T.left, T.left, T.backspace,
+            ])
             s.keys([T.end, " trailing", T.ctrlW, T.backspace, T.enter])
             #expect(s.wait(for: "node_load1{host=\"wally117\"}", after: m), "\(s.output(after: m))")
             // Home, Delete, Ctrl-K, Ctrl-A/E, insertion at the start of the line.
@@ -107,7 +109,8 @@ extension ShellTests {
                 "count(max_over_time(quantile_over_time(0.5, {__name__=~\"node_.+\"}[5m:1s])[10m:1s]))", T.enter,
             ])
             usleep(1_000_000)
-            #expect(!s.output(after: m).contains("value"), "the slow query finished before Ctrl-C: \(s.output(after: m))")
+            #expect(
+                !s.output(after: m).contains("value"), "the slow query finished before Ctrl-C: \(s.output(after: m))")
             let sent = Date()
             s.keys([T.ctrlC])
             #expect(s.wait(for: "query cancelled (Ctrl-C)", after: m, seconds: 30), "\(s.output(after: m))")

@@ -15,11 +15,14 @@ enum ShellFixture {
     static func database() throws -> String { try built.get() }
 
     private static func build() throws -> String {
-        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-shell-\(UUID().uuidString)").path
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-shell-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         atexit { ShellFixture.removeAll() }
         directories.withLock { $0.append(dir) }
-        let gen = try CLI.run(["generate", dir + "/gen", "--duration", "10m", "--seed", "11", "--start", start, "--no-faults"])
+        let gen = try CLI.run([
+            "generate", dir + "/gen", "--duration", "10m", "--seed", "11", "--start", start, "--no-faults",
+        ])
         guard gen.status == 0 else { throw FixtureError(message: "generate failed: \(gen.stderr)") }
         let ing = try CLI.run(["ingest", dir + "/db", dir + "/gen/metrics/kpi.om", dir + "/gen/metrics/wally117.om"])
         guard ing.status == 0 else { throw FixtureError(message: "ingest failed: \(ing.stderr)") }

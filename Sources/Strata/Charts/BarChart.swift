@@ -38,12 +38,14 @@ package struct BarChart {
             let floor = (height - 1 - row) * 8
             var cells = ""
             for e in eighths { cells.append(levels[min(8, max(0, e - floor))]) }
-            let label = row == 0 ? pad(topLabel) : row == height - 1 ? pad("0") : String(repeating: " ", count: labelWidth)
+            let label =
+                row == 0 ? pad(topLabel) : row == height - 1 ? pad("0") : String(repeating: " ", count: labelWidth)
             lines.append(label + " " + (row == 0 || row == height - 1 ? "┤" : "│") + paint(cells))
         }
         let indent = String(repeating: " ", count: labelWidth + 1)
         lines.append(indent + "└" + String(repeating: "─", count: bars.count))
-        lines.append((indent + " " + TimeAxis.line(from: start, to: end, width: max(bars.count, 1))).trimmingSpacesAtEnd())
+        lines.append(
+            (indent + " " + TimeAxis.line(from: start, to: end, width: max(bars.count, 1))).trimmingSpacesAtEnd())
         return lines
     }
 

@@ -70,8 +70,11 @@ package struct BrailleChart {
         var lines: [String] = []
         for row in 0..<height {
             var cells = ""
-            for col in 0..<width { cells.unicodeScalars.append(Unicode.Scalar(0x2800 + UInt32(grid[row * width + col]))!) }
-            let label = row == 0 ? pad(top) : row == height - 1 ? pad(bottom) : String(repeating: " ", count: labelWidth)
+            for col in 0..<width {
+                cells.unicodeScalars.append(Unicode.Scalar(0x2800 + UInt32(grid[row * width + col]))!)
+            }
+            let label =
+                row == 0 ? pad(top) : row == height - 1 ? pad(bottom) : String(repeating: " ", count: labelWidth)
             let tick = row == 0 || row == height - 1 ? "┤" : "│"
             lines.append(label + " " + tick + paint(cells))
         }

@@ -3,9 +3,9 @@
 /// duration; failed spans are marked `✗`.
 ///
 /// ```
-/// nova-api wsgi             ████████████████████████████████  +0us     1.20s
-///   nova-conductor rpc        ██████████                      +120ms   340ms
-///     mariadb db                 █                          ✗ +300ms   4ms
+/// nova-api wsgi          ████████████████████  +0us    1.20s
+///   nova-conductor rpc     ██████              +120ms  340ms
+///     mariadb db              █              ✗ +300ms  4ms
 /// ```
 package struct Waterfall {
     /// One span. Times are nanoseconds (any epoch, as long as all spans share it).
@@ -48,12 +48,18 @@ package struct Waterfall {
         return spans.indices.map { i in
             let s = spans[i]
             let x0 = min(width - 1, Int(Double(s.start - t0) / Double(total) * Double(width)))
-            let x1 = max(x0 + 1, min(width, Int((Double(s.start - t0 + max(0, s.duration)) / Double(total) * Double(width)).rounded(.up))))
-            let bar = String(repeating: " ", count: x0) + paint(String(repeating: "█", count: x1 - x0), s.isError)
+            let x1 = max(
+                x0 + 1,
+                min(
+                    width, Int((Double(s.start - t0 + max(0, s.duration)) / Double(total) * Double(width)).rounded(.up))
+                ))
+            let bar =
+                String(repeating: " ", count: x0) + paint(String(repeating: "█", count: x1 - x0), s.isError)
                 + String(repeating: " ", count: width - x1)
             let label = labels[i] + String(repeating: " ", count: labelWidth - labels[i].count)
             let offset = offsets[i] + String(repeating: " ", count: offsetWidth - offsets[i].count)
-            let line = label + "  " + bar + " " + (s.isError ? "✗" : " ") + " " + offset + "  " + Self.duration(s.duration)
+            let line =
+                label + "  " + bar + " " + (s.isError ? "✗" : " ") + " " + offset + "  " + Self.duration(s.duration)
             return line.trimmingSpacesAtEnd()
         }
     }

@@ -47,7 +47,8 @@ struct Completion: Equatable {
         var i = 0
         while i < shown.count {
             let row = shown[i..<min(i + perLine, shown.count)]
-            lines.append(row.map { $0 + String(repeating: " ", count: colWidth - $0.count) }.joined().trimmingTrailingSpaces())
+            lines.append(
+                row.map { $0 + String(repeating: " ", count: colWidth - $0.count) }.joined().trimmingTrailingSpaces())
             i += perLine
         }
         if candidates.count > limit { lines.append("... and \(candidates.count - limit) more") }

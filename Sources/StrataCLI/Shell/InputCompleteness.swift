@@ -24,7 +24,13 @@ enum InputCompleteness {
                 continue
             }
             if let q = quote {
-                if escaped { escaped = false } else if b == UInt8(ascii: "\\") && q != UInt8(ascii: "`") { escaped = true } else if b == q { quote = nil }
+                if escaped {
+                    escaped = false
+                } else if b == UInt8(ascii: "\\") && q != UInt8(ascii: "`") {
+                    escaped = true
+                } else if b == q {
+                    quote = nil
+                }
                 continue
             }
             switch b {

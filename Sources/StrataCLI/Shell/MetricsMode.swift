@@ -29,7 +29,8 @@ final class MetricsMode: ShellMode {
     var commands: [ShellModeCommand] {
         [
             ShellModeCommand(
-                name: "series", usage: "\\series [selector]", help: "list the series a selector matches (all when omitted)",
+                name: "series", usage: "\\series [selector]",
+                help: "list the series a selector matches (all when omitted)",
                 completeArgument: { [unowned self] in self.complete($0) },
                 run: { [unowned self] arg, ctx throws(ShellError) in try self.series(arg, ctx) }),
             ShellModeCommand(

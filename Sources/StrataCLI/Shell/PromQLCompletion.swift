@@ -8,7 +8,9 @@ struct PromQLCompletion {
     var labelNames: () -> [String]
     var labelValues: (String) -> [String]
 
-    static let keywords = ["by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool", "and", "or", "unless"]
+    static let keywords = [
+        "by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool", "and", "or", "unless",
+    ]
     static let aggregations = [
         "sum", "avg", "count", "min", "max", "group", "stddev", "stdvar", "topk", "bottomk", "quantile", "count_values",
     ]
@@ -41,9 +43,12 @@ struct PromQLCompletion {
 
         if quote != nil {
             // A label value: `name=~"pre`
-            guard braceOpen != nil, let label = labelBefore(operatorEndingAt: quoteStart - 1, in: chars) else { return .none }
+            guard braceOpen != nil, let label = labelBefore(operatorEndingAt: quoteStart - 1, in: chars) else {
+                return .none
+            }
             let prefix = String(chars[(quoteStart + 1)...])
-            return Completion.matching(labelValues(label), prefix: prefix, replaceFrom: quoteStart + 1, suffix: String(quote!))
+            return Completion.matching(
+                labelValues(label), prefix: prefix, replaceFrom: quoteStart + 1, suffix: String(quote!))
         }
 
         var start = chars.count

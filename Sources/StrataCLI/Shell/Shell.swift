@@ -1,9 +1,10 @@
+import Strata
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Strata
 
 /// One `strata shell` session: reads entries (queries and backslash commands) from a `LineSource`,
 /// runs them against the current mode's store, and prints results. Errors are printed and the
@@ -124,7 +125,8 @@ final class Shell {
         if let (modeName, query) = ShellOverride.split(entry) {
             guard let mode = modes.first(where: { $0.name == modeName }) else { return true }
             guard !query.isEmpty else {
-                fail("\\\(modeName.prefix(1)) needs a query after it, e.g. \\\(modeName.prefix(1)) \(mode.examples.first?.query ?? "...")")
+                let example = mode.examples.first?.query ?? "..."
+                fail("\\\(modeName.prefix(1)) needs a query after it, e.g. \\\(modeName.prefix(1)) \(example)")
                 return true
             }
             runQuery(query, in: mode)
@@ -228,14 +230,19 @@ final class Shell {
         let name = String(before[before.index(after: before.startIndex)..<space])
         let offset = before.distance(from: before.startIndex, to: space) + 1
         let argument = String(before[before.index(after: space)...])
-        func shifted(_ c: Completion) -> Completion { Completion(replaceFrom: c.replaceFrom + offset, candidates: c.candidates) }
+        func shifted(_ c: Completion) -> Completion {
+            Completion(replaceFrom: c.replaceFrom + offset, candidates: c.candidates)
+        }
         if let modeName = ShellOverride.prefixes["\\" + name], let mode = modes.first(where: { $0.name == modeName }) {
             return shifted(mode.complete(argument))
         }
         switch name {
-        case "format": return shifted(Completion.matching(ShellFormat.allCases.map(\.rawValue), prefix: argument, replaceFrom: 0))
+        case "format":
+            return shifted(Completion.matching(ShellFormat.allCases.map(\.rawValue), prefix: argument, replaceFrom: 0))
         case "timing": return shifted(Completion.matching(["on", "off"], prefix: argument, replaceFrom: 0))
-        case "time": return shifted(Completion.matching(["now", "-1h..now", "-15m..now", "-6h..now"], prefix: argument, replaceFrom: 0))
+        case "time":
+            return shifted(
+                Completion.matching(["now", "-1h..now", "-15m..now", "-6h..now"], prefix: argument, replaceFrom: 0))
         default:
             guard let cmd = modeCommand(name) else { return .none }
             return shifted(cmd.completeArgument(argument))
@@ -255,7 +262,8 @@ final class Shell {
     }
 
     static func milliseconds(_ ms: Double) -> String {
-        ms >= 1000 ? String(format1: ms / 1000) + " s" : ms >= 10 ? "\(Int(ms.rounded())) ms" : String(format1: ms) + " ms"
+        ms >= 1000
+            ? String(format1: ms / 1000) + " s" : ms >= 10 ? "\(Int(ms.rounded())) ms" : String(format1: ms) + " ms"
     }
 
     func emit(_ text: String) {

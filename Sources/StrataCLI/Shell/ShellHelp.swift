@@ -13,7 +13,9 @@ enum ShellHelp {
             }
             let width = mode.examples.map(\.query.count).max() ?? 0
             for e in mode.examples {
-                out += "  " + style.cyan(e.query) + String(repeating: " ", count: max(1, width - e.query.count + 2)) + style.dim(e.meaning) + "\n"
+                out +=
+                    "  " + style.cyan(e.query) + String(repeating: " ", count: max(1, width - e.query.count + 2))
+                    + style.dim(e.meaning) + "\n"
             }
         }
         out += "\n" + style.bold("Commands") + "\n"

@@ -1,9 +1,10 @@
+import Strata
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Strata
 
 /// ANSI colours for the shell's output, or none: colours only when stdout is a terminal and
 /// `NO_COLOR` is unset or empty (https://no-color.org).

@@ -63,10 +63,14 @@ enum ShellTime: Equatable {
     /// - Throws: a one-line message naming the part that is wrong.
     static func parse(_ text: String) throws(ShellError) -> ShellTime {
         let words = text.split(separator: " ").map(String.init)
-        guard let first = words.first else { throw ShellError("\\time needs a time, e.g. \\time now or \\time -1h..now step 1m") }
+        guard let first = words.first else {
+            throw ShellError("\\time needs a time, e.g. \\time now or \\time -1h..now step 1m")
+        }
         let parts = first.split(separator: "..", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2 else {
-            guard words.count == 1 else { throw ShellError("unexpected '\(words[1])' after the time; a range is written A..B [step D]") }
+            guard words.count == 1 else {
+                throw ShellError("unexpected '\(words[1])' after the time; a range is written A..B [step D]")
+            }
             guard let p = Point.parse(first) else { throw ShellError(Self.badTime(first)) }
             return .instant(p)
         }
@@ -76,7 +80,8 @@ enum ShellTime: Equatable {
         var step: Int64?
         if words.count > 1 {
             guard words[1] == "step", words.count == 3 else {
-                throw ShellError("expected 'step <duration>' after the range, found '\(words.dropFirst().joined(separator: " "))'")
+                throw ShellError(
+                    "expected 'step <duration>' after the range, found '\(words.dropFirst().joined(separator: " "))'")
             }
             guard let d = QueryCommand.parseStep(words[2]) else {
                 throw ShellError("invalid step '\(words[2])' (use a duration such as 15s or 1m)")
@@ -87,7 +92,8 @@ enum ShellTime: Equatable {
         if case .range(let s, let e, let st) = probe {
             guard e >= s else { throw ShellError("the range ends (\(b)) before it starts (\(a))") }
             guard (e - s) / st <= 11_000 else {
-                throw ShellError("more than 11,000 points per series at step \(DurationText.format(st)); use a larger step")
+                throw ShellError(
+                    "more than 11,000 points per series at step \(DurationText.format(st)); use a larger step")
             }
         }
         return .range(start, end, step: step)
@@ -102,7 +108,8 @@ enum ShellTime: Equatable {
         switch self {
         case .instant(let p):
             let t = TimeSpec.formatRFC3339(p.resolve(now: now))
-            return p == .now(offset: 0) ? "instant queries at now (\(t))" : "instant queries at \(p.text)" + (p.text == t ? "" : " (\(t))")
+            return p == .now(offset: 0)
+                ? "instant queries at now (\(t))" : "instant queries at \(p.text)" + (p.text == t ? "" : " (\(t))")
         case .range(let a, let b, let step):
             guard case .range(let s, let e, let st) = resolve(now: now) else { return "" }
             return "range \(a.text)..\(b.text), step \(DurationText.format(st))\(step == nil ? " (auto)" : "")"
@@ -117,7 +124,8 @@ enum DurationText {
         if ms == 0 { return "0s" }
         var rest = ms
         var out = ""
-        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)] where rest >= size {
+        for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)]
+        where rest >= size {
             out += "\(rest / size)\(unit)"
             rest %= size
         }
