@@ -64,6 +64,12 @@ extension ShellTests {
             m = s.mark
             s.keys(["\\valu", T.tab, "serv", T.tab, T.enter])
             #expect(s.wait(for: "\nims", after: m), "\(s.output(after: m))")
+            // Inside `name{`, only that metric's labels are offered.
+            m = s.mark
+            s.keys(["\\series call_attempt{", T.tab])
+            #expect(s.wait(for: "\r\njob      service\r\n", after: m), "\(s.output(after: m))")
+            s.keys(["s", T.tab, "=\"", T.tab, "}", T.enter])
+            #expect(s.wait(for: "call_attempt{job=\"kpi\", service=\"ims\"}", after: m), "\(s.output(after: m))")
             m = s.mark
             s.keys(["sum by (jo", T.tab, ") (call_attempt)", T.enter])
             #expect(s.wait(for: "job  value", after: m), "\(s.output(after: m))")

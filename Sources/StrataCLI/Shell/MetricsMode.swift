@@ -9,6 +9,7 @@ final class MetricsMode: ShellMode {
     private var cachedNames: [String]?
     private var cachedLabels: [String]?
     private var cachedValues: [String: [String]] = [:]
+    private var cachedMetricLabels: [String: [String: [String]]] = [:]
 
     init(store: MetricStore, cancellation: QueryCancellation) {
         self.store = store
@@ -48,8 +49,10 @@ final class MetricsMode: ShellMode {
     func complete(_ textBeforeCursor: String) -> Completion {
         PromQLCompletion(
             metricNames: { [unowned self] in self.labelValues("__name__") },
-            labelNames: { [unowned self] in self.labelNames() },
-            labelValues: { [unowned self] in self.labelValues($0) }
+            labelNames: { [unowned self] metric in metric.map { self.labels(of: $0).keys.sorted() } ?? self.labelNames() },
+            labelValues: { [unowned self] metric, label in
+                metric.map { self.labels(of: $0)[label] ?? [] } ?? self.labelValues(label)
+            }
         ).complete(textBeforeCursor)
     }
 
@@ -122,6 +125,18 @@ final class MetricsMode: ShellMode {
         let v = (try? store.labelValues(label)) ?? []
         cachedValues[label] = v
         return v
+    }
+
+    /// The label names of one metric's series, each with its sorted values.
+    private func labels(of metric: String) -> [String: [String]] {
+        if let c = cachedMetricLabels[metric] { return c }
+        var found: [String: Set<String>] = [:]
+        if let set = try? store.select([.equal("__name__", metric)], from: .min, through: .max) {
+            for s in set.series { for l in s.labels.labels { found[l.name, default: []].insert(l.value) } }
+        }
+        let sorted = found.mapValues { $0.sorted() }
+        cachedMetricLabels[metric] = sorted
+        return sorted
     }
 
     static func grouped(_ n: Int) -> String {

@@ -2,11 +2,14 @@ import Strata
 
 /// Tab completion inside a PromQL query: metric names, functions, aggregations and keywords at
 /// the top level; label names inside `{...}` and in `by (...)`, `without (...)`, `on (...)`,
-/// `ignoring (...)`, `group_left/right (...)`; label values inside a quoted matcher value.
+/// `ignoring (...)`, `group_left/right (...)`; label values inside a quoted matcher value. Inside
+/// `name{...}` only the labels and values of that metric's series are offered.
 struct PromQLCompletion {
     var metricNames: () -> [String]
-    var labelNames: () -> [String]
-    var labelValues: (String) -> [String]
+    /// Label names, of one metric's series when given.
+    var labelNames: (_ metric: String?) -> [String]
+    /// Values of a label, among one metric's series when given.
+    var labelValues: (_ metric: String?, _ label: String) -> [String]
 
     static let keywords = [
         "by", "without", "on", "ignoring", "group_left", "group_right", "offset", "bool", "and", "or", "unless",
@@ -47,18 +50,20 @@ struct PromQLCompletion {
                 return .none
             }
             let prefix = String(chars[(quoteStart + 1)...])
-            return Completion.matching(
-                labelValues(label), prefix: prefix, replaceFrom: quoteStart + 1, suffix: String(quote!))
+            let q = quote!
+            let values = labelValues(metric(before: braceOpen!, in: chars), label).compactMap { escape($0, in: q) }
+            return Completion.matching(values, prefix: prefix, replaceFrom: quoteStart + 1, suffix: String(q))
         }
 
         var start = chars.count
         while start > 0 && isNameCharacter(chars[start - 1]) { start -= 1 }
         let word = String(chars[start...])
-        if braceOpen != nil {
-            return Completion.matching(labelNames().filter { $0 != "__name__" }, prefix: word, replaceFrom: start)
+        if let brace = braceOpen {
+            let names = labelNames(metric(before: brace, in: chars)).filter { $0 != "__name__" }
+            return Completion.matching(names, prefix: word, replaceFrom: start)
         }
         if let open = parens.last, Self.labelListKeywords.contains(wordBefore(open, in: chars)) {
-            return Completion.matching(labelNames().filter { $0 != "__name__" }, prefix: word, replaceFrom: start)
+            return Completion.matching(labelNames(nil).filter { $0 != "__name__" }, prefix: word, replaceFrom: start)
         }
         guard !word.isEmpty, !(word.first!.isNumber) else { return .none }
         let names = Completion.matching(metricNames(), prefix: word, replaceFrom: start)
@@ -67,6 +72,25 @@ struct PromQLCompletion {
             prefix: word, replaceFrom: start, suffix: "(")
         let keywords = Completion.matching(Self.keywords, prefix: word, replaceFrom: start, suffix: " ")
         return names.merged(functions).merged(keywords)
+    }
+
+    /// The metric name written right before the brace at `brace`, if any.
+    private func metric(before brace: Int, in chars: [Character]) -> String? {
+        let name = wordBefore(brace, in: chars)
+        return name.isEmpty || name.first!.isNumber ? nil : name
+    }
+
+    /// `value` as it must be typed inside `quote`s: backslashes and that quote escaped; nil when a
+    /// backtick string cannot hold it.
+    private func escape(_ value: String, in quote: Character) -> String? {
+        if quote == "`" { return value.contains("`") ? nil : value }
+        var out = ""
+        for c in value {
+            if c == "\\" || c == quote { out.append("\\") }
+            if c == "\n" { out += "\\n"; continue }
+            out.append(c)
+        }
+        return out
     }
 
     private func isNameCharacter(_ c: Character) -> Bool {
