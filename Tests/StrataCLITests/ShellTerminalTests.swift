@@ -100,6 +100,21 @@ extension ShellTests {
             #expect(try String(contentsOfFile: history, encoding: .utf8) == saved + "\\series call_failure\n")
         }
 
+        @Test func longHistoryFilesAreCutBackToTheNewestThousand() throws {
+            let (dir, history) = historyFile()
+            defer { dir.cleanup() }
+            let old = (1...2500).map { "\\series call_attempt{n=\"\($0)\"}" }
+            try (old.joined(separator: "\n") + "\n").write(toFile: history, atomically: true, encoding: .utf8)
+            let s = try start(history: history)
+            let m = s.mark
+            s.keys([T.up, T.enter])
+            #expect(s.wait(for: "(no series)", after: m), "\(s.output(after: m))")
+            s.keys([T.ctrlD])
+            #expect(s.waitForExit() == 0)
+            let kept = try String(contentsOfFile: history, encoding: .utf8).split(separator: "\n").map(String.init)
+            #expect(kept == Array(old.suffix(1000)), "the newest 1,000 entries; the repeated last entry is not added")
+        }
+
         @Test func ctrlCDropsTheLineAndStopsARunningQuery() throws {
             let (dir, history) = historyFile()
             defer { dir.cleanup() }
