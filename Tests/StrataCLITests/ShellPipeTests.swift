@@ -149,6 +149,17 @@ extension ShellTests {
                 ])
         }
 
+        @Test func perQueryOverrideAndQuit() throws {
+            let r = try shell(["\\time \(at)", "\\m count(call_attempt)", "\\quit", "sum(", "\\bogus"])
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stderr.isEmpty, "nothing after \\quit runs")
+            #expect(r.stdout == "instant queries at \(at)\n" + (try query(["count(call_attempt)", "--time", at])))
+            let t = try shell(["\\t", "\\l {job=\"kpi\"}"])
+            #expect(t.status == 1)
+            #expect(
+                t.stderr == "error: \\t needs a query after it, e.g. \\t ...\nerror: the log store is not in this build\n")
+        }
+
         @Test func missingDatabaseIsAnIOError() throws {
             let r = try CLI.run(["shell", "/nonexistent/strata-db"], stdin: "up\n")
             #expect(r.status == 2)
