@@ -55,7 +55,7 @@ final class Shell {
         ("\\time [spec]", "show or set the evaluation time or range (see Time)"),
         ("\\timing", "toggle showing how long each query took and how much it read"),
         ("\\format table|json|csv", "how results are printed (json is Prometheus's API body)"),
-        ("\\quit", "leave (also Ctrl-D)"),
+        ("\\quit", "leave (also quit, exit or Ctrl-D)"),
     ]
 
     private static let builtinNames = ["help", "metrics", "logs", "traces", "time", "timing", "format", "quit"]
@@ -65,11 +65,20 @@ final class Shell {
     /// Reads and runs entries until `\quit` or the end of input.
     func run(_ source: any LineSource) {
         var pending: [String] = []
+        /// Runs a whole entry; false when the session should end.
+        func submit() -> Bool {
+            let text = pending.joined(separator: "\n")
+            pending = []
+            if text.trimmingWhitespace().isEmpty { return true }
+            history?.add(text)
+            source.suspend()
+            return execute(text)
+        }
         while true {
             let (prompt, width) = pending.isEmpty ? self.prompt() : continuationPrompt()
             switch source.readLine(prompt: interactive ? prompt : "", promptWidth: width) {
             case .endOfInput:
-                if !pending.isEmpty { _ = execute(pending.joined(separator: "\n")) }
+                _ = submit()
                 return
             case .interrupt:
                 pending = []
@@ -78,16 +87,11 @@ final class Shell {
                 // with a caret), so one stray bracket does not swallow the rest of a script.
                 let fresh = line.trimmingWhitespace()
                 if !pending.isEmpty && (fresh.isEmpty || (fresh.hasPrefix("\\") && ShellOverride.split(fresh) == nil)) {
-                    let text = pending.joined(separator: "\n")
-                    pending = []
-                    history?.add(text)
-                    source.suspend()
-                    if !execute(text) { return }
+                    guard submit() else { return }
                     if fresh.isEmpty { continue }
                 }
                 pending.append(line)
-                let text = pending.joined(separator: "\n")
-                switch InputCompleteness.check(text) {
+                switch InputCompleteness.check(pending.joined(separator: "\n")) {
                 case .continues(let dropBackslash):
                     if dropBackslash, var last = pending.popLast() {
                         while last.last == " " || last.last == "\t" { last.removeLast() }
@@ -95,11 +99,7 @@ final class Shell {
                         pending.append(last)
                     }
                 case .complete:
-                    pending = []
-                    if text.trimmingWhitespace().isEmpty { continue }
-                    history?.add(text)
-                    source.suspend()
-                    if !execute(text) { return }
+                    guard submit() else { return }
                 }
             }
         }
