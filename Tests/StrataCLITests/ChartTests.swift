@@ -48,6 +48,10 @@ struct ChartTests {
         #expect(lines[4].hasSuffix("21:19"))
         #expect(lines[4].contains("21:09"))
         for l in lines.prefix(3) { #expect(l.count == 5 + 40) }
+        var padded = BrailleChart(width: 40, height: 3)
+        padded.minimumLabelWidth = 6
+        let aligned = padded.render(timestamps: ts, values: ts.indices.map { Double($0) }, start: ts[0], end: ts[19])
+        #expect(aligned[0].hasPrefix("    19 ┤") && aligned[2].hasPrefix("     0 ┤") && aligned[3].hasPrefix("       └"))
     }
 
     @Test func brailleSurvivesEmptyAndNonFiniteInput() {

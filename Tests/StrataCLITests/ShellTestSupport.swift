@@ -54,6 +54,9 @@ final class TerminalSession {
     }
 
     init(database: String, historyFile: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/script") else {
+            throw ShellFixture.FixtureError(message: "these tests need util-linux script at /usr/bin/script (Debian: bsdutils)")
+        }
         process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/script")
         process.arguments = ["-qfc", "'\(CLI.binary)' shell '\(database)'", "/dev/null"]

@@ -15,6 +15,8 @@
 package struct BrailleChart {
     package var width: Int
     package var height: Int
+    /// The y labels are padded to at least this many columns, so charts stacked together align.
+    package var minimumLabelWidth = 0
 
     package init(width: Int = 60, height: Int = 4) {
         self.width = max(4, width)
@@ -65,7 +67,7 @@ package struct BrailleChart {
         }
 
         let top = ChartNumber.format(hi), bottom = ChartNumber.format(lo)
-        let labelWidth = max(top.count, bottom.count)
+        let labelWidth = max(top.count, bottom.count, minimumLabelWidth)
         func pad(_ s: String) -> String { String(repeating: " ", count: labelWidth - s.count) + s }
         var lines: [String] = []
         for row in 0..<height {

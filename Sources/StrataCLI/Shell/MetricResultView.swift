@@ -39,8 +39,11 @@ struct MetricResultView {
         }
         var out = style.header(Table(header: names + ["points", "min", "max", "last", "trend"], rows: rows).render())
         let chartWidth = min(100, max(20, width - 14))
-        let chart = BrailleChart(width: chartWidth, height: 4)
-        for (i, s) in series.prefix(chartLimit).enumerated() {
+        var chart = BrailleChart(width: chartWidth, height: 4)
+        let charted = series.prefix(chartLimit)
+        chart.minimumLabelWidth = charted.compactMap { ChartSummary($0.values) }
+            .map { max(ChartNumber.format($0.min).count, ChartNumber.format($0.max).count) }.max() ?? 0
+        for (i, s) in charted.enumerated() {
             out += "\n\n" + style.series(i, "● ") + style.bold(s.labels.count == 0 ? "{}" : s.labels.description)
             if let summary = ChartSummary(s.values) { out += "  " + style.dim(summary.caption) }
             let lines = chart.render(
