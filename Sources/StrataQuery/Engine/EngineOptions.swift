@@ -16,6 +16,8 @@ public struct PromQLEngineOptions: Sendable {
     /// The step (ms) of a subquery written without one (`x[1h:]`); Prometheus uses the global
     /// evaluation interval, 1 minute by default.
     public var defaultSubqueryStep: Int64 = 60_000
+    /// When set, the query stops with a `.cancelled` error soon after `cancel()` is called on it.
+    public var cancellation: QueryCancellation?
 
     public init() {}
 }

@@ -82,6 +82,8 @@ final class EvalContext {
     private let deadline: ContinuousClock.Instant
     /// Samples currently held (loaded from the store or produced by nodes).
     var samples = 0
+    /// Samples decoded from the store (what `QueryResult.samplesRead` reports).
+    var samplesRead = 0
     private var checks = 0
 
     init(store: MetricStore, options: PromQLEngineOptions, query: String, start: Int64, end: Int64) {
@@ -102,8 +104,10 @@ final class EvalContext {
         }
     }
 
-    /// Fails once the query's time budget is spent (checked cheaply: the clock is read every 64 calls).
+    /// Fails once the query's time budget is spent (checked cheaply: the clock is read every 64 calls)
+    /// or the caller cancelled it.
     func checkTimeout(force: Bool = false) throws(QueryError) {
+        if let c = options.cancellation, c.isCancelled { throw QueryError(.cancelled, "stopped on request") }
         checks &+= 1
         guard force || checks & 63 == 0 else { return }
         if ContinuousClock.now > deadline {

@@ -43,6 +43,7 @@ extension Evaluator {
             default: .none
             }
         try forEachSeries(input) { (labels, dropName, tsAll, vsAll, hist) throws(QueryError) in
+            try ctx.checkTimeout()
             var o = EvalSeries(labels: labels, dropName: !keepsName || dropName)
             if !hist.isEmpty {
                 // Series with histogram samples take the slower, type-aware walk.

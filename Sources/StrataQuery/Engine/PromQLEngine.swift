@@ -52,7 +52,8 @@ public final class PromQLEngine: Sendable {
         } catch {
             throw located(error, query)
         }
-        return QueryResult(value: value, warnings: ctx.annotations.warnings, infos: ctx.annotations.infos)
+        return QueryResult(
+            value: value, warnings: ctx.annotations.warnings, infos: ctx.annotations.infos, samplesRead: ctx.samplesRead)
     }
 
     /// Evaluates a parsed expression at every step of `[start, end]` (ms); the result is a matrix sorted by labels.
@@ -80,7 +81,9 @@ public final class PromQLEngine: Sendable {
         }
         series.sort { $0.labels < $1.labels }
         let m = series.map(PromQLEngine.matrixSeries)
-        return QueryResult(value: .matrix(m), warnings: ctx.annotations.warnings, infos: ctx.annotations.infos)
+        return QueryResult(
+            value: .matrix(m), warnings: ctx.annotations.warnings, infos: ctx.annotations.infos,
+            samplesRead: ctx.samplesRead)
     }
 
     /// Prometheus's `cleanupMetricLabels`: drops `__name__` where an operator asked for it, then

@@ -123,6 +123,7 @@ extension Evaluator {
                 vs.removeLast(vs.count - kept)
             }
         }
+        ctx.samplesRead += ts.count
         if ts.isEmpty { return false }
         try ctx.account(ts.count)
         return true

@@ -62,9 +62,12 @@ public struct QueryResult: Sendable {
     public var warnings: [String]
     /// `PromQL info: ...` annotations.
     public var infos: [String]
-    public init(value: QueryValue, warnings: [String] = [], infos: [String] = []) {
+    /// Samples the query decoded from the store (Prometheus's `totalQueryableSamples`, roughly).
+    public var samplesRead: Int
+    public init(value: QueryValue, warnings: [String] = [], infos: [String] = [], samplesRead: Int = 0) {
         self.value = value
         self.warnings = warnings
         self.infos = infos
+        self.samplesRead = samplesRead
     }
 }

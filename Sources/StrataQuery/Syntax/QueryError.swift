@@ -18,6 +18,8 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
         case tooManySamples = "too many samples"
         /// The query ran longer than its timeout.
         case timeout = "query timed out"
+        /// The caller cancelled the query (`PromQLEngineOptions.cancellation`).
+        case cancelled = "query cancelled"
         /// Reading stored data failed (the message names the file and offset).
         case storage = "storage error"
     }

@@ -1,0 +1,86 @@
+import Strata
+
+/// One store the shell can send bare queries to (metrics, logs, traces).
+///
+/// A mode parses and runs its own query language, completes its own words, and may own shell
+/// commands (`\series` for metrics, `\streams` for logs, `\trace` for traces). To add a store, write
+/// one type conforming to this protocol and list it in `Shell.makeModes` in place of its
+/// `UnavailableMode` (keep the command names: `\streams`, `\context` for logs; `\services`, `\trace`
+/// for traces). A command the current mode owns wins, so a logs mode may answer `\labels` and
+/// `\values` with stream labels while it is current.
+///
+/// Drawing helpers for those modes: `BarChart` (log counts over time), `Waterfall` (a trace tree),
+/// `ShellStyle.highlighted` (line-filter matches) and `ShellStyle.level` (levels by severity).
+/// Check `context.cancellation` in long loops so Ctrl-C stops a search.
+protocol ShellMode: AnyObject {
+    /// `metrics`, `logs` or `traces`: the prompt shows it, `\<name>` switches to it.
+    var name: String { get }
+    /// Example queries for `\help`, each with a short explanation.
+    var examples: [(query: String, meaning: String)] { get }
+    /// The commands this mode answers, e.g. `\series`.
+    var commands: [ShellModeCommand] { get }
+
+    /// Completion for `textBeforeCursor`, a query of this mode.
+    func complete(_ textBeforeCursor: String) -> Completion
+    /// Runs one query and renders its result.
+    func run(_ query: String, context: ShellContext) throws(ShellError) -> ShellResult
+}
+
+/// A backslash command a mode owns.
+struct ShellModeCommand {
+    var name: String
+    var usage: String
+    var help: String
+    /// Completion of the command's argument (the text after `\name `).
+    var completeArgument: (String) -> Completion = { _ in .none }
+    var run: (_ argument: String, _ context: ShellContext) throws(ShellError) -> ShellResult
+}
+
+/// What a query or command runs with: the time setting, the output format, the terminal.
+struct ShellContext {
+    var time: ShellTime.Resolved
+    var format: ShellFormat
+    var style: ShellStyle
+    /// Columns available for tables and charts.
+    var width: Int
+    /// Set by Ctrl-C while the query runs.
+    var cancellation: QueryCancellation
+}
+
+enum ShellFormat: String, CaseIterable {
+    case table, json, csv
+}
+
+/// A rendered result and what it cost.
+struct ShellResult {
+    var text: String
+    /// Warnings and notes for stderr.
+    var notes: [String] = []
+    /// e.g. "1,234 samples read", for `\timing`.
+    var readSummary: String?
+}
+
+/// A store this build cannot open yet: every query and command of the mode says so.
+final class UnavailableMode: ShellMode {
+    let name: String
+    let reason: String
+    let commands: [ShellModeCommand]
+    var examples: [(query: String, meaning: String)] { [] }
+
+    init(name: String, reason: String, commandNames: [(name: String, usage: String, help: String)]) {
+        self.name = name
+        self.reason = reason
+        let r = reason
+        commands = commandNames.map { c in
+            ShellModeCommand(name: c.name, usage: c.usage, help: c.help + " (\(r))") { _, _ throws(ShellError) in
+                throw ShellError(r)
+            }
+        }
+    }
+
+    func complete(_ textBeforeCursor: String) -> Completion { .none }
+
+    func run(_ query: String, context: ShellContext) throws(ShellError) -> ShellResult {
+        throw ShellError(reason)
+    }
+}
