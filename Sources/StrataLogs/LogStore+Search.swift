@@ -32,7 +32,10 @@ extension LogStore {
         let cq = try CompiledLogQuery(q)
         var stats = LogSearchStats()
         var n = 0
-        try collect(cq, stats: &stats) { _ in n += 1 }
+        for seg in try openSegments(start: q.start, end: q.end) { n += try seg.count(cq, stats: &stats) }
+        let head = state.withLock { $0.head.records }
+        stats.headRecordsScanned += head.count
+        for r in head where cq.matches(r) { n += 1 }
         return (n, stats)
     }
 

@@ -37,6 +37,8 @@ public final class LogStore: Sendable {
         var truncatedLines = 0
         /// Open segment readers by file name.
         var readers: [String: LogSegmentReader] = [:]
+        /// Segments that could not be opened, with the reason.
+        var broken: [String: (entry: SegmentEntry, error: LogStoreError)] = [:]
     }
 
     /// Opens (or creates) the store in `directory`: reads the manifest, removes files a crash
@@ -71,6 +73,7 @@ public final class LogStore: Sendable {
                 if let report = wal.recovery { st.recovery.append(report.description) }
                 st.wal = wal
             }
+            for e in segments.entries { LogStore.open(e, in: segments, into: &st) }
         } catch let e as StorageError {
             throw LogStoreError.storage(e.description)
         }

@@ -13,12 +13,15 @@ final class PosixRegex: @unchecked Sendable {
     // regexec on a compiled regex_t is safe from several threads (glibc and Darwin lock internally).
     private var compiled = regex_t()
     let pattern: String
+    /// True when matching ignores case (REG_ICASE: from the filter or a leading `(?i)`).
+    let caseInsensitive: Bool
 
     /// Compiles `pattern`; `caseInsensitive` adds REG_ICASE (as does a leading `(?i)`).
     init(_ pattern: String, caseInsensitive: Bool) throws(LogStoreError) {
         self.pattern = pattern
         var (translated, icase) = PosixRegex.translate(pattern)
         icase = icase || caseInsensitive
+        self.caseInsensitive = icase
         var flags = REG_EXTENDED | REG_NOSUB
         if icase { flags |= REG_ICASE }
         let rc = regcomp(&compiled, translated, flags)
