@@ -2,11 +2,29 @@ import StrataMetrics
 
 extension LogSegmentReader {
     /// What a query needs from this segment, worked out once from the dictionary and indexes.
-    struct Plan {
-        var streamOK: [Bool]
-        var decisions: [TemplateDecision]
+    final class Plan {
+        let streamOK: [Bool]
+        /// Per template: a decision, or nil until first needed (when index candidates are few).
+        var decisions: [TemplateDecision?]
         /// Rows the field and line-id indexes allow (sorted); nil when no index applies.
-        var candidates: [UInt32]?
+        let candidates: [UInt32]?
+        let lines: [LineMatcher]
+        let dictionary: TemplateDictionary
+
+        init(streamOK: [Bool], decisions: [TemplateDecision?], candidates: [UInt32]?, lines: [LineMatcher], dictionary: TemplateDictionary) {
+            self.streamOK = streamOK
+            self.decisions = decisions
+            self.candidates = candidates
+            self.lines = lines
+            self.dictionary = dictionary
+        }
+
+        func decision(_ t: UInt32) -> TemplateDecision {
+            if let d = decisions[Int(t)] { return d }
+            let d = dictionary.decision(lines, template: Int(t))
+            decisions[Int(t)] = d
+            return d
+        }
     }
 
     /// The plan, or nil when the segment cannot hold a match.
@@ -18,11 +36,6 @@ extension LogSegmentReader {
         }
         let streamOK = streams.map { q.streamMatches($0) }
         guard streamOK.contains(true) else {
-            stats.segmentsSkipped += 1
-            return nil
-        }
-        let decisions = dictionary.decisions(q.lines)
-        guard decisions.contains(where: { $0 != .none }) else {
             stats.segmentsSkipped += 1
             return nil
         }
@@ -49,7 +62,16 @@ extension LogSegmentReader {
             stats.segmentsSkipped += 1
             return nil
         }
-        return Plan(streamOK: streamOK, decisions: decisions, candidates: candidates)
+        if candidates != nil {
+            return Plan(streamOK: streamOK, decisions: [TemplateDecision?](repeating: nil, count: dictionary.templates.count),
+                        candidates: candidates, lines: q.lines, dictionary: dictionary)
+        }
+        let decisions = dictionary.decisions(q.lines)
+        guard decisions.contains(where: { $0 != .none }) else {
+            stats.segmentsSkipped += 1
+            return nil
+        }
+        return Plan(streamOK: streamOK, decisions: decisions, candidates: nil, lines: q.lines, dictionary: dictionary)
     }
 
     /// The 16-byte forms of every lowercase UUID in `bytes`.
@@ -111,7 +133,7 @@ extension LogSegmentReader {
             let block = blocks[b]
             stats.blocksConsidered += 1
             guard block.maxTime >= q.start, block.minTime < q.end, block.streams.contains(where: { plan.streamOK[Int($0)] }),
-                block.groups.contains(where: { plan.decisions[Int($0.tid)] != .none })
+                block.groups.contains(where: { plan.decision($0.tid) != .none })
             else {
                 stats.blocksSkipped += 1
                 continue
@@ -123,7 +145,7 @@ extension LogSegmentReader {
             }
             let cursor = LogBlockCursor(self, b)
             for (g, group) in block.groups.enumerated() {
-                switch plan.decisions[Int(group.tid)] {
+                switch plan.decision(group.tid) {
                 case .none: continue
                 case .all:
                     n += group.rows
@@ -174,7 +196,7 @@ extension LogSegmentReader {
             let block = blocks[b]
             stats.blocksConsidered += 1
             guard block.maxTime >= q.start, block.minTime < q.end, block.streams.contains(where: { plan.streamOK[Int($0)] }),
-                block.groups.contains(where: { plan.decisions[Int($0.tid)] != .none })
+                block.groups.contains(where: { plan.decision($0.tid) != .none })
             else {
                 stats.blocksSkipped += 1
                 continue
@@ -198,7 +220,7 @@ extension LogSegmentReader {
             guard i < block.rowCount else { continue }
             let t = cursor.timestamps[i]
             guard t >= q.start, t < q.end, plan.streamOK[Int(cursor.streamIDs[i])] else { continue }
-            let d = plan.decisions[Int(cursor.templateIDs[i])]
+            let d = plan.decision(cursor.templateIDs[i])
             if d == .none { continue }
             if d == .verify {
                 stats.rowsVerified += 1

@@ -99,6 +99,42 @@ struct TemplateDictionary: Sendable {
         return positive.map { $0 == .all ? .none : $0 == .none ? .all : .verify }
     }
 
+    /// The decision for template `t` alone under all of `lines` (for the few templates of index candidates).
+    func decision(_ lines: [LineMatcher], template t: Int) -> TemplateDecision {
+        var out = TemplateDecision.all
+        for m in lines {
+            var d: TemplateDecision
+            switch m.kind {
+            case .literal(let lit): d = literalDecision(lit, folded: false, template: t)
+            case .literalFolded(let lit): d = literalDecision(lit, folded: true, template: t)
+            case .regex(let r):
+                d = .verify
+                if let branches = RequiredLiterals.extract(r.pattern) {
+                    let folded = r.caseInsensitive
+                    let possible = branches.contains { branch in
+                        branch.allSatisfy { l in literalDecision(folded ? l.map(asciiLower) : l, folded: folded, template: t) != .none }
+                    }
+                    if !possible { d = .none }
+                }
+            }
+            if m.negated { d = d == .all ? .none : d == .none ? .all : .verify }
+            if d == .none { return .none }
+            if d == .verify { out = .verify }
+        }
+        return out
+    }
+
+    /// The positive decision for a literal on one template.
+    func literalDecision(_ lit: [UInt8], folded: Bool, template t: Int) -> TemplateDecision {
+        if lit.isEmpty { return .all }
+        let rs = folded ? foldedRuns[t] : runs[t]
+        let inText = lit.withUnsafeBytes { l in
+            rs.contains { r in r.withUnsafeBytes { ByteSearch.contains($0, l) } }
+        }
+        if inText { return .all }
+        return TemplateDictionary.canMatch(lit, tokens[t], folded: folded) ? .verify : .none
+    }
+
     @inline(__always)
     static func isVariableByte(_ c: UInt8) -> Bool {
         (c &- 0x30) < 10 || (c &- 0x61) < 6 || c == 0x2D
@@ -116,17 +152,7 @@ struct TemplateDictionary: Sendable {
         }
         var out = [TemplateDecision](repeating: .none, count: templates.count)
         let candidates = trigrams.templates(containingAll: keys)
-        func decide(_ t: Int) {
-            let rs = folded ? foldedRuns[t] : runs[t]
-            let inText = lit.withUnsafeBytes { l in
-                rs.contains { r in r.withUnsafeBytes { ByteSearch.contains($0, l) } }
-            }
-            if inText {
-                out[t] = .all
-            } else if TemplateDictionary.canMatch(lit, tokens[t], folded: folded) {
-                out[t] = .verify
-            }
-        }
+        func decide(_ t: Int) { out[t] = literalDecision(lit, folded: folded, template: t) }
         if let candidates {
             for t in candidates { decide(Int(t)) }
         } else {
