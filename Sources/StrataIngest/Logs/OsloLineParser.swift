@@ -67,26 +67,29 @@ enum OsloLineParser {
         return line
     }
 
-    /// The words between the context brackets.
+    /// The words between the context brackets (no allocation but the field strings).
     static func requestContext(_ p: UnsafeBufferPointer<UInt8>, _ a: Int, _ b: Int, into fields: inout [LogField]) {
-        var words: [(Int, Int)] = []
         var i = a
-        while i < b, words.count < 4 {
+        /// The next word in `[i, b)`, or nil.
+        func word() -> (Int, Int)? {
             while i < b, p[i] == LogBytes.space { i += 1 }
             let s = i
             while i < b, p[i] != LogBytes.space { i += 1 }
-            if i > s { words.append((s, i)) }
+            return i > s ? (s, i) : nil
         }
-        guard let first = words.first, LogBytes.hasPrefix(p, first.0, "req-") else { return }
-        var k = 0
-        if words.count > 1, LogBytes.hasPrefix(p, words[1].0, "req-") {
-            fields.append(LogField("global_request_id", LogBytes.text(p, words[0].0, words[0].1)))
-            k = 1
+        guard let first = word(), LogBytes.hasPrefix(p, first.0, "req-") else { return }
+        var request = first
+        var next = word()
+        if let second = next, LogBytes.hasPrefix(p, second.0, "req-") {
+            fields.append(LogField("global_request_id", LogBytes.text(p, first.0, first.1)))
+            request = second
+            next = word()
         }
-        fields.append(LogField("request_id", LogBytes.text(p, words[k].0, words[k].1)))
-        for (name, w) in [("user", k + 1), ("project", k + 2)] where w < words.count {
-            let (s, e) = words[w]
-            if !(e - s == 1 && p[s] == UInt8(ascii: "-")) { fields.append(LogField(name, LogBytes.text(p, s, e))) }
+        fields.append(LogField("request_id", LogBytes.text(p, request.0, request.1)))
+        let isDash = { (w: (Int, Int)) in w.1 - w.0 == 1 && p[w.0] == UInt8(ascii: "-") }
+        if let user = next, !isDash(user) { fields.append(LogField("user", LogBytes.text(p, user.0, user.1))) }
+        if next != nil, let project = word(), !isDash(project) {
+            fields.append(LogField("project", LogBytes.text(p, project.0, project.1)))
         }
     }
 }
