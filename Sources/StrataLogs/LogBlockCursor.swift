@@ -96,29 +96,12 @@ final class LogBlockCursor {
         let group = block.groups[g]
         let numbers = try segment.frame(group.numbersAt, &stats)
         let ids = try segment.frame(group.idsAt, &stats)
-        let template = segment.dictionary.templates[Int(group.tid)]
-        var out: [UInt8] = []
-        out.reserveCapacity(group.rows * (template.count + 64))
-        var starts: [Int] = []
-        starts.reserveCapacity(group.rows + 1)
-        var nAt = 0, iAt = 0
-        let ok = template.withUnsafeBytes { t in
-            numbers.withUnsafeBytes { nb in
-                ids.withUnsafeBytes { ib in
-                    for _ in 0..<group.rows {
-                        starts.append(out.count)
-                        if !LineTemplate.rebuild(t, numbers: nb, numberAt: &nAt, ids: ib, idAt: &iAt, into: &out) { return false }
-                    }
-                    return nAt == nb.count && iAt == ib.count
-                }
-            }
+        guard let l = segment.dictionary.programs[Int(group.tid)].rebuild(rows: group.rows, numbers: numbers, ids: ids) else {
+            throw corrupt(group.numbersAt, "variables of template \(group.tid) do not fit its \(group.rows) rows")
         }
-        guard ok else { throw corrupt(group.numbersAt, "variables of template \(group.tid) do not fit its \(group.rows) rows") }
-        starts.append(out.count)
-        groupLines[g] = (out, starts)
-        return (out, starts)
+        groupLines[g] = l
+        return l
     }
-
     /// The line of block row `i` (templates must be loaded).
     func withLine<R>(_ i: Int, _ stats: inout LogSearchStats, _ body: (UnsafeRawBufferPointer) -> R) throws(LogStoreError) -> R {
         guard let g = block.groupOfTemplate[templateIDs[i]] else { throw corrupt(block.columns[3], "row \(i) has no group") }

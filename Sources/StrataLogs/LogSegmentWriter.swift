@@ -39,7 +39,7 @@ struct LogSegmentWriter {
         var streams: [Labels] = []
         var fieldIDs: [String: UInt32] = [:]
         var fieldNames: [String] = []
-        var templateIDs: [[UInt8]: UInt32] = [:]
+        var templateIDs: [TemplateKey: UInt32] = [:]
         var templates: [[UInt8]] = []
         var index: [UInt64: [UInt32]] = [:]
         var dir = ByteWriter(capacity: 1 << 16)
@@ -57,7 +57,8 @@ struct LogSegmentWriter {
             var flags: [UInt8] = []
             var tc = ByteWriter(capacity: (end - row) * 2)
             var fc = ByteWriter(capacity: (end - row) * 16)
-            var groups: [UInt32: Group] = [:]
+            var groupSlot: [UInt32: Int] = [:]
+            var groupList: [Group] = []
             var blockStreams = Set<UInt32>()
             var previous = records[row].timestamp
             ts.appendSignedVarint(previous)
@@ -86,17 +87,26 @@ struct LogSegmentWriter {
                 ids.removeAll(keepingCapacity: true)
                 rec.line.withUnsafeBytes { LineTemplate.mask($0, template: &template, numbers: &numbers, ids: &ids) }
                 let tid: UInt32
-                if let t = templateIDs[template] {
+                let key = TemplateKey(template)
+                if let t = templateIDs[key] {
                     tid = t
                 } else {
                     tid = UInt32(templates.count)
-                    templateIDs[template] = tid
+                    templateIDs[key] = tid
                     templates.append(template)
                 }
                 tc.appendVarint(UInt64(tid))
-                groups[tid, default: Group()].rows += 1
-                groups[tid]!.numbers.append(contentsOf: numbers)
-                groups[tid]!.ids.append(contentsOf: ids)
+                let slot: Int
+                if let s = groupSlot[tid] {
+                    slot = s
+                } else {
+                    slot = groupList.count
+                    groupSlot[tid] = slot
+                    groupList.append(Group())
+                }
+                groupList[slot].rows += 1
+                groupList[slot].numbers.append(contentsOf: numbers)
+                groupList[slot].ids.append(contentsOf: ids)
                 LogSegmentWriter.indexLineIDs(template, ids, row: UInt32(r), into: &index)
 
                 fc.appendVarint(UInt64(rec.fields.count))
@@ -141,9 +151,9 @@ struct LogSegmentWriter {
             blockDirs.appendVarint(UInt64(blockStreams.count))
             for s in blockStreams.sorted() { blockDirs.appendVarint(UInt64(s)) }
             for at in [tsAt, scAt, flAt, tcAt, fcAt] { blockDirs.appendVarint(at) }
-            blockDirs.appendVarint(UInt64(groups.count))
-            for tid in groups.keys.sorted() {
-                let g = groups[tid]!
+            blockDirs.appendVarint(UInt64(groupList.count))
+            for tid in groupSlot.keys.sorted() {
+                let g = groupList[groupSlot[tid]!]
                 let nAt = frame(g.numbers), iAt = frame(g.ids)
                 blockDirs.appendVarint(UInt64(tid))
                 blockDirs.appendVarint(UInt64(g.rows))
@@ -237,4 +247,30 @@ struct LogSegmentWriter {
         }
         return w.bytes
     }
+}
+
+/// A template as a dictionary key, hashed once with a fast 64-bit hash.
+struct TemplateKey: Hashable {
+    let bytes: [UInt8]
+    let hash: UInt64
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        bytes.withUnsafeBytes { p in
+            var i = 0
+            while i + 8 <= p.count {
+                h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 29
+                i += 8
+            }
+            while i < p.count {
+                h = (h ^ UInt64(p[i])) &* 0x94D0_49BB_1331_11EB
+                i += 1
+            }
+        }
+        hash = h
+    }
+    static func == (a: TemplateKey, b: TemplateKey) -> Bool { a.hash == b.hash && a.bytes == b.bytes }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
 }

@@ -20,10 +20,13 @@ struct TemplateDictionary: Sendable {
     let numberSlots: [Int]
     let idSlots: [Int]
     let trigrams: TrigramIndex
+    /// Per template, the program that rebuilds its lines.
+    let programs: [TemplateProgram]
 
     init(_ templates: [[UInt8]], trigrams: TrigramIndex) {
         self.templates = templates
         self.trigrams = trigrams
+        programs = templates.map(TemplateProgram.init)
         var tk: [[Int16]] = [], rs: [[[UInt8]]] = [], fr: [[[UInt8]]] = [], ns: [Int] = [], ids: [Int] = []
         for t in templates {
             let tokens = LineTemplate.tokens(t)
