@@ -60,6 +60,14 @@ public struct LogFileIngester {
     /// Parses and appends one file.
     /// - Throws: `IngestError.io` when the file cannot be read; the store's error when an append fails.
     public mutating func ingest(path: String, format: LogFormat, into store: LogStore) throws -> LogFileIngestReport {
+        try ingest(path: path, format: format) { try store.append($0) }
+    }
+
+    /// Parses one file and hands its records to `sink` in batches of `batchSize` (a dry run passes
+    /// a sink that drops them).
+    public mutating func ingest(
+        path: String, format: LogFormat, sink: ([LogRecord]) throws -> Void
+    ) throws -> LogFileIngestReport {
         var report = LogFileIngestReport(path: path, format: format)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
@@ -92,7 +100,7 @@ public struct LogFileIngester {
                 }
             }
             if records.count >= batchSize || (eof && !records.isEmpty) {
-                try store.append(records)
+                try sink(records)
                 report.recordsAccepted += records.count
                 records.removeAll(keepingCapacity: true)
             }

@@ -38,6 +38,8 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Host label (Glances CSV and log files).") var host: String?
     @Flag(help: "Ingest nothing from a metric file that has any bad line.") var strict = false
     @Option(help: "Width of the time-partitioned blocks written (e.g. 2h, 24h).") var blockRange: String = "24h"
+    @Flag(help: "Parse log files and report what ingest would store, without opening the database (checks formats; times parsing alone).")
+    var dryRun = false
 
     /// What one file is read as.
     enum FileKind {
@@ -70,7 +72,7 @@ struct IngestCommand: ParsableCommand {
         options.metrics.blockRange = range
         options.metrics.outOfOrderWindow = .max / 4  // bulk files may run in any order; history is fine
         options.logs.durability = .none  // flushed into segments at the end
-        let db = try openDatabase(self.db, options: options)
+        let db: Database? = dryRun ? nil : try openDatabase(self.db, options: options)
         let start = TimeSpec.nowMilliseconds()
         var totals = (accepted: 0, linesRejected: 0, samplesRejected: 0, duplicates: 0, bytes: 0, files: 0, nanos: UInt64(0))
         var logTotals = (records: 0, bytes: 0, files: 0, unparsed: 0, fallbacks: 0, continuation: 0, nanos: UInt64(0))
@@ -106,7 +108,13 @@ struct IngestCommand: ParsableCommand {
             case .log(let f):
                 logIngester.progress = { progress.update(base + $0) }
                 let report: LogFileIngestReport
-                do { report = try logIngester.ingest(path: file, format: f, into: db.logs) } catch {
+                do {
+                    if let db {
+                        report = try logIngester.ingest(path: file, format: f, into: db.logs)
+                    } else {
+                        report = try logIngester.ingest(path: file, format: f) { _ in }
+                    }
+                } catch {
                     progress.clear()
                     throw CLIFailure.io("\(error)")
                 }
@@ -127,6 +135,10 @@ struct IngestCommand: ParsableCommand {
                 logTotals.nanos += Clock.now() - clock
                 done += report.bytesRead
             case .metric(let f):
+                guard let db else {
+                    printError("\(file): skipped: --dry-run parses log files only")
+                    continue
+                }
                 var ingester = MetricFileIngester(defaultTimestamp: start)
                 ingester.strict = strict
                 ingester.host = host
@@ -161,8 +173,10 @@ struct IngestCommand: ParsableCommand {
         }
         let closeClock = Clock.now()
         do {
-            if logTotals.files > 0 { _ = try db.logs.flush() }
-            try db.close()
+            if let db {
+                if logTotals.files > 0 { _ = try db.logs.flush() }
+                try db.close()
+            }
         } catch { throw CLIFailure.io("\(error)") }
         logTotals.nanos += Clock.now() - closeClock
         var rows: [[String]] = []
@@ -179,7 +193,7 @@ struct IngestCommand: ParsableCommand {
             let seconds = Double(logTotals.nanos) / 1e9
             let mbps = seconds > 0 ? Double(logTotals.bytes) / seconds / 1e6 : 0
             rows.append([
-                "logs", "\(logTotals.records) records", "0 (\(logTotals.unparsed) unparsed lines kept)", "-",
+                dryRun ? "logs (dry run)" : "logs", "\(logTotals.records) records", "0 (\(logTotals.unparsed) unparsed lines kept)", "-",
                 formatBytes(logTotals.bytes), String(format3: seconds),
                 formatRate(seconds > 0 ? Double(logTotals.records) / seconds : 0, unit: "records/s")
                     + ", \(String(format3: mbps)) MB/s",
