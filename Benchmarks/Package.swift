@@ -58,3 +58,26 @@ package.targets += [
         swiftSettings: [.swiftLanguageMode(.v6)]
     ),
 ]
+
+// The log-store figures: LogWorkloads (the OpenStack_2k replicator and a minimal oslo header
+// splitter) and LogBench, a plain driver (Tools/bench-logs.sh runs it).
+package.targets += [
+    .target(
+        name: "LogWorkloads",
+        dependencies: [
+            .product(name: "StrataLogs", package: "strata"),
+            .product(name: "StrataMetrics", package: "strata"),
+        ],
+        path: "Sources/LogWorkloads",
+        swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+    .executableTarget(
+        name: "LogBench",
+        dependencies: [
+            "LogWorkloads",
+            .product(name: "StrataLogs", package: "strata"),
+        ],
+        path: "Sources/LogBench",
+        swiftSettings: [.swiftLanguageMode(.v6)]
+    ),
+]

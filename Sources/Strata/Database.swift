@@ -1,3 +1,4 @@
+@_exported import StrataLogs
 @_exported import StrataMetrics
 @_exported import StrataQuery
 import StrataStorage
@@ -6,11 +7,13 @@ import StrataStorage
 public struct DatabaseOptions: Sendable {
     /// Options of the metric store.
     public var metrics = MetricStoreOptions()
+    /// Options of the log store.
+    public var logs = LogStoreOptions()
     public init() {}
 }
 
-/// A Strata database: one directory holding the metric store (and, later, the log and
-/// trace stores), opened by one writer at a time.
+/// A Strata database: one directory holding the metric store and the log store (and, later, the
+/// trace store), opened by one writer at a time.
 ///
 /// ```swift
 /// let db = try Database(path: "/var/lib/strata")
@@ -24,7 +27,12 @@ public final class Database: Sendable {
     public let path: String
     /// The metric store (`<path>/metrics`).
     public let metrics: MetricStore
+    /// The log store (`<path>/logs`).
+    public let logs: LogStore
     private let lock: DatabaseLock
+
+    /// The log store's directory name inside the database.
+    static let logsDirectory = "logs"
 
     /// Opens or creates the database at `path` and takes its lock.
     /// - Throws: `StorageError.locked` (naming the holder's pid) when another process has it open,
@@ -34,13 +42,29 @@ public final class Database: Sendable {
         let fs = SystemFileSystem()
         try fs.createDirectory(path)
         lock = try DatabaseLock.acquire(directory: path, fs: fs)
-        metrics = try MetricStore(
-            directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+        do {
+            metrics = try MetricStore(
+                directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+        } catch {
+            lock.release()
+            throw error
+        }
+        do {
+            logs = try LogStore(directory: FileNames.join(path, Self.logsDirectory), options: options.logs, fileSystem: fs)
+        } catch {
+            try? metrics.close()
+            lock.release()
+            throw error
+        }
     }
 
     /// Makes everything durable (flushing heads that have no WAL) and releases the lock.
+    /// Closes every store even when one fails; the first failure is thrown.
     public func close() throws {
-        try metrics.close()
+        var failure: (any Error)?
+        do { try metrics.close() } catch { failure = error }
+        do { try logs.close() } catch { failure = failure ?? error }
         lock.release()
+        if let failure { throw failure }
     }
 }

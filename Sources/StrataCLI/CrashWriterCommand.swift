@@ -18,8 +18,20 @@ struct CrashWriterCommand: ParsableCommand {
     @Option var from: Int = 0
     @Option var batches: Int = 1_000_000
     @Option var series: Int = 20
+    /// `metrics` (a database) or `logs` (a LogStore opened directly in the directory).
+    @Option var store: String = "metrics"
 
     func run() throws {
+        if store == "logs" {
+            let logs = try LogStore(directory: self.db, options: LogCrashWorkload.options)
+            for b in from..<(from + batches) {
+                try logs.append(LogCrashWorkload.records(batch: b))
+                var line = "ack \(b)\n"
+                line.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+            }
+            try logs.close()
+            return
+        }
         var options = DatabaseOptions()
         options.metrics.durability = .fsync
         options.metrics.blockRange = 60_000  // cut blocks often so flushes and manifest swaps happen under fire

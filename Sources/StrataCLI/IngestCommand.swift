@@ -14,31 +14,50 @@ struct IngestCommand: ParsableCommand {
         discussion: """
             Metric formats: OpenMetrics 1.0 and Prometheus text 0.0.4 (with or without sample
             timestamps; samples without one get the ingest start time), and Glances CSV (series
-            glances_<column>{host=...}; host from --host or the file name). Directories are walked.
-            Each file is parsed and stored in full, then published as blocks.
+            glances_<column>{host=...}; host from --host or the file name).
+            Log formats: oslo (OpenStack services; Loghub's file-name prefix accepted), syslog
+            (RFC 3164 and 5424: messages, secure, haproxy), platform (mysqld, rabbitmq, ovs-vswitchd,
+            libvirtd), jsonl (one JSON object per line) and plain (one record per line). Log records
+            get the labels host (--host, else logs/<host>/... in the path, else the line's host),
+            program (from the file name or the line), level and file. A line that does not parse is
+            kept as a plain record and counted; see Docs/ingest-formats.md.
+            Directories are walked; each file's format is detected unless --format is given.
 
             Examples:
               strata ingest ./db node-exporter.om
               strata ingest ./db glances_out.csv --host wally113
+              strata ingest ./db ./generated/logs
+              strata ingest ./db OpenStack_2k.log --format oslo --host wally113
               strata ingest ./db ./dumps --strict
             """)
 
     @Argument(help: "The database directory.") var db: String
     @Argument(help: "Files or directories to ingest.") var paths: [String]
-    @Option(help: "auto, openmetrics, prometheus or glances.") var format: String = "auto"
-    @Option(help: "Host label for Glances CSV files.") var host: String?
-    @Flag(help: "Ingest nothing from a file that has any bad line.") var strict = false
+    @Option(help: "auto, openmetrics, prometheus, glances, oslo, syslog, platform, jsonl or plain.")
+    var format: String = "auto"
+    @Option(help: "Host label (Glances CSV and log files).") var host: String?
+    @Flag(help: "Ingest nothing from a metric file that has any bad line.") var strict = false
     @Option(help: "Width of the time-partitioned blocks written (e.g. 2h, 24h).") var blockRange: String = "24h"
+    @Flag(help: "Parse log files and report what ingest would store, without opening the database (checks formats; times parsing alone).")
+    var dryRun = false
+
+    /// What one file is read as.
+    enum FileKind {
+        case metric(MetricFileFormat)
+        case log(LogFormat)
+    }
 
     func run() throws {
-        let fmt: MetricFileFormat?
-        if format == "auto" {
-            fmt = nil
-        } else if let f = MetricFileFormat(rawValue: format) {
-            fmt = f
-        } else {
-            throw ValidationError(
-                "unknown --format '\(format)': this build ingests auto, openmetrics, prometheus, glances (logs and traces arrive with their stores)")
+        var forced: FileKind?
+        if format != "auto" {
+            if let f = MetricFileFormat(rawValue: format) {
+                forced = .metric(f)
+            } else if let f = LogFormat(rawValue: format) {
+                forced = .log(f)
+            } else {
+                throw ValidationError(
+                    "unknown --format '\(format)': use auto, openmetrics, prometheus, glances, oslo, syslog, platform, jsonl or plain")
+            }
         }
         guard let range = TimeSpec.parseDuration(blockRange), range >= 60_000 else {
             throw ValidationError("invalid --block-range '\(blockRange)' (a duration of at least 1m)")
@@ -52,66 +71,174 @@ struct IngestCommand: ParsableCommand {
         options.metrics.durability = .none  // each file is published as blocks when done
         options.metrics.blockRange = range
         options.metrics.outOfOrderWindow = .max / 4  // bulk files may run in any order; history is fine
-        let db = try openDatabase(self.db, options: options)
+        options.logs.durability = .none  // flushed into segments at the end
+        let db: Database? = dryRun ? nil : try openDatabase(self.db, options: options)
         let start = TimeSpec.nowMilliseconds()
-        let clockStart = Clock.now()
-        var totals = (accepted: 0, linesRejected: 0, samplesRejected: 0, duplicates: 0, bytes: 0)
+        var totals = (accepted: 0, linesRejected: 0, samplesRejected: 0, duplicates: 0, bytes: 0, files: 0, nanos: UInt64(0))
+        var logTotals = (records: 0, bytes: 0, files: 0, unparsed: 0, fallbacks: 0, continuation: 0, nanos: UInt64(0))
         var anyProblem = false
         let totalBytes = files.reduce(0) { $0 + FileWalker.size($1) }
         var progress = ProgressLine(total: totalBytes, enabled: stderrIsTerminal)
+        var logIngester = LogFileIngester(now: start * 1_000_000)
+        logIngester.host = host
+        var done = 0
         for file in files {
-            var ingester = MetricFileIngester(defaultTimestamp: start)
-            ingester.strict = strict
-            ingester.host = host
-            let base = totals.bytes
-            let f: MetricFileFormat
-            if let fmt { f = fmt } else {
-                guard let d = MetricFileIngester.detectFormat(path: file, head: FileWalker.head(file)) else {
+            let kind: FileKind
+            if let forced {
+                kind = forced
+            } else {
+                switch Self.detect(path: file, head: FileWalker.head(file)) {
+                case .kind(let k): kind = k
+                case .skip(let reason):
+                    progress.clear()
+                    printError("\(file): skipped: \(reason)")
+                    done += FileWalker.size(file)
+                    continue
+                case .unknown:
                     progress.clear()
                     printError("\(file): cannot tell the format; pass --format")
                     anyProblem = true
+                    done += FileWalker.size(file)
                     continue
                 }
-                f = d
             }
-            ingester.progress = { progress.update(base + $0) }
-            let report: FileIngestReport
-            do {
-                report = try ingester.ingest(path: file, format: f, into: db.metrics)
-                try db.metrics.flush()
-            } catch {
+            let base = done
+            let clock = Clock.now()
+            switch kind {
+            case .log(let f):
+                logIngester.progress = { progress.update(base + $0) }
+                let report: LogFileIngestReport
+                do {
+                    if let db {
+                        report = try logIngester.ingest(path: file, format: f, into: db.logs)
+                    } else {
+                        report = try logIngester.ingest(path: file, format: f) { _ in }
+                    }
+                } catch {
+                    progress.clear()
+                    throw CLIFailure.io("\(error)")
+                }
                 progress.clear()
-                throw CLIFailure.io("\(error)")
+                let c = report.counts
+                if c.unparsed > 0 {
+                    printError("\(file): \(c.unparsed) lines did not parse as \(f.rawValue); kept as plain records (flag unparsed)")
+                }
+                if c.timestampFallbacks > 0 {
+                    printError("\(file): \(c.timestampFallbacks) records without a readable time took the previous record's")
+                }
+                logTotals.records += report.recordsAccepted
+                logTotals.bytes += report.bytesRead
+                logTotals.files += 1
+                logTotals.unparsed += c.unparsed
+                logTotals.fallbacks += c.timestampFallbacks
+                logTotals.continuation += c.continuationLines
+                logTotals.nanos += Clock.now() - clock
+                done += report.bytesRead
+            case .metric(let f):
+                guard let db else {
+                    printError("\(file): skipped: --dry-run parses log files only")
+                    continue
+                }
+                var ingester = MetricFileIngester(defaultTimestamp: start)
+                ingester.strict = strict
+                ingester.host = host
+                ingester.progress = { progress.update(base + $0) }
+                let report: FileIngestReport
+                do {
+                    report = try ingester.ingest(path: file, format: f, into: db.metrics)
+                    try db.metrics.flush()
+                } catch {
+                    progress.clear()
+                    throw CLIFailure.io("\(error)")
+                }
+                progress.clear()
+                for r in report.rejectedLines {
+                    printError("\(file):\(r.line): \(r.reason): \(r.text.prefix(200))")
+                }
+                if report.linesRejected > report.rejectedLines.count {
+                    printError("\(file): \(report.linesRejected - report.rejectedLines.count) more rejected lines not shown")
+                }
+                for r in report.storeRejections { printError("\(file): rejected sample \(r)") }
+                if report.discarded { printError("\(file): --strict: file not ingested because of rejected lines") }
+                if report.linesRejected > 0 || report.samplesRejected > 0 { anyProblem = true }
+                totals.accepted += report.discarded ? 0 : report.samplesAccepted
+                totals.linesRejected += report.linesRejected
+                totals.samplesRejected += report.samplesRejected
+                totals.duplicates += report.duplicatesIgnored
+                totals.bytes += report.bytesRead
+                totals.files += 1
+                totals.nanos += Clock.now() - clock
+                done += report.bytesRead
             }
-            progress.clear()
-            for r in report.rejectedLines {
-                printError("\(file):\(r.line): \(r.reason): \(r.text.prefix(200))")
-            }
-            if report.linesRejected > report.rejectedLines.count {
-                printError("\(file): \(report.linesRejected - report.rejectedLines.count) more rejected lines not shown")
-            }
-            for r in report.storeRejections { printError("\(file): rejected sample \(r)") }
-            if report.discarded { printError("\(file): --strict: file not ingested because of rejected lines") }
-            if report.linesRejected > 0 || report.samplesRejected > 0 { anyProblem = true }
-            totals.accepted += report.discarded ? 0 : report.samplesAccepted
-            totals.linesRejected += report.linesRejected
-            totals.samplesRejected += report.samplesRejected
-            totals.duplicates += report.duplicatesIgnored
-            totals.bytes += report.bytesRead
         }
-        do { try db.close() } catch { throw CLIFailure.io("\(error)") }
-        let seconds = Double((Clock.now() - clockStart)) / 1e9
-        let rate = seconds > 0 ? Double(totals.accepted) / seconds : 0
+        let closeClock = Clock.now()
+        do {
+            if let db {
+                if logTotals.files > 0 { _ = try db.logs.flush() }
+                try db.close()
+            }
+        } catch { throw CLIFailure.io("\(error)") }
+        logTotals.nanos += Clock.now() - closeClock
+        var rows: [[String]] = []
+        if totals.files > 0 || logTotals.files == 0 {
+            let seconds = Double(totals.nanos) / 1e9
+            rows.append([
+                "metrics", "\(totals.accepted) samples",
+                "\(totals.samplesRejected) samples, \(totals.linesRejected) lines", "\(totals.duplicates)",
+                formatBytes(totals.bytes), String(format3: seconds),
+                formatRate(seconds > 0 ? Double(totals.accepted) / seconds : 0, unit: "samples/s"),
+            ])
+        }
+        if logTotals.files > 0 {
+            let seconds = Double(logTotals.nanos) / 1e9
+            let mbps = seconds > 0 ? Double(logTotals.bytes) / seconds / 1e6 : 0
+            rows.append([
+                dryRun ? "logs (dry run)" : "logs", "\(logTotals.records) records", "0 (\(logTotals.unparsed) unparsed lines kept)", "-",
+                formatBytes(logTotals.bytes), String(format3: seconds),
+                formatRate(seconds > 0 ? Double(logTotals.records) / seconds : 0, unit: "records/s")
+                    + ", \(String(format3: mbps)) MB/s",
+            ])
+        }
         print(
             Table(
-                header: ["store", "accepted", "rejected", "duplicates", "bytes read", "seconds", "rate"],
-                rows: [[
-                    "metrics", "\(totals.accepted) samples",
-                    "\(totals.samplesRejected) samples, \(totals.linesRejected) lines", "\(totals.duplicates)",
-                    formatBytes(totals.bytes), String(format3: seconds), formatRate(rate, unit: "samples/s"),
-                ]]
+                header: ["store", "accepted", "rejected", "duplicates", "bytes read", "seconds", "rate"], rows: rows
             ).render())
         if anyProblem { throw ExitCode(1) }
+    }
+
+    enum Detection {
+        case kind(FileKind)
+        case skip(String)
+        case unknown
+    }
+
+    /// Metric files by their strong signs first (extension, `# EOF`, `# TYPE`, a Glances header),
+    /// then the structured log formats, then plain text for `.log`/`.txt` files, files under a
+    /// `logs` directory, `messages` and `secure`; last the looser Prometheus-text guess.
+    /// Simulator side files that belong to other stores (osprofiler traces, ground truth) are skipped.
+    static func detect(path: String, head: [UInt8]) -> Detection {
+        let name = path.split(separator: "/").last.map(String.init) ?? path
+        let lower = name.lowercased()
+        if path.contains("/traces/") || lower.contains("osprofiler") {
+            return .skip("osprofiler traces go to the trace store, which this build does not have")
+        }
+        if lower == "ground_truth.json" { return .skip("simulator ground truth, not data") }
+        let text = String(decoding: head.prefix(4096), as: UTF8.self)
+        let strongMetric =
+            lower.hasSuffix(".om") || lower.hasSuffix(".prom") || lower.hasSuffix(".csv") || text.contains("# EOF")
+            || text.contains("# TYPE ") || text.contains("# HELP ") || text.hasPrefix("now,")
+        if strongMetric, let f = MetricFileIngester.detectFormat(path: path, head: head) { return .kind(.metric(f)) }
+        if head.isEmpty { return lower.hasSuffix(".log") ? .kind(.log(.plain)) : .unknown }
+        let logFormat = LogFileIngester.detectFormat(head: head)
+        if logFormat != .plain { return .kind(.log(logFormat)) }
+        let stem = lower.split(separator: ".").first.map(String.init) ?? lower
+        if lower.hasSuffix(".log") || lower.contains(".log.") || lower.hasSuffix(".txt") || lower.hasSuffix(".jsonl")
+            || path.contains("/logs/") || ["messages", "secure", "syslog"].contains(stem)
+        {
+            return .kind(.log(.plain))
+        }
+        if let f = MetricFileIngester.detectFormat(path: path, head: head) { return .kind(.metric(f)) }
+        return .unknown
     }
 }
 

@@ -22,15 +22,21 @@ struct InspectCommand: ParsableCommand {
         let db = try openDatabase(self.db, mustExist: true)
         defer { try? db.close() }
         let m: MetricStoreStats
-        do { m = try db.metrics.stats() } catch { throw CLIFailure.problem("\(error)") }
+        let l: LogStoreStats
+        do {
+            m = try db.metrics.stats()
+            l = try db.logs.stats()
+        } catch { throw CLIFailure.problem("\(error)") }
         if json {
-            // The log and trace stores are not part of this build yet: they hold nothing.
+            // The trace store is not part of this build yet: it holds nothing.
             print(
                 """
                 {"metrics":{"series":\(m.series),"samples":\(m.samples),"bytes":\(m.bytes),"blocks":\(m.blocks),\
                 "head_samples":\(m.headSamples),"min_time":\(m.minTime.map(String.init) ?? "null"),\
                 "max_time":\(m.maxTime.map(String.init) ?? "null")},\
-                "logs":{"records":0,"raw_bytes":0,"bytes":0},"traces":{"spans":0,"traces":0,"bytes":0}}
+                "logs":{"records":\(l.records),"raw_bytes":\(l.rawBytes),"bytes":\(l.diskBytes),"segments":\(l.segments),\
+                "head_records":\(l.headRecords),"segment_bytes":\(l.segmentBytes),"wal_bytes":\(l.walBytes)},\
+                "traces":{"spans":0,"traces":0,"bytes":0}}
                 """)
             return
         }
@@ -40,6 +46,13 @@ struct InspectCommand: ParsableCommand {
             Table(
                 header: ["store", "series", "samples", "blocks", "on disk", "bytes/sample", "time range"],
                 rows: [["metrics", "\(m.series)", "\(m.samples)", "\(m.blocks)", formatBytes(m.bytes), perSample, range]]
+            ).render())
+        let ratio = l.rawBytes > 0 ? String(format3: 100 * Double(l.diskBytes) / Double(l.rawBytes)) + "%" : "-"
+        print("")
+        print(
+            Table(
+                header: ["store", "records", "raw text", "segments", "head records", "on disk", "disk/raw"],
+                rows: [["logs", "\(l.records)", formatBytes(l.rawBytes), "\(l.segments)", "\(l.headRecords)", formatBytes(l.diskBytes), ratio]]
             ).render())
     }
 }
@@ -70,6 +83,10 @@ struct VerifyCommand: ParsableCommand {
         defer { try? db.close() }
         var problems = db.metrics.recoveryReport.map { "repaired on open: \($0)" }
         problems += db.metrics.verify()
+        problems += db.logs.recoveryReport.map { "repaired on open: \($0)" }
+        do { problems += try db.logs.verify().map(\.description) } catch {
+            problems.append("logs: \(error)")
+        }
         for p in problems { print(p) }
         if !problems.isEmpty {
             printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")

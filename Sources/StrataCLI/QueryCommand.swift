@@ -5,7 +5,7 @@ import StrataQuery
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Evaluate a PromQL query over the stored metrics.",
+        abstract: "Evaluate a PromQL query over the metrics or a LogQL query over the logs.",
         discussion: """
             An instant query at --time (default: now), or a range query when
             --start/--end/--step are given (end defaults to now, step to the
@@ -27,9 +27,33 @@ struct QueryCommand: ParsableCommand {
                 'sum by (instance) (rate(node_cpu_seconds_total{mode!="idle"}[5m]))' \\
                 --start now-1h --end now --step 1m --format json
 
+            Logs (LogQL, Docs/logql.md): a query with a pipeline (`|=`, `!=`,
+            `|~`, `!~` after the selector, or `| field op value`) or a LogQL-only
+            function (bytes_over_time, bytes_rate) goes to the log store; so does
+            any query with --store logs (needed for a bare `{...}` selector or
+            count_over_time/rate over logs without a filter). Everything else is
+            PromQL. A log query prints matching records newest first (--direction
+            forward for oldest first), at most --limit (default 100), within
+            --start/--end (default: all time); matched text is highlighted on a
+            terminal. --context N adds N records of the same stream before and
+            after each hit. --format json prints Loki's query_range body:
+              {"status":"success","data":{"resultType":"streams","result":[...],"stats":{...}}}
+            Metric queries over logs (count_over_time, rate, bytes_over_time,
+            bytes_rate, with sum/avg/topk/... on top) answer like PromQL.
+
+            Examples:
+              strata query ./db '{host="wally113", program="nova-api"} |= "ERROR"'
+              strata query ./db '{program=~"nova-.*"} | request_id="req-3f1c..."' --context 3
+              strata query ./db '{program="haproxy"}' --store logs --limit 20
+              strata query ./db 'sum by (program) (count_over_time({level="ERROR"} |= "" [5m]))' \\
+                --start 2019-11-19T21:00:00Z --end 2019-11-19T22:00:00Z --step 5m
+
             Exit status: 0 success; 1 the query is invalid or failed (parse
             errors point at the column); 2 usage or I/O error.
             """)
+
+    enum Store: String, ExpressibleByArgument, CaseIterable { case metrics, logs }
+    enum Direction: String, ExpressibleByArgument, CaseIterable { case backward, forward }
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
@@ -41,13 +65,17 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "End of a range query. Default: now.") var end: String?
     @Option(help: "Resolution of a range query: a duration (15s, 1m) or seconds.") var step: String?
     @Option(help: "Output format: table, json or csv.") var format: Format = .table
-    @Option(help: "Print at most N series.") var limit: Int?
+    @Option(help: "Print at most N series (metrics) or N records (logs; default 100).") var limit: Int?
+    @Option(help: "The store to query: metrics or logs. Default: decided by the query (see above).") var store: Store?
+    @Option(help: "Order of log records: backward (newest first) or forward.") var direction: Direction = .backward
+    @Option(help: "Records of the same stream to show before and after each log hit.") var context: Int?
 
     func validate() throws {
         let isRange = start != nil || end != nil || step != nil
         if isRange && time != nil { throw ValidationError("--time cannot be combined with --start/--end/--step") }
         if isRange && start == nil { throw ValidationError("a range query needs --start") }
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let context, context < 0 || context > 1000 { throw ValidationError("--context must be between 0 and 1000") }
     }
 
     func run() throws {
@@ -76,6 +104,10 @@ struct QueryCommand: ParsableCommand {
 
         let db = try openDatabase(self.db, mustExist: true)
         defer { try? db.close() }
+        if store == .logs || (store == nil && LogQL.looksLikeLogQL(expr)) {
+            try runLogQL(db, window: window, at: at)
+            return
+        }
         let engine = PromQLEngine(store: db.metrics)
         let result: QueryResult
         do {
@@ -100,6 +132,10 @@ struct QueryCommand: ParsableCommand {
             out.write("\n")
         }
         out.flush()
+        printNotes(result)
+    }
+
+    func printNotes(_ result: QueryResult) {
         if format != .json {
             for w in result.warnings { writeStderr("warning: \(w)\n") }
             for i in result.infos { writeStderr("info: \(i)\n") }

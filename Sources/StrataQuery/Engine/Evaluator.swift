@@ -72,7 +72,10 @@ enum EvalValue {
 
 /// State shared by every evaluator of one query (the top level and its subqueries).
 final class EvalContext {
-    let store: MetricStore
+    /// The metric store selectors read (nil when a dialect evaluates over another store only).
+    let store: MetricStore?
+    /// Evaluates another dialect's nodes (`Expr.extension`), e.g. LogQL's log range aggregations.
+    let extensionEvaluator: (any ExtensionEvaluator)?
     let options: PromQLEngineOptions
     let query: String
     /// The query's own start and end, for `@ start()` and `@ end()`.
@@ -86,8 +89,12 @@ final class EvalContext {
     var samplesRead = 0
     private var checks = 0
 
-    init(store: MetricStore, options: PromQLEngineOptions, query: String, start: Int64, end: Int64) {
+    init(
+        store: MetricStore?, options: PromQLEngineOptions, query: String, start: Int64, end: Int64,
+        extensionEvaluator: (any ExtensionEvaluator)? = nil
+    ) {
         self.store = store
+        self.extensionEvaluator = extensionEvaluator
         self.options = options
         self.query = query
         self.queryStart = start
@@ -118,6 +125,13 @@ final class EvalContext {
     func error(_ message: String, _ range: SourceRange? = nil) -> QueryError {
         QueryError(.execution, message, query: range == nil ? nil : query, range: range)
     }
+}
+
+/// Evaluates the nodes another dialect adds to the AST (`Expr.extension`) over an evaluator's step
+/// grid, so that PromQL's aggregations, functions and operators work on top of them.
+protocol ExtensionEvaluator: Sendable {
+    /// The node's series at the steps of `ev` (`ev.stepTime(i)`, ms), each point at a step time.
+    func evaluate(_ node: any ExprExtension, _ ev: Evaluator) throws(QueryError) -> [EvalSeries]
 }
 
 /// Evaluates an expression over a grid of steps `start, start+interval, ..., end` (an instant query is
@@ -175,6 +189,7 @@ struct Evaluator {
         case .call(let c):
             return .series(try evalCall(c))
         case .extension(let x):
+            if let dialect = ctx.extensionEvaluator { return .series(try dialect.evaluate(x, self)) }
             throw ctx.error("the PromQL evaluator cannot evaluate \(x.description)", x.range)
         }
     }

@@ -29,6 +29,22 @@ public final class PromQLEngine: Sendable {
     /// - Throws: `QueryError` (execution errors, too many samples, timeout, storage).
     public func instantQuery(_ expr: Expr, query: String, at time: Int64) throws(QueryError) -> QueryResult {
         let ctx = EvalContext(store: store, options: options, query: query, start: time, end: time)
+        return try Self.evaluateInstant(expr, query: query, at: time, context: ctx)
+    }
+
+    /// Evaluates a parsed expression at every step of `[start, end]` (ms); the result is a matrix sorted by labels.
+    /// - Throws: `QueryError`; also when the expression is a string or a range vector, or the step is not positive.
+    public func rangeQuery(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError)
+        -> QueryResult
+    {
+        let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end)
+        return try Self.evaluateRange(expr, query: query, start: start, end: end, step: step, context: ctx)
+    }
+
+    /// An instant evaluation with a prepared context (shared by the PromQL and LogQL engines).
+    static func evaluateInstant(_ expr: Expr, query: String, at time: Int64, context ctx: EvalContext) throws(QueryError)
+        -> QueryResult
+    {
         let ev = Evaluator(ctx: ctx, start: time, end: time, interval: 1)
         let value: QueryValue
         do throws(QueryError) {
@@ -56,11 +72,10 @@ public final class PromQLEngine: Sendable {
             value: value, warnings: ctx.annotations.warnings, infos: ctx.annotations.infos, samplesRead: ctx.samplesRead)
     }
 
-    /// Evaluates a parsed expression at every step of `[start, end]` (ms); the result is a matrix sorted by labels.
-    /// - Throws: `QueryError`; also when the expression is a string or a range vector, or the step is not positive.
-    public func rangeQuery(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError)
-        -> QueryResult
-    {
+    /// A range evaluation with a prepared context (shared by the PromQL and LogQL engines).
+    static func evaluateRange(
+        _ expr: Expr, query: String, start: Int64, end: Int64, step: Int64, context ctx: EvalContext
+    ) throws(QueryError) -> QueryResult {
         guard step > 0 else { throw QueryError(.execution, "zero or negative query resolution step widths are not accepted") }
         guard end >= start else { throw QueryError(.execution, "end timestamp must not be before start time") }
         let type = staticType(expr)
@@ -70,7 +85,6 @@ public final class PromQLEngine: Sendable {
                 .execution, "invalid expression type \"\(name)\" for range query, must be Scalar or instant Vector",
                 query: query, range: expr.range)
         }
-        let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end)
         let ev = Evaluator(ctx: ctx, start: start, end: end, interval: step)
         var series: [EvalSeries]
         do throws(QueryError) {
@@ -86,8 +100,6 @@ public final class PromQLEngine: Sendable {
             samplesRead: ctx.samplesRead)
     }
 
-    /// Prometheus's `cleanupMetricLabels`: drops `__name__` where an operator asked for it, then
-    /// rejects (vectors) or merges (matrices) series that became equal.
     /// A result series with its float and histogram points apart.
     static func matrixSeries(_ s: EvalSeries) -> MatrixSeries {
         guard !s.hs.isEmpty else { return MatrixSeries(labels: s.labels, timestamps: s.ts, values: s.vs) }
@@ -104,7 +116,9 @@ public final class PromQLEngine: Sendable {
         return m
     }
 
-    private func cleanup(_ s: [EvalSeries], ctx: EvalContext, isVector: Bool) throws(QueryError) -> [EvalSeries] {
+    /// Prometheus's `cleanupMetricLabels`: drops `__name__` where an operator asked for it, then
+    /// rejects (vectors) or merges (matrices) series that became equal.
+    private static func cleanup(_ s: [EvalSeries], ctx: EvalContext, isVector: Bool) throws(QueryError) -> [EvalSeries] {
         var s = s
         for i in s.indices where s[i].dropName {
             s[i].labels = s[i].labels.removing(["__name__", "__type__", "__unit__"])
@@ -120,7 +134,7 @@ public final class PromQLEngine: Sendable {
         return try Evaluator(ctx: ctx, start: 0, end: 0, interval: 1).mergeSameLabels(s)
     }
 
-    private func located(_ e: QueryError, _ query: String) -> QueryError {
+    private static func located(_ e: QueryError, _ query: String) -> QueryError {
         var e = e
         if e.query == nil && e.range != nil { e.query = query }
         return e

@@ -93,8 +93,9 @@ func removeStaleMarkers(_ ts: UnsafeMutableBufferPointer<Int64>, _ vs: UnsafeMut
 extension Evaluator {
     /// Selects the series matching `matchers` in `[from, through]` (their samples stay undecoded).
     func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws(QueryError) -> SeriesSet {
+        guard let store = ctx.store else { throw ctx.error("this query language has no metric selectors") }
         do {
-            return try ctx.store.select(matchers, from: from, through: through)
+            return try store.select(matchers, from: from, through: through)
         } catch {
             throw QueryError(.storage, error.description)
         }

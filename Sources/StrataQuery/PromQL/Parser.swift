@@ -47,15 +47,18 @@ public enum PromQL {
 struct Parser {
     let query: String
     let enableExperimentalFunctions: Bool
+    /// `.logQL` lexes pipelines and parses LogQL's log range aggregations (`Parser+LogQL.swift`).
+    let dialect: QueryDialect
     private(set) var tokens: [Token]
     private(set) var index = 0
     /// The end of the last consumed token (where a node that ends here ends).
     private(set) var previousEnd = 0
 
-    init(query: String, enableExperimentalFunctions: Bool) {
+    init(query: String, enableExperimentalFunctions: Bool, dialect: QueryDialect = .promQL) {
         self.query = query
         self.enableExperimentalFunctions = enableExperimentalFunctions
-        self.tokens = Lexer.tokenize(query)
+        self.dialect = dialect
+        self.tokens = Lexer.tokenize(query, logQL: dialect == .logQL)
     }
 
     // MARK: - Tokens
@@ -142,8 +145,12 @@ struct Parser {
             advance()
             return .paren(inner, SourceRange(token.range.start, previousEnd))
         case .leftBrace:
+            if dialect == .logQL { throw logSelectorWithoutRange() }
             return try parseVectorSelector(nameToken: nil)
         case .identifier:
+            if dialect == .logQL, peekKind(at: 1) == .leftParen, LogRangeFunction(rawValue: token.text) != nil {
+                return try parseLogRangeAggregation()
+            }
             if peekKind(at: 1) == .leftParen { return try parseFunctionCall() }
             advance()
             return try parseVectorSelector(nameToken: token)

@@ -6,6 +6,9 @@
 /// parameter so that other dialects can reuse the scanner with their own words.
 ///
 /// Lexing stops at the first error: the last token is then `.error` with the message in `text`.
+///
+/// With `logQL`, it also lexes LogQL's pipeline operators outside braces: `|`, `|=`, `|~`, and
+/// `=~` / `!~` (line filters and label filters).
 package struct Lexer {
     /// PromQL's keywords (matched after lowercasing the word).
     package static let promQLKeywords: [String: Keyword] = Dictionary(
@@ -13,6 +16,7 @@ package struct Lexer {
 
     private let bytes: [UInt8]
     private let keywords: [String: Keyword]
+    private let logQL: Bool
     private var pos = 0
     private var start = 0
     private var parenDepth = 0
@@ -20,14 +24,15 @@ package struct Lexer {
     private var bracketOpen = false
     private var gotColon = false
 
-    private init(_ query: String, keywords: [String: Keyword]) {
+    private init(_ query: String, keywords: [String: Keyword], logQL: Bool) {
         self.bytes = Array(query.utf8)
         self.keywords = keywords
+        self.logQL = logQL
     }
 
     /// All tokens of `query` (comments dropped), ending with `.eof` or `.error`.
-    package static func tokenize(_ query: String, keywords: [String: Keyword] = promQLKeywords) -> [Token] {
-        var lexer = Lexer(query, keywords: keywords)
+    package static func tokenize(_ query: String, keywords: [String: Keyword] = promQLKeywords, logQL: Bool = false) -> [Token] {
+        var lexer = Lexer(query, keywords: keywords, logQL: logQL)
         var tokens: [Token] = []
         while true {
             guard let token = lexer.next() else { continue }
@@ -100,9 +105,15 @@ package struct Lexer {
         case UInt8(ascii: "@"): return emit(.at)
         case UInt8(ascii: "="):
             if accept(UInt8(ascii: "=")) { return emit(.eqlc) }
+            if logQL && accept(UInt8(ascii: "~")) { return emit(.eqlRegex) }
             if current == UInt8(ascii: "~") { return error("unexpected character after '=': '~'") }
             return emit(.assign)
+        case UInt8(ascii: "|") where logQL:
+            if accept(UInt8(ascii: "=")) { return emit(.pipeExact) }
+            if accept(UInt8(ascii: "~")) { return emit(.pipeMatch) }
+            return emit(.pipe)
         case UInt8(ascii: "!"):
+            if logQL && accept(UInt8(ascii: "~")) { return emit(.neqRegex) }
             guard accept(UInt8(ascii: "=")) else {
                 return error("unexpected character after '!': \(quotedRune(at: pos))")
             }

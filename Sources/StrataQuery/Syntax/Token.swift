@@ -25,6 +25,8 @@ package enum TokenKind: Sendable, Hashable {
     case eqlc, neq, lss, lte, gtr, gte
     case eqlRegex, neqRegex
     case at
+    /// LogQL pipeline tokens (lexed only in the LogQL dialect): `|`, `|=`, `|~`.
+    case pipe, pipeExact, pipeMatch
 
     case keyword(Keyword)
 }
@@ -76,7 +78,8 @@ package struct Token: Sendable {
         case .comma: return "\",\""
         case .colon: return "\":\""
         case .assign: return "\"=\""
-        case .add, .sub, .mul, .div, .mod, .pow, .eqlc, .neq, .lss, .lte, .gtr, .gte, .eqlRegex, .neqRegex, .at:
+        case .add, .sub, .mul, .div, .mod, .pow, .eqlc, .neq, .lss, .lte, .gtr, .gte, .eqlRegex, .neqRegex, .at,
+            .pipe, .pipeExact, .pipeMatch:
             return "<op:\(text)>"
         case .keyword(let k):
             switch k {

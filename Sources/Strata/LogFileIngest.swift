@@ -1,0 +1,120 @@
+import StrataIngest
+import StrataLogs
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+@_exported import enum StrataIngest.LogFormat
+@_exported import struct StrataIngest.JSONLogMapping
+@_exported import struct StrataIngest.LogSource
+@_exported import struct StrataIngest.LogParseCounts
+
+/// What ingesting one log file did.
+public struct LogFileIngestReport: Sendable {
+    public var path: String
+    public var format: LogFormat
+    public var bytesRead = 0
+    /// Records appended to the store.
+    public var recordsAccepted = 0
+    /// What the parser counted (unparsed lines, continuation lines, timestamp fallbacks, invalid UTF-8).
+    public var counts = LogParseCounts()
+}
+
+/// Streams log files into a `LogStore`, parsing them with `LogTextParser` in 4 MiB reads.
+///
+/// ```swift
+/// var ingester = LogFileIngester()
+/// let report = try ingester.ingest(path: "logs/wally113/nova-api.log", into: db.logs)
+/// ```
+public struct LogFileIngester {
+    /// Label `host` for every record (nil: from the path `logs/<host>/...` or the line).
+    public var host: String?
+    /// The JSON lines mapping.
+    public var jsonMapping = JSONLogMapping()
+    /// The year given to RFC 3164 syslog times; updated from the full timestamps of every file
+    /// ingested before (so `messages` read after `nova-api.log` takes its year).
+    public var syslogYear: Int
+    /// Time (ns) of records in a file that has no readable time at all.
+    public var fallbackTimestamp: Int64
+    /// Records per append (a WAL record each).
+    public var batchSize = 8192
+    /// Called with bytes read so far in the current file.
+    public var progress: ((Int) -> Void)?
+
+    /// - Parameter now: the ingest time in ns: the fallback for files without times, and its year
+    ///   the first guess for syslog files.
+    public init(now: Int64 = 0) {
+        self.fallbackTimestamp = now
+        self.syslogYear = now == 0 ? 1970 : Self.year(ofNanoseconds: now)
+    }
+
+    /// The format of a log file from its first bytes (`LogFormat.detect`); nil when the file looks
+    /// like something else (metric text, an empty file).
+    public static func detectFormat(head: [UInt8], jsonMapping: JSONLogMapping = JSONLogMapping()) -> LogFormat {
+        LogFormat.detect(head: head, jsonMapping: jsonMapping)
+    }
+
+    /// Parses and appends one file.
+    /// - Throws: `IngestError.io` when the file cannot be read; the store's error when an append fails.
+    public mutating func ingest(path: String, format: LogFormat, into store: LogStore) throws -> LogFileIngestReport {
+        try ingest(path: path, format: format) { try store.append($0) }
+    }
+
+    /// Parses one file and hands its records to `sink` in batches of `batchSize` (a dry run passes
+    /// a sink that drops them).
+    public mutating func ingest(
+        path: String, format: LogFormat, sink: ([LogRecord]) throws -> Void
+    ) throws -> LogFileIngestReport {
+        var report = LogFileIngestReport(path: path, format: format)
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
+        defer { close(fd) }
+        var parser = LogTextParser(
+            format: format, source: LogSource(path: path, host: host), jsonMapping: jsonMapping, syslogYear: syslogYear,
+            fallbackTimestamp: fallbackTimestamp)
+        var buffer = [UInt8](repeating: 0, count: 4 << 20)
+        var carry = 0
+        var eof = false
+        var records: [LogRecord] = []
+        records.reserveCapacity(batchSize)
+        while !eof {
+            let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + carry, $0.count - carry) }
+            if n < 0 { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
+            if n == 0 { eof = true }
+            report.bytesRead += n
+            let filled = carry + n
+            let consumed = buffer.withUnsafeBufferPointer {
+                parser.parse(UnsafeBufferPointer(rebasing: $0[0..<filled]), isFinal: eof, into: &records)
+            }
+            carry = filled - consumed
+            if carry > 0 {
+                if consumed == 0 && carry == buffer.count {
+                    buffer.append(contentsOf: [UInt8](repeating: 0, count: buffer.count))  // a line longer than the buffer
+                } else {
+                    buffer.withUnsafeMutableBytes { b in
+                        b.baseAddress!.copyMemory(from: b.baseAddress! + consumed, byteCount: carry)
+                    }
+                }
+            }
+            if records.count >= batchSize || (eof && !records.isEmpty) {
+                try sink(records)
+                report.recordsAccepted += records.count
+                records.removeAll(keepingCapacity: true)
+            }
+            progress?(report.bytesRead)
+        }
+        report.counts = parser.counts
+        if format != .syslog { syslogYear = parser.syslogYear }
+        return report
+    }
+
+    static func year(ofNanoseconds ns: Int64) -> Int {
+        var t = time_t(ns / 1_000_000_000)
+        var tm = tm()
+        gmtime_r(&t, &tm)
+        return Int(tm.tm_year) + 1900
+    }
+}

@@ -1,0 +1,98 @@
+import StrataLogs
+
+/// Renders log query results: Loki's `/loki/api/v1/query_range` JSON for streams, and text lines
+/// for terminals and pipes.
+public enum LogQueryOutput {
+    /// The body Loki returns for a streams result:
+    /// `{"status":"success","data":{"resultType":"streams","result":[{"stream":{...},"values":[["<ns>","<line>"],...]}],"stats":{"summary":{...}}}}`.
+    /// Streams appear in the order of their first hit; values keep the hits' order (newest first
+    /// for a backward query). Stats carry Loki's summary keys only. Invalid UTF-8 is shown as U+FFFD.
+    public static func lokiStreamsJSON(_ result: LogSearchResult, execSeconds: Double) -> String {
+        var order: [Labels] = []
+        var values: [Labels: [LogRecord]] = [:]
+        var bytes = 0
+        for h in result.hits {
+            if values[h.record.stream] == nil { order.append(h.record.stream) }
+            values[h.record.stream, default: []].append(h.record)
+            bytes += h.record.line.count
+        }
+        var out = #"{"status":"success","data":{"resultType":"streams","result":["#
+        for (i, stream) in order.enumerated() {
+            if i > 0 { out += "," }
+            out += #"{"stream":"# + QueryOutput.jsonLabels(stream) + #","values":["#
+            for (k, r) in values[stream, default: []].enumerated() {
+                if k > 0 { out += "," }
+                out += "[\"\(r.timestamp)\"," + QueryOutput.jsonString(String(decoding: r.line, as: UTF8.self)) + "]"
+            }
+            out += "]}"
+        }
+        let lines = result.hits.count
+        let secs = max(execSeconds, 1e-9)
+        out += #"],"stats":{"summary":{"#
+        out += "\"bytesProcessedPerSecond\":\(Int(Double(bytes) / secs)),\"linesProcessedPerSecond\":\(Int(Double(lines) / secs)),"
+        out += "\"totalBytesProcessed\":\(bytes),\"totalLinesProcessed\":\(lines),\"execTime\":\(execSeconds),"
+        out += "\"totalEntriesReturned\":\(lines)}}}}"
+        return out
+    }
+
+    /// One record as a text line: `2019-11-19T21:00:04.500Z {host="wally113", ...} <line>`.
+    /// With `highlight`, the parts of the line that the literal filters matched are shown in bold red
+    /// (ANSI escapes: use only on a terminal).
+    public static func text(_ record: LogRecord, highlight: [LineFilter] = []) -> String {
+        var line = String(decoding: record.line, as: UTF8.self)
+        if !highlight.isEmpty { line = highlighted(line, highlight) }
+        return formatTimestamp(record.timestamp) + " " + record.stream.description + " " + line
+    }
+
+    /// RFC 3339 UTC with milliseconds, and nanoseconds when the time has any below the millisecond.
+    public static func formatTimestamp(_ ns: Int64) -> String {
+        let ms = ns >= 0 ? ns / 1_000_000 : (ns - 999_999) / 1_000_000
+        let base = TimeSpec.formatRFC3339(ms)  // ...SS.mmmZ or ...SSZ
+        let sub = ns - ms * 1_000_000
+        var digits = String(sub)
+        digits = String(repeating: "0", count: 6 - digits.count) + digits
+        let stem = base.hasSuffix("Z") ? String(base.dropLast()) : base
+        let withMillis = stem.contains(".") ? stem : stem + ".000"
+        return withMillis + (sub == 0 ? "" : digits) + "Z"
+    }
+
+    /// Wraps each occurrence of the `|=` literals (case-insensitive ones too) in ANSI bold red.
+    static func highlighted(_ line: String, _ filters: [LineFilter]) -> String {
+        let literals = filters.filter { $0.op == .contains && !$0.pattern.isEmpty }
+        guard !literals.isEmpty else { return line }
+        let bytes = Array(line.utf8)
+        var marked = [Bool](repeating: false, count: bytes.count)
+        for f in literals {
+            let needle = Array(f.pattern.utf8)
+            guard needle.count <= bytes.count else { continue }
+            let fold: (UInt8) -> UInt8 = f.caseInsensitive ? { $0 >= 65 && $0 <= 90 ? $0 | 0x20 : $0 } : { $0 }
+            let n = needle.map(fold)
+            var i = 0
+            while i + n.count <= bytes.count {
+                var ok = true
+                for k in 0..<n.count where fold(bytes[i + k]) != n[k] {
+                    ok = false
+                    break
+                }
+                if ok {
+                    for k in i..<(i + n.count) { marked[k] = true }
+                    i += n.count
+                } else {
+                    i += 1
+                }
+            }
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count + 32)
+        var on = false
+        for (i, b) in bytes.enumerated() {
+            if marked[i] != on {
+                out += Array((marked[i] ? "\u{1B}[1;31m" : "\u{1B}[0m").utf8)
+                on = marked[i]
+            }
+            out.append(b)
+        }
+        if on { out += Array("\u{1B}[0m".utf8) }
+        return String(decoding: out, as: UTF8.self)
+    }
+}

@@ -1,0 +1,60 @@
+import StrataEncoding
+
+/// Constants of the log segment file (`NNNNNN.logs`); FORMAT.md, "Log store", has every byte.
+enum LogSegmentFormat {
+    /// "STRATLOG" at offset 0.
+    static let magic: [UInt8] = Array("STRATLOG".utf8)
+    /// "SLG1" as the last four bytes.
+    static let trailerMagic: [UInt8] = Array("SLG1".utf8)
+    static let version: UInt8 = 1
+    static let headerSize = 16
+    /// `[directory offset u64][directory length u64][crc32c u32 of the 16 bytes before][magic 4]`.
+    static let trailerSize = 24
+    /// The manifest `kind` byte of log segments.
+    static let segmentKind: UInt8 = 2
+    static let fileExtension = "logs"
+    /// The largest raw frame a reader accepts.
+    static let maxFrame = 1 << 30
+}
+
+/// 64-bit FNV-1a with a final mix: the field index's key hash.
+struct KeyHash {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    @inline(__always) mutating func add(_ b: UInt8) {
+        h = (h ^ UInt64(b)) &* 0x100_0000_01b3
+    }
+    mutating func add(_ p: UnsafeRawBufferPointer) { for b in p { add(b) } }
+    mutating func add(_ s: String) {
+        var s = s
+        s.withUTF8 { add(UnsafeRawBufferPointer($0)) }
+    }
+    var value: UInt64 {
+        var z = h
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    /// The key of field `name` = `value`.
+    static func field(_ name: String, _ value: UnsafeRawBufferPointer) -> UInt64 {
+        var k = KeyHash()
+        k.add(0xFF)
+        k.add(name)
+        k.add(0x00)
+        k.add(value)
+        return k.value
+    }
+    static func field(_ name: String, _ value: String) -> UInt64 {
+        var v = value
+        return v.withUTF8 { field(name, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// The key of an id in a line (kind `LineTemplate.uuid` or `.hex32`, 16 bytes).
+    static func lineID(_ kind: UInt8, _ id: UnsafeRawBufferPointer) -> UInt64 {
+        var k = KeyHash()
+        k.add(0xFE)
+        k.add(kind)
+        k.add(id)
+        return k.value
+    }
+}

@@ -1,0 +1,292 @@
+import StrataEncoding
+import StrataMetrics
+
+/// A read-only view of one log segment file: its directory, template dictionary and indexes are
+/// decoded when it is opened; columns are decompressed on demand, per block.
+final class LogSegmentReader: Sendable {
+    struct Group: Sendable {
+        var tid: UInt32
+        var rows: Int
+        var numbersAt: Int
+        var idsAt: Int
+    }
+    struct Block: Sendable {
+        var rowStart: Int
+        var rowCount: Int
+        var minTime: Int64
+        var maxTime: Int64
+        var streams: [UInt32]
+        /// Frame offsets of the timestamp, stream, flags, template-id and fields columns.
+        var columns: [Int]
+        var groups: [Group]
+        var groupOfTemplate: [UInt32: Int]
+    }
+
+    let number: UInt64
+    let path: String
+    let file: LogMappedFile
+    let rowCount: Int
+    let minTime: Int64
+    let maxTime: Int64
+    let rawBytes: Int
+    let streams: [Labels]
+    let fieldNames: [String]
+    let dictionary: TemplateDictionary
+    let blocks: [Block]
+    /// Field index: sorted key hashes and where each key's postings start in `postings`.
+    let indexKeys: [UInt64]
+    let indexStarts: [Int]
+    let postings: [UInt8]
+
+    /// Opens and checks the header, trailer and directory of `path`.
+    init(number: UInt64, path: String) throws(LogStoreError) {
+        self.number = number
+        self.path = path
+        file = try LogMappedFile(path: path)
+        let b = file.bytes
+        func corrupt(_ offset: Int, _ detail: String) -> LogStoreError {
+            .corrupt(path: path, offset: offset, detail: detail)
+        }
+        guard b.count >= LogSegmentFormat.headerSize + LogSegmentFormat.trailerSize else {
+            throw corrupt(0, "file of \(b.count) bytes is shorter than header and trailer")
+        }
+        guard b.prefix(8).elementsEqual(LogSegmentFormat.magic) else { throw corrupt(0, "bad magic number") }
+        guard b[8] == LogSegmentFormat.version else { throw corrupt(8, "unsupported format version \(b[8])") }
+        let t = b.count - LogSegmentFormat.trailerSize
+        guard b[(b.count - 4)...].elementsEqual(LogSegmentFormat.trailerMagic) else {
+            throw corrupt(b.count - 4, "bad trailer magic")
+        }
+        let dirAt = Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: t, as: UInt64.self)))
+        let dirLength = Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: t + 8, as: UInt64.self)))
+        let crc = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: t + 16, as: UInt32.self))
+        guard crc == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[t..<(t + 16)])) else {
+            throw corrupt(t, "trailer checksum mismatch")
+        }
+        guard dirAt >= LogSegmentFormat.headerSize, dirLength > 0, dirAt <= t, dirLength == t - dirAt else {
+            throw corrupt(t, "directory offset \(dirAt) and length \(dirLength) do not end at the trailer")
+        }
+        let end = dirAt  // frames live in [headerSize, dirAt)
+        func frame(_ at: Int) throws(LogStoreError) -> [UInt8] {
+            guard at >= LogSegmentFormat.headerSize, at < end else { throw corrupt(at, "frame offset outside the data region") }
+            return try LogSegmentReader.readFrame(b, at: at, limit: end, path: path)
+        }
+        let dirBytes = try LogSegmentReader.readFrame(b, at: dirAt, limit: t, path: path)
+        let dir = try LogSegmentReader.decoding(path, dirAt, "directory") {
+            try dirBytes.withUnsafeBytes { try Directory($0, end: end) }
+        }
+        rowCount = dir.rowCount
+        minTime = dir.minTime
+        maxTime = dir.maxTime
+        rawBytes = dir.rawBytes
+        streams = dir.streams
+        fieldNames = dir.fieldNames
+        blocks = dir.blocks
+        let (templatesAt, trigramsAt, indexAt) = (dir.templatesAt, dir.trigramsAt, dir.indexAt)
+        let tb = try frame(templatesAt)
+        let templates = try LogSegmentReader.decoding(path, templatesAt, "template dictionary") {
+            try tb.withUnsafeBytes { p in
+                var r = RawBufferReader(p)
+                let n = try r.count(limit: p.count, "template count")
+                var templates: [[UInt8]] = []
+                for _ in 0..<n {
+                    let len = try r.count(limit: p.count, "template length")
+                    templates.append(Array(try r.bytes(len)))
+                }
+                try r.expectEnd("template dictionary")
+                return templates
+            }
+        }
+        let gb = try frame(trigramsAt)
+        let trigrams = try LogSegmentReader.decoding(path, trigramsAt, "trigram index") {
+            try gb.withUnsafeBytes { try TrigramIndex(decoding: $0, templateCount: templates.count, baseOffset: 0) }
+        }
+        let ib = try frame(indexAt)
+        let rows = dir.rowCount
+        let (keys, starts) = try LogSegmentReader.decoding(path, indexAt, "field index") {
+            try ib.withUnsafeBytes { p in
+                var r = RawBufferReader(p)
+                let n = try r.count(limit: p.count / 9, "index keys")
+                var keys: [UInt64] = [], starts: [Int] = []
+                keys.reserveCapacity(n)
+                starts.reserveCapacity(n)
+                var previous: UInt64 = 0
+                for i in 0..<n {
+                    let at = r.fileOffset
+                    let k = try r.uint64()
+                    guard i == 0 || k > previous else { throw FormatError(.invalid, at: at, "index keys out of order") }
+                    previous = k
+                    keys.append(k)
+                    starts.append(r.position)
+                    let m = try r.count(limit: rows, "postings")
+                    for _ in 0..<m { _ = try r.varint() }
+                }
+                try r.expectEnd("field index")
+                return (keys, starts)
+            }
+        }
+        for b in blocks {
+            for g in b.groups where Int(g.tid) >= templates.count {
+                throw corrupt(dirAt, "block names template \(g.tid) of \(templates.count)")
+            }
+        }
+        dictionary = TemplateDictionary(templates, trigrams: trigrams)
+        indexKeys = keys
+        indexStarts = starts
+        postings = ib
+    }
+
+    /// Runs `decode` on a decompressed section; a format error names the section's frame offset.
+    static func decoding<T>(_ path: String, _ frameAt: Int, _ what: String, _ decode: () throws -> T) throws(LogStoreError) -> T {
+        do {
+            return try decode()
+        } catch let e as FormatError {
+            throw LogStoreError.corrupt(path: path, offset: frameAt, detail: "\(what) (byte \(e.offset) of the section): \(e)")
+        } catch let e as LogStoreError {
+            throw e
+        } catch {
+            throw LogStoreError.corrupt(path: path, offset: frameAt, detail: "\(what): \(error)")
+        }
+    }
+
+    /// Reads and decompresses the frame at `at` (which must end before `limit`).
+    static func readFrame(_ b: UnsafeRawBufferPointer, at: Int, limit: Int, path: String) throws(LogStoreError) -> [UInt8] {
+        do throws(FormatError) {
+            var r = RawBufferReader(UnsafeRawBufferPointer(rebasing: b[0..<limit]), at: at)
+            let codecByte = try r.uint8()
+            guard let codec = BlockCodec(rawValue: codecByte) else {
+                throw FormatError(.badCompression, at: at, "unknown codec \(codecByte)")
+            }
+            let rawLength = try r.count(limit: LogSegmentFormat.maxFrame, "raw length")
+            let stored = try r.count(limit: r.remaining, "stored length")
+            let payloadAt = r.position
+            let payload = try r.bytes(stored)
+            let crc = try r.uint32()
+            guard crc == CRC32C.checksum(payload) else {
+                throw FormatError(.checksumMismatch, at: payloadAt, "frame checksum mismatch")
+            }
+            if codec == .none {
+                guard stored == rawLength else { throw FormatError(.badCompression, at: at, "stored \(stored) of \(rawLength)") }
+                return Array(payload)
+            }
+            return try BlockCompression.decompress(payload, codec: codec, decompressedSize: rawLength, offset: payloadAt)
+        } catch {
+            throw LogStoreError.corrupt(path: path, offset: error.offset, detail: "\(error)")
+        }
+    }
+
+    func frame(_ at: Int, _ stats: inout LogSearchStats) throws(LogStoreError) -> [UInt8] {
+        let f = try LogSegmentReader.readFrame(file.bytes, at: at, limit: file.bytes.count - LogSegmentFormat.trailerSize, path: path)
+        stats.bytesDecoded += f.count
+        return f
+    }
+
+    /// Rows under index key `key` (sorted, unique).
+    func rows(forKey key: UInt64) -> [UInt32] {
+        var lo = 0, hi = indexKeys.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if indexKeys[mid] < key { lo = mid + 1 } else { hi = mid }
+        }
+        guard lo < indexKeys.count, indexKeys[lo] == key else { return [] }
+        var out: [UInt32] = []
+        postings.withUnsafeBytes { p in
+            var r = RawBufferReader(p, at: indexStarts[lo])
+            guard let m = try? r.count(limit: rowCount, "postings") else { return }
+            var row: UInt64 = 0
+            for i in 0..<m {
+                guard let d = try? r.varint() else { return }
+                row = i == 0 ? d : row &+ d
+                if row < UInt64(rowCount), out.last != UInt32(row) { out.append(UInt32(row)) }
+            }
+        }
+        return out
+    }
+
+    /// The block holding `row`.
+    func blockIndex(of row: Int) -> Int? {
+        var lo = 0, hi = blocks.count
+        while lo < hi {
+            let mid = (lo + hi) / 2
+            if blocks[mid].rowStart + blocks[mid].rowCount <= row { lo = mid + 1 } else { hi = mid }
+        }
+        return lo < blocks.count && row >= blocks[lo].rowStart ? lo : nil
+    }
+
+    /// The record at `row`.
+    func record(row: UInt32) throws -> LogRecord {
+        guard let bi = blockIndex(of: Int(row)) else { throw LogStoreError.unknownRecord(LogRecordID(segment: number, row: row)) }
+        var stats = LogSearchStats()
+        let cursor = LogBlockCursor(self, bi)
+        return try cursor.record(Int(row) - blocks[bi].rowStart, &stats)
+    }
+}
+
+/// A segment's decoded directory.
+struct Directory {
+    var rowCount = 0
+    var minTime: Int64 = 0
+    var maxTime: Int64 = 0
+    var rawBytes = 0
+    var streams: [Labels] = []
+    var fieldNames: [String] = []
+    var templatesAt = 0
+    var trigramsAt = 0
+    var indexAt = 0
+    var blocks: [LogSegmentReader.Block] = []
+
+    /// Decodes the directory payload; frame offsets must be below `end`.
+    init(_ p: UnsafeRawBufferPointer, end: Int) throws(FormatError) {
+        var r = RawBufferReader(p, baseOffset: 0)
+        rowCount = try r.count(limit: Int(UInt32.max), "row count")
+        minTime = try r.signedVarint()
+        maxTime = try r.signedVarint()
+        rawBytes = try r.count(limit: Int.max, "raw bytes")
+        let ns = try r.count(limit: p.count, "stream count")
+        for _ in 0..<ns {
+            let nl = try r.count(limit: p.count, "label count")
+            var labels: [Label] = []
+            for _ in 0..<nl {
+                let name = try r.string()
+                labels.append(Label(name, try r.string()))
+            }
+            streams.append(Labels(sorted: labels))
+        }
+        let nf = try r.count(limit: p.count, "field name count")
+        for _ in 0..<nf { fieldNames.append(try r.string()) }
+        templatesAt = try r.count(limit: end, "template offset")
+        trigramsAt = try r.count(limit: end, "trigram offset")
+        indexAt = try r.count(limit: end, "field index offset")
+        let nb = try r.count(limit: p.count, "block count")
+        var rowStart = 0
+        for _ in 0..<nb {
+            let rc = try r.count(limit: rowCount - rowStart, "block rows")
+            let minT = try r.signedVarint()
+            let maxT = minT &+ Int64(bitPattern: try r.varint())
+            let nbs = try r.count(limit: ns, "block streams")
+            var bs: [UInt32] = []
+            for _ in 0..<nbs { bs.append(UInt32(try r.count(limit: max(0, ns - 1), "stream id"))) }
+            var cols: [Int] = []
+            for _ in 0..<5 { cols.append(try r.count(limit: end, "column offset")) }
+            let ng = try r.count(limit: rc, "group count")
+            var groups: [LogSegmentReader.Group] = []
+            var byTid: [UInt32: Int] = [:]
+            for gi in 0..<ng {
+                let tid = UInt32(try r.count(limit: Int(UInt32.max), "template id"))
+                let rows = try r.count(limit: rc, "group rows")
+                let nAt = try r.count(limit: end, "numbers offset")
+                let iAt = try r.count(limit: end, "ids offset")
+                groups.append(LogSegmentReader.Group(tid: tid, rows: rows, numbersAt: nAt, idsAt: iAt))
+                byTid[tid] = gi
+            }
+            blocks.append(
+                LogSegmentReader.Block(
+                    rowStart: rowStart, rowCount: rc, minTime: minT, maxTime: maxT, streams: bs, columns: cols,
+                    groups: groups, groupOfTemplate: byTid))
+            rowStart += rc
+        }
+        try r.expectEnd("segment directory")
+        guard rowStart == rowCount else {
+            throw FormatError(.invalid, at: r.fileOffset, "blocks hold \(rowStart) rows, directory says \(rowCount)")
+        }
+    }
+}

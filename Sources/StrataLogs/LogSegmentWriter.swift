@@ -1,0 +1,276 @@
+import StrataEncoding
+import StrataMetrics
+
+/// Writes one log segment from records sorted by time (FORMAT.md, "Log store").
+struct LogSegmentWriter {
+    let rowsPerBlock: Int
+    let level: Int32
+
+    /// What the manifest and `stats()` need to know about a written segment.
+    struct Summary {
+        var rows = 0
+        var minTime = Int64.max
+        var maxTime = Int64.min
+        var rawBytes = 0
+    }
+
+    /// Per-template variables of the block being written.
+    private struct Group {
+        var rows = 0
+        var numbers: [UInt8] = []
+        var ids: [UInt8] = []
+    }
+
+    /// Encodes `records` (already sorted by time) as a segment file.
+    func encode(_ records: [LogRecord]) -> ([UInt8], Summary) {
+        var out = ByteWriter(capacity: 1 << 20)
+        out.append(contentsOf: LogSegmentFormat.magic)
+        out.appendUInt8(LogSegmentFormat.version)
+        out.append(contentsOf: [UInt8](repeating: 0, count: 7))
+        let zctx = ZstdContext()
+        func frame(_ raw: [UInt8]) -> UInt64 {
+            let at = UInt64(out.count)
+            BlockCompression.appendFramed(raw, codec: .zstd, level: level, to: &out, context: zctx)
+            return at
+        }
+
+        var summary = Summary()
+        var streamIDs: [Labels: UInt32] = [:]
+        var streams: [Labels] = []
+        var fieldIDs: [String: UInt32] = [:]
+        var fieldNames: [String] = []
+        var templateIDs: [TemplateKey: UInt32] = [:]
+        var templates: [[UInt8]] = []
+        var index: [UInt64: [UInt32]] = [:]
+        var dir = ByteWriter(capacity: 1 << 16)
+        var blockDirs = ByteWriter(capacity: 1 << 16)
+        var blockCount = 0
+
+        var template: [UInt8] = []
+        var numbers: [UInt8] = []
+        var ids: [UInt8] = []
+        var row = 0
+        while row < records.count {
+            let end = min(records.count, row + max(1, rowsPerBlock))
+            var ts = ByteWriter(capacity: (end - row) * 4)
+            var sc = ByteWriter(capacity: end - row)
+            var flags: [UInt8] = []
+            var tc = ByteWriter(capacity: (end - row) * 2)
+            var fc = ByteWriter(capacity: (end - row) * 16)
+            var groupSlot: [UInt32: Int] = [:]
+            var groupList: [Group] = []
+            var blockStreams = Set<UInt32>()
+            var previous = records[row].timestamp
+            ts.appendSignedVarint(previous)
+            for r in row..<end {
+                let rec = records[r]
+                if r > row {
+                    ts.appendVarint(UInt64(bitPattern: rec.timestamp &- previous))
+                    previous = rec.timestamp
+                }
+                summary.minTime = min(summary.minTime, rec.timestamp)
+                summary.maxTime = max(summary.maxTime, rec.timestamp)
+                summary.rawBytes += rec.line.count
+                let sid: UInt32
+                if let s = streamIDs[rec.stream] {
+                    sid = s
+                } else {
+                    sid = UInt32(streams.count)
+                    streamIDs[rec.stream] = sid
+                    streams.append(rec.stream)
+                }
+                blockStreams.insert(sid)
+                sc.appendVarint(UInt64(sid))
+                flags.append(rec.flags.rawValue)
+
+                numbers.removeAll(keepingCapacity: true)
+                ids.removeAll(keepingCapacity: true)
+                rec.line.withUnsafeBytes { LineTemplate.mask($0, template: &template, numbers: &numbers, ids: &ids) }
+                let tid: UInt32
+                let key = TemplateKey(template)
+                if let t = templateIDs[key] {
+                    tid = t
+                } else {
+                    tid = UInt32(templates.count)
+                    templateIDs[key] = tid
+                    templates.append(template)
+                }
+                tc.appendVarint(UInt64(tid))
+                let slot: Int
+                if let s = groupSlot[tid] {
+                    slot = s
+                } else {
+                    slot = groupList.count
+                    groupSlot[tid] = slot
+                    groupList.append(Group())
+                }
+                groupList[slot].rows += 1
+                groupList[slot].numbers.append(contentsOf: numbers)
+                groupList[slot].ids.append(contentsOf: ids)
+                LogSegmentWriter.indexLineIDs(template, ids, row: UInt32(r), into: &index)
+
+                fc.appendVarint(UInt64(rec.fields.count))
+                rec.line.withUnsafeBytes { line in
+                    for f in rec.fields {
+                        let nid: UInt32
+                        if let n = fieldIDs[f.name] {
+                            nid = n
+                        } else {
+                            nid = UInt32(fieldNames.count)
+                            fieldIDs[f.name] = nid
+                            fieldNames.append(f.name)
+                        }
+                        fc.appendVarint(UInt64(nid))
+                        var value = f.value
+                        value.withUTF8 { v in
+                            let vb = UnsafeRawBufferPointer(v)
+                            if !vb.isEmpty, let at = ByteSearch.firstIndex(line, vb) {
+                                fc.appendUInt8(1)
+                                fc.appendVarint(UInt64(at))
+                                fc.appendVarint(UInt64(vb.count))
+                                // An id inside a value taken from the line is found through the line-id index.
+                                if !LogSegmentWriter.containsUUID(vb) {
+                                    index[KeyHash.field(f.name, vb), default: []].append(UInt32(r))
+                                }
+                            } else {
+                                fc.appendUInt8(0)
+                                fc.appendVarint(UInt64(vb.count))
+                                fc.append(contentsOf: vb)
+                                if !vb.isEmpty { index[KeyHash.field(f.name, vb), default: []].append(UInt32(r)) }
+                            }
+                        }
+                    }
+                }
+            }
+            let minT = records[row].timestamp, maxT = records[end - 1].timestamp
+            let tsAt = frame(ts.bytes), scAt = frame(sc.bytes), flAt = frame(flags)
+            let tcAt = frame(tc.bytes), fcAt = frame(fc.bytes)
+            blockDirs.appendVarint(UInt64(end - row))
+            blockDirs.appendSignedVarint(minT)
+            blockDirs.appendVarint(UInt64(bitPattern: maxT &- minT))
+            blockDirs.appendVarint(UInt64(blockStreams.count))
+            for s in blockStreams.sorted() { blockDirs.appendVarint(UInt64(s)) }
+            for at in [tsAt, scAt, flAt, tcAt, fcAt] { blockDirs.appendVarint(at) }
+            blockDirs.appendVarint(UInt64(groupList.count))
+            for tid in groupSlot.keys.sorted() {
+                let g = groupList[groupSlot[tid]!]
+                let nAt = frame(g.numbers), iAt = frame(g.ids)
+                blockDirs.appendVarint(UInt64(tid))
+                blockDirs.appendVarint(UInt64(g.rows))
+                blockDirs.appendVarint(nAt)
+                blockDirs.appendVarint(iAt)
+            }
+            blockCount += 1
+            row = end
+        }
+        summary.rows = records.count
+
+        // Template dictionary, trigram index over it, field index.
+        var tw = ByteWriter(capacity: 1 << 16)
+        tw.appendVarint(UInt64(templates.count))
+        for t in templates { tw.appendLengthPrefixed(bytes: t) }
+        let templatesAt = frame(tw.bytes)
+        let trigramsAt = frame(TrigramIndex.build(templates).encoded())
+        let fieldIndexAt = frame(LogSegmentWriter.encodeIndex(index))
+
+        dir.appendVarint(UInt64(summary.rows))
+        dir.appendSignedVarint(summary.rows > 0 ? summary.minTime : 0)
+        dir.appendSignedVarint(summary.rows > 0 ? summary.maxTime : 0)
+        dir.appendVarint(UInt64(summary.rawBytes))
+        dir.appendVarint(UInt64(streams.count))
+        for s in streams {
+            dir.appendVarint(UInt64(s.count))
+            for l in s.labels {
+                dir.appendLengthPrefixed(l.name)
+                dir.appendLengthPrefixed(l.value)
+            }
+        }
+        dir.appendVarint(UInt64(fieldNames.count))
+        for f in fieldNames { dir.appendLengthPrefixed(f) }
+        dir.appendVarint(templatesAt)
+        dir.appendVarint(trigramsAt)
+        dir.appendVarint(fieldIndexAt)
+        dir.appendVarint(UInt64(blockCount))
+        dir.append(contentsOf: blockDirs.bytes)
+        let dirAt = UInt64(out.count)
+        BlockCompression.appendFramed(dir.bytes, codec: .zstd, level: level, to: &out, context: zctx)
+        let dirLength = UInt64(out.count) - dirAt
+        let trailerStart = out.count
+        out.appendUInt64(dirAt)
+        out.appendUInt64(dirLength)
+        out.appendCRC32C(from: trailerStart)
+        out.append(contentsOf: LogSegmentFormat.trailerMagic)
+        return (out.bytes, summary)
+    }
+
+    /// Adds every id of a masked line to the index under its line-id key.
+    static func indexLineIDs(_ template: [UInt8], _ ids: [UInt8], row: UInt32, into index: inout [UInt64: [UInt32]]) {
+        guard !ids.isEmpty else { return }
+        var k = 0
+        var i = 0
+        ids.withUnsafeBytes { idb in
+            while i < template.count {
+                let b = template[i]
+                if b == LineTemplate.escape {
+                    i += 2
+                    continue
+                }
+                if b == LineTemplate.uuid || b == LineTemplate.hex32 {
+                    let key = KeyHash.lineID(b, UnsafeRawBufferPointer(rebasing: idb[k..<k + 16]))
+                    index[key, default: []].append(row)
+                    k += 16
+                }
+                i += 1
+            }
+        }
+    }
+
+    static func containsUUID(_ v: UnsafeRawBufferPointer) -> Bool {
+        guard v.count >= 36 else { return false }
+        for i in 0...(v.count - 36) where LineTemplate.isUUID(v, i) { return true }
+        return false
+    }
+
+    /// `[count varint]` then per key, ascending: `[hash u64 LE][rows varint][first row varint][deltas varint]*`.
+    static func encodeIndex(_ index: [UInt64: [UInt32]]) -> [UInt8] {
+        var w = ByteWriter(capacity: index.count * 12 + 16)
+        w.appendVarint(UInt64(index.count))
+        for key in index.keys.sorted() {
+            let rows = index[key]!
+            w.appendUInt64(key)
+            w.appendVarint(UInt64(rows.count))
+            var previous: UInt32 = 0
+            for (i, r) in rows.enumerated() {
+                w.appendVarint(UInt64(i == 0 ? r : r &- previous))
+                previous = r
+            }
+        }
+        return w.bytes
+    }
+}
+
+/// A template as a dictionary key, hashed once with a fast 64-bit hash.
+struct TemplateKey: Hashable {
+    let bytes: [UInt8]
+    let hash: UInt64
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        bytes.withUnsafeBytes { p in
+            var i = 0
+            while i + 8 <= p.count {
+                h = (h ^ p.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xBF58_476D_1CE4_E5B9
+                h ^= h >> 29
+                i += 8
+            }
+            while i < p.count {
+                h = (h ^ UInt64(p[i])) &* 0x94D0_49BB_1331_11EB
+                i += 1
+            }
+        }
+        hash = h
+    }
+    static func == (a: TemplateKey, b: TemplateKey) -> Bool { a.hash == b.hash && a.bytes == b.bytes }
+    func hash(into hasher: inout Hasher) { hasher.combine(hash) }
+}

@@ -1,0 +1,151 @@
+import StrataEncoding
+import StrataMetrics
+import StrataStorage
+
+extension LogStore {
+    /// Calls `visit` with every record `q` matches in the head and the segments, in no particular order.
+    func collect(_ q: CompiledLogQuery, stats: inout LogSearchStats, _ visit: (Match) -> Void) throws {
+        for seg in try openSegments(start: q.start, end: q.end) { try seg.scan(q, stats: &stats, visit) }
+        let head = state.withLock { $0.head.records }
+        stats.headRecordsScanned += head.count
+        for (i, r) in head.enumerated() where q.matches(r) {
+            visit(Match(id: LogRecordID(segment: LogRecordID.head, row: UInt32(i)), timestamp: r.timestamp, stream: r.stream, record: r))
+        }
+    }
+
+    /// The record behind a match, read from its segment when the match does not carry it.
+    func materialize(_ m: Match) throws -> LogRecord {
+        if let r = m.record { return r }
+        guard let seg = try openSegments().first(where: { $0.number == m.id.segment }) else {
+            throw LogStoreError.unknownRecord(m.id)
+        }
+        return try seg.record(row: m.id.row)
+    }
+
+    /// Readers of the live segments, oldest first. A segment that could not be opened fails the
+    /// query if its time range overlaps `[start, end)`, and is passed over otherwise.
+    func openSegments(start: Int64 = .min, end: Int64 = .max) throws -> [LogSegmentReader] {
+        try state.withLock { st throws -> [LogSegmentReader] in
+            for (_, b) in st.broken where b.entry.maxTime >= start && b.entry.minTime < end { throw b.error }
+            return st.readers.values.sorted { $0.number < $1.number }
+        }
+    }
+
+    /// Opens the reader of a manifest entry, or records why it cannot be read.
+    static func open(_ e: SegmentEntry, in segments: SegmentSet, into st: inout State) {
+        guard e.kind == LogSegmentFormat.segmentKind, let (number, _) = FileNames.parseSegment(e.name) else { return }
+        do throws(LogStoreError) {
+            st.readers[e.name] = try LogSegmentReader(number: number, path: segments.path(of: e.name))
+        } catch {
+            st.broken[e.name] = (e, error)
+        }
+    }
+
+    /// Writes the head into a segment (rows sorted by time, ties in arrival order), publishes it,
+    /// and checkpoints the WAL.
+    /// - Returns: the number of records written.
+    @discardableResult
+    public func flush() throws -> Int {
+        try state.withLock { st throws -> Int in
+            if let f = st.failure { throw LogStoreError.failed(f) }
+            let records = st.head.records
+            var added: [SegmentEntry] = []
+            if !records.isEmpty {
+                let order = records.indices.sorted { a, b in
+                    records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
+                }
+                let sorted = order.map { records[$0] }
+                let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
+                let (bytes, summary) = writer.encode(sorted)
+                let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
+                do {
+                    try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                } catch {
+                    throw LogStoreError.storage("\(error)")
+                }
+                var meta = ByteWriter(capacity: 8)
+                meta.appendVarint(UInt64(summary.rawBytes))
+                added.append(
+                    SegmentEntry(
+                        name: name, kind: LogSegmentFormat.segmentKind, level: 0, minTime: summary.minTime,
+                        maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(summary.rows),
+                        metadata: meta.bytes))
+            }
+            var walStart: Int? = nil
+            do {
+                if let wal = st.wal {
+                    walStart = Int(try wal.cut())
+                    try wal.sync()
+                }
+                if !added.isEmpty || walStart != nil {
+                    let stateBytes = walStart.map { LogStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
+                    try segments.publish(adding: added, removing: [], storeState: stateBytes)
+                }
+                if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
+            } catch {
+                throw LogStoreError.storage("\(error)")
+            }
+            for e in added { LogStore.open(e, in: segments, into: &st) }
+            st.head = LogHead()
+            return records.count
+        }
+    }
+
+    /// Sizes and counts: records, raw bytes, and every byte on disk (segments, WAL, manifest).
+    public func stats() throws -> LogStoreStats {
+        var s = LogStoreStats()
+        state.withLock { st in
+            s.headRecords = st.head.records.count
+            s.records = st.head.records.count
+            s.rawBytes = st.head.lineBytes
+            s.splitLines = st.splitLines
+            s.truncatedLines = st.truncatedLines
+        }
+        for e in segments.entries where e.kind == LogSegmentFormat.segmentKind {
+            s.segments += 1
+            s.segmentBytes += Int(e.sizeBytes)
+            s.records += Int(e.recordCount)
+            var r = ByteReader(e.metadata)
+            if let raw = try? r.readVarint() { s.rawBytes += Int(raw) }
+        }
+        do {
+            let walDir = FileNames.join(directory, FileNames.walDirectory)
+            if try fs.exists(walDir) {
+                for name in try fs.listDirectory(walDir) { s.walBytes += try fs.fileSize(FileNames.join(walDir, name)) }
+            }
+            s.manifestBytes = try fs.fileSize(segments.manifestPath)
+        } catch {
+            throw LogStoreError.storage("\(error)")
+        }
+        return s
+    }
+
+    /// Reads every segment completely and checks every checksum and structure.
+    /// - Returns: the problems found (empty when all is well), each naming a file and an offset.
+    public func verify() throws -> [LogStoreProblem] {
+        var problems: [LogStoreProblem] = []
+        for e in segments.entries where e.kind == LogSegmentFormat.segmentKind {
+            guard let (number, _) = FileNames.parseSegment(e.name) else { continue }
+            let path = segments.path(of: e.name)
+            do {
+                let seg = try LogSegmentReader(number: number, path: path)
+                var stats = LogSearchStats()
+                for b in seg.blocks.indices {
+                    do {
+                        _ = try LogBlockCursor(seg, b).record(0, &stats)
+                        let cursor = LogBlockCursor(seg, b)
+                        for g in seg.blocks[b].groups.indices { _ = try cursor.lines(ofGroup: g, &stats) }
+                        _ = try cursor.record(0, &stats)
+                    } catch let LogStoreError.corrupt(p, o, d) {
+                        problems.append(LogStoreProblem(path: p, offset: o, detail: d))
+                    }
+                }
+            } catch let LogStoreError.corrupt(p, o, d) {
+                problems.append(LogStoreProblem(path: p, offset: o, detail: d))
+            } catch {
+                problems.append(LogStoreProblem(path: path, offset: 0, detail: "\(error)"))
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,194 @@
+import StrataEncoding
+import StrataMetrics
+import StrataStorage
+import Synchronization
+
+/// The log store: an append-only, durable store of log records with indexed search.
+///
+/// Recent records live in the head (memory, backed by the WAL); `flush()` (or a full head)
+/// writes them, sorted by time, into an immutable columnar segment named by the directory's
+/// manifest. Searches merge the head and the segments; segments answer exact field values
+/// from their field index and line filters from their template dictionary and trigram index,
+/// verifying only the rows the indexes cannot decide.
+///
+/// ```swift
+/// let store = try LogStore(directory: "/var/lib/strata/logs")
+/// try store.append([LogRecord(timestamp: t, stream: labels, line: Array(text.utf8))])  // durable now
+/// let result = try store.search(LogQuery(lineFilters: [LineFilter(.contains, "ERROR")], limit: 20))
+/// for hit in result.hits { print(hit.id, String(decoding: hit.record.line, as: UTF8.self)) }
+/// ```
+///
+/// The store is safe to use from many tasks; appends are serialised, searches run concurrently.
+/// The caller owns exclusive access to the directory (see `Database`, which holds the lock).
+public final class LogStore: Sendable {
+    /// The directory this store keeps its files in.
+    public let directory: String
+    public let options: LogStoreOptions
+    let fs: any FileSystem
+    let segments: SegmentSet
+    let state: Mutex<State>
+
+    struct State: ~Copyable {
+        var head = LogHead()
+        var wal: WriteAheadLog?
+        var failure: String?
+        var recovery: [String] = []
+        var splitLines = 0
+        var truncatedLines = 0
+        /// Open segment readers by file name.
+        var readers: [String: LogSegmentReader] = [:]
+        /// Segments that could not be opened, with the reason.
+        var broken: [String: (entry: SegmentEntry, error: LogStoreError)] = [:]
+    }
+
+    /// Opens (or creates) the store in `directory`: reads the manifest, removes files a crash
+    /// left unpublished, recovers the WAL (truncating a torn tail) and replays it into the head.
+    /// - Throws: `LogStoreError.storage` when a file cannot be read or the manifest is corrupt.
+    public init(directory: String, options: LogStoreOptions = LogStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()) throws {
+        self.directory = directory
+        self.options = options
+        self.fs = fileSystem
+        var st = State()
+        do {
+            try fileSystem.createDirectory(directory)
+            segments = try SegmentSet.open(directory: directory, fs: fileSystem)
+            let walDir = FileNames.join(directory, FileNames.walDirectory)
+            let walExists = try fileSystem.exists(walDir)
+            if options.durability != .none || walExists {
+                let start = LogStore.walStart(segments.snapshot())
+                if walExists {
+                    for name in try fileSystem.listDirectory(walDir) {
+                        if let i = FileNames.walSegmentIndex(name), i < start {
+                            try fileSystem.unlink(FileNames.join(walDir, name))
+                        }
+                    }
+                }
+                var head = LogHead()
+                let wal = try WriteAheadLog.open(directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize) {
+                    type, payload in
+                    guard type == LogWALRecord.records else { return }
+                    try LogWALRecord.decode(payload) { head.add($0) }
+                }
+                st.head = head
+                if let report = wal.recovery { st.recovery.append(report.description) }
+                st.wal = wal
+            }
+            for e in segments.entries { LogStore.open(e, in: segments, into: &st) }
+        } catch let e as StorageError {
+            throw LogStoreError.storage(e.description)
+        }
+        state = Mutex(st)
+    }
+
+    /// What WAL recovery repaired when the store was opened (one line per problem).
+    public var recoveryReport: [String] { state.withLock { $0.recovery } }
+
+    // MARK: Writing
+
+    /// Appends records. Returns once they are durable per `options.durability`; a record is
+    /// then visible to searches.
+    ///
+    /// Records may arrive in any time order (segments are sorted when written). A line longer
+    /// than `options.maxLineBytes` is split into several records flagged `.split`, or truncated
+    /// and flagged `.truncated`, per `options.longLines`; nothing is dropped silently.
+    /// - Throws: `LogStoreError.failed` when the WAL cannot be written (the store then refuses
+    ///   further writes; nothing acknowledged is lost).
+    public func append(_ records: [LogRecord]) throws {
+        if records.isEmpty { return }
+        let (kept, split, truncated) = LogStore.limitLineLengths(records, options)
+        let flushNeeded = try state.withLock { st throws -> Bool in
+            if let f = st.failure { throw LogStoreError.failed(f) }
+            if let wal = st.wal, options.durability != .none {
+                do {
+                    // Large batches go in several WAL records (each well under the WAL's record limit).
+                    var i = kept.startIndex
+                    while i < kept.endIndex {
+                        var j = i
+                        var bytes = 0
+                        while j < kept.endIndex && (j == i || bytes < 8 << 20) {
+                            bytes += kept[j].line.count + 64
+                            j += 1
+                        }
+                        let slice = kept[i..<j]
+                        try wal.append(type: LogWALRecord.records) { w in LogWALRecord.encode(slice, into: &w) }
+                        i = j
+                    }
+                    switch options.durability {
+                    case .fsync: try wal.sync()
+                    case .buffered: try wal.flush()
+                    case .none: break
+                    }
+                } catch {
+                    st.failure = "\(error)"
+                    throw LogStoreError.failed("WAL write failed: \(error)")
+                }
+            }
+            for r in kept { st.head.add(r) }
+            st.splitLines += split
+            st.truncatedLines += truncated
+            return st.head.lineBytes >= options.maxHeadBytes
+        }
+        if flushNeeded { try flush() }
+    }
+
+    /// Applies `maxLineBytes`: returns the records to keep and how many lines were split or truncated.
+    static func limitLineLengths(_ records: [LogRecord], _ o: LogStoreOptions) -> ([LogRecord], Int, Int) {
+        let limit = max(1, o.maxLineBytes)
+        guard records.contains(where: { $0.line.count > limit }) else { return (records, 0, 0) }
+        var out: [LogRecord] = []
+        out.reserveCapacity(records.count + 8)
+        var split = 0, truncated = 0
+        for r in records {
+            guard r.line.count > limit else { out.append(r); continue }
+            switch o.longLines {
+            case .truncate:
+                var t = r
+                t.line = Array(r.line[0..<limit])
+                t.flags.insert(.truncated)
+                out.append(t)
+                truncated += 1
+            case .split:
+                var at = 0
+                while at < r.line.count {
+                    var part = r
+                    part.line = Array(r.line[at..<min(at + limit, r.line.count)])
+                    part.flags.insert(.split)
+                    out.append(part)
+                    at += limit
+                }
+                split += 1
+            }
+        }
+        return (out, split, truncated)
+    }
+
+    /// Makes every acknowledged record durable: with a WAL, syncs it; without one, flushes the head.
+    public func close() throws {
+        if options.durability == .none {
+            try flush()
+        } else {
+            try state.withLock { st throws in
+                do { try st.wal?.sync() } catch { throw LogStoreError.storage("\(error)") }
+            }
+        }
+    }
+
+    // MARK: State in the manifest
+
+    /// Store-level state kept in the manifest: `[version u8 = 1][walStart varint]`.
+    static func encodeStoreState(walStart: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: 8)
+        w.appendUInt8(1)
+        w.appendVarint(UInt64(walStart))
+        return w.bytes
+    }
+
+    /// The first WAL segment holding records not yet in segments (0 when the manifest has none).
+    static func walStart(_ snapshot: SegmentSnapshot) -> Int {
+        let b = snapshot.storeState
+        guard !b.isEmpty else { return 0 }
+        var r = ByteReader(b)
+        guard (try? r.readUInt8()) == 1, let v = try? r.readVarint(), v < UInt64(Int32.max) else { return 0 }
+        return Int(v)
+    }
+}

@@ -1,0 +1,37 @@
+/// How a `LogStore` behaves; every field has a default that suits a log server.
+public struct LogStoreOptions: Sendable {
+    /// When an append is acknowledged.
+    public enum Durability: Sendable {
+        /// After the WAL record is written and fsynced: survives power loss.
+        case fsync
+        /// After the WAL record is written to the OS: survives a crash of the process, not of the machine.
+        case buffered
+        /// No WAL: records are durable only after `flush()`. For bulk loads that flush at the end.
+        case none
+    }
+
+    /// What happens to a line longer than `maxLineBytes`.
+    public enum LongLinePolicy: Sendable {
+        /// Kept whole, as consecutive records of at most `maxLineBytes` each, flagged `.split`.
+        case split
+        /// The first `maxLineBytes` are kept, flagged `.truncated`; the rest is counted as dropped bytes.
+        case truncate
+    }
+
+    /// When appends are acknowledged. Default `.fsync`.
+    public var durability: Durability = .fsync
+    /// The longest line kept in one record, in bytes. Default 256 KiB.
+    public var maxLineBytes: Int = 256 << 10
+    /// What to do with longer lines. Default `.split` (nothing is lost).
+    public var longLines: LongLinePolicy = .split
+    /// The head is flushed into a segment automatically once it holds this many line bytes. Default 64 MiB.
+    public var maxHeadBytes: Int = 64 << 20
+    /// Rows per block inside a segment (the unit of decompression). Default 2,048.
+    public var rowsPerBlock: Int = 2048
+    /// Zstandard level for segment columns. Default 3.
+    public var compressionLevel: Int32 = 3
+    /// WAL segment size in bytes. Default 64 MiB.
+    public var walSegmentSize: Int = 64 << 20
+
+    public init() {}
+}
