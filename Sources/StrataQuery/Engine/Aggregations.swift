@@ -21,6 +21,7 @@ private struct Group {
     var hasFloat = false
     var hasHistogram = false
     var incompatibleHistograms = false
+    var scalars = HistogramScalarSums()
 }
 
 extension Evaluator {
@@ -161,7 +162,10 @@ extension Evaluator {
                         continue
                     }
                     if g.incompatibleHistograms { continue }
-                    if let h = g.histogram { outputs[gi].append(t, histogram: h.compacted()) }
+                    if var h = g.histogram {
+                        g.scalars.apply(to: &h, mean: a.op == .avg)
+                        outputs[gi].append(t, histogram: h.compacted())
+                    }
                     if g.dropName { outputs[gi].dropName = true }
                     continue
                 }
@@ -194,6 +198,7 @@ extension Evaluator {
             n.values = g.values
             n.histogram = h
             n.hasHistogram = true
+            n.scalars.add(h)
             g = n
             return
         }
@@ -201,6 +206,7 @@ extension Evaluator {
         g.hasHistogram = true
         g.count += 1
         guard let acc = g.histogram, !g.incompatibleHistograms else { return }
+        g.scalars.add(h)
         var notes = HistogramCombineNotes()
         do {
             if a.op == .sum {

@@ -52,14 +52,16 @@ extension Evaluator {
             a.incompatibleTypesBinaryOp("float", opName, "histogram", range)
         case (let h?, nil):
             if op == .mul { return ElementResult(value: 0, histogram: h.scaled(by: r).compacted(), keep: true) }
-            if op == .div { return ElementResult(value: 0, histogram: h.scaled(by: 1 / r).compacted(), keep: true) }
+            if op == .div { return ElementResult(value: 0, histogram: h.divided(by: r).compacted(), keep: true) }
             a.incompatibleTypesBinaryOp("histogram", opName, "float", range)
         case (let x?, let y?):
             switch op {
             case .add, .sub:
                 var notes = HistogramCombineNotes()
                 do {
-                    let h = op == .add ? try x.adding(y, notes: &notes) : try x.subtracting(y, notes: &notes)
+                    var h = op == .add ? try x.adding(y, notes: &notes) : try x.subtracting(y, notes: &notes)
+                    // A difference of histograms is a gauge.
+                    if op == .sub { h.counterResetHint = .gauge }
                     if notes.counterResetCollision { a.counterResetCollision(range, aggregation: false) }
                     if notes.customBoundsReconciled {
                         a.customBucketsReconciled(op == .add ? "addition" : "subtraction", range)
@@ -78,6 +80,21 @@ extension Evaluator {
             return ElementResult(value: v, histogram: nil, keep: keep)
         }
         return ElementResult(value: 0, histogram: nil, keep: false, incompatible: true)
+    }
+}
+
+extension FloatHistogram {
+    /// `h / divisor` as Prometheus's `Div`: division by zero leaves no buckets, only the zero bucket
+    /// (with the count, sum and zero count divided: ±Inf, or NaN where they were 0).
+    func divided(by divisor: Double) -> FloatHistogram {
+        guard divisor == 0 else { return scaled(by: 1 / divisor) }
+        var h = self
+        h.count /= divisor
+        h.sum /= divisor
+        h.zeroCount /= divisor
+        h.setBuckets(positive: true, [])
+        h.setBuckets(positive: false, [])
+        return h
     }
 }
 

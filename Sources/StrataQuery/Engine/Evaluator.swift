@@ -125,6 +125,11 @@ struct Evaluator {
     let interval: Int64
     /// True inside a subquery, whose vector selectors may skip or repeat histogram samples.
     var inSubquery = false
+    /// True below histogram_count/histogram_sum/histogram_avg (with no histogram_quantile,
+    /// histogram_fraction, binary operator or subquery between): Prometheus then reads histograms
+    /// through its `HistogramStatsIterator`, which re-detects counter resets as it reads, so an
+    /// unknown hint becomes `reset` or `not reset` against the sample read before it.
+    var statsDecoding = false
 
     var numSteps: Int { Int((end - start) / interval) + 1 }
     var isInstant: Bool { start == end }
@@ -148,7 +153,13 @@ struct Evaluator {
                 for i in s.indices {
                     s[i].dropName = true
                     for j in s[i].vs.indices { s[i].vs[j] = -s[i].vs[j] }
-                    for j in s[i].hs.indices { s[i].hs[j] = s[i].hs[j]?.scaled(by: -1) }
+                    for j in s[i].hs.indices {
+                        // A negated histogram is a gauge.
+                        if var h = s[i].hs[j]?.scaled(by: -1) {
+                            h.counterResetHint = .gauge
+                            s[i].hs[j] = h
+                        }
+                    }
                 }
             }
             return .series(s)
@@ -165,11 +176,19 @@ struct Evaluator {
             }
             return .series(try rawRange(of: .subquery(sq)))
         case .binary(let b):
-            return .series(try evalBinary(b))
+            var operands = self
+            operands.statsDecoding = false
+            return .series(try operands.evalBinary(b))
         case .aggregate(let a):
             return .series(try evalAggregate(a))
         case .call(let c):
-            return .series(try evalCall(c))
+            var ev = self
+            switch c.name {
+            case "histogram_count", "histogram_sum", "histogram_avg": ev.statsDecoding = true
+            case "histogram_quantile", "histogram_fraction": ev.statsDecoding = false
+            default: break
+            }
+            return .series(try ev.evalCall(c))
         case .extension(let x):
             throw ctx.error("the PromQL evaluator cannot evaluate \(x.description)", x.range)
         }
