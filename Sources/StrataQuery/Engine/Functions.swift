@@ -21,7 +21,7 @@ enum EngineFunctions {
         "quantile_over_time", "predict_linear", "double_exponential_smoothing", "clamp", "clamp_max", "clamp_min",
         "round", "histogram_quantile", "histogram_fraction", "label_replace", "label_join", "sort_by_label",
         "sort_by_label_desc", "vector", "scalar", "time", "pi", "histogram_count", "histogram_sum", "histogram_avg",
-        "histogram_stddev", "histogram_stdvar",
+        "histogram_stddev", "histogram_stdvar", "histogram_quantiles",
     ]
 }
 
@@ -61,6 +61,7 @@ extension Evaluator {
         case "label_join": return try evalLabelJoin(c)
         case "sort", "sort_desc", "sort_by_label", "sort_by_label_desc": return try evalSort(c)
         case "histogram_quantile": return try evalHistogramQuantile(c)
+        case "histogram_quantiles": return try evalHistogramQuantiles(c)
         case "histogram_fraction": return try evalHistogramFraction(c)
         case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar":
             return try evalHistogramProperty(c)
