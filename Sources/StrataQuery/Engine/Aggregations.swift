@@ -86,7 +86,7 @@ extension Evaluator {
             for (k, si) in idx.enumerated() {
                 let f = vals[k]
                 let gi = seriesGroup[si]
-                if let h = hists[k] {
+                if let h = hists.at(k) {
                     if floatOnlyOps.contains(a.op) {
                         ctx.annotations.histogramIgnoredInAggregation(a.op.rawValue, a.range)
                         continue
@@ -362,7 +362,7 @@ extension Evaluator {
             var counts: [Labels: Int] = [:]
             var order: [Labels] = []
             for (k, si) in idx.enumerated() {
-                let text = hists[k].map(\.description) ?? formatFloatF(vals[k])
+                let text = hists.at(k).map(\.description) ?? formatFloatF(vals[k])
                 let metric = input[si].labels.setting(valueLabel, to: text)
                 let key: Labels
                 if a.without {

@@ -226,18 +226,18 @@ extension Evaluator {
             case .and:
                 if li.isEmpty || ri.isEmpty { continue }
                 for i in ri { present[rOrd[i]] = true }
-                for (k, i) in li.enumerated() where present[lOrd[i]] { try pass(lhs[i], lv[k], lh[k]) }
+                for (k, i) in li.enumerated() where present[lOrd[i]] { try pass(lhs[i], lv[k], lh.at(k)) }
                 for i in ri { present[rOrd[i]] = false }
             case .or:
                 for (k, i) in li.enumerated() {
                     present[lOrd[i]] = true
-                    try pass(lhs[i], lv[k], lh[k])
+                    try pass(lhs[i], lv[k], lh.at(k))
                 }
-                for (k, i) in ri.enumerated() where !present[rOrd[i]] { try pass(rhs[i], rv[k], rh[k]) }
+                for (k, i) in ri.enumerated() where !present[rOrd[i]] { try pass(rhs[i], rv[k], rh.at(k)) }
                 for i in li { present[lOrd[i]] = false }
             case .unless:
                 for i in ri { present[rOrd[i]] = true }
-                for (k, i) in li.enumerated() where !present[lOrd[i]] { try pass(lhs[i], lv[k], lh[k]) }
+                for (k, i) in li.enumerated() where !present[lOrd[i]] { try pass(lhs[i], lv[k], lh.at(k)) }
                 for i in ri { present[rOrd[i]] = false }
             default:
                 if li.isEmpty || ri.isEmpty { continue }
@@ -269,8 +269,8 @@ extension Evaluator {
                     let j = oi[rk]
                     var l = mv[k]
                     var r = ov[rk]
-                    var hl = mh[k]
-                    var hr = oh[rk]
+                    var hl = mh.at(k)
+                    var hr = oh.at(rk)
                     if swapped {
                         (l, r) = (r, l)
                         (hl, hr) = (hr, hl)

@@ -247,9 +247,12 @@ struct Evaluator {
     struct StepWalker {
         private var pos: [Int]
         let series: [EvalSeries]
+        /// Some series has histogram points (else the four-argument `gather` leaves `hists` empty).
+        let hasHistograms: Bool
         init(_ series: [EvalSeries]) {
             self.series = series
             pos = [Int](repeating: 0, count: series.count)
+            hasHistograms = series.contains { !$0.hs.isEmpty }
         }
         /// Fills `idx`/`vals` with the series having a point at `t` (ascending series order).
         mutating func gather(_ t: Int64, _ idx: inout [Int], _ vals: inout [Double]) {
@@ -266,9 +269,14 @@ struct Evaluator {
             }
         }
 
-        /// Like `gather`, also filling `hists` with each gathered point's histogram (nil for floats).
+        /// Like `gather`, also filling `hists` with each gathered point's histogram (nil for floats) when
+        /// some series has histograms; otherwise `hists` stays empty (read it with `at(_:)`).
         mutating func gather(_ t: Int64, _ idx: inout [Int], _ vals: inout [Double], _ hists: inout [FloatHistogram?]) {
             hists.removeAll(keepingCapacity: true)
+            guard hasHistograms else {
+                gather(t, &idx, &vals)
+                return
+            }
             idx.removeAll(keepingCapacity: true)
             vals.removeAll(keepingCapacity: true)
             for i in 0..<series.count {
@@ -320,6 +328,11 @@ struct Evaluator {
             }
         }
     }
+}
+
+extension Array where Element == FloatHistogram? {
+    /// The histogram gathered at position `k`, nil for a float or when nothing was gathered.
+    @inline(__always) func at(_ k: Int) -> FloatHistogram? { isEmpty ? nil : self[k] }
 }
 
 /// Prometheus's `kahanSumInc` (Neumaier's variant).

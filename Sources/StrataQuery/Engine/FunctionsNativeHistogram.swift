@@ -162,8 +162,9 @@ extension Evaluator {
         classic: inout [(labels: Labels, buckets: [ClassicBucket])], argRange: SourceRange
     ) -> [(labels: Labels, histogram: FloatHistogram)] {
         var out: [(labels: Labels, histogram: FloatHistogram)] = []
+        if hists.isEmpty { return out }
         for (k, si) in idx.enumerated() {
-            guard let h = hists[k] else { continue }
+            guard let h = hists.at(k) else { continue }
             let labels = input[si].labels
             if let g = classic.firstIndex(where: { $0.labels == labels }), !classic[g].buckets.isEmpty {
                 ctx.annotations.mixedClassicNative(labels.metricName ?? "", argRange)
