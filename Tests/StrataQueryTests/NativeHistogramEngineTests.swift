@@ -128,4 +128,27 @@ struct NativeHistogramEngineTests {
         let avg = try #require(histogram(try f.engine().instantQuery("avg_over_time(req{job=\"b\"}[2m])", at: at), "b"))
         #expect(abs(avg.count - 76) < 1e-9)
     }
+
+    @Test func trimOperatorsKeepOneSideOfTheCutoff() throws {
+        let f = try fixture()
+        let at = 10 * Self.minute
+        // job=b at 10m: 20 in (0.5,1], 40 in (1,2], 20 in (2,4].
+        let below = try #require(histogram(try f.engine().instantQuery("req{job=\"b\"} </ 1", at: at), "b"))
+        #expect(below.count == 20)
+        #expect(abs(below.sum - 20 * 0.5.squareRoot()) < 1e-9)
+        let above = try #require(histogram(try f.engine().instantQuery("req{job=\"b\"} >/ 1", at: at), "b"))
+        #expect(above.count == 60)
+        #expect(abs(above.sum - (40 * 2.0.squareRoot() + 20 * 8.0.squareRoot())) < 1e-9)
+        // Halfway through (1,2] on the exponential scale: half of its 40.
+        let half = try #require(histogram(try f.engine().instantQuery("req{job=\"b\"} </ 1.4142135623730951", at: at), "b"))
+        #expect(abs(half.count - 40) < 1e-9)
+        // Nothing removed: the histogram comes back unchanged, sum included.
+        let all = try #require(histogram(try f.engine().instantQuery("req{job=\"b\"} </ 4", at: at), "b"))
+        #expect(all.sum == 120 && all.count == 80)
+        // Floats cannot be trimmed.
+        let floats = try f.engine().instantQuery("req{job=\"float\"} </ 1", at: at)
+        guard case .vector(let v) = floats.value else { Issue.record("not a vector"); return }
+        #expect(v.isEmpty)
+        #expect(floats.infos.count == 1)
+    }
 }

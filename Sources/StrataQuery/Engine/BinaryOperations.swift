@@ -24,7 +24,7 @@ func binop(_ op: BinaryOp, _ l: Double, _ r: Double) -> (Double, Bool) {
     case .lss: return (l, l < r)
     case .gte: return (l, l >= r)
     case .lte: return (l, l <= r)
-    case .and, .or, .unless: return (.nan, false)
+    case .and, .or, .unless, .trimUpper, .trimLower: return (.nan, false)
     }
 }
 
@@ -46,7 +46,12 @@ extension Evaluator {
     {
         let a = ctx.annotations
         let opName = op.rawValue
+        let isTrim = op.isTrim
         switch (hl, hr) {
+        case (let h?, nil) where isTrim:
+            return ElementResult(value: 0, histogram: h.trimmed(keepBelow: op == .trimUpper, cutoff: r), keep: true)
+        case (nil, nil) where isTrim:
+            a.incompatibleTypesBinaryOp("float", opName, "float", range)
         case (nil, let h?):
             if op == .mul { return ElementResult(value: 0, histogram: h.scaled(by: l).compacted(), keep: true) }
             a.incompatibleTypesBinaryOp("float", opName, "histogram", range)
@@ -99,6 +104,9 @@ extension FloatHistogram {
 }
 
 extension BinaryOp {
+    /// `</` and `>/`.
+    var isTrim: Bool { self == .trimUpper || self == .trimLower }
+
     /// Arithmetic changes what a series measures, so its name goes (`changesMetricSchema`).
     var changesMetricSchema: Bool { [.add, .sub, .mul, .div, .mod, .pow, .atan2].contains(self) }
 }
@@ -150,6 +158,11 @@ extension Evaluator {
                     } else if e.keep {
                         if let rh = e.histogram { o.append(s.ts[j], histogram: rh) } else { o.append(s.ts[j], e.value) }
                     }
+                    continue
+                }
+                if b.op.isTrim {
+                    // Trimming needs a histogram on the left and a float on the right.
+                    ctx.annotations.incompatibleTypesBinaryOp("float", b.op.rawValue, "float", b.range)
                     continue
                 }
                 var l = s.vs[j]
@@ -278,7 +291,7 @@ extension Evaluator {
                     var v: Double
                     var keep: Bool
                     var resultHistogram: FloatHistogram? = nil
-                    if hl == nil && hr == nil {
+                    if hl == nil && hr == nil && !b.op.isTrim {
                         (v, keep) = binop(b.op, l, r)
                     } else {
                         let e = histogramBinop(b.op, l, r, hl, hr, b.range)

@@ -141,7 +141,10 @@ extension Evaluator {
             s = try evalVectorSelector(sel, sampleTimes: true)
         } else {
             s = try evalSeries(c.args[0])
-            for i in s.indices { for j in s[i].ts.indices { s[i].vs[j] = Double(s[i].ts[j]) / 1000 } }
+            for i in s.indices {
+                for j in s[i].ts.indices { s[i].vs[j] = Double(s[i].ts[j]) / 1000 }
+                s[i].hs = []  // a histogram's timestamp is a float
+            }
         }
         for i in s.indices { s[i].dropName = true }
         return s
