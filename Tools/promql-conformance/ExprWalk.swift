@@ -48,6 +48,8 @@ enum ExprWalk {
     static let atModifierUnsafeFunctions: Set<String> = [
         "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year",
         "predict_linear", "time", "timestamp",
+        // The query-context functions answer with the query's own start, end, range or step.
+        "start", "end", "range", "step",
     ]
 
     /// Experimental in Prometheus 3 (behind `--enable-feature=promql-experimental-functions`).

@@ -78,18 +78,21 @@ final class EvalContext {
     /// The query's own start and end, for `@ start()` and `@ end()`.
     let queryStart: Int64
     let queryEnd: Int64
+    /// The range query's step (0 for an instant query), for `step()`.
+    let queryStep: Int64
     let annotations: AnnotationSet
     private let deadline: ContinuousClock.Instant
     /// Samples currently held (loaded from the store or produced by nodes).
     var samples = 0
     private var checks = 0
 
-    init(store: MetricStore, options: PromQLEngineOptions, query: String, start: Int64, end: Int64) {
+    init(store: MetricStore, options: PromQLEngineOptions, query: String, start: Int64, end: Int64, step: Int64 = 0) {
         self.store = store
         self.options = options
         self.query = query
         self.queryStart = start
         self.queryEnd = end
+        self.queryStep = step
         self.annotations = AnnotationSet(query: query)
         self.deadline = ContinuousClock.now.advanced(by: .milliseconds(max(0, options.timeoutMilliseconds)))
     }

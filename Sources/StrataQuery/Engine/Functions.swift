@@ -21,7 +21,8 @@ enum EngineFunctions {
         "quantile_over_time", "predict_linear", "double_exponential_smoothing", "clamp", "clamp_max", "clamp_min",
         "round", "histogram_quantile", "histogram_fraction", "label_replace", "label_join", "sort_by_label",
         "sort_by_label_desc", "vector", "scalar", "time", "pi", "histogram_count", "histogram_sum", "histogram_avg",
-        "histogram_stddev", "histogram_stdvar", "histogram_quantiles",
+        "histogram_stddev", "histogram_stdvar", "histogram_quantiles", "start", "end", "range", "step", "min_of",
+        "max_of",
     ]
 }
 
@@ -50,6 +51,19 @@ extension Evaluator {
         switch c.name {
         case "time": return [scalarSeries { Double($0) / 1000 }]
         case "pi": return [scalarSeries { _ in Double.pi }]
+        // The experimental query-context functions: the query's start, end, range and step in seconds.
+        case "start": return [scalarSeries { [ctx] _ in Double(ctx.queryStart) / 1000 }]
+        case "end": return [scalarSeries { [ctx] _ in Double(ctx.queryEnd) / 1000 }]
+        case "range": return [scalarSeries { [ctx] _ in Double(ctx.queryEnd - ctx.queryStart) / 1000 }]
+        case "step": return [scalarSeries { [ctx] _ in Double(ctx.queryStep) / 1000 }]
+        case "min_of", "max_of":
+            let a = try evalScalar(c.args[0])
+            let b = try evalScalar(c.args[1])
+            let isMin = c.name == "min_of"
+            return [scalarSeries { t in
+                let k = Int((t - start) / interval)
+                return isMin ? goMin(a[k], b[k]) : goMax(a[k], b[k])
+            }]
         case "vector":
             var s = try evalSeries(c.args[0])
             if !s.isEmpty { s[0].labels = Labels(); s[0].dropName = false }

@@ -69,7 +69,7 @@ public final class PromQLEngine: Sendable {
                 .execution, "invalid expression type \"\(name)\" for range query, must be Scalar or instant Vector",
                 query: query, range: expr.range)
         }
-        let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end)
+        let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end, step: step)
         let ev = Evaluator(ctx: ctx, start: start, end: end, interval: step)
         var series: [EvalSeries]
         do throws(QueryError) {
