@@ -59,12 +59,6 @@ enum ExprWalk {
         "ts_of_max_over_time", "ts_of_min_over_time", "start", "end", "range", "step",
     ]
 
-    /// Functions that only read native histograms.
-    static let nativeHistogramFunctions: Set<String> = [
-        "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
-        "histogram_stdvar",
-    ]
-
     static func isExperimental(function name: String) -> Bool {
         experimentalFunctions.contains(name) || PromQLFunctions.signatures[name]?.experimental == true
     }
