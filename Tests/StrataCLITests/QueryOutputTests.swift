@@ -1,4 +1,5 @@
 import Strata
+import StrataMetrics
 import StrataQuery
 import Testing
 
@@ -26,6 +27,33 @@ struct QueryOutputTests {
     ])
     func timestampsAsSecondsWithMilliseconds(ms: Int64, text: String) {
         #expect(QueryOutput.formatTimestamp(ms) == text)
+    }
+
+    @Test func histogramsUsePrometheusKeysAndBucketArrays() {
+        var h = FloatHistogram()
+        h.count = 6
+        h.sum = 7.5
+        h.zeroThreshold = 0.25
+        h.zeroCount = 1
+        h.positiveSpans = [HistogramSpan(offset: 0, length: 3)]
+        h.positiveBuckets = [2, 0, 1]  // (0.5,1], (1,2] empty, (2,4]
+        h.negativeSpans = [HistogramSpan(offset: 1, length: 1)]
+        h.negativeBuckets = [2]  // [-2,-1)
+        let body = #"{"count":"6","sum":"7.5","buckets":[[1,"-2","-1","2"],[3,"-0.25","0.25","1"],[0,"0.5","1","2"],[0,"2","4","1"]]}"#
+        #expect(QueryOutput.histogramJSON(h) == body)
+        let m = labels([("__name__", "h")])
+        let v = QueryResult(value: .vector([VectorElement(labels: m, timestamp: 1_000, value: 0, histogram: h)]))
+        #expect(
+            QueryOutput.prometheusJSON(v)
+                == #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"h"},"histogram":[1,"# + body
+                + "]}]}}")
+        let mixed = MatrixSeries(labels: m, timestamps: [0], values: [1], histogramTimestamps: [60_000], histograms: [h])
+        let onlyHistograms = MatrixSeries(labels: labels([("a", "b")]), histogramTimestamps: [0], histograms: [FloatHistogram()])
+        #expect(
+            QueryOutput.prometheusJSON(QueryResult(value: .matrix([mixed, onlyHistograms])))
+                == #"{"status":"success","data":{"resultType":"matrix","result":[{"metric":{"__name__":"h"},"values":[[0,"1"]],"histograms":[[60,"#
+                + body + #"]]},{"metric":{"a":"b"},"histograms":[[0,{"count":"0","sum":"0"}]]}]}}"#)
+        #expect(QueryOutput.table(v).contains("{count:6, sum:7.5, [-2,-1):2, [-0.25,0.25]:1, (0.5,1]:2, (2,4]:1}"))
     }
 
     @Test func vectorBodyIsPrometheusBytes() {

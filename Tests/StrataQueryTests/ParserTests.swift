@@ -65,6 +65,9 @@ import Testing
         ("1 < bool 2", "1 < bool 2"),
         ("foo atan2 bar", "foo atan2 bar"),
         ("foo @ 1m", "foo @ 60.000"),
+        ("h </ 2", "h </ 2"),
+        ("h >/ on (a) t", "h >/ on (a) t"),
+        ("h < 2 / 3", "h < 2 / 3"),
     ])
     func parsesAndPrints(query: String, printed: String) throws {
         let expr = try PromQL.parse(query)

@@ -48,6 +48,8 @@ enum ExprWalk {
     static let atModifierUnsafeFunctions: Set<String> = [
         "days_in_month", "day_of_month", "day_of_week", "day_of_year", "hour", "minute", "month", "year",
         "predict_linear", "time", "timestamp",
+        // The query-context functions answer with the query's own start, end, range or step.
+        "start", "end", "range", "step",
     ]
 
     /// Experimental in Prometheus 3 (behind `--enable-feature=promql-experimental-functions`).
@@ -55,12 +57,6 @@ enum ExprWalk {
         "double_exponential_smoothing", "first_over_time", "histogram_quantiles", "info", "integral",
         "mad_over_time", "sort_by_label", "sort_by_label_desc", "ts_of_first_over_time", "ts_of_last_over_time",
         "ts_of_max_over_time", "ts_of_min_over_time", "start", "end", "range", "step",
-    ]
-
-    /// Functions that only read native histograms.
-    static let nativeHistogramFunctions: Set<String> = [
-        "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev",
-        "histogram_stdvar",
     ]
 
     static func isExperimental(function name: String) -> Bool {

@@ -94,16 +94,16 @@ struct HeadSeries: Sendable {
         return last.histogram
     }
 
-    /// The counter reset hint Prometheus's TSDB gives an appended histogram: gauges stay gauges; the
-    /// first of a run is `reset` only when it says so (else unknown); later ones are `reset` when they
-    /// say so or a reset is detected against the previous one, else `not reset`.
+    /// The counter reset hint Prometheus's TSDB gives an appended histogram when read back: gauges
+    /// stay gauges; an explicit reset stays a reset; otherwise a histogram continuing a run without a
+    /// detected reset is `not reset`, and the first of a run, or one after a detected reset, is
+    /// unknown (a detected reset starts a new chunk whose hint reads back unknown; Prometheus issue 15346).
     static func withStorageHint(_ h: FloatHistogram, previous: FloatHistogram?) -> FloatHistogram {
         var h = h
-        guard h.counterResetHint != .gauge else { return h }
-        if let previous {
-            let reset = h.counterResetHint == .counterReset || h.detectsReset(after: previous)
-            h.counterResetHint = reset ? .counterReset : .notCounterReset
-        } else if h.counterResetHint != .counterReset {
+        guard h.counterResetHint != .gauge, h.counterResetHint != .counterReset else { return h }
+        if let previous, !h.detectsReset(after: previous) {
+            h.counterResetHint = .notCounterReset
+        } else {
             h.counterResetHint = .unknown
         }
         return h

@@ -180,7 +180,7 @@ public final class MetricStore: Sendable {
     /// timestamp is a duplicate, a different one a conflict.
     public func appendHistograms(_ labels: Labels, _ samples: [HistogramSample]) throws -> AppendSummary {
         let ref = try seriesRef(for: labels).raw
-        return try state.withLock { st throws -> AppendSummary in
+        let (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
             if let f = st.failure { throw MetricStoreError.failed(f) }
             var sum = AppendSummary()
             var taken: [HistogramSample] = []
@@ -214,8 +214,13 @@ public final class MetricStore: Sendable {
                     throw MetricStoreError.failed("WAL write failed: \(error)")
                 }
             }
-            return sum
+            let head = st.head
+            return (sum, head.sampleCount > 0 && head.maxTime - head.minTime > options.blockRange * 3 / 2)
         }
+        if cutNeeded {
+            try flush(before: alignDown(state.withLock { $0.head.maxTime } - options.blockRange / 2))
+        }
+        return summary
     }
 
     public func append(_ labels: Labels, _ samples: [Sample]) throws -> AppendSummary {

@@ -21,6 +21,7 @@ private struct Group {
     var hasFloat = false
     var hasHistogram = false
     var incompatibleHistograms = false
+    var scalars = HistogramScalarSums()
 }
 
 extension Evaluator {
@@ -85,7 +86,7 @@ extension Evaluator {
             for (k, si) in idx.enumerated() {
                 let f = vals[k]
                 let gi = seriesGroup[si]
-                if let h = hists[k] {
+                if let h = hists.at(k) {
                     if floatOnlyOps.contains(a.op) {
                         ctx.annotations.histogramIgnoredInAggregation(a.op.rawValue, a.range)
                         continue
@@ -161,7 +162,10 @@ extension Evaluator {
                         continue
                     }
                     if g.incompatibleHistograms { continue }
-                    if let h = g.histogram { outputs[gi].append(t, histogram: h.compacted()) }
+                    if var h = g.histogram {
+                        g.scalars.apply(to: &h, mean: a.op == .avg)
+                        outputs[gi].append(t, histogram: h.compacted())
+                    }
                     if g.dropName { outputs[gi].dropName = true }
                     continue
                 }
@@ -194,6 +198,7 @@ extension Evaluator {
             n.values = g.values
             n.histogram = h
             n.hasHistogram = true
+            n.scalars.add(h)
             g = n
             return
         }
@@ -201,6 +206,7 @@ extension Evaluator {
         g.hasHistogram = true
         g.count += 1
         guard let acc = g.histogram, !g.incompatibleHistograms else { return }
+        g.scalars.add(h)
         var notes = HistogramCombineNotes()
         do {
             if a.op == .sum {
@@ -356,7 +362,7 @@ extension Evaluator {
             var counts: [Labels: Int] = [:]
             var order: [Labels] = []
             for (k, si) in idx.enumerated() {
-                let text = hists[k].map(\.description) ?? formatFloatF(vals[k])
+                let text = hists.at(k).map(\.description) ?? formatFloatF(vals[k])
                 let metric = input[si].labels.setting(valueLabel, to: text)
                 let key: Labels
                 if a.without {

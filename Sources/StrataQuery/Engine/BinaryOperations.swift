@@ -24,7 +24,7 @@ func binop(_ op: BinaryOp, _ l: Double, _ r: Double) -> (Double, Bool) {
     case .lss: return (l, l < r)
     case .gte: return (l, l >= r)
     case .lte: return (l, l <= r)
-    case .and, .or, .unless: return (.nan, false)
+    case .and, .or, .unless, .trimUpper, .trimLower: return (.nan, false)
     }
 }
 
@@ -46,20 +46,27 @@ extension Evaluator {
     {
         let a = ctx.annotations
         let opName = op.rawValue
+        let isTrim = op.isTrim
         switch (hl, hr) {
+        case (let h?, nil) where isTrim:
+            return ElementResult(value: 0, histogram: h.trimmed(keepBelow: op == .trimUpper, cutoff: r), keep: true)
+        case (nil, nil) where isTrim:
+            a.incompatibleTypesBinaryOp("float", opName, "float", range)
         case (nil, let h?):
             if op == .mul { return ElementResult(value: 0, histogram: h.scaled(by: l).compacted(), keep: true) }
             a.incompatibleTypesBinaryOp("float", opName, "histogram", range)
         case (let h?, nil):
             if op == .mul { return ElementResult(value: 0, histogram: h.scaled(by: r).compacted(), keep: true) }
-            if op == .div { return ElementResult(value: 0, histogram: h.scaled(by: 1 / r).compacted(), keep: true) }
+            if op == .div { return ElementResult(value: 0, histogram: h.divided(by: r).compacted(), keep: true) }
             a.incompatibleTypesBinaryOp("histogram", opName, "float", range)
         case (let x?, let y?):
             switch op {
             case .add, .sub:
                 var notes = HistogramCombineNotes()
                 do {
-                    let h = op == .add ? try x.adding(y, notes: &notes) : try x.subtracting(y, notes: &notes)
+                    var h = op == .add ? try x.adding(y, notes: &notes) : try x.subtracting(y, notes: &notes)
+                    // A difference of histograms is a gauge.
+                    if op == .sub { h.counterResetHint = .gauge }
                     if notes.counterResetCollision { a.counterResetCollision(range, aggregation: false) }
                     if notes.customBoundsReconciled {
                         a.customBucketsReconciled(op == .add ? "addition" : "subtraction", range)
@@ -81,7 +88,25 @@ extension Evaluator {
     }
 }
 
+extension FloatHistogram {
+    /// `h / divisor` as Prometheus's `Div`: division by zero leaves no buckets, only the zero bucket
+    /// (with the count, sum and zero count divided: ±Inf, or NaN where they were 0).
+    func divided(by divisor: Double) -> FloatHistogram {
+        guard divisor == 0 else { return scaled(by: 1 / divisor) }
+        var h = self
+        h.count /= divisor
+        h.sum /= divisor
+        h.zeroCount /= divisor
+        h.setBuckets(positive: true, [])
+        h.setBuckets(positive: false, [])
+        return h
+    }
+}
+
 extension BinaryOp {
+    /// `</` and `>/`.
+    var isTrim: Bool { self == .trimUpper || self == .trimLower }
+
     /// Arithmetic changes what a series measures, so its name goes (`changesMetricSchema`).
     var changesMetricSchema: Bool { [.add, .sub, .mul, .div, .mod, .pow, .atan2].contains(self) }
 }
@@ -133,6 +158,11 @@ extension Evaluator {
                     } else if e.keep {
                         if let rh = e.histogram { o.append(s.ts[j], histogram: rh) } else { o.append(s.ts[j], e.value) }
                     }
+                    continue
+                }
+                if b.op.isTrim {
+                    // Trimming needs a histogram on the left and a float on the right.
+                    ctx.annotations.incompatibleTypesBinaryOp("float", b.op.rawValue, "float", b.range)
                     continue
                 }
                 var l = s.vs[j]
@@ -209,18 +239,18 @@ extension Evaluator {
             case .and:
                 if li.isEmpty || ri.isEmpty { continue }
                 for i in ri { present[rOrd[i]] = true }
-                for (k, i) in li.enumerated() where present[lOrd[i]] { try pass(lhs[i], lv[k], lh[k]) }
+                for (k, i) in li.enumerated() where present[lOrd[i]] { try pass(lhs[i], lv[k], lh.at(k)) }
                 for i in ri { present[rOrd[i]] = false }
             case .or:
                 for (k, i) in li.enumerated() {
                     present[lOrd[i]] = true
-                    try pass(lhs[i], lv[k], lh[k])
+                    try pass(lhs[i], lv[k], lh.at(k))
                 }
-                for (k, i) in ri.enumerated() where !present[rOrd[i]] { try pass(rhs[i], rv[k], rh[k]) }
+                for (k, i) in ri.enumerated() where !present[rOrd[i]] { try pass(rhs[i], rv[k], rh.at(k)) }
                 for i in li { present[lOrd[i]] = false }
             case .unless:
                 for i in ri { present[rOrd[i]] = true }
-                for (k, i) in li.enumerated() where !present[lOrd[i]] { try pass(lhs[i], lv[k], lh[k]) }
+                for (k, i) in li.enumerated() where !present[lOrd[i]] { try pass(lhs[i], lv[k], lh.at(k)) }
                 for i in ri { present[rOrd[i]] = false }
             default:
                 if li.isEmpty || ri.isEmpty { continue }
@@ -252,8 +282,8 @@ extension Evaluator {
                     let j = oi[rk]
                     var l = mv[k]
                     var r = ov[rk]
-                    var hl = mh[k]
-                    var hr = oh[rk]
+                    var hl = mh.at(k)
+                    var hr = oh.at(rk)
                     if swapped {
                         (l, r) = (r, l)
                         (hl, hr) = (hr, hl)
@@ -261,7 +291,7 @@ extension Evaluator {
                     var v: Double
                     var keep: Bool
                     var resultHistogram: FloatHistogram? = nil
-                    if hl == nil && hr == nil {
+                    if hl == nil && hr == nil && !b.op.isTrim {
                         (v, keep) = binop(b.op, l, r)
                     } else {
                         let e = histogramBinop(b.op, l, r, hl, hr, b.range)

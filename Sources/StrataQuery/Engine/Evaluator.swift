@@ -81,6 +81,8 @@ final class EvalContext {
     /// The query's own start and end, for `@ start()` and `@ end()`.
     let queryStart: Int64
     let queryEnd: Int64
+    /// The range query's step (0 for an instant query), for `step()`.
+    let queryStep: Int64
     let annotations: AnnotationSet
     private let deadline: ContinuousClock.Instant
     /// Samples currently held (loaded from the store or produced by nodes).
@@ -90,7 +92,7 @@ final class EvalContext {
     private var checks = 0
 
     init(
-        store: MetricStore?, options: PromQLEngineOptions, query: String, start: Int64, end: Int64,
+        store: MetricStore?, options: PromQLEngineOptions, query: String, start: Int64, end: Int64, step: Int64 = 0,
         extensionEvaluator: (any ExtensionEvaluator)? = nil
     ) {
         self.store = store
@@ -99,6 +101,7 @@ final class EvalContext {
         self.query = query
         self.queryStart = start
         self.queryEnd = end
+        self.queryStep = step
         self.annotations = AnnotationSet(query: query)
         self.deadline = ContinuousClock.now.advanced(by: .milliseconds(max(0, options.timeoutMilliseconds)))
     }
@@ -143,6 +146,11 @@ struct Evaluator {
     let interval: Int64
     /// True inside a subquery, whose vector selectors may skip or repeat histogram samples.
     var inSubquery = false
+    /// True below histogram_count/histogram_sum/histogram_avg (with no histogram_quantile,
+    /// histogram_fraction, binary operator or subquery between): Prometheus then reads histograms
+    /// through its `HistogramStatsIterator`, which re-detects counter resets as it reads, so an
+    /// unknown hint becomes `reset` or `not reset` against the sample read before it.
+    var statsDecoding = false
 
     var numSteps: Int { Int((end - start) / interval) + 1 }
     var isInstant: Bool { start == end }
@@ -166,7 +174,13 @@ struct Evaluator {
                 for i in s.indices {
                     s[i].dropName = true
                     for j in s[i].vs.indices { s[i].vs[j] = -s[i].vs[j] }
-                    for j in s[i].hs.indices { s[i].hs[j] = s[i].hs[j]?.scaled(by: -1) }
+                    for j in s[i].hs.indices {
+                        // A negated histogram is a gauge.
+                        if var h = s[i].hs[j]?.scaled(by: -1) {
+                            h.counterResetHint = .gauge
+                            s[i].hs[j] = h
+                        }
+                    }
                 }
             }
             return .series(s)
@@ -183,11 +197,19 @@ struct Evaluator {
             }
             return .series(try rawRange(of: .subquery(sq)))
         case .binary(let b):
-            return .series(try evalBinary(b))
+            var operands = self
+            operands.statsDecoding = false
+            return .series(try operands.evalBinary(b))
         case .aggregate(let a):
             return .series(try evalAggregate(a))
         case .call(let c):
-            return .series(try evalCall(c))
+            var ev = self
+            switch c.name {
+            case "histogram_count", "histogram_sum", "histogram_avg": ev.statsDecoding = true
+            case "histogram_quantile", "histogram_fraction": ev.statsDecoding = false
+            default: break
+            }
+            return .series(try ev.evalCall(c))
         case .extension(let x):
             if let dialect = ctx.extensionEvaluator { return .series(try dialect.evaluate(x, self)) }
             throw ctx.error("the PromQL evaluator cannot evaluate \(x.description)", x.range)
@@ -247,9 +269,12 @@ struct Evaluator {
     struct StepWalker {
         private var pos: [Int]
         let series: [EvalSeries]
+        /// Some series has histogram points (else the four-argument `gather` leaves `hists` empty).
+        let hasHistograms: Bool
         init(_ series: [EvalSeries]) {
             self.series = series
             pos = [Int](repeating: 0, count: series.count)
+            hasHistograms = series.contains { !$0.hs.isEmpty }
         }
         /// Fills `idx`/`vals` with the series having a point at `t` (ascending series order).
         mutating func gather(_ t: Int64, _ idx: inout [Int], _ vals: inout [Double]) {
@@ -266,9 +291,14 @@ struct Evaluator {
             }
         }
 
-        /// Like `gather`, also filling `hists` with each gathered point's histogram (nil for floats).
+        /// Like `gather`, also filling `hists` with each gathered point's histogram (nil for floats) when
+        /// some series has histograms; otherwise `hists` stays empty (read it with `at(_:)`).
         mutating func gather(_ t: Int64, _ idx: inout [Int], _ vals: inout [Double], _ hists: inout [FloatHistogram?]) {
             hists.removeAll(keepingCapacity: true)
+            guard hasHistograms else {
+                gather(t, &idx, &vals)
+                return
+            }
             idx.removeAll(keepingCapacity: true)
             vals.removeAll(keepingCapacity: true)
             for i in 0..<series.count {
@@ -320,6 +350,11 @@ struct Evaluator {
             }
         }
     }
+}
+
+extension Array where Element == FloatHistogram? {
+    /// The histogram gathered at position `k`, nil for a float or when nothing was gathered.
+    @inline(__always) func at(_ k: Int) -> FloatHistogram? { isEmpty ? nil : self[k] }
 }
 
 /// Prometheus's `kahanSumInc` (Neumaier's variant).

@@ -21,7 +21,8 @@ enum EngineFunctions {
         "quantile_over_time", "predict_linear", "double_exponential_smoothing", "clamp", "clamp_max", "clamp_min",
         "round", "histogram_quantile", "histogram_fraction", "label_replace", "label_join", "sort_by_label",
         "sort_by_label_desc", "vector", "scalar", "time", "pi", "histogram_count", "histogram_sum", "histogram_avg",
-        "histogram_stddev", "histogram_stdvar",
+        "histogram_stddev", "histogram_stdvar", "histogram_quantiles", "start", "end", "range", "step", "min_of",
+        "max_of",
     ]
 }
 
@@ -50,6 +51,19 @@ extension Evaluator {
         switch c.name {
         case "time": return [scalarSeries { Double($0) / 1000 }]
         case "pi": return [scalarSeries { _ in Double.pi }]
+        // The experimental query-context functions: the query's start, end, range and step in seconds.
+        case "start": return [scalarSeries { [ctx] _ in Double(ctx.queryStart) / 1000 }]
+        case "end": return [scalarSeries { [ctx] _ in Double(ctx.queryEnd) / 1000 }]
+        case "range": return [scalarSeries { [ctx] _ in Double(ctx.queryEnd - ctx.queryStart) / 1000 }]
+        case "step": return [scalarSeries { [ctx] _ in Double(ctx.queryStep) / 1000 }]
+        case "min_of", "max_of":
+            let a = try evalScalar(c.args[0])
+            let b = try evalScalar(c.args[1])
+            let isMin = c.name == "min_of"
+            return [scalarSeries { t in
+                let k = Int((t - start) / interval)
+                return isMin ? goMin(a[k], b[k]) : goMax(a[k], b[k])
+            }]
         case "vector":
             var s = try evalSeries(c.args[0])
             if !s.isEmpty { s[0].labels = Labels(); s[0].dropName = false }
@@ -61,6 +75,7 @@ extension Evaluator {
         case "label_join": return try evalLabelJoin(c)
         case "sort", "sort_desc", "sort_by_label", "sort_by_label_desc": return try evalSort(c)
         case "histogram_quantile": return try evalHistogramQuantile(c)
+        case "histogram_quantiles": return try evalHistogramQuantiles(c)
         case "histogram_fraction": return try evalHistogramFraction(c)
         case "histogram_count", "histogram_sum", "histogram_avg", "histogram_stddev", "histogram_stdvar":
             return try evalHistogramProperty(c)
@@ -140,7 +155,10 @@ extension Evaluator {
             s = try evalVectorSelector(sel, sampleTimes: true)
         } else {
             s = try evalSeries(c.args[0])
-            for i in s.indices { for j in s[i].ts.indices { s[i].vs[j] = Double(s[i].ts[j]) / 1000 } }
+            for i in s.indices {
+                for j in s[i].ts.indices { s[i].vs[j] = Double(s[i].ts[j]) / 1000 }
+                s[i].hs = []  // a histogram's timestamp is a float
+            }
         }
         for i in s.indices { s[i].dropName = true }
         return s

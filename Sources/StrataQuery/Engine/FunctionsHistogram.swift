@@ -43,6 +43,35 @@ extension Evaluator {
     func evalHistogramQuantile(_ c: FunctionCall) throws(QueryError) -> [EvalSeries] {
         let q = try evalScalar(c.args[0])
         let input = try evalSeries(c.args[1])
+        return try quantiles(q, qRange: c.args[0].range, input, inputRange: c.args[1].range)
+    }
+
+    /// `histogram_quantiles(v, "label", q1, q2, ...)` (experimental): histogram_quantile for each
+    /// quantile, told apart by `label` (its value the quantile, e.g. "0.5", "0.0").
+    func evalHistogramQuantiles(_ c: FunctionCall) throws(QueryError) -> [EvalSeries] {
+        let input = try evalSeries(c.args[0])
+        let name = try stringArg(c.args[1])
+        if let clash = input.first(where: { $0.labels[name] != nil }) {
+            throw ctx.error("label \(goQuote(name)) already exists on \(clash.labels.promString)", c.args[1].range)
+        }
+        var out: [EvalSeries] = []
+        for a in c.args.dropFirst(2) {
+            let q = try evalScalar(a)
+            for var s in try quantiles(q, qRange: a.range, input, inputRange: c.args[0].range) {
+                let k = q.first { !$0.isNaN } ?? q[0]
+                var text = formatFloatF(k)
+                if !text.contains(".") && !text.contains("e") && k.isFinite { text += ".0" }
+                s.labels = s.labels.setting(name, to: text)
+                out.append(s)
+            }
+        }
+        return out
+    }
+
+    /// histogram_quantile over `input` with quantile `q` per step (classic and native histograms).
+    private func quantiles(_ q: [Double], qRange: SourceRange, _ input: [EvalSeries], inputRange: SourceRange)
+        throws(QueryError) -> [EvalSeries]
+    {
         var collector = SeriesCollector()
         var walker = StepWalker(input)
         var idx: [Int] = []
@@ -55,17 +84,21 @@ extension Evaluator {
             // Prometheus validates the quantile at every step, before looking at the
             // input: `histogram_quantile(NaN, non_existent)` still warns.
             let qv = q[step]
-            if qv.isNaN || qv < 0 || qv > 1 { ctx.annotations.invalidQuantile(qv, c.args[0].range) }
+            if qv.isNaN || qv < 0 || qv > 1 { ctx.annotations.invalidQuantile(qv, qRange) }
             walker.gather(t, &idx, &vals, &hists)
             if idx.isEmpty { continue }
-            var classic = classicHistograms(input, idx, vals, hists, argRange: c.args[1].range, cache: &cache)
-            for n in nativeHistogramsAtStep(input, idx, hists, classic: &classic, argRange: c.args[1].range) {
-                try collector.add(n.labels, t, n.histogram.quantile(qv), dropName: true, ctx: ctx)
+            var classic = classicHistograms(input, idx, vals, hists, argRange: inputRange, cache: &cache)
+            for n in nativeHistogramsAtStep(input, idx, hists, classic: &classic, argRange: inputRange) {
+                let v = n.histogram.quantile(qv)
+                if n.histogram.sum.isNaN {
+                    ctx.annotations.nanObservations("histogram_quantile", n.labels.metricName ?? "", inputRange, skewed: !v.isNaN)
+                }
+                try collector.add(n.labels, t, v, dropName: true, ctx: ctx)
             }
             for h in classic {
                 let (v, forced) = bucketQuantile(qv, h.buckets)
                 // Without delayed name removal Prometheus names no metric in this info.
-                if forced { ctx.annotations.forcedMonotonicity("", c.args[1].range) }
+                if forced { ctx.annotations.forcedMonotonicity("", inputRange) }
                 try collector.add(h.labels, t, v, dropName: true, ctx: ctx)
             }
         }
@@ -90,6 +123,7 @@ extension Evaluator {
             if idx.isEmpty { continue }
             var classic = classicHistograms(input, idx, vals, hists, argRange: c.args[2].range, cache: &cache)
             for n in nativeHistogramsAtStep(input, idx, hists, classic: &classic, argRange: c.args[2].range) {
+                if n.histogram.sum.isNaN { ctx.annotations.fractionNaNObservations(n.labels.metricName ?? "", c.args[2].range) }
                 try collector.add(n.labels, t, n.histogram.fraction(lower[step], upper[step]), dropName: true, ctx: ctx)
             }
             for h in classic {

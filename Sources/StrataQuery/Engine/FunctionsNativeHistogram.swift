@@ -7,13 +7,17 @@ import Darwin
 #endif
 
 extension FloatHistogram {
-    /// Prometheus's `HistogramQuantile` for native histograms.
+    /// Prometheus's `HistogramQuantile` for native histograms. Below the median it walks the buckets
+    /// upwards, from the median on downwards (so a quantile in a run of empty buckets lands on the
+    /// populated bucket's near edge); with NaN observations (a NaN sum) always upwards, and a rank
+    /// beyond the populated buckets is NaN.
     func quantile(_ q: Double) -> Double {
         if q < 0 { return -.infinity }
         if q > 1 { return .infinity }
         if count == 0 || q.isNaN { return .nan }
-        let all = allBuckets()
-        let rank = q * count
+        let forward = sum.isNaN || q < 0.5
+        let all = forward ? allBuckets() : allBuckets().reversed()
+        let rank = forward ? q * count : (1 - q) * count
         var acc = 0.0
         var bucket = HistogramBucket(lower: 0, upper: 0, count: 0)
         for b in all where b.count != 0 {
@@ -36,8 +40,12 @@ extension FloatHistogram {
             }
         }
         if acc > count { acc = count }
-        if acc < rank { return bucket.upper }
-        let fraction = (rank - (acc - bucket.count)) / bucket.count
+        if acc < rank {
+            if sum.isNaN { return .nan }  // the rank lies among the NaN observations
+            return forward ? bucket.upper : bucket.lower
+        }
+        var fraction = (rank - (acc - bucket.count)) / bucket.count
+        if !forward { fraction = 1 - fraction }
         if usesCustomBuckets || (bucket.lower <= 0 && bucket.upper >= 0) {
             return bucket.lower + (bucket.upper - bucket.lower) * fraction
         }
@@ -97,8 +105,10 @@ extension FloatHistogram {
             if lowerSet && upperSet { break }
             rank += b.count
         }
-        if !lowerSet || lowerRank > count { lowerRank = count }
-        if !upperSet || upperRank > count { upperRank = count }
+        // NaN observations (a NaN sum) sit in no bucket: a bound past the buckets reaches only their total.
+        let reach = sum.isNaN ? allBuckets().reduce(0) { $0 + $1.count } : count
+        if !lowerSet || lowerRank > reach { lowerRank = reach }
+        if !upperSet || upperRank > reach { upperRank = reach }
         return (upperRank - lowerRank) / count
     }
 
@@ -152,8 +162,9 @@ extension Evaluator {
         classic: inout [(labels: Labels, buckets: [ClassicBucket])], argRange: SourceRange
     ) -> [(labels: Labels, histogram: FloatHistogram)] {
         var out: [(labels: Labels, histogram: FloatHistogram)] = []
+        if hists.isEmpty { return out }
         for (k, si) in idx.enumerated() {
-            guard let h = hists[k] else { continue }
+            guard let h = hists.at(k) else { continue }
             let labels = input[si].labels
             if let g = classic.firstIndex(where: { $0.labels == labels }), !classic[g].buckets.isEmpty {
                 ctx.annotations.mixedClassicNative(labels.metricName ?? "", argRange)

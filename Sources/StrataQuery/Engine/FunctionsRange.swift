@@ -167,6 +167,8 @@ extension Evaluator {
         case "mad_over_time":
             return { w in
                 let values = Array(w.vs)
+                // A NaN sample makes the result NaN rather than being silently dropped.
+                if values.contains(where: \.isNaN) { return .nan }
                 let median = promQuantile(0.5, values)
                 return promQuantile(0.5, values.map { abs($0 - median) })
             }

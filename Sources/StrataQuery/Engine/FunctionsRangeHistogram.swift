@@ -248,6 +248,8 @@ extension Evaluator {
         let a = ctx.annotations
         var notes = HistogramCombineNotes()
         var acc = hw[hw.startIndex].histogram
+        var scalars = HistogramScalarSums()
+        for s in hw { scalars.add(s.histogram) }
         var sawReset = acc.counterResetHint == .counterReset
         var sawNotReset = acc.counterResetHint == .notCounterReset
         do {
@@ -268,6 +270,7 @@ extension Evaluator {
         }
         if sawReset && sawNotReset { a.counterResetCollision(range, aggregation: true) }
         if notes.customBoundsReconciled { a.customBucketsReconciled("aggregation", range) }
+        scalars.apply(to: &acc, mean: mean)
         return acc.compacted()
     }
 

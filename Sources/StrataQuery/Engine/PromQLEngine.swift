@@ -37,7 +37,7 @@ public final class PromQLEngine: Sendable {
     public func rangeQuery(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError)
         -> QueryResult
     {
-        let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end)
+        let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end, step: step)
         return try Self.evaluateRange(expr, query: query, start: start, end: end, step: step, context: ctx)
     }
 

@@ -64,9 +64,15 @@ extension Evaluator {
     /// The histogram samples of one selected series, counted against the sample budget.
     func readHistograms(_ s: SelectedSeries) throws(QueryError) -> [HistogramSample] {
         guard s.hasHistograms else { return [] }
-        let out: [HistogramSample]
+        var out: [HistogramSample]
         do { out = try s.histograms() } catch { throw QueryError(.storage, error.description) }
         try ctx.account(out.count)
+        if statsDecoding {
+            for i in out.indices.dropFirst() where out[i].histogram.counterResetHint == .unknown {
+                let reset = out[i].histogram.detectsReset(after: out[i - 1].histogram)
+                out[i].histogram.counterResetHint = reset ? .counterReset : .notCounterReset
+            }
+        }
         return out
     }
 }

@@ -57,7 +57,7 @@ public final class LogQLEngine: Sendable {
     public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
         let expr = try metricExpression(query)
         return try PromQLEngine.evaluateRange(
-            expr, query: query, start: start, end: end, step: step, context: context(query, start: start, end: end))
+            expr, query: query, start: start, end: end, step: step, context: context(query, start: start, end: end, step: step))
     }
 
     private func metricExpression(_ query: String) throws(QueryError) -> Expr {
@@ -67,9 +67,9 @@ public final class LogQLEngine: Sendable {
         return expr
     }
 
-    private func context(_ query: String, start: Int64, end: Int64) -> EvalContext {
+    private func context(_ query: String, start: Int64, end: Int64, step: Int64 = 0) -> EvalContext {
         EvalContext(
-            store: nil, options: options, query: query, start: start, end: end,
+            store: nil, options: options, query: query, start: start, end: end, step: step,
             extensionEvaluator: LogRangeEvaluator(store: store))
     }
 

@@ -122,6 +122,9 @@ public enum BinaryOp: String, Sendable, CaseIterable {
     case add = "+", sub = "-", mul = "*", div = "/", mod = "%", pow = "^", atan2 = "atan2"
     case eql = "==", neq = "!=", gtr = ">", lss = "<", gte = ">=", lte = "<="
     case and = "and", or = "or", unless = "unless"
+    /// Native histogram trim operators: `h </ x` keeps the observations at or below `x`, `h >/ x`
+    /// those at or above it.
+    case trimUpper = "</", trimLower = ">/"
 
     public var precedence: Int {
         switch self {
@@ -129,7 +132,7 @@ public enum BinaryOp: String, Sendable, CaseIterable {
         case .and, .unless: 2
         case .eql, .neq, .gtr, .lss, .gte, .lte: 3
         case .add, .sub: 4
-        case .mul, .div, .mod, .atan2: 5
+        case .mul, .div, .mod, .atan2, .trimUpper, .trimLower: 5
         case .pow: 6
         }
     }

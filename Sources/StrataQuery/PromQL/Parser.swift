@@ -102,8 +102,9 @@ struct Parser {
     /// An expression whose binary operators all bind at least as tightly as `minPrecedence`.
     mutating func parseExpr(minPrecedence: Int) throws(QueryError) -> Expr {
         var lhs = try parseUnary()
-        while let op = binaryOperator(peekKind), op.precedence >= minPrecedence {
+        while let op = binaryOperatorHere(), op.precedence >= minPrecedence {
             advance()
+            if op == .trimUpper || op == .trimLower { advance() }
             var (returnBool, matching) = try parseBinaryModifiers()
             let rhs = try parseExpr(minPrecedence: op.isRightAssociative ? op.precedence : op.precedence + 1)
             if op.isSetOperator, matching.cardinality == .oneToOne { matching.cardinality = .manyToMany }
@@ -177,6 +178,17 @@ struct Parser {
     static let metricNameKeywords: Set<Keyword> = Set(Keyword.allCases).subtracting([
         .atan2, .on, .ignoring, .group_left, .group_right, .bool,
     ])
+
+    /// The binary operator at the current token: `<` or `>` directly followed by `/` (no space) is a
+    /// histogram trim operator, `</` or `>/`.
+    func binaryOperatorHere() -> BinaryOp? {
+        if peekKind == .lss || peekKind == .gtr, index + 1 < tokens.count, tokens[index + 1].kind == .div,
+            tokens[index + 1].range.start == peek.range.end
+        {
+            return peekKind == .lss ? .trimUpper : .trimLower
+        }
+        return binaryOperator(peekKind)
+    }
 
     func binaryOperator(_ kind: TokenKind) -> BinaryOp? {
         switch kind {
