@@ -38,6 +38,12 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Host label (Glances CSV and log files).") var host: String?
     @Flag(help: "Ingest nothing from a metric file that has any bad line.") var strict = false
     @Option(help: "Width of the time-partitioned blocks written (e.g. 2h, 24h).") var blockRange: String = "24h"
+    @Option(
+        help: """
+            JSON lines keys, e.g. time=ts,level=severity,message=msg,host=node,program=app (each \
+            replaces that role's default list; see Docs/ingest-formats.md).
+            """)
+    var jsonKeys: String?
     @Flag(help: "Parse log files and report what ingest would store, without opening the database (checks formats; times parsing alone).")
     var dryRun = false
 
@@ -81,13 +87,14 @@ struct IngestCommand: ParsableCommand {
         var progress = ProgressLine(total: totalBytes, enabled: stderrIsTerminal)
         var logIngester = LogFileIngester(now: start * 1_000_000)
         logIngester.host = host
+        if let jsonKeys { logIngester.jsonMapping = try Self.jsonMapping(jsonKeys) }
         var done = 0
         for file in files {
             let kind: FileKind
             if let forced {
                 kind = forced
             } else {
-                switch Self.detect(path: file, head: FileWalker.head(file)) {
+                switch Self.detect(path: file, head: FileWalker.head(file), jsonMapping: logIngester.jsonMapping) {
                 case .kind(let k): kind = k
                 case .skip(let reason):
                     progress.clear()
@@ -206,6 +213,25 @@ struct IngestCommand: ParsableCommand {
         if anyProblem { throw ExitCode(1) }
     }
 
+    /// `time=ts,level=severity,...` → a mapping; a role may repeat (`time=ts,time=@t` tries both).
+    static func jsonMapping(_ spec: String) throws -> JSONLogMapping {
+        var m = JSONLogMapping()
+        var given: [String: [String]] = [:]
+        for part in spec.split(separator: ",") {
+            let kv = part.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2, !kv[1].isEmpty, ["time", "level", "message", "host", "program"].contains(kv[0]) else {
+                throw ValidationError("invalid --json-keys part '\(part)': use time=, level=, message=, host= or program= followed by a key")
+            }
+            given[kv[0], default: []].append(kv[1])
+        }
+        if let v = given["time"] { m.timestamp = v }
+        if let v = given["level"] { m.level = v }
+        if let v = given["message"] { m.message = v }
+        if let v = given["host"] { m.host = v }
+        if let v = given["program"] { m.program = v }
+        return m
+    }
+
     enum Detection {
         case kind(FileKind)
         case skip(String)
@@ -216,7 +242,7 @@ struct IngestCommand: ParsableCommand {
     /// then the structured log formats, then plain text for `.log`/`.txt` files, files under a
     /// `logs` directory, `messages` and `secure`; last the looser Prometheus-text guess.
     /// Simulator side files that belong to other stores (osprofiler traces, ground truth) are skipped.
-    static func detect(path: String, head: [UInt8]) -> Detection {
+    static func detect(path: String, head: [UInt8], jsonMapping: JSONLogMapping = JSONLogMapping()) -> Detection {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let lower = name.lowercased()
         if path.contains("/traces/") || lower.contains("osprofiler") {
@@ -229,7 +255,7 @@ struct IngestCommand: ParsableCommand {
             || text.contains("# TYPE ") || text.contains("# HELP ") || text.hasPrefix("now,")
         if strongMetric, let f = MetricFileIngester.detectFormat(path: path, head: head) { return .kind(.metric(f)) }
         if head.isEmpty { return lower.hasSuffix(".log") ? .kind(.log(.plain)) : .unknown }
-        let logFormat = LogFileIngester.detectFormat(head: head)
+        let logFormat = LogFileIngester.detectFormat(head: head, jsonMapping: jsonMapping)
         if logFormat != .plain { return .kind(.log(logFormat)) }
         let stem = lower.split(separator: ".").first.map(String.init) ?? lower
         if lower.hasSuffix(".log") || lower.contains(".log.") || lower.hasSuffix(".txt") || lower.hasSuffix(".jsonl")

@@ -94,6 +94,7 @@ import Testing
         let r = records[0]
         #expect(r.timestamp == 1_574_197_201_500_000_000)
         #expect(r.stream.description == #"{file="es.jsonl", host="wally113", level="ERROR", program="nova-api"}"#)
+        #expect(records[1].stream["program"] == "es")  // no program key: the file's
         #expect(r.field("python_module") == "nova.api")
         #expect(r.field("http_status") == "500")
         #expect(r.field("http_url") == "/v2.1/servers")
@@ -153,5 +154,6 @@ import Testing
         #expect(LogSource(path: "/x/logs/wally113/nova-api.log") == LogSource(host: "wally113", program: "nova-api", file: "nova-api.log"))
         #expect(LogSource(path: "data/OpenStack/nova-api.log.1.2017-05-16") == LogSource(program: "nova-api", file: "nova-api.log.1.2017-05-16"))
         #expect(LogSource(path: "messages", host: "h") == LogSource(host: "h", program: "messages", file: "messages"))
+        #expect(LogSource(path: "x/app.jsonl").program == "app")
     }
 }
