@@ -157,3 +157,11 @@ import Testing
         #expect(LogSource(path: "x/app.jsonl").program == "app")
     }
 }
+
+@Suite struct LogSyslogYearTests {
+    @Test func newYearInsideASyslogFile() {
+        let text = "Dec 31 23:59:59 h a: last\nJan  1 00:00:01 h a: first\n"
+        let (records, _) = parseLog(text, format: .syslog) { $0.syslogYear = 2019 }
+        #expect(records.map(\.timestamp) == [1_577_836_799_000_000_000, 1_577_836_801_000_000_000])
+    }
+}

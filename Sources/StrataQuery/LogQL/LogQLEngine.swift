@@ -95,15 +95,29 @@ struct LogRangeEvaluator: ExtensionEvaluator {
         let last = ev.stepTime(steps - 1) - agg.offsetMilliseconds
         let q = agg.selector.logQuery(start: (first - range) * ms + 1, end: last * ms + 1, limit: 0, direction: .forward)
         let counting = agg.function == .count_over_time || agg.function == .rate
+        // Counting uses the store's bucket counter: buckets of g = gcd(range, step) starting at the
+        // first window's start, so every window is a run of whole buckets.
+        let g = steps == 1 ? range : Self.gcd(range, ev.interval)
+        let bucketCount = (last - first + range) / g
         var perStream: [(Labels, [Double])] = []
-        if counting && (steps == 1 || ev.interval == range) {
-            // Buckets of the store's counter are exactly the windows.
+        if counting && bucketCount <= 1_000_000 {
             let series: [LogCountSeries]
             do {
-                series = try store.countOverTime(q, start: (first - range) * ms + 1, end: last * ms + 1, step: range * ms)
+                series = try store.countOverTime(q, start: (first - range) * ms + 1, end: last * ms + 1, step: g * ms)
             } catch { throw Self.queryError(error, query: ev.ctx.query) }
+            let perWindow = Int(range / g)
+            let stride = steps == 1 ? 0 : Int(ev.interval / g)
             for s in series {
-                perStream.append((s.stream, s.counts.prefix(steps).map(Double.init)))
+                // Prefix sums make each window one subtraction.
+                var prefix = [Int](repeating: 0, count: s.counts.count + 1)
+                for (i, c) in s.counts.enumerated() { prefix[i + 1] = prefix[i] + c }
+                var values = [Double](repeating: 0, count: steps)
+                for i in 0..<steps {
+                    let a = min(i * stride, s.counts.count)
+                    let b = min(a + perWindow, s.counts.count)
+                    values[i] = Double(prefix[b] - prefix[a])
+                }
+                perStream.append((s.stream, values))
             }
         } else {
             let hits: [LogHit]
@@ -148,6 +162,12 @@ struct LogRangeEvaluator: ExtensionEvaluator {
         }
         out.sort { $0.labels < $1.labels }
         return out
+    }
+
+    static func gcd(_ a: Int64, _ b: Int64) -> Int64 {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return max(x, 1)
     }
 
     static func queryError(_ error: any Error, query: String) -> QueryError {
