@@ -19,6 +19,16 @@ extension LogSegmentReader {
             self.dictionary = dictionary
         }
 
+        /// Per template, the slot check (computed on first use; `.some(nil)` = rebuild lines instead).
+        var slotChecks: [UInt32: SlotCheck?] = [:]
+
+        func slotCheck(_ t: UInt32) -> SlotCheck? {
+            if let c = slotChecks[t] { return c }
+            let c = dictionary.slotCheck(lines, template: Int(t))
+            slotChecks[t] = .some(c)
+            return c
+        }
+
         func decision(_ t: UInt32) -> TemplateDecision {
             if let d = decisions[Int(t)] { return d }
             let d = dictionary.decision(lines, template: Int(t))
@@ -151,6 +161,16 @@ extension LogSegmentReader {
                     n += group.rows
                     stats.rowsDecidedByIndex += group.rows
                 case .verify:
+                    if let check = plan.slotCheck(group.tid) {
+                        var columns: [Int: [UInt8]] = [:]
+                        for s in check.slots { columns[s] = try frame(group.numbersAt[s], &stats) }
+                        guard let c = check.count(rows: group.rows, columns: columns) else {
+                            throw LogStoreError.corrupt(path: path, offset: group.numbersAt[check.slots.first ?? 0], detail: "numbers of template \(group.tid) do not fit its \(group.rows) rows")
+                        }
+                        n += c
+                        stats.rowsVerified += group.rows
+                        continue
+                    }
                     let l = try cursor.lines(ofGroup: g, &stats)
                     stats.rowsVerified += group.rows
                     l.bytes.withUnsafeBytes { p in
@@ -186,7 +206,9 @@ extension LogSegmentReader {
                 }
                 considered += 1
                 guard block.maxTime >= q.start, block.minTime < q.end else { continue }
-                try matchRows(q, plan, LogBlockCursor(self, b), rows, &stats, body)
+                let cursor = LogBlockCursor(self, b)
+                cursor.singleRows = rows.count < 64
+                try matchRows(q, plan, cursor, rows, &stats, body)
             }
             stats.blocksConsidered += blocks.count
             stats.blocksSkipped += blocks.count - considered

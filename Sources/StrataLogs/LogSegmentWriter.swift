@@ -17,8 +17,29 @@ struct LogSegmentWriter {
     /// Per-template variables of the block being written.
     private struct Group {
         var rows = 0
-        var numbers: [UInt8] = []
+        /// One column per number placeholder: `[length varint][digits]` per row.
+        var slots: [[UInt8]] = []
         var ids: [UInt8] = []
+
+        /// Splits one row's numbers (`[length varint][digits]` in line order) into the slot columns.
+        mutating func add(numbers: [UInt8]) {
+            var i = 0, k = 0
+            while i < numbers.count {
+                var len = 0, shift = 0, j = i
+                while j < numbers.count {
+                    let c = numbers[j]
+                    j += 1
+                    len |= Int(c & 0x7F) << shift
+                    if c < 0x80 { break }
+                    shift += 7
+                }
+                if k == slots.count { slots.append([]) }
+                slots[k].append(contentsOf: numbers[i..<(j + len)])
+                i = j + len
+                k += 1
+            }
+        }
+
     }
 
     /// Encodes `records` (already sorted by time) as a segment file.
@@ -105,7 +126,7 @@ struct LogSegmentWriter {
                     groupList.append(Group())
                 }
                 groupList[slot].rows += 1
-                groupList[slot].numbers.append(contentsOf: numbers)
+                groupList[slot].add(numbers: numbers)
                 groupList[slot].ids.append(contentsOf: ids)
                 LogSegmentWriter.indexLineIDs(template, ids, row: UInt32(r), into: &index)
 
@@ -154,10 +175,12 @@ struct LogSegmentWriter {
             blockDirs.appendVarint(UInt64(groupList.count))
             for tid in groupSlot.keys.sorted() {
                 let g = groupList[groupSlot[tid]!]
-                let nAt = frame(g.numbers), iAt = frame(g.ids)
+                let slotAts = g.slots.map { frame($0) }
+                let iAt = frame(g.ids)
                 blockDirs.appendVarint(UInt64(tid))
                 blockDirs.appendVarint(UInt64(g.rows))
-                blockDirs.appendVarint(nAt)
+                blockDirs.appendVarint(UInt64(slotAts.count))
+                for at in slotAts { blockDirs.appendVarint(at) }
                 blockDirs.appendVarint(iAt)
             }
             blockCount += 1

@@ -17,7 +17,26 @@ extension LogStore {
         if q.limit > 0 && found.count > q.limit { found.removeLast(found.count - q.limit) }
         var hits: [LogHit] = []
         hits.reserveCapacity(found.count)
-        for m in found { hits.append(LogHit(id: m.id, record: try materialize(m))) }
+        let readers = Dictionary(try openSegments().map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+        var cursors: [Int: LogBlockCursor] = [:]
+        var cursorSegment: UInt64 = .max
+        for m in found {
+            if let r = m.record {
+                hits.append(LogHit(id: m.id, record: r))
+                continue
+            }
+            guard let seg = readers[m.id.segment], let b = seg.blockIndex(of: Int(m.id.row)) else {
+                throw LogStoreError.unknownRecord(m.id)
+            }
+            if cursorSegment != m.id.segment {
+                cursors.removeAll()
+                cursorSegment = m.id.segment
+            }
+            let cursor = cursors[b] ?? LogBlockCursor(seg, b)
+            cursor.singleRows = true
+            cursors[b] = cursor
+            hits.append(LogHit(id: m.id, record: try cursor.record(Int(m.id.row) - seg.blocks[b].rowStart, &stats)))
+        }
         return LogSearchResult(hits: hits, stats: stats)
     }
 
