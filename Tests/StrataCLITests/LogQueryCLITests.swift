@@ -87,6 +87,8 @@ struct LogQueryOutputTests {
         #expect(lit.hasSuffix("Error: disk \u{1B}[1;31mERROR\u{1B}[0m, no error here?"))
         let ci = LogQueryOutput.text(r, highlight: [LineFilter(.contains, "error", caseInsensitive: true), LineFilter(.notContains, "disk")])
         #expect(ci.hasSuffix("\u{1B}[1;31mError\u{1B}[0m: disk \u{1B}[1;31mERROR\u{1B}[0m, no \u{1B}[1;31merror\u{1B}[0m here?"))
+        let re = LogQueryOutput.text(r, highlight: [LineFilter(.matches, "(?i)err(or)? here|disk")])
+        #expect(re.hasSuffix("Error: \u{1B}[1;31mdisk\u{1B}[0m ERROR, no \u{1B}[1;31merror here\u{1B}[0m?"))
         #expect(LogQueryOutput.formatTimestamp(1_574_197_201_000_000_123) == "2019-11-19T21:00:01.000000123Z")
     }
 
