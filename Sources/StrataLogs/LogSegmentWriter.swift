@@ -17,29 +17,34 @@ struct LogSegmentWriter {
     /// Per-template variables of the block being written.
     private struct Group {
         var rows = 0
-        /// One column per number placeholder: `[length varint][digits]` per row.
-        var slots: [[UInt8]] = []
+        /// Each row's numbers as `mask` wrote them (`[length varint][digits]` in line order).
+        var numbers: [UInt8] = []
         var ids: [UInt8] = []
 
-        /// Splits one row's numbers (`[length varint][digits]` in line order) into the slot columns.
-        mutating func add(numbers: [UInt8]) {
-            var i = 0, k = 0
-            while i < numbers.count {
-                var len = 0, shift = 0, j = i
-                while j < numbers.count {
-                    let c = numbers[j]
-                    j += 1
-                    len |= Int(c & 0x7F) << shift
-                    if c < 0x80 { break }
-                    shift += 7
+        /// The numbers split into one column per number placeholder (`slots` of them).
+        func columns(_ slots: Int) -> [[UInt8]] {
+            guard slots > 0 else { return [] }
+            var cols = [[UInt8]](repeating: [], count: slots)
+            for k in 0..<slots { cols[k].reserveCapacity(numbers.count / slots + 16) }
+            numbers.withUnsafeBufferPointer { nb in
+                var i = 0, k = 0
+                while i < nb.count {
+                    var len = 0, shift = 0, j = i
+                    while j < nb.count {
+                        let c = nb[j]
+                        j += 1
+                        len |= Int(c & 0x7F) << shift
+                        if c < 0x80 { break }
+                        shift += 7
+                    }
+                    let end = min(nb.count, j + len)
+                    cols[k].append(contentsOf: UnsafeBufferPointer(rebasing: nb[i..<end]))
+                    i = end
+                    k = k + 1 == slots ? 0 : k + 1
                 }
-                if k == slots.count { slots.append([]) }
-                slots[k].append(contentsOf: numbers[i..<(j + len)])
-                i = j + len
-                k += 1
             }
+            return cols
         }
-
     }
 
     /// Encodes `records` (already sorted by time) as a segment file.
@@ -62,6 +67,7 @@ struct LogSegmentWriter {
         var fieldNames: [String] = []
         var templateIDs: [TemplateKey: UInt32] = [:]
         var templates: [[UInt8]] = []
+        var templateSlots: [Int] = []
         var index: [UInt64: [UInt32]] = [:]
         var dir = ByteWriter(capacity: 1 << 16)
         var blockDirs = ByteWriter(capacity: 1 << 16)
@@ -115,6 +121,7 @@ struct LogSegmentWriter {
                     tid = UInt32(templates.count)
                     templateIDs[key] = tid
                     templates.append(template)
+                    templateSlots.append(TemplateProgram(template).numberSlots)
                 }
                 tc.appendVarint(UInt64(tid))
                 let slot: Int
@@ -126,7 +133,7 @@ struct LogSegmentWriter {
                     groupList.append(Group())
                 }
                 groupList[slot].rows += 1
-                groupList[slot].add(numbers: numbers)
+                groupList[slot].numbers.append(contentsOf: numbers)
                 groupList[slot].ids.append(contentsOf: ids)
                 LogSegmentWriter.indexLineIDs(template, ids, row: UInt32(r), into: &index)
 
@@ -175,7 +182,7 @@ struct LogSegmentWriter {
             blockDirs.appendVarint(UInt64(groupList.count))
             for tid in groupSlot.keys.sorted() {
                 let g = groupList[groupSlot[tid]!]
-                let slotAts = g.slots.map { frame($0) }
+                let slotAts = g.columns(templateSlots[Int(tid)]).map { frame($0) }
                 let iAt = frame(g.ids)
                 blockDirs.appendVarint(UInt64(tid))
                 blockDirs.appendVarint(UInt64(g.rows))

@@ -5,6 +5,9 @@ import StrataMetrics
 /// stream = {file, level}; fields = pid, request_id, user, project, instance, http_status.
 public struct OsloSplitter {
     var streams: [[UInt8]: Labels] = [:]
+    /// The last line's file and level tokens and their stream (consecutive lines mostly share it).
+    var lastKey: [UInt8] = []
+    var lastStream = Labels()
     public init() {}
 
     static func token(_ l: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Range<Int> {
@@ -27,8 +30,6 @@ public struct OsloSplitter {
         bytes.withUnsafeBufferPointer { l in
             var i = 0
             let file = OsloSplitter.token(l, &i)
-            var fileKey = Array(l[file])
-            if let log = findLog(fileKey) { fileKey = Array(fileKey[..<log]) }
             let tsStart = i + 1
             if let t = OpenStackReplicator.parseTimestamp(bytes, tsStart) { ts = t * 1_000_000 }
             i = tsStart + 23
@@ -36,14 +37,26 @@ public struct OsloSplitter {
             let level = OsloSplitter.token(l, &i)
             _ = OsloSplitter.token(l, &i)  // logger
             fields.append(LogField("pid", OsloSplitter.string(l, pid)))
-            let key = fileKey + [0] + Array(l[level])
-            if let s = streams[key] {
-                stream = s
+            let sameAsLast = lastKey.count == file.count + 1 + level.count
+                && lastKey.withUnsafeBufferPointer { k in
+                    k[0..<file.count].elementsEqual(l[file]) && k[(file.count + 1)...].elementsEqual(l[level])
+                }
+            if sameAsLast {
+                stream = lastStream
             } else {
-                stream = Labels(sorted: [
-                    Label("file", String(decoding: fileKey, as: UTF8.self)), Label("level", OsloSplitter.string(l, level)),
-                ])
-                streams[key] = stream
+                var fileKey = Array(l[file])
+                if let log = findLog(fileKey) { fileKey = Array(fileKey[..<log]) }
+                let key = Array(l[file]) + [0] + Array(l[level])
+                if let s = streams[key] {
+                    stream = s
+                } else {
+                    stream = Labels(sorted: [
+                        Label("file", String(decoding: fileKey, as: UTF8.self)), Label("level", OsloSplitter.string(l, level)),
+                    ])
+                    streams[key] = stream
+                }
+                lastKey = key
+                lastStream = stream
             }
             while i < l.count && l[i] == 32 { i += 1 }
             if i < l.count && l[i] == 91 {  // [context]
