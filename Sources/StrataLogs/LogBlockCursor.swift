@@ -117,7 +117,7 @@ final class LogBlockCursor {
     /// The line of block row `i` (templates must be loaded).
     func withLine<R>(_ i: Int, _ stats: inout LogSearchStats, _ body: (UnsafeRawBufferPointer) -> R) throws(LogStoreError) -> R {
         guard let g = block.groupOfTemplate[templateIDs[i]] else { throw corrupt(block.columns[3], "row \(i) has no group") }
-        if singleRows && groupLines[g] == nil && singleRowCount[g, default: 0] < 4 {
+        if singleRows && groupLines[g] == nil && singleRowCount[g, default: 0] < 16 {
             singleRowCount[g, default: 0] += 1
             let group = block.groups[g]
             let vars: (columns: [[UInt8]], ids: [UInt8])

@@ -122,12 +122,20 @@ extension LogSegmentReader {
     /// Calls `visit` for every matching row.
     func scan(_ q: CompiledLogQuery, stats: inout LogSearchStats, _ visit: (Match) -> Void) throws {
         guard let plan = plan(q, &stats) else { return }
+        var failure: LogStoreError? = nil
         try forEachMatch(q, plan, &stats) { cursor, i in
+            // Index candidates are few: build their records now, while their block is decoded.
+            var record: LogRecord? = nil
+            if cursor.singleRows && failure == nil {
+                var s = LogSearchStats()
+                do throws(LogStoreError) { record = try cursor.record(i, &s) } catch { failure = error }
+            }
             visit(
                 Match(
                     id: LogRecordID(segment: number, row: UInt32(cursor.block.rowStart + i)),
-                    timestamp: cursor.timestamps[i], stream: streams[Int(cursor.streamIDs[i])], record: nil))
+                    timestamp: cursor.timestamps[i], stream: streams[Int(cursor.streamIDs[i])], record: record))
         }
+        if let failure { throw failure }
     }
 
     /// The number of matching rows; whole groups decided by the dictionary are counted without reading rows.
