@@ -56,6 +56,8 @@ public struct LogTextParser {
     /// Records waiting for the first timed record of the file.
     private var untimed: [LogRecord] = []
     private var streams: [StreamKey: Labels] = [:]
+    private var lastStream: (key: StreamKey, labels: Labels)?
+    private var programCache: (bytes: [UInt8], name: String) = ([], "")
     private static let halfYear: Int64 = 183 * 86_400 * 1_000_000_000
 
     private struct StreamKey: Hashable {
@@ -132,7 +134,7 @@ public struct LogTextParser {
         }
         var parsed: ParsedLogLine?
         switch format {
-        case .oslo: parsed = OsloLineParser.parse(p)
+        case .oslo: parsed = OsloLineParser.parse(p, programCache: &programCache)
         case .syslog: parsed = SyslogLineParser.parse(p, year: syslogYear)
         case .platform: parsed = PlatformLineParser.parse(p)
         case .jsonl: parsed = JSONLineParser.parse(p, mapping: jsonMapping)
@@ -233,7 +235,11 @@ public struct LogTextParser {
     /// The stream labels of a record (cached: few distinct streams per file).
     private mutating func stream(_ level: String?, _ program: String?, _ host: String?) -> Labels {
         let key = StreamKey(level: level, program: program, host: host)
-        if let s = streams[key] { return s }
+        if let last = lastStream, last.key == key { return last.labels }
+        if let s = streams[key] {
+            lastStream = (key, s)
+            return s
+        }
         var labels: [Label] = []
         if let f = source.file { labels.append(Label("file", f)) }
         if let h = source.host ?? host { labels.append(Label("host", h)) }
