@@ -23,7 +23,19 @@ struct KeyHash {
     @inline(__always) mutating func add(_ b: UInt8) {
         h = (h ^ UInt64(b)) &* 0x100_0000_01b3
     }
-    mutating func add(_ p: UnsafeRawBufferPointer) { for b in p { add(b) } }
+    mutating func add(_ p: UnsafeRawBufferPointer) {
+        // FNV-1a over 8-byte words, then the tail bytes (faster than byte by byte on the ingest path).
+        var i = 0
+        while i + 8 <= p.count {
+            h = (h ^ UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* 0x100_0000_01b3
+            h ^= h >> 32
+            i += 8
+        }
+        while i < p.count {
+            add(p[i])
+            i += 1
+        }
+    }
     mutating func add(_ s: String) {
         var s = s
         s.withUTF8 { add(UnsafeRawBufferPointer($0)) }

@@ -64,6 +64,9 @@ struct LogSegmentWriter {
         var streamIDs: [Labels: UInt32] = [:]
         var streams: [Labels] = []
         var fieldIDs: [String: UInt32] = [:]
+        var lastStream: (labels: Labels, id: UInt32)? = nil
+        /// Recent field names and ids, checked before the dictionary (records repeat the same names).
+        var recentFields: [(String, UInt32)] = []
         var fieldNames: [String] = []
         var templateIDs: [TemplateKey: UInt32] = [:]
         var templates: [[UInt8]] = []
@@ -99,12 +102,16 @@ struct LogSegmentWriter {
                 summary.maxTime = max(summary.maxTime, rec.timestamp)
                 summary.rawBytes += rec.line.count
                 let sid: UInt32
-                if let s = streamIDs[rec.stream] {
+                if let last = lastStream, last.labels == rec.stream {
+                    sid = last.id
+                } else if let s = streamIDs[rec.stream] {
                     sid = s
+                    lastStream = (rec.stream, s)
                 } else {
                     sid = UInt32(streams.count)
                     streamIDs[rec.stream] = sid
                     streams.append(rec.stream)
+                    lastStream = (rec.stream, sid)
                 }
                 blockStreams.insert(sid)
                 sc.appendVarint(UInt64(sid))
@@ -141,8 +148,11 @@ struct LogSegmentWriter {
                 rec.line.withUnsafeBytes { line in
                     for f in rec.fields {
                         let nid: UInt32
-                        if let n = fieldIDs[f.name] {
+                        if let hit = recentFields.first(where: { $0.0 == f.name }) {
+                            nid = hit.1
+                        } else if let n = fieldIDs[f.name] {
                             nid = n
+                            if recentFields.count < 16 { recentFields.append((f.name, n)) }
                         } else {
                             nid = UInt32(fieldNames.count)
                             fieldIDs[f.name] = nid
