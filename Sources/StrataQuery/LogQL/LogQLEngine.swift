@@ -31,7 +31,40 @@ public final class LogQLEngine: Sendable {
         guard case .logs(let selector) = try LogQL.parse(query) else {
             throw QueryError(.parse, "a metric query over logs returns numbers: use instantQuery or rangeQuery")
         }
-        return try search(selector.logQuery(start: start, end: end, limit: limit, direction: direction), query: query)
+        return try search(selector, start: start, end: end, limit: limit, direction: direction, query: query)
+    }
+
+    /// Runs a parsed log selector: one store query, or the union of one per `or` combination
+    /// (merged by record, ordered by time in `direction`, cut to `limit`).
+    public func search(
+        _ selector: LogSelectorExpr, start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward,
+        query: String = ""
+    ) throws(QueryError) -> LogSearchResult {
+        let queries = selector.logQueries(start: start, end: end, limit: limit, direction: direction)
+        if queries.count == 1 { return try search(queries[0], query: query) }
+        var seen = Set<LogRecordID>()
+        var hits: [LogHit] = []
+        var stats = LogSearchStats()
+        for q in queries {
+            let r = try search(q, query: query)
+            for h in r.hits where seen.insert(h.id).inserted { hits.append(h) }
+            stats.segmentsConsidered += r.stats.segmentsConsidered
+            stats.segmentsSkipped += r.stats.segmentsSkipped
+            stats.blocksConsidered += r.stats.blocksConsidered
+            stats.blocksSkipped += r.stats.blocksSkipped
+            stats.rowsVerified += r.stats.rowsVerified
+            stats.rowsDecidedByIndex += r.stats.rowsDecidedByIndex
+            stats.bytesDecoded += r.stats.bytesDecoded
+            stats.headRecordsScanned += r.stats.headRecordsScanned
+        }
+        hits.sort {
+            if $0.record.timestamp != $1.record.timestamp {
+                return direction == .forward ? $0.record.timestamp < $1.record.timestamp : $0.record.timestamp > $1.record.timestamp
+            }
+            return direction == .forward ? $0.id < $1.id : $0.id > $1.id
+        }
+        if limit > 0 && hits.count > limit { hits.removeLast(hits.count - limit) }
+        return LogSearchResult(hits: hits, stats: stats)
     }
 
     /// Counts the records of a log query per bucket `[start + i*step, start + (i+1)*step)` (ns), per stream.
@@ -39,6 +72,9 @@ public final class LogQLEngine: Sendable {
         guard step > 0, end > start else { throw QueryError(.execution, "counting needs end > start and a positive step") }
         guard case .logs(let selector) = try LogQL.parse(query) else {
             throw QueryError(.parse, "counts are taken of a log query ({...} with filters), not of a metric query")
+        }
+        guard selector.alternatives.isEmpty else {
+            throw QueryError(.parse, "counts do not support 'or' between label filters; use a regex (=~\"a|b\")")
         }
         let q = selector.logQuery(start: start, end: end, limit: 0, direction: .forward)
         do { return try store.countOverTime(q, start: start, end: end, step: step) } catch {
