@@ -179,7 +179,10 @@ final class LogBlockCursor {
                 var out: [LogField] = []
                 let n = try r.count(limit: p.count)
                 for _ in 0..<n {
-                    let name = names[try r.count(limit: names.count - 1)]
+                    let at = r.fileOffset
+                    let id = try r.count(limit: Int.max)
+                    guard id < names.count else { throw FormatError(.invalid, at: at, "field name \(id) of \(names.count)") }
+                    let name = names[id]
                     if try r.uint8() == 0 {
                         out.append(LogField(name, try r.string()))
                     } else {

@@ -53,6 +53,7 @@ final class LogSegmentReader: Sendable {
         }
         guard b.prefix(8).elementsEqual(LogSegmentFormat.magic) else { throw corrupt(0, "bad magic number") }
         guard b[8] == LogSegmentFormat.version else { throw corrupt(8, "unsupported format version \(b[8])") }
+        if let k = (9..<LogSegmentFormat.headerSize).first(where: { b[$0] != 0 }) { throw corrupt(k, "reserved header byte is not zero") }
         let t = b.count - LogSegmentFormat.trailerSize
         guard b[(b.count - 4)...].elementsEqual(LogSegmentFormat.trailerMagic) else {
             throw corrupt(b.count - 4, "bad trailer magic")

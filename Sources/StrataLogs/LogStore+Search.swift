@@ -58,16 +58,24 @@ extension LogStore {
         return (n, stats)
     }
 
+    /// The most buckets `countOverTime` returns per stream (Prometheus allows 11,000 points per series).
+    public static let maxBuckets: Int64 = 11_000
+
     /// Counts of the records `q` matches per stream and per time bucket: bucket `i` covers
     /// `[start + i*step, start + (i+1)*step)`; the query's own time range applies too.
     /// Streams without any match are left out; the list is sorted by stream labels.
+    /// - Throws: `LogStoreError.invalidQuery` for a non-positive step or more than `maxBuckets` buckets.
     public func countOverTime(_ q: LogQuery, start: Int64, end: Int64, step: Int64) throws -> [LogCountSeries] {
         guard step > 0 else { throw LogStoreError.invalidQuery("step must be positive, got \(step)") }
         guard end > start else { return [] }
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        guard !overflow, (span - 1) / step < LogStore.maxBuckets else {
+            throw LogStoreError.invalidQuery("more than \(LogStore.maxBuckets) buckets of \(step) ns between \(start) and \(end)")
+        }
         var narrowed = q
         narrowed.start = max(q.start, start)
         narrowed.end = min(q.end, end)
-        let buckets = Int((end - start - 1) / step) + 1
+        let buckets = Int((span - 1) / step) + 1
         let cq = try CompiledLogQuery(narrowed)
         var stats = LogSearchStats()
         var perStream: [Labels: [Int]] = [:]
