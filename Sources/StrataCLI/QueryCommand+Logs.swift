@@ -68,7 +68,13 @@ extension QueryCommand {
                 out.write("," + Self.csvField(String(decoding: h.record.line, as: UTF8.self)) + "\n")
             }
         case .table:
-            let highlight = isatty(1) == 1 ? selector.lineFilters : []
+            // Literal and regex line filters, and the values of `field="value"` filters (a request id).
+            let fieldValues = (selector.fieldFilters + selector.alternatives.flatMap { $0.flatMap { $0 } }).compactMap {
+                f -> LineFilter? in
+                guard f.op == .equal, case .string(let v) = f.value, !v.isEmpty else { return nil }
+                return LineFilter(.contains, v)
+            }
+            let highlight = isatty(1) == 1 ? selector.lineFilters + fieldValues : []
             for (i, h) in result.hits.enumerated() {
                 guard let context, context > 0 else {
                     out.write(LogQueryOutput.text(h.record, highlight: highlight) + "\n")
