@@ -71,7 +71,7 @@ struct LogSegmentWriter {
         var templateIDs: [TemplateKey: UInt32] = [:]
         var templates: [[UInt8]] = []
         var templateSlots: [Int] = []
-        var index: [UInt64: [UInt32]] = [:]
+        var index = PostingsBuilder(capacity: records.count * 4)
         var dir = ByteWriter(capacity: 1 << 16)
         var blockDirs = ByteWriter(capacity: 1 << 16)
         var blockCount = 0
@@ -168,13 +168,13 @@ struct LogSegmentWriter {
                                 fc.appendVarint(UInt64(vb.count))
                                 // An id inside a value taken from the line is found through the line-id index.
                                 if !LogSegmentWriter.containsUUID(vb) {
-                                    index[KeyHash.field(f.name, vb), default: []].append(UInt32(r))
+                                    index.add(KeyHash.field(f.name, vb), UInt32(r))
                                 }
                             } else {
                                 fc.appendUInt8(0)
                                 fc.appendVarint(UInt64(vb.count))
                                 fc.append(contentsOf: vb)
-                                if !vb.isEmpty { index[KeyHash.field(f.name, vb), default: []].append(UInt32(r)) }
+                                if !vb.isEmpty { index.add(KeyHash.field(f.name, vb), UInt32(r)) }
                             }
                         }
                     }
@@ -211,7 +211,7 @@ struct LogSegmentWriter {
         for t in templates { tw.appendLengthPrefixed(bytes: t) }
         let templatesAt = frame(tw.bytes)
         let trigramsAt = frame(TrigramIndex.build(templates).encoded())
-        let fieldIndexAt = frame(LogSegmentWriter.encodeIndex(index))
+        let fieldIndexAt = frame(index.encoded())
 
         dir.appendVarint(UInt64(summary.rows))
         dir.appendSignedVarint(summary.rows > 0 ? summary.minTime : 0)
@@ -244,7 +244,7 @@ struct LogSegmentWriter {
     }
 
     /// Adds every id of a masked line to the index under its line-id key.
-    static func indexLineIDs(_ template: [UInt8], _ ids: [UInt8], row: UInt32, into index: inout [UInt64: [UInt32]]) {
+    static func indexLineIDs(_ template: [UInt8], _ ids: [UInt8], row: UInt32, into index: inout PostingsBuilder) {
         guard !ids.isEmpty else { return }
         var k = 0
         var i = 0
@@ -256,8 +256,7 @@ struct LogSegmentWriter {
                     continue
                 }
                 if b == LineTemplate.uuid || b == LineTemplate.hex32 {
-                    let key = KeyHash.lineID(b, UnsafeRawBufferPointer(rebasing: idb[k..<k + 16]))
-                    index[key, default: []].append(row)
+                    index.add(KeyHash.lineID(b, UnsafeRawBufferPointer(rebasing: idb[k..<k + 16])), row)
                     k += 16
                 }
                 i += 1
@@ -271,22 +270,6 @@ struct LogSegmentWriter {
         return false
     }
 
-    /// `[count varint]` then per key, ascending: `[hash u64 LE][rows varint][first row varint][deltas varint]*`.
-    static func encodeIndex(_ index: [UInt64: [UInt32]]) -> [UInt8] {
-        var w = ByteWriter(capacity: index.count * 12 + 16)
-        w.appendVarint(UInt64(index.count))
-        for key in index.keys.sorted() {
-            let rows = index[key]!
-            w.appendUInt64(key)
-            w.appendVarint(UInt64(rows.count))
-            var previous: UInt32 = 0
-            for (i, r) in rows.enumerated() {
-                w.appendVarint(UInt64(i == 0 ? r : r &- previous))
-                previous = r
-            }
-        }
-        return w.bytes
-    }
 }
 
 /// A template as a dictionary key, hashed once with a fast 64-bit hash.

@@ -1,4 +1,10 @@
 import StrataLogs
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StrataMetrics
 
 /// A minimal oslo.log header splitter for the benchmark (the real parsers live in StrataIngest):
@@ -61,7 +67,9 @@ public struct OsloSplitter {
             while i < l.count && l[i] == 32 { i += 1 }
             if i < l.count && l[i] == 91 {  // [context]
                 i += 1
-                let close = (i..<l.count).first { l[$0] == 93 } ?? l.count
+                let close = memchr(l.baseAddress! + i, 93, l.count - i).map {
+                    UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - l.baseAddress!
+                } ?? l.count
                 var j = i
                 var parts: [Range<Int>] = []
                 while j < close {
@@ -80,14 +88,17 @@ public struct OsloSplitter {
                     fields.append(LogField("instance", OsloSplitter.string(l, (i + inst.count)..<(i + inst.count + 36))))
                 }
             }
-            let status = Array("status: ".utf8)
+            // `status: NNN` (wsgi access lines): find each ':' with memchr and look back.
             var k = i
-            while k + status.count + 3 <= l.count {
-                if l[k] == 115, l[k..<(k + status.count)].elementsEqual(status) {
-                    fields.append(LogField("http_status", OsloSplitter.string(l, (k + status.count)..<(k + status.count + 3))))
+            while k < l.count, let p = memchr(l.baseAddress! + k, 0x3A, l.count - k) {
+                let colon = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - l.baseAddress!
+                if colon >= 6, colon + 5 <= l.count, l[colon - 6] == 115, l[colon - 1] == 115,
+                    l[(colon - 6)..<colon].elementsEqual("status".utf8), l[colon + 1] == 32
+                {
+                    fields.append(LogField("http_status", OsloSplitter.string(l, (colon + 2)..<(colon + 5))))
                     break
                 }
-                k += 1
+                k = colon + 1
             }
         }
         return LogRecord(timestamp: ts, stream: stream, line: bytes, fields: fields)
