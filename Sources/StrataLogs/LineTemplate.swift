@@ -145,8 +145,10 @@ enum LineTemplate {
         }
     }
 
-    /// Rebuilds a line from its template, reading its variables from the cursors.
-    /// - Throws: `LogStoreError.corrupt`-worthy `false` when a stream runs out (returns false).
+    /// Rebuilds one line from its template and the variables `mask` wrote for it (numbers in line
+    /// order), advancing the cursors. The reference decoder for `mask`; segments store numbers per
+    /// placeholder column and rebuild through `TemplateProgram`.
+    /// - Returns: false when a stream runs out or holds a malformed length.
     static func rebuild(
         _ t: UnsafeRawBufferPointer, numbers: UnsafeRawBufferPointer, numberAt: inout Int,
         ids: UnsafeRawBufferPointer, idAt: inout Int, into out: inout [UInt8]
