@@ -43,9 +43,8 @@ log "input: $INPUT, $BYTES bytes"
 
 # Runs "$@" and prints "wall cpu" seconds.
 timed() {
-    local out
-    out=$( { /usr/bin/time -f '%e %U %S' "$@" >/dev/null 2>/dev/null; } 2>&1 | tail -1)
-    awk '{printf "%.3f %.3f\n", $1, $2 + $3}' <<<"$out"
+    /usr/bin/time -o "$WORK/time" -f '%e %U %S' "$@" >/dev/null 2>&1
+    awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$WORK/time"
 }
 
 declare -A WALL CPU
@@ -76,5 +75,5 @@ for what in anchor parse ingest; do
     awk -v n="$name" -v w="${WALL[$what]}" -v c="${CPU[$what]}" -v b="$BYTES" \
         'BEGIN {printf "%-38s %10.3f %10.3f %12.1f %12.1f\n", n, w, c, b / w / 1e6, b / c / 1e6}'
 done
-"$STRATA" inspect "$WORK/db" --json | sed -E 's/.*"logs":\{"records":([0-9]+),"raw_bytes":([0-9]+),"bytes":([0-9]+).*/records \1, raw \2 bytes, on disk \3 bytes/' |
-    awk '{print; split($0, a, /[ ,]+/); if (a[5] > 0) printf "disk/raw %.2f%%\n", 100 * a[8] / a[5]}'
+"$STRATA" inspect "$WORK/db" --json | sed -E 's/.*"logs":\{"records":([0-9]+),"raw_bytes":([0-9]+),"bytes":([0-9]+).*/\1 \2 \3/' |
+    awk '{printf "records %d, raw text %d bytes, on disk %d bytes: disk/raw %.2f%%\n", $1, $2, $3, 100 * $3 / $2}'

@@ -36,8 +36,9 @@ public enum LogQueryOutput {
     }
 
     /// One record as a text line: `2019-11-19T21:00:04.500Z {host="wally113", ...} <line>`.
-    /// With `highlight`, the parts of the line that the literal filters matched are shown in bold red
-    /// (ANSI escapes: use only on a terminal).
+    /// With `highlight`, the parts of the line that the `|=` literals and `|~` regexes matched are
+    /// shown in bold red (ANSI escapes: use only on a terminal). A regex that Swift's `Regex` cannot
+    /// compile (the store reads POSIX ERE) is left unhighlighted.
     public static func text(_ record: LogRecord, highlight: [LineFilter] = []) -> String {
         var line = String(decoding: record.line, as: UTF8.self)
         if !highlight.isEmpty { line = highlighted(line, highlight) }
@@ -56,12 +57,22 @@ public enum LogQueryOutput {
         return withMillis + (sub == 0 ? "" : digits) + "Z"
     }
 
-    /// Wraps each occurrence of the `|=` literals (case-insensitive ones too) in ANSI bold red.
+    /// Wraps each occurrence of the `|=` literals (case-insensitive ones too) and `|~` regex matches
+    /// in ANSI bold red.
     static func highlighted(_ line: String, _ filters: [LineFilter]) -> String {
         let literals = filters.filter { $0.op == .contains && !$0.pattern.isEmpty }
-        guard !literals.isEmpty else { return line }
+        let regexes = filters.filter { $0.op == .matches && !$0.pattern.isEmpty }
+        guard !literals.isEmpty || !regexes.isEmpty else { return line }
         let bytes = Array(line.utf8)
         var marked = [Bool](repeating: false, count: bytes.count)
+        for f in regexes {
+            guard let regex = try? Regex(f.pattern) else { continue }
+            for r in line.ranges(of: regex) where !r.isEmpty {
+                let a = line.utf8.distance(from: line.startIndex, to: r.lowerBound)
+                let b = line.utf8.distance(from: line.startIndex, to: r.upperBound)
+                for k in a..<min(b, bytes.count) { marked[k] = true }
+            }
+        }
         for f in literals {
             let needle = Array(f.pattern.utf8)
             guard needle.count <= bytes.count else { continue }

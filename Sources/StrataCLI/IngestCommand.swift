@@ -38,6 +38,12 @@ struct IngestCommand: ParsableCommand {
     @Option(help: "Host label (Glances CSV and log files).") var host: String?
     @Flag(help: "Ingest nothing from a metric file that has any bad line.") var strict = false
     @Option(help: "Width of the time-partitioned blocks written (e.g. 2h, 24h).") var blockRange: String = "24h"
+    @Option(
+        help: """
+            JSON lines keys, e.g. time=ts,level=severity,message=msg,host=node,program=app (each \
+            replaces that role's default list; see Docs/ingest-formats.md).
+            """)
+    var jsonKeys: String?
     @Flag(help: "Parse log files and report what ingest would store, without opening the database (checks formats; times parsing alone).")
     var dryRun = false
 
@@ -81,13 +87,14 @@ struct IngestCommand: ParsableCommand {
         var progress = ProgressLine(total: totalBytes, enabled: stderrIsTerminal)
         var logIngester = LogFileIngester(now: start * 1_000_000)
         logIngester.host = host
+        if let jsonKeys { logIngester.jsonMapping = try Self.jsonMapping(jsonKeys) }
         var done = 0
         for file in files {
             let kind: FileKind
             if let forced {
                 kind = forced
             } else {
-                switch Self.detect(path: file, head: FileWalker.head(file)) {
+                switch Self.detect(path: file, head: FileWalker.head(file), jsonMapping: logIngester.jsonMapping) {
                 case .kind(let k): kind = k
                 case .skip(let reason):
                     progress.clear()
@@ -204,41 +211,6 @@ struct IngestCommand: ParsableCommand {
                 header: ["store", "accepted", "rejected", "duplicates", "bytes read", "seconds", "rate"], rows: rows
             ).render())
         if anyProblem { throw ExitCode(1) }
-    }
-
-    enum Detection {
-        case kind(FileKind)
-        case skip(String)
-        case unknown
-    }
-
-    /// Metric files by their strong signs first (extension, `# EOF`, `# TYPE`, a Glances header),
-    /// then the structured log formats, then plain text for `.log`/`.txt` files, files under a
-    /// `logs` directory, `messages` and `secure`; last the looser Prometheus-text guess.
-    /// Simulator side files that belong to other stores (osprofiler traces, ground truth) are skipped.
-    static func detect(path: String, head: [UInt8]) -> Detection {
-        let name = path.split(separator: "/").last.map(String.init) ?? path
-        let lower = name.lowercased()
-        if path.contains("/traces/") || lower.contains("osprofiler") {
-            return .skip("osprofiler traces go to the trace store, which this build does not have")
-        }
-        if lower == "ground_truth.json" { return .skip("simulator ground truth, not data") }
-        let text = String(decoding: head.prefix(4096), as: UTF8.self)
-        let strongMetric =
-            lower.hasSuffix(".om") || lower.hasSuffix(".prom") || lower.hasSuffix(".csv") || text.contains("# EOF")
-            || text.contains("# TYPE ") || text.contains("# HELP ") || text.hasPrefix("now,")
-        if strongMetric, let f = MetricFileIngester.detectFormat(path: path, head: head) { return .kind(.metric(f)) }
-        if head.isEmpty { return lower.hasSuffix(".log") ? .kind(.log(.plain)) : .unknown }
-        let logFormat = LogFileIngester.detectFormat(head: head)
-        if logFormat != .plain { return .kind(.log(logFormat)) }
-        let stem = lower.split(separator: ".").first.map(String.init) ?? lower
-        if lower.hasSuffix(".log") || lower.contains(".log.") || lower.hasSuffix(".txt") || lower.hasSuffix(".jsonl")
-            || path.contains("/logs/") || ["messages", "secure", "syslog"].contains(stem)
-        {
-            return .kind(.log(.plain))
-        }
-        if let f = MetricFileIngester.detectFormat(path: path, head: head) { return .kind(.metric(f)) }
-        return .unknown
     }
 }
 

@@ -37,15 +37,13 @@ extension QueryCommand {
             let start = start == nil ? Int64.min : (window?.start ?? 0) * ms
             let end = end == nil ? Int64.max : (window?.end ?? 0) * ms + 1  // --end is inclusive
             let n = limit ?? 100
-            let q = selector.logQuery(start: start, end: end, limit: n, direction: direction == .forward ? .forward : .backward)
             let clock = Clock.now()
             let result: LogSearchResult
-            do { result = try db.logs.search(q) } catch let e as LogStoreError {
-                switch e {
-                case .invalidRegex, .invalidQuery: throw CLIFailure(status: 1, lines: ["\(e)"])
-                default: throw CLIFailure(status: 2, lines: ["\(e)"])
-                }
-            }
+            do {
+                result = try db.logQL.search(
+                    selector, start: start, end: end, limit: n, direction: direction == .forward ? .forward : .backward,
+                    query: expr)
+            } catch { throw queryFailure(error) }
             let seconds = Double(Clock.now() - clock) / 1e9
             try printLogs(result, selector: selector, db: db, seconds: seconds)
             if format != .json && result.hits.count == n {
@@ -70,7 +68,13 @@ extension QueryCommand {
                 out.write("," + Self.csvField(String(decoding: h.record.line, as: UTF8.self)) + "\n")
             }
         case .table:
-            let highlight = isatty(1) == 1 ? selector.lineFilters : []
+            // Literal and regex line filters, and the values of `field="value"` filters (a request id).
+            let fieldValues = (selector.fieldFilters + selector.alternatives.flatMap { $0.flatMap { $0 } }).compactMap {
+                f -> LineFilter? in
+                guard f.op == .equal, case .string(let v) = f.value, !v.isEmpty else { return nil }
+                return LineFilter(.contains, v)
+            }
+            let highlight = isatty(1) == 1 ? selector.lineFilters + fieldValues : []
             for (i, h) in result.hits.enumerated() {
                 guard let context, context > 0 else {
                     out.write(LogQueryOutput.text(h.record, highlight: highlight) + "\n")

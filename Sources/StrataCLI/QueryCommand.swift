@@ -37,15 +37,17 @@ struct QueryCommand: ParsableCommand {
             --start/--end (default: all time); matched text is highlighted on a
             terminal. --context N adds N records of the same stream before and
             after each hit. --format json prints Loki's query_range body:
-              {"status":"success","data":{"resultType":"streams","result":[...],"stats":{...}}}
+              {"status":"success","data":{"resultType":"streams",...}}
             Metric queries over logs (count_over_time, rate, bytes_over_time,
             bytes_rate, with sum/avg/topk/... on top) answer like PromQL.
 
             Examples:
-              strata query ./db '{host="wally113", program="nova-api"} |= "ERROR"'
-              strata query ./db '{program=~"nova-.*"} | request_id="req-3f1c..."' --context 3
+              strata query ./db '{program="nova-api"} |= "ERROR"'
+              strata query ./db '{host="wally113"} | request_id="req-3f1c"' \\
+                --context 3
               strata query ./db '{program="haproxy"}' --store logs --limit 20
-              strata query ./db 'sum by (program) (count_over_time({level="ERROR"} |= "" [5m]))' \\
+              strata query ./db \\
+                'sum by (program) (count_over_time({level="ERROR"} |= "" [5m]))' \\
                 --start 2019-11-19T21:00:00Z --end 2019-11-19T22:00:00Z --step 5m
 
             Exit status: 0 success; 1 the query is invalid or failed (parse
@@ -58,7 +60,7 @@ struct QueryCommand: ParsableCommand {
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
     @Argument(help: "The database directory.") var db: String
-    @Argument(help: "A PromQL expression, e.g. 'rate(http_requests_total[5m])'.") var expr: String
+    @Argument(help: "A PromQL or LogQL expression, e.g. 'rate(http_requests_total[5m])'.") var expr: String
     @Option(help: "Evaluation time of an instant query (RFC 3339, Unix seconds, now, now-1h). Default: now.")
     var time: String?
     @Option(help: "Start of a range query.") var start: String?

@@ -74,52 +74,81 @@ enum LineTemplate {
     }
 
     /// Masks `line`: `template` is replaced by its template, variables are appended to `numbers`
-    /// and `ids`, and `onID` sees each id (kind and the 16 bytes' offset in `ids`).
+    /// (`[length varint][digits]` per number) and `ids` (16 bytes per id).
     static func mask(
         _ p: UnsafeRawBufferPointer, template: inout [UInt8], numbers: inout [UInt8], ids: inout [UInt8]
     ) {
-        template.removeAll(keepingCapacity: true)
         let n = p.count
-        var i = 0
-        while i < n {
-            let b = p[i]
-            if (b &- 0x30) < 10 || (b &- 0x61) < 6 {
-                if isUUID(p, i) {
-                    template.append(uuid)
-                    appendBinary(p, i, uuid: true, to: &ids)
-                    i &+= 36
-                    continue
+        template.removeAll(keepingCapacity: true)
+        // Written through a pointer (an escaped line is at most twice as long), then resized once.
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 2 * n + 1) { out in
+            var o = 0
+            var i = 0
+            var literalStart = 0
+            @inline(__always) func flushLiteral(_ end: Int) {
+                if end > literalStart {
+                    UnsafeMutableRawPointer(out.baseAddress! + o).copyMemory(from: p.baseAddress! + literalStart, byteCount: end - literalStart)
+                    o &+= end - literalStart
                 }
-                if isHex32(p, i) {
-                    template.append(hex32)
-                    appendBinary(p, i, uuid: false, to: &ids)
-                    i &+= 32
-                    continue
-                }
-                if (b &- 0x30) < 10 {
-                    var j = i &+ 1
-                    while j < n && (p[j] &- 0x30) < 10 && !isUUID(p, j) { j &+= 1 }
-                    template.append(number)
-                    var len = UInt64(j &- i)
-                    while len >= 0x80 {
-                        numbers.append(UInt8(truncatingIfNeeded: len) | 0x80)
-                        len >>= 7
-                    }
-                    numbers.append(UInt8(len))
-                    numbers.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[i..<j]))
-                    i = j
-                    continue
-                }
-            } else if b &- 1 < 4 {
-                template.append(escape)
             }
-            template.append(b)
-            i &+= 1
+            while i < n {
+                let b = p[i]
+                if (b &- 0x30) < 10 || (b &- 0x61) < 6 {
+                    if isUUID(p, i) {
+                        flushLiteral(i)
+                        out[o] = uuid
+                        o &+= 1
+                        appendBinary(p, i, uuid: true, to: &ids)
+                        i &+= 36
+                        literalStart = i
+                        continue
+                    }
+                    if (i == 0 || !isAlnum(p[i &- 1])) && isHex32(p, i) {
+                        flushLiteral(i)
+                        out[o] = hex32
+                        o &+= 1
+                        appendBinary(p, i, uuid: false, to: &ids)
+                        i &+= 32
+                        literalStart = i
+                        continue
+                    }
+                    if (b &- 0x30) < 10 {
+                        flushLiteral(i)
+                        var j = i &+ 1
+                        while j < n && (p[j] &- 0x30) < 10 && !isUUID(p, j) { j &+= 1 }
+                        out[o] = number
+                        o &+= 1
+                        var len = UInt64(j &- i)
+                        while len >= 0x80 {
+                            numbers.append(UInt8(truncatingIfNeeded: len) | 0x80)
+                            len >>= 7
+                        }
+                        numbers.append(UInt8(len))
+                        numbers.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[i..<j]))
+                        i = j
+                        literalStart = i
+                        continue
+                    }
+                } else if b &- 1 < 4 {
+                    flushLiteral(i)
+                    out[o] = escape
+                    out[o &+ 1] = b
+                    o &+= 2
+                    i &+= 1
+                    literalStart = i
+                    continue
+                }
+                i &+= 1
+            }
+            flushLiteral(n)
+            template.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress, count: o))
         }
     }
 
-    /// Rebuilds a line from its template, reading its variables from the cursors.
-    /// - Throws: `LogStoreError.corrupt`-worthy `false` when a stream runs out (returns false).
+    /// Rebuilds one line from its template and the variables `mask` wrote for it (numbers in line
+    /// order), advancing the cursors. The reference decoder for `mask`; segments store numbers per
+    /// placeholder column and rebuild through `TemplateProgram`.
+    /// - Returns: false when a stream runs out or holds a malformed length.
     static func rebuild(
         _ t: UnsafeRawBufferPointer, numbers: UnsafeRawBufferPointer, numberAt: inout Int,
         ids: UnsafeRawBufferPointer, idAt: inout Int, into out: inout [UInt8]

@@ -16,6 +16,12 @@ final class LogBlockCursor {
     private var fieldStarts: [Int]?
     /// Rebuilt lines per group: one buffer and the start of each line (plus the end).
     private var groupLines: [Int: (bytes: [UInt8], starts: [Int])] = [:]
+    /// Decoded variable frames per group, for rebuilding single rows.
+    private var groupVariables: [Int: (columns: [[UInt8]], ids: [UInt8])] = [:]
+    /// Rebuild single rows instead of whole groups (for the few rows of index candidates and results).
+    var singleRows = false
+    /// Single rows rebuilt per group; after a few, the whole group is rebuilt once instead.
+    private var singleRowCount: [Int: Int] = [:]
 
     init(_ segment: LogSegmentReader, _ blockIndex: Int) {
         self.segment = segment
@@ -94,10 +100,16 @@ final class LogBlockCursor {
     func lines(ofGroup g: Int, _ stats: inout LogSearchStats) throws(LogStoreError) -> (bytes: [UInt8], starts: [Int]) {
         if let l = groupLines[g] { return l }
         let group = block.groups[g]
-        let numbers = try segment.frame(group.numbersAt, &stats)
-        let ids = try segment.frame(group.idsAt, &stats)
-        guard let l = segment.dictionary.programs[Int(group.tid)].rebuild(rows: group.rows, numbers: numbers, ids: ids) else {
-            throw corrupt(group.numbersAt, "variables of template \(group.tid) do not fit its \(group.rows) rows")
+        var columns: [[UInt8]] = []
+        let ids: [UInt8]
+        if let v = groupVariables.removeValue(forKey: g) {
+            (columns, ids) = v
+        } else {
+            for at in group.numbersAt { columns.append(try segment.frame(at, &stats)) }
+            ids = try segment.frame(group.idsAt, &stats)
+        }
+        guard let l = segment.dictionary.programs[Int(group.tid)].rebuild(rows: group.rows, columns: columns, ids: ids) else {
+            throw corrupt(group.numbersAt.first ?? group.idsAt, "variables of template \(group.tid) do not fit its \(group.rows) rows")
         }
         groupLines[g] = l
         return l
@@ -105,6 +117,23 @@ final class LogBlockCursor {
     /// The line of block row `i` (templates must be loaded).
     func withLine<R>(_ i: Int, _ stats: inout LogSearchStats, _ body: (UnsafeRawBufferPointer) -> R) throws(LogStoreError) -> R {
         guard let g = block.groupOfTemplate[templateIDs[i]] else { throw corrupt(block.columns[3], "row \(i) has no group") }
+        if singleRows && groupLines[g] == nil && singleRowCount[g, default: 0] < 16 {
+            singleRowCount[g, default: 0] += 1
+            let group = block.groups[g]
+            let vars: (columns: [[UInt8]], ids: [UInt8])
+            if let v = groupVariables[g] {
+                vars = v
+            } else {
+                var columns: [[UInt8]] = []
+                for at in group.numbersAt { columns.append(try segment.frame(at, &stats)) }
+                vars = (columns, try segment.frame(group.idsAt, &stats))
+                groupVariables[g] = vars
+            }
+            guard let line = segment.dictionary.programs[Int(group.tid)].rebuildRow(ranks[i], columns: vars.columns, ids: vars.ids) else {
+                throw corrupt(group.numbersAt.first ?? group.idsAt, "variables of template \(group.tid) do not fit its \(group.rows) rows")
+            }
+            return line.withUnsafeBytes(body)
+        }
         let l = try lines(ofGroup: g, &stats)
         let k = ranks[i]
         return l.bytes.withUnsafeBytes { body(UnsafeRawBufferPointer(rebasing: $0[l.starts[k]..<l.starts[k + 1]])) }
@@ -150,7 +179,10 @@ final class LogBlockCursor {
                 var out: [LogField] = []
                 let n = try r.count(limit: p.count)
                 for _ in 0..<n {
-                    let name = names[try r.count(limit: names.count - 1)]
+                    let at = r.fileOffset
+                    let id = try r.count(limit: Int.max)
+                    guard id < names.count else { throw FormatError(.invalid, at: at, "field name \(id) of \(names.count)") }
+                    let name = names[id]
                     if try r.uint8() == 0 {
                         out.append(LogField(name, try r.string()))
                     } else {

@@ -23,7 +23,19 @@ struct KeyHash {
     @inline(__always) mutating func add(_ b: UInt8) {
         h = (h ^ UInt64(b)) &* 0x100_0000_01b3
     }
-    mutating func add(_ p: UnsafeRawBufferPointer) { for b in p { add(b) } }
+    mutating func add(_ p: UnsafeRawBufferPointer) {
+        // FNV-1a over 8-byte words, then the tail bytes (faster than byte by byte on the ingest path).
+        var i = 0
+        while i + 8 <= p.count {
+            h = (h ^ UInt64(littleEndian: p.loadUnaligned(fromByteOffset: i, as: UInt64.self))) &* 0x100_0000_01b3
+            h ^= h >> 32
+            i += 8
+        }
+        while i < p.count {
+            add(p[i])
+            i += 1
+        }
+    }
     mutating func add(_ s: String) {
         var s = s
         s.withUTF8 { add(UnsafeRawBufferPointer($0)) }
@@ -51,10 +63,13 @@ struct KeyHash {
 
     /// The key of an id in a line (kind `LineTemplate.uuid` or `.hex32`, 16 bytes).
     static func lineID(_ kind: UInt8, _ id: UnsafeRawBufferPointer) -> UInt64 {
+        // 16 bytes: two words mixed (FNV's byte loop is slow on the ingest path).
+        let a = UInt64(littleEndian: id.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
+        let b = UInt64(littleEndian: id.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
         var k = KeyHash()
-        k.add(0xFE)
-        k.add(kind)
-        k.add(id)
+        k.h = (0xFE00 | UInt64(kind)) &* 0x9E37_79B9_7F4A_7C15
+        k.h = (k.h ^ a) &* 0xBF58_476D_1CE4_E5B9
+        k.h = (k.h ^ (k.h >> 31) ^ b) &* 0x94D0_49BB_1331_11EB
         return k.value
     }
 }

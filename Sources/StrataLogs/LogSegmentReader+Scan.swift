@@ -19,6 +19,16 @@ extension LogSegmentReader {
             self.dictionary = dictionary
         }
 
+        /// Per template, the slot check (computed on first use; `.some(nil)` = rebuild lines instead).
+        var slotChecks: [UInt32: SlotCheck?] = [:]
+
+        func slotCheck(_ t: UInt32) -> SlotCheck? {
+            if let c = slotChecks[t] { return c }
+            let c = dictionary.slotCheck(lines, template: Int(t))
+            slotChecks[t] = .some(c)
+            return c
+        }
+
         func decision(_ t: UInt32) -> TemplateDecision {
             if let d = decisions[Int(t)] { return d }
             let d = dictionary.decision(lines, template: Int(t))
@@ -112,12 +122,20 @@ extension LogSegmentReader {
     /// Calls `visit` for every matching row.
     func scan(_ q: CompiledLogQuery, stats: inout LogSearchStats, _ visit: (Match) -> Void) throws {
         guard let plan = plan(q, &stats) else { return }
+        var failure: LogStoreError? = nil
         try forEachMatch(q, plan, &stats) { cursor, i in
+            // Index candidates are few: build their records now, while their block is decoded.
+            var record: LogRecord? = nil
+            if cursor.singleRows && failure == nil {
+                var s = LogSearchStats()
+                do throws(LogStoreError) { record = try cursor.record(i, &s) } catch { failure = error }
+            }
             visit(
                 Match(
                     id: LogRecordID(segment: number, row: UInt32(cursor.block.rowStart + i)),
-                    timestamp: cursor.timestamps[i], stream: streams[Int(cursor.streamIDs[i])], record: nil))
+                    timestamp: cursor.timestamps[i], stream: streams[Int(cursor.streamIDs[i])], record: record))
         }
+        if let failure { throw failure }
     }
 
     /// The number of matching rows; whole groups decided by the dictionary are counted without reading rows.
@@ -151,6 +169,16 @@ extension LogSegmentReader {
                     n += group.rows
                     stats.rowsDecidedByIndex += group.rows
                 case .verify:
+                    if let check = plan.slotCheck(group.tid) {
+                        var columns: [Int: [UInt8]] = [:]
+                        for s in check.slots { columns[s] = try frame(group.numbersAt[s], &stats) }
+                        guard let c = check.count(rows: group.rows, columns: columns) else {
+                            throw LogStoreError.corrupt(path: path, offset: group.numbersAt[check.slots.first ?? 0], detail: "numbers of template \(group.tid) do not fit its \(group.rows) rows")
+                        }
+                        n += c
+                        stats.rowsVerified += group.rows
+                        continue
+                    }
                     let l = try cursor.lines(ofGroup: g, &stats)
                     stats.rowsVerified += group.rows
                     l.bytes.withUnsafeBytes { p in
@@ -186,7 +214,9 @@ extension LogSegmentReader {
                 }
                 considered += 1
                 guard block.maxTime >= q.start, block.minTime < q.end else { continue }
-                try matchRows(q, plan, LogBlockCursor(self, b), rows, &stats, body)
+                let cursor = LogBlockCursor(self, b)
+                cursor.singleRows = rows.count < 64
+                try matchRows(q, plan, cursor, rows, &stats, body)
             }
             stats.blocksConsidered += blocks.count
             stats.blocksSkipped += blocks.count - considered

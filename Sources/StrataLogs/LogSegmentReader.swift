@@ -7,7 +7,8 @@ final class LogSegmentReader: Sendable {
     struct Group: Sendable {
         var tid: UInt32
         var rows: Int
-        var numbersAt: Int
+        /// Frame offsets of the number columns, one per number placeholder.
+        var numbersAt: [Int]
         var idsAt: Int
     }
     struct Block: Sendable {
@@ -52,6 +53,7 @@ final class LogSegmentReader: Sendable {
         }
         guard b.prefix(8).elementsEqual(LogSegmentFormat.magic) else { throw corrupt(0, "bad magic number") }
         guard b[8] == LogSegmentFormat.version else { throw corrupt(8, "unsupported format version \(b[8])") }
+        if let k = (9..<LogSegmentFormat.headerSize).first(where: { b[$0] != 0 }) { throw corrupt(k, "reserved header byte is not zero") }
         let t = b.count - LogSegmentFormat.trailerSize
         guard b[(b.count - 4)...].elementsEqual(LogSegmentFormat.trailerMagic) else {
             throw corrupt(b.count - 4, "bad trailer magic")
@@ -124,12 +126,17 @@ final class LogSegmentReader: Sendable {
                 return (keys, starts)
             }
         }
+        dictionary = TemplateDictionary(templates, trigrams: trigrams)
         for b in blocks {
-            for g in b.groups where Int(g.tid) >= templates.count {
-                throw corrupt(dirAt, "block names template \(g.tid) of \(templates.count)")
+            for g in b.groups {
+                guard Int(g.tid) < templates.count else {
+                    throw corrupt(dirAt, "block names template \(g.tid) of \(templates.count)")
+                }
+                guard g.numbersAt.count == dictionary.programs[Int(g.tid)].numberSlots else {
+                    throw corrupt(dirAt, "template \(g.tid) has \(dictionary.programs[Int(g.tid)].numberSlots) number slots, a block lists \(g.numbersAt.count)")
+                }
             }
         }
-        dictionary = TemplateDictionary(templates, trigrams: trigrams)
         indexKeys = keys
         indexStarts = starts
         postings = ib
@@ -217,6 +224,7 @@ final class LogSegmentReader: Sendable {
         guard let bi = blockIndex(of: Int(row)) else { throw LogStoreError.unknownRecord(LogRecordID(segment: number, row: row)) }
         var stats = LogSearchStats()
         let cursor = LogBlockCursor(self, bi)
+        cursor.singleRows = true
         return try cursor.record(Int(row) - blocks[bi].rowStart, &stats)
     }
 }
@@ -273,7 +281,9 @@ struct Directory {
             for gi in 0..<ng {
                 let tid = UInt32(try r.count(limit: Int(UInt32.max), "template id"))
                 let rows = try r.count(limit: rc, "group rows")
-                let nAt = try r.count(limit: end, "numbers offset")
+                let nSlots = try r.count(limit: p.count, "number slots")
+                var nAt: [Int] = []
+                for _ in 0..<nSlots { nAt.append(try r.count(limit: end, "numbers offset")) }
                 let iAt = try r.count(limit: end, "ids offset")
                 groups.append(LogSegmentReader.Group(tid: tid, rows: rows, numbersAt: nAt, idsAt: iAt))
                 byTid[tid] = gi

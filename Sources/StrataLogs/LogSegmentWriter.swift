@@ -17,8 +17,34 @@ struct LogSegmentWriter {
     /// Per-template variables of the block being written.
     private struct Group {
         var rows = 0
+        /// Each row's numbers as `mask` wrote them (`[length varint][digits]` in line order).
         var numbers: [UInt8] = []
         var ids: [UInt8] = []
+
+        /// The numbers split into one column per number placeholder (`slots` of them).
+        func columns(_ slots: Int) -> [[UInt8]] {
+            guard slots > 0 else { return [] }
+            var cols = [[UInt8]](repeating: [], count: slots)
+            for k in 0..<slots { cols[k].reserveCapacity(numbers.count / slots + 16) }
+            numbers.withUnsafeBufferPointer { nb in
+                var i = 0, k = 0
+                while i < nb.count {
+                    var len = 0, shift = 0, j = i
+                    while j < nb.count {
+                        let c = nb[j]
+                        j += 1
+                        len |= Int(c & 0x7F) << shift
+                        if c < 0x80 { break }
+                        shift += 7
+                    }
+                    let end = min(nb.count, j + len)
+                    cols[k].append(contentsOf: UnsafeBufferPointer(rebasing: nb[i..<end]))
+                    i = end
+                    k = k + 1 == slots ? 0 : k + 1
+                }
+            }
+            return cols
+        }
     }
 
     /// Encodes `records` (already sorted by time) as a segment file.
@@ -38,10 +64,14 @@ struct LogSegmentWriter {
         var streamIDs: [Labels: UInt32] = [:]
         var streams: [Labels] = []
         var fieldIDs: [String: UInt32] = [:]
+        var lastStream: (labels: Labels, id: UInt32)? = nil
+        /// Recent field names and ids, checked before the dictionary (records repeat the same names).
+        var recentFields: [(String, UInt32)] = []
         var fieldNames: [String] = []
         var templateIDs: [TemplateKey: UInt32] = [:]
         var templates: [[UInt8]] = []
-        var index: [UInt64: [UInt32]] = [:]
+        var templateSlots: [Int] = []
+        var index = PostingsBuilder(capacity: records.count * 4)
         var dir = ByteWriter(capacity: 1 << 16)
         var blockDirs = ByteWriter(capacity: 1 << 16)
         var blockCount = 0
@@ -72,12 +102,16 @@ struct LogSegmentWriter {
                 summary.maxTime = max(summary.maxTime, rec.timestamp)
                 summary.rawBytes += rec.line.count
                 let sid: UInt32
-                if let s = streamIDs[rec.stream] {
+                if let last = lastStream, last.labels == rec.stream {
+                    sid = last.id
+                } else if let s = streamIDs[rec.stream] {
                     sid = s
+                    lastStream = (rec.stream, s)
                 } else {
                     sid = UInt32(streams.count)
                     streamIDs[rec.stream] = sid
                     streams.append(rec.stream)
+                    lastStream = (rec.stream, sid)
                 }
                 blockStreams.insert(sid)
                 sc.appendVarint(UInt64(sid))
@@ -94,6 +128,7 @@ struct LogSegmentWriter {
                     tid = UInt32(templates.count)
                     templateIDs[key] = tid
                     templates.append(template)
+                    templateSlots.append(TemplateProgram(template).numberSlots)
                 }
                 tc.appendVarint(UInt64(tid))
                 let slot: Int
@@ -113,8 +148,11 @@ struct LogSegmentWriter {
                 rec.line.withUnsafeBytes { line in
                     for f in rec.fields {
                         let nid: UInt32
-                        if let n = fieldIDs[f.name] {
+                        if let hit = recentFields.first(where: { $0.0 == f.name }) {
+                            nid = hit.1
+                        } else if let n = fieldIDs[f.name] {
                             nid = n
+                            if recentFields.count < 16 { recentFields.append((f.name, n)) }
                         } else {
                             nid = UInt32(fieldNames.count)
                             fieldIDs[f.name] = nid
@@ -130,13 +168,13 @@ struct LogSegmentWriter {
                                 fc.appendVarint(UInt64(vb.count))
                                 // An id inside a value taken from the line is found through the line-id index.
                                 if !LogSegmentWriter.containsUUID(vb) {
-                                    index[KeyHash.field(f.name, vb), default: []].append(UInt32(r))
+                                    index.add(KeyHash.field(f.name, vb), UInt32(r))
                                 }
                             } else {
                                 fc.appendUInt8(0)
                                 fc.appendVarint(UInt64(vb.count))
                                 fc.append(contentsOf: vb)
-                                if !vb.isEmpty { index[KeyHash.field(f.name, vb), default: []].append(UInt32(r)) }
+                                if !vb.isEmpty { index.add(KeyHash.field(f.name, vb), UInt32(r)) }
                             }
                         }
                     }
@@ -154,10 +192,12 @@ struct LogSegmentWriter {
             blockDirs.appendVarint(UInt64(groupList.count))
             for tid in groupSlot.keys.sorted() {
                 let g = groupList[groupSlot[tid]!]
-                let nAt = frame(g.numbers), iAt = frame(g.ids)
+                let slotAts = g.columns(templateSlots[Int(tid)]).map { frame($0) }
+                let iAt = frame(g.ids)
                 blockDirs.appendVarint(UInt64(tid))
                 blockDirs.appendVarint(UInt64(g.rows))
-                blockDirs.appendVarint(nAt)
+                blockDirs.appendVarint(UInt64(slotAts.count))
+                for at in slotAts { blockDirs.appendVarint(at) }
                 blockDirs.appendVarint(iAt)
             }
             blockCount += 1
@@ -171,7 +211,7 @@ struct LogSegmentWriter {
         for t in templates { tw.appendLengthPrefixed(bytes: t) }
         let templatesAt = frame(tw.bytes)
         let trigramsAt = frame(TrigramIndex.build(templates).encoded())
-        let fieldIndexAt = frame(LogSegmentWriter.encodeIndex(index))
+        let fieldIndexAt = frame(index.encoded())
 
         dir.appendVarint(UInt64(summary.rows))
         dir.appendSignedVarint(summary.rows > 0 ? summary.minTime : 0)
@@ -204,7 +244,7 @@ struct LogSegmentWriter {
     }
 
     /// Adds every id of a masked line to the index under its line-id key.
-    static func indexLineIDs(_ template: [UInt8], _ ids: [UInt8], row: UInt32, into index: inout [UInt64: [UInt32]]) {
+    static func indexLineIDs(_ template: [UInt8], _ ids: [UInt8], row: UInt32, into index: inout PostingsBuilder) {
         guard !ids.isEmpty else { return }
         var k = 0
         var i = 0
@@ -216,8 +256,7 @@ struct LogSegmentWriter {
                     continue
                 }
                 if b == LineTemplate.uuid || b == LineTemplate.hex32 {
-                    let key = KeyHash.lineID(b, UnsafeRawBufferPointer(rebasing: idb[k..<k + 16]))
-                    index[key, default: []].append(row)
+                    index.add(KeyHash.lineID(b, UnsafeRawBufferPointer(rebasing: idb[k..<k + 16])), row)
                     k += 16
                 }
                 i += 1
@@ -231,22 +270,6 @@ struct LogSegmentWriter {
         return false
     }
 
-    /// `[count varint]` then per key, ascending: `[hash u64 LE][rows varint][first row varint][deltas varint]*`.
-    static func encodeIndex(_ index: [UInt64: [UInt32]]) -> [UInt8] {
-        var w = ByteWriter(capacity: index.count * 12 + 16)
-        w.appendVarint(UInt64(index.count))
-        for key in index.keys.sorted() {
-            let rows = index[key]!
-            w.appendUInt64(key)
-            w.appendVarint(UInt64(rows.count))
-            var previous: UInt32 = 0
-            for (i, r) in rows.enumerated() {
-                w.appendVarint(UInt64(i == 0 ? r : r &- previous))
-                previous = r
-            }
-        }
-        return w.bytes
-    }
 }
 
 /// A template as a dictionary key, hashed once with a fast 64-bit hash.

@@ -17,7 +17,26 @@ extension LogStore {
         if q.limit > 0 && found.count > q.limit { found.removeLast(found.count - q.limit) }
         var hits: [LogHit] = []
         hits.reserveCapacity(found.count)
-        for m in found { hits.append(LogHit(id: m.id, record: try materialize(m))) }
+        let readers = Dictionary(try openSegments().map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
+        var cursors: [Int: LogBlockCursor] = [:]
+        var cursorSegment: UInt64 = .max
+        for m in found {
+            if let r = m.record {
+                hits.append(LogHit(id: m.id, record: r))
+                continue
+            }
+            guard let seg = readers[m.id.segment], let b = seg.blockIndex(of: Int(m.id.row)) else {
+                throw LogStoreError.unknownRecord(m.id)
+            }
+            if cursorSegment != m.id.segment {
+                cursors.removeAll()
+                cursorSegment = m.id.segment
+            }
+            let cursor = cursors[b] ?? LogBlockCursor(seg, b)
+            cursor.singleRows = true
+            cursors[b] = cursor
+            hits.append(LogHit(id: m.id, record: try cursor.record(Int(m.id.row) - seg.blocks[b].rowStart, &stats)))
+        }
         return LogSearchResult(hits: hits, stats: stats)
     }
 
@@ -39,16 +58,24 @@ extension LogStore {
         return (n, stats)
     }
 
+    /// The most buckets `countOverTime` returns per stream (Prometheus allows 11,000 points per series).
+    public static let maxBuckets: Int64 = 11_000
+
     /// Counts of the records `q` matches per stream and per time bucket: bucket `i` covers
     /// `[start + i*step, start + (i+1)*step)`; the query's own time range applies too.
     /// Streams without any match are left out; the list is sorted by stream labels.
+    /// - Throws: `LogStoreError.invalidQuery` for a non-positive step or more than `maxBuckets` buckets.
     public func countOverTime(_ q: LogQuery, start: Int64, end: Int64, step: Int64) throws -> [LogCountSeries] {
         guard step > 0 else { throw LogStoreError.invalidQuery("step must be positive, got \(step)") }
         guard end > start else { return [] }
+        let (span, overflow) = end.subtractingReportingOverflow(start)
+        guard !overflow, (span - 1) / step < LogStore.maxBuckets else {
+            throw LogStoreError.invalidQuery("more than \(LogStore.maxBuckets) buckets of \(step) ns between \(start) and \(end)")
+        }
         var narrowed = q
         narrowed.start = max(q.start, start)
         narrowed.end = min(q.end, end)
-        let buckets = Int((end - start - 1) / step) + 1
+        let buckets = Int((span - 1) / step) + 1
         let cq = try CompiledLogQuery(narrowed)
         var stats = LogSearchStats()
         var perStream: [Labels: [Int]] = [:]

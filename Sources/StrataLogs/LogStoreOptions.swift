@@ -26,8 +26,8 @@ public struct LogStoreOptions: Sendable {
     public var longLines: LongLinePolicy = .split
     /// The head is flushed into a segment automatically once it holds this many line bytes. Default 64 MiB.
     public var maxHeadBytes: Int = 64 << 20
-    /// Rows per block inside a segment (the unit of decompression). Default 2,048.
-    public var rowsPerBlock: Int = 2048
+    /// Rows per block inside a segment (the unit of decompression). Default 8,192.
+    public var rowsPerBlock: Int = 8192
     /// Zstandard level for segment columns. Default 3.
     public var compressionLevel: Int32 = 3
     /// WAL segment size in bytes. Default 64 MiB.

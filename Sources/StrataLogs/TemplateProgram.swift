@@ -8,12 +8,13 @@ struct TemplateProgram: Sendable {
     let steps: [Step]
     let literal: [UInt8]
     let idSlots: Int
+    let numberSlots: Int
 
     init(_ template: [UInt8]) {
         var steps: [Step] = []
         var lit: [UInt8] = []
         var runStart = 0
-        var ids = 0
+        var ids = 0, nums = 0
         func endRun() {
             if lit.count > runStart { steps.append(.text(runStart, lit.count)) }
             runStart = lit.count
@@ -25,7 +26,7 @@ struct TemplateProgram: Sendable {
             switch b {
             case LineTemplate.uuid: endRun(); steps.append(.uuid); ids += 1
             case LineTemplate.hex32: endRun(); steps.append(.hex32); ids += 1
-            case LineTemplate.number: endRun(); steps.append(.number)
+            case LineTemplate.number: endRun(); steps.append(.number); nums += 1
             case LineTemplate.escape:
                 if i < template.count { lit.append(template[i]) }
                 i += 1
@@ -36,25 +37,30 @@ struct TemplateProgram: Sendable {
         self.steps = steps
         self.literal = lit
         self.idSlots = ids
+        self.numberSlots = nums
     }
 
     /// Rebuilds `rows` lines from a group's variable streams into one buffer, with line starts
     /// (and the end). Returns nil when the streams do not hold exactly `rows` rows of this template.
-    func rebuild(rows: Int, numbers: [UInt8], ids: [UInt8]) -> (bytes: [UInt8], starts: [Int])? {
-        let bound = rows * (literal.count + idSlots * 36) + numbers.count
+    func rebuild(rows: Int, columns: [[UInt8]], ids: [UInt8]) -> (bytes: [UInt8], starts: [Int])? {
+        let bound = rows * (literal.count + idSlots * 36) + columns.reduce(0) { $0 + $1.count }
         var starts = [Int](repeating: 0, count: rows + 1)
         var ok = true
         let hex = LineTemplate.hexDigits
         let bytes = [UInt8](unsafeUninitializedCapacity: max(bound, 1)) { out, count in
             count = 0
             var o = 0
-            var nAt = 0, iAt = 0
+            var iAt = 0
+            var slot = 0
             literal.withUnsafeBufferPointer { lit in
-                numbers.withUnsafeBufferPointer { nb in
+                do {
+                    guard columns.count == numberSlots else { ok = false; return }
+                    var cursor = [Int](repeating: 0, count: columns.count)
                     ids.withUnsafeBufferPointer { ib in
                         hex.withUnsafeBufferPointer { hx in
                             rowLoop: for r in 0..<rows {
                                 starts[r] = o
+                                slot = 0
                                 for s in steps {
                                     switch s {
                                     case .text(let a, let b):
@@ -78,23 +84,28 @@ struct TemplateProgram: Sendable {
                                         }
                                         iAt += 16
                                     case .number:
+                                        let nb = columns[slot]
+                                        let end = nb.count
+                                        var nAt = cursor[slot]
                                         var len = 0, shift = 0
                                         while true {
-                                            guard nAt < nb.count, shift < 28 else { ok = false; break rowLoop }
+                                            guard nAt < end, shift < 28 else { ok = false; break rowLoop }
                                             let c = nb[nAt]
                                             nAt += 1
                                             len |= Int(c & 0x7F) << shift
                                             if c < 0x80 { break }
                                             shift += 7
                                         }
-                                        guard len <= nb.count - nAt, o + len <= bound else { ok = false; break rowLoop }
-                                        (out.baseAddress! + o).update(from: nb.baseAddress! + nAt, count: len)
+                                        guard len <= end - nAt, o + len <= bound else { ok = false; break rowLoop }
+                                        nb.withUnsafeBufferPointer { (out.baseAddress! + o).update(from: $0.baseAddress! + nAt, count: len) }
                                         o += len
-                                        nAt += len
+                                        cursor[slot] = nAt + len
+                                        slot += 1
                                     }
                                 }
                             }
-                            if nAt != nb.count || iAt != ib.count { ok = false }
+                            if iAt != ib.count { ok = false }
+                            for k in 0..<columns.count where cursor[k] != columns[k].count { ok = false }
                         }
                     }
                 }
@@ -103,5 +114,54 @@ struct TemplateProgram: Sendable {
             count = o
         }
         return ok ? (bytes, starts) : nil
+    }
+
+    /// Rebuilds only the line of the group's row `rank` (skipping the rows before it in each column).
+    func rebuildRow(_ rank: Int, columns: [[UInt8]], ids: [UInt8]) -> [UInt8]? {
+        guard columns.count == numberSlots, (rank + 1) * idSlots * 16 <= ids.count else { return nil }
+        var values: [Range<Int>] = []
+        for col in columns {
+            var at = 0
+            var found: Range<Int>? = nil
+            for r in 0...rank {
+                var len = 0, shift = 0
+                while true {
+                    guard at < col.count, shift < 28 else { return nil }
+                    let c = col[at]
+                    at += 1
+                    len |= Int(c & 0x7F) << shift
+                    if c < 0x80 { break }
+                    shift += 7
+                }
+                guard len <= col.count - at else { return nil }
+                if r == rank { found = at..<(at + len) }
+                at += len
+            }
+            guard let found else { return nil }
+            values.append(found)
+        }
+        var out: [UInt8] = []
+        out.reserveCapacity(literal.count + idSlots * 36 + 32)
+        var slot = 0
+        var idAt = rank * idSlots * 16
+        for s in steps {
+            switch s {
+            case .text(let a, let b): out.append(contentsOf: literal[a..<b])
+            case .uuid, .hex32:
+                var dashed = false
+                if case .uuid = s { dashed = true }
+                for k in 0..<16 {
+                    if dashed && (k == 4 || k == 6 || k == 8 || k == 10) { out.append(0x2D) }
+                    let v = ids[idAt + k]
+                    out.append(LineTemplate.hexDigits[Int(v >> 4)])
+                    out.append(LineTemplate.hexDigits[Int(v & 15)])
+                }
+                idAt += 16
+            case .number:
+                out.append(contentsOf: columns[slot][values[slot]])
+                slot += 1
+            }
+        }
+        return out
     }
 }

@@ -74,3 +74,34 @@ struct LogQueryCLITests {
         #expect(stage.stderr.contains("not supported"))
     }
 }
+
+@Suite("log output rendering")
+struct LogQueryOutputTests {
+    @Test func highlightWrapsEveryLiteralMatchOnly() throws {
+        let r = LogRecord(
+            timestamp: 1_574_197_201_000_000_000, stream: Labels(sorted: [Label("host", "a")]),
+            line: Array("Error: disk ERROR, no error here?".utf8))
+        let plain = LogQueryOutput.text(r)
+        #expect(plain == #"2019-11-19T21:00:01.000Z {host="a"} Error: disk ERROR, no error here?"#)
+        let lit = LogQueryOutput.text(r, highlight: [LineFilter(.contains, "ERROR")])
+        #expect(lit.hasSuffix("Error: disk \u{1B}[1;31mERROR\u{1B}[0m, no error here?"))
+        let ci = LogQueryOutput.text(r, highlight: [LineFilter(.contains, "error", caseInsensitive: true), LineFilter(.notContains, "disk")])
+        #expect(ci.hasSuffix("\u{1B}[1;31mError\u{1B}[0m: disk \u{1B}[1;31mERROR\u{1B}[0m, no \u{1B}[1;31merror\u{1B}[0m here?"))
+        let re = LogQueryOutput.text(r, highlight: [LineFilter(.matches, "(?i)err(or)? here|disk")])
+        #expect(re.hasSuffix("Error: \u{1B}[1;31mdisk\u{1B}[0m ERROR, no \u{1B}[1;31merror here\u{1B}[0m?"))
+        #expect(LogQueryOutput.formatTimestamp(1_574_197_201_000_000_123) == "2019-11-19T21:00:01.000000123Z")
+    }
+
+    @Test func jsonKeysMapping() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let f = dir.file("app.jsonl", #"{"when":"2019-11-19T21:00:01Z","sev":"warn","text":"disk almost full","node":"n1"}"# + "\n")
+        let r = try CLI.run(["ingest", dir.path + "/db", f, "--json-keys", "time=when,level=sev,message=text,host=node"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stderr.contains("did not parse"), "\(r.stderr)")
+        let q = try CLI.run(["query", dir.path + "/db", #"{host="n1", level="WARNING"} |= "disk""#])
+        #expect(q.stdout.hasPrefix(#"2019-11-19T21:00:01.000Z {file="app.jsonl", host="n1", level="WARNING", program="app"}"#), "\(q.stdout)")
+        let bad = try CLI.run(["ingest", dir.path + "/db", f, "--json-keys", "colour=x"])
+        #expect(bad.status != 0)
+    }
+}

@@ -94,6 +94,7 @@ import Testing
         let r = records[0]
         #expect(r.timestamp == 1_574_197_201_500_000_000)
         #expect(r.stream.description == #"{file="es.jsonl", host="wally113", level="ERROR", program="nova-api"}"#)
+        #expect(records[1].stream["program"] == "es")  // no program key: the file's
         #expect(r.field("python_module") == "nova.api")
         #expect(r.field("http_status") == "500")
         #expect(r.field("http_url") == "/v2.1/servers")
@@ -153,5 +154,14 @@ import Testing
         #expect(LogSource(path: "/x/logs/wally113/nova-api.log") == LogSource(host: "wally113", program: "nova-api", file: "nova-api.log"))
         #expect(LogSource(path: "data/OpenStack/nova-api.log.1.2017-05-16") == LogSource(program: "nova-api", file: "nova-api.log.1.2017-05-16"))
         #expect(LogSource(path: "messages", host: "h") == LogSource(host: "h", program: "messages", file: "messages"))
+        #expect(LogSource(path: "x/app.jsonl").program == "app")
+    }
+}
+
+@Suite struct LogSyslogYearTests {
+    @Test func newYearInsideASyslogFile() {
+        let text = "Dec 31 23:59:59 h a: last\nJan  1 00:00:01 h a: first\n"
+        let (records, _) = parseLog(text, format: .syslog) { $0.syslogYear = 2019 }
+        #expect(records.map(\.timestamp) == [1_577_836_799_000_000_000, 1_577_836_801_000_000_000])
     }
 }

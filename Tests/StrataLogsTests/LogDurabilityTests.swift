@@ -100,4 +100,49 @@ import Testing
         #expect(try reopened.count(LogQuery()) == 195)
         #expect(try reopened.verify().isEmpty)
     }
+
+    @Test func flippedBytesAnywhereGiveErrorsNeverTraps() throws {
+        let dir = LogScratch()
+        defer { dir.cleanup() }
+        let store = try LogStore(directory: dir.path, options: LogFixtures.options())
+        try store.append(lines(0..<200, 1_000))
+        try store.flush()
+        let file = try segmentFiles(dir.path)[0]
+        let original = try Data(contentsOf: URL(fileURLWithPath: file))
+        let queries = [
+            LogQuery(limit: 0),
+            LogQuery(lineFilters: [LineFilter(.contains, "took 1")]),
+            LogQuery(lineFilters: [LineFilter(.matches, "INFO.*ms$")]),
+            LogQuery(fieldFilters: [FieldFilter("pid", .equal, .string("103"))]),
+        ]
+        var rng = SystemRandomNumberGenerator()
+        var failures = 0
+        for round in 0..<150 {
+            var bytes = original
+            let at = round < 40 ? bytes.count - 1 - round : Int.random(in: 0..<bytes.count, using: &rng)
+            bytes[at] ^= UInt8.random(in: 1...255, using: &rng)
+            try bytes.write(to: URL(fileURLWithPath: file))
+            var failed = false
+            do {
+                let seg = try LogSegmentReader(number: 1, path: file)
+                var stats = LogSearchStats()
+                for q in queries {
+                    let cq = try CompiledLogQuery(q)
+                    _ = try seg.count(cq, stats: &stats)
+                    try seg.scan(cq, stats: &stats) { _ in }
+                }
+                for b in seg.blocks.indices { _ = try LogBlockCursor(seg, b).record(0, &stats) }
+            } catch let e as LogStoreError {
+                guard case .corrupt(let path, let offset, _) = e else {
+                    Issue.record("flip at \(at): \(e) is not a corruption error")
+                    continue
+                }
+                #expect(path == file)
+                #expect(offset >= 0 && offset <= original.count)
+                failed = true
+            }
+            if failed { failures += 1 }
+        }
+        #expect(failures > 100, "almost every flip is caught by a checksum (\(failures) of 150)")
+    }
 }

@@ -117,6 +117,16 @@ import Testing
         #expect(try store.verify().isEmpty)
     }
 
+    @Test func countOverTimeRefusesTooManyBuckets() throws {
+        let dir = LogScratch()
+        defer { dir.cleanup() }
+        let store = try LogStore(directory: dir.path, options: LogFixtures.options())
+        try store.append(sample())
+        #expect(throws: LogStoreError.self) { try store.countOverTime(LogQuery(), start: 0, end: 1_000_000, step: 1) }
+        #expect(throws: LogStoreError.self) { try store.countOverTime(LogQuery(), start: .min, end: .max, step: 1 << 40) }
+        #expect(try store.countOverTime(LogQuery(), start: 0, end: 100, step: 10).flatMap(\.counts).reduce(0, +) == 5)
+    }
+
     @Test func badRegexIsAClearError() throws {
         let dir = LogScratch()
         defer { dir.cleanup() }

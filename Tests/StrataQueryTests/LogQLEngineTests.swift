@@ -132,6 +132,14 @@ final class LogEngineFixture {
             expected[Int(rec.timestamp / 60_000_000_000)] += 1
         }
         #expect(totals == expected)
+        // `or` between label filters: the union, newest first, cut to the limit.
+        let or = try engine.logs(#"{host=~"a|b"} | level="ERROR" or http_status="503" and program="haproxy""#, start: .min, end: .max, limit: 50)
+        let orWant = f.records.filter {
+            $0.stream["level"] == "ERROR" || ($0.field("http_status") == "503" && $0.stream["program"] == "haproxy")
+        }.map(\.timestamp).sorted(by: >)
+        #expect(orWant.count > 50)
+        #expect(or.hits.map(\.record.timestamp) == Array(orWant.prefix(50)))
+        #expect(throws: QueryError.self) { try engine.counts(#"{host="a"} | level="ERROR" or level="INFO""#, start: 0, end: 10, step: 1) }
         #expect(throws: QueryError.self) { try engine.logs(#"count_over_time({host="a"}[1m])"#, start: 0, end: 1, limit: 1) }
         #expect(throws: QueryError.self) { try engine.instantQuery(#"{host="a"} |= "x""#, at: 0) }
     }

@@ -32,6 +32,19 @@ import Testing
         #expect(q.lineFilters.count == 4 && q.fieldFilters.count == 4 && q.streams.count == 4)
     }
 
+    @Test func orGroupsExpandIntoStoreQueries() throws {
+        let s = try selector(#"{host="a"} | level="ERROR" | user="u1" or project="p1" and http_status>=500"#)
+        #expect(s.fieldFilters == [FieldFilter("level", .equal, .string("ERROR"))])
+        #expect(
+            s.alternatives == [[
+                [FieldFilter("user", .equal, .string("u1"))],
+                [FieldFilter("project", .equal, .string("p1")), FieldFilter("http_status", .greaterOrEqual, .number(500))],
+            ]])
+        let qs = s.logQueries(start: 0, end: 1, limit: 10)
+        #expect(qs.map(\.fieldFilters.count) == [2, 3])
+        #expect(s.description == #"{host="a"} | level="ERROR" | user="u1" or project="p1" and http_status>=500"#)
+    }
+
     @Test func caseInsensitiveLiteral() throws {
         let s = try selector(#"{program="nova-api"} |= "(?i)error""#)
         #expect(s.lineFilters == [LineFilter(.contains, "error", caseInsensitive: true)])
@@ -67,7 +80,7 @@ import Testing
         (#"{host="a"} |= 5"#, "parse error at column 15: unexpected number \"5\" in line filter, expected string"),
         (#"{host=""}"#, "parse error at column 1: queries require at least one regexp or equality matcher that does not have an empty-compatible value"),
         (#"{host="a"} | json"#, "parse error at column 14: pipeline stage \"json\" is not supported: fields are extracted at ingest; filter them directly (| http_status >= 500)"),
-        (#"{host="a"} | a="x" or b="y""#, "parse error at column 20: 'or' between label filters is not supported; run one query per alternative or use a regex (=~\"a|b\")"),
+        (#"count_over_time({host="a"} | a="x" or b="y" [1m])"#, "parse error at column 36: 'or' between label filters is only supported in log queries; in a metric query use a regex (=~\"a|b\") or add two queries"),
         (#"{host="a"} | status > "x""#, "parse error at column 23: operator > compares numbers or durations, not strings"),
         (#"{host="a"}[5m]"#, "parse error at column 11: a log range needs a function around it, e.g. count_over_time({host=\"a\"}[5m])"),
         (#"sum({host="a"})"#, "parse error at column 5: a log selector here needs a range aggregation, e.g. count_over_time({...}[1m]); a log query must be the whole query"),

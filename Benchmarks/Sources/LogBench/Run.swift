@@ -2,11 +2,25 @@ import LogWorkloads
 import StrataLogs
 
 enum Run {
-    static func main(corpus: String, directory: String, runs: Int, durability: LogStoreOptions.Durability, sample: String) throws {
+    static func main(
+        corpus: String, directory: String, runs: Int, durability: LogStoreOptions.Durability, sample: String,
+        reuse: Bool, only: Int?
+    ) throws {
         let raw = try Files.read(corpus)
-        _ = Files.shell("rm -rf '\(directory)'")
         var options = LogStoreOptions()
         options.durability = durability
+        let store: LogStore
+        if reuse {
+            store = try LogStore(directory: directory, options: options)
+        } else {
+            _ = Files.shell("rm -rf '\(directory)'")
+            store = try ingest(raw, directory: directory, options: options)
+        }
+        try queries(store, raw: raw, corpus: corpus, runs: runs, sample: sample, only: only)
+    }
+
+    static func ingest(_ raw: [UInt8], directory: String, options: LogStoreOptions) throws -> LogStore {
+        let durability = options.durability
         let wall0 = Files.now(), cpu0 = Files.cpuSeconds()
         let store = try LogStore(directory: directory, options: options)
         var splitter = OsloSplitter()
@@ -38,6 +52,10 @@ enum Run {
         print("ingest: \(String(format1: mb / wall)) MB/s wall, \(String(format1: mb / cpu)) MB/s per core (cpu)  [target >= 50]")
         print("disk: \(stats.diskBytes) bytes = \(String(format2: 100 * Double(stats.diskBytes) / Double(raw.count)))% of raw "
               + "(segments \(stats.segmentBytes), wal \(stats.walBytes), manifest \(stats.manifestBytes); \(stats.segments) segments)  [target <= 15%]")
+        return store
+    }
+
+    static func queries(_ store: LogStore, raw: [UInt8], corpus: String, runs: Int, sample: String, only: Int?) throws {
 
         // The queries: ids picked from a copy in the middle of the corpus.
         let rep = OpenStackReplicator(sample: try Files.read(sample))
@@ -61,7 +79,7 @@ enum Run {
         print("## Warm queries (median of \(runs); ripgrep `rg -c -F` on the raw file in the same run)")
         print("| query | hits | strata ms | target ms | rg ms | rg/strata | rows verified | bytes decoded |")
         print("|---|---|---|---|---|---|---|---|")
-        for q in queries {
+        for (n, q) in queries.enumerated() where only == nil || only == n {
             let query = LogQuery(lineFilters: [LineFilter(.contains, q.literal)], limit: 100)
             var times: [Double] = []
             var hits = 0

@@ -18,7 +18,7 @@ import Darwin
 
 let usage = """
     usage: LogBench corpus FILE [--mb N] [--sample PATH]
-           LogBench run FILE DIR [--runs N] [--durability buffered|none|fsync]
+           LogBench run FILE DIR [--runs N] [--durability buffered|none|fsync] [--reuse] [--only Q]
     """
 
 var args = Array(CommandLine.arguments.dropFirst())
@@ -32,6 +32,9 @@ let runs = option("--runs").flatMap(Int.init) ?? 7
 let megabytes = option("--mb").flatMap(Int.init) ?? 200
 let samplePath = option("--sample") ?? "../shared/data/loghub/OpenStack/OpenStack_2k.log"
 let durabilityName = option("--durability") ?? "buffered"
+let only = option("--only").flatMap(Int.init)
+let reuse = args.contains("--reuse")
+args.removeAll { $0 == "--reuse" }
 
 do {
     switch args.first {
@@ -44,7 +47,8 @@ do {
             case "fsync": .fsync
             default: .buffered
             }
-        try Run.main(corpus: args[1], directory: args[2], runs: runs, durability: durability, sample: samplePath)
+        try Run.main(
+            corpus: args[1], directory: args[2], runs: runs, durability: durability, sample: samplePath, reuse: reuse, only: only)
     default:
         print(usage)
         exit(2)

@@ -1,10 +1,19 @@
 import StrataLogs
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StrataMetrics
 
 /// A minimal oslo.log header splitter for the benchmark (the real parsers live in StrataIngest):
 /// stream = {file, level}; fields = pid, request_id, user, project, instance, http_status.
 public struct OsloSplitter {
     var streams: [[UInt8]: Labels] = [:]
+    /// The last line's file and level tokens and their stream (consecutive lines mostly share it).
+    var lastKey: [UInt8] = []
+    var lastStream = Labels()
     public init() {}
 
     static func token(_ l: UnsafeBufferPointer<UInt8>, _ i: inout Int) -> Range<Int> {
@@ -27,8 +36,6 @@ public struct OsloSplitter {
         bytes.withUnsafeBufferPointer { l in
             var i = 0
             let file = OsloSplitter.token(l, &i)
-            var fileKey = Array(l[file])
-            if let log = findLog(fileKey) { fileKey = Array(fileKey[..<log]) }
             let tsStart = i + 1
             if let t = OpenStackReplicator.parseTimestamp(bytes, tsStart) { ts = t * 1_000_000 }
             i = tsStart + 23
@@ -36,19 +43,33 @@ public struct OsloSplitter {
             let level = OsloSplitter.token(l, &i)
             _ = OsloSplitter.token(l, &i)  // logger
             fields.append(LogField("pid", OsloSplitter.string(l, pid)))
-            let key = fileKey + [0] + Array(l[level])
-            if let s = streams[key] {
-                stream = s
+            let sameAsLast = lastKey.count == file.count + 1 + level.count
+                && lastKey.withUnsafeBufferPointer { k in
+                    k[0..<file.count].elementsEqual(l[file]) && k[(file.count + 1)...].elementsEqual(l[level])
+                }
+            if sameAsLast {
+                stream = lastStream
             } else {
-                stream = Labels(sorted: [
-                    Label("file", String(decoding: fileKey, as: UTF8.self)), Label("level", OsloSplitter.string(l, level)),
-                ])
-                streams[key] = stream
+                var fileKey = Array(l[file])
+                if let log = findLog(fileKey) { fileKey = Array(fileKey[..<log]) }
+                let key = Array(l[file]) + [0] + Array(l[level])
+                if let s = streams[key] {
+                    stream = s
+                } else {
+                    stream = Labels(sorted: [
+                        Label("file", String(decoding: fileKey, as: UTF8.self)), Label("level", OsloSplitter.string(l, level)),
+                    ])
+                    streams[key] = stream
+                }
+                lastKey = key
+                lastStream = stream
             }
             while i < l.count && l[i] == 32 { i += 1 }
             if i < l.count && l[i] == 91 {  // [context]
                 i += 1
-                let close = (i..<l.count).first { l[$0] == 93 } ?? l.count
+                let close = memchr(l.baseAddress! + i, 93, l.count - i).map {
+                    UnsafePointer<UInt8>($0.assumingMemoryBound(to: UInt8.self)) - l.baseAddress!
+                } ?? l.count
                 var j = i
                 var parts: [Range<Int>] = []
                 while j < close {
@@ -67,14 +88,17 @@ public struct OsloSplitter {
                     fields.append(LogField("instance", OsloSplitter.string(l, (i + inst.count)..<(i + inst.count + 36))))
                 }
             }
-            let status = Array("status: ".utf8)
+            // `status: NNN` (wsgi access lines): find each ':' with memchr and look back.
             var k = i
-            while k + status.count + 3 <= l.count {
-                if l[k] == 115, l[k..<(k + status.count)].elementsEqual(status) {
-                    fields.append(LogField("http_status", OsloSplitter.string(l, (k + status.count)..<(k + status.count + 3))))
+            while k < l.count, let p = memchr(l.baseAddress! + k, 0x3A, l.count - k) {
+                let colon = UnsafePointer<UInt8>(p.assumingMemoryBound(to: UInt8.self)) - l.baseAddress!
+                if colon >= 6, colon + 5 <= l.count, l[colon - 6] == 115, l[colon - 1] == 115,
+                    l[(colon - 6)..<colon].elementsEqual("status".utf8), l[colon + 1] == 32
+                {
+                    fields.append(LogField("http_status", OsloSplitter.string(l, (colon + 2)..<(colon + 5))))
                     break
                 }
-                k += 1
+                k = colon + 1
             }
         }
         return LogRecord(timestamp: ts, stream: stream, line: bytes, fields: fields)

@@ -14,7 +14,8 @@ public struct LogSource: Sendable, Equatable {
     }
 
     /// The labels a path implies: `file` is the base name; `program` is the base name up to
-    /// `.log` (`nova-api.log.1` → `nova-api`; `messages` → `messages`); `host` is `host` when given,
+    /// `.log`, else up to its first dot (`nova-api.log.1` → `nova-api`, `app.jsonl` → `app`,
+    /// `messages` → `messages`); `host` is `host` when given,
     /// else the directory holding the file when that directory sits in one named `logs`
     /// (the simulator's `logs/<host>/<program>.log`), else nil.
     public init(path: String, host: String? = nil) {
@@ -23,7 +24,9 @@ public struct LogSource: Sendable, Equatable {
         self.file = base
         let b = Array(base.utf8)
         let dot = (0..<max(0, b.count - 3)).first { b[$0] == 0x2E && b[$0 + 1] == 0x6C && b[$0 + 2] == 0x6F && b[$0 + 3] == 0x67 }
-        self.program = dot.map { $0 > 0 ? String(decoding: b[..<$0], as: UTF8.self) : base } ?? base
+        let firstDot = b.firstIndex(of: 0x2E)
+        let cut = dot ?? firstDot
+        self.program = cut.map { $0 > 0 ? String(decoding: b[..<$0], as: UTF8.self) : base } ?? base
         if let host {
             self.host = host
         } else if parts.count >= 3, parts[parts.count - 3] == "logs" {

@@ -31,6 +31,8 @@ public struct LogParseCounts: Sendable, Equatable {
 /// - Fallback time (flag `.timestampFallback`): the previous record's time in the same file; before
 ///   the first timed record of a file, that record's time; in a file with none, `fallbackTimestamp`.
 /// - Labels: `host`, `program`, `level`, `file` (absent ones are left out); fields as each format says.
+/// - RFC 3164 times take `syslogYear`; a time more than half a year before the previous record's
+///   moves to the next year (a file that runs over New Year).
 ///
 /// ```swift
 /// var parser = LogTextParser(format: .oslo, source: LogSource(path: "logs/wally113/nova-api.log"))
@@ -54,6 +56,9 @@ public struct LogTextParser {
     /// Records waiting for the first timed record of the file.
     private var untimed: [LogRecord] = []
     private var streams: [StreamKey: Labels] = [:]
+    private var lastStream: (key: StreamKey, labels: Labels)?
+    private var programCache: (bytes: [UInt8], name: String) = ([], "")
+    private static let halfYear: Int64 = 183 * 86_400 * 1_000_000_000
 
     private struct StreamKey: Hashable {
         var level: String?
@@ -127,13 +132,18 @@ public struct LogTextParser {
             }
             return
         }
-        let parsed: ParsedLogLine?
+        var parsed: ParsedLogLine?
         switch format {
-        case .oslo: parsed = OsloLineParser.parse(p)
+        case .oslo: parsed = OsloLineParser.parse(p, programCache: &programCache)
         case .syslog: parsed = SyslogLineParser.parse(p, year: syslogYear)
         case .platform: parsed = PlatformLineParser.parse(p)
         case .jsonl: parsed = JSONLineParser.parse(p, mapping: jsonMapping)
         case .plain: parsed = nil
+        }
+        // RFC 3164 has no year: a time far before the previous record's means the year turned.
+        if format == .syslog, let t = parsed?.timestamp, let last = pending?.timestamp ?? lastTimestamp, t < last - Self.halfYear {
+            syslogYear += 1
+            parsed = SyslogLineParser.parse(p, year: syslogYear)
         }
         if let parsed {
             if let r = pending { emit(r, into: &records) }
@@ -225,7 +235,11 @@ public struct LogTextParser {
     /// The stream labels of a record (cached: few distinct streams per file).
     private mutating func stream(_ level: String?, _ program: String?, _ host: String?) -> Labels {
         let key = StreamKey(level: level, program: program, host: host)
-        if let s = streams[key] { return s }
+        if let last = lastStream, last.key == key { return last.labels }
+        if let s = streams[key] {
+            lastStream = (key, s)
+            return s
+        }
         var labels: [Label] = []
         if let f = source.file { labels.append(Label("file", f)) }
         if let h = source.host ?? host { labels.append(Label("host", h)) }

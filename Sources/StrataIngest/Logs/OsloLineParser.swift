@@ -1,5 +1,11 @@
 import StrataLogs
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// oslo.log lines (OpenStack services):
 ///
 /// `2019-11-19 21:00:04.500 2931 INFO nova.compute.manager [req-<g> req-<r> <user> <project> - - -] [instance: <uuid>] message`
@@ -16,6 +22,12 @@ import StrataLogs
 ///   that word names the program (`nova-api`).
 enum OsloLineParser {
     static func parse(_ p: UnsafeBufferPointer<UInt8>) -> ParsedLogLine? {
+        var cache: (bytes: [UInt8], name: String) = ([], "")
+        return parse(p, programCache: &cache)
+    }
+
+    /// - Parameter programCache: the last prefix's program, reused while the prefix repeats.
+    static func parse(_ p: UnsafeBufferPointer<UInt8>, programCache: inout (bytes: [UInt8], name: String)) -> ParsedLogLine? {
         var i = 0
         var program: String?
         if p.count > 0, !LogBytes.isDigit(p[0]) {
@@ -24,7 +36,11 @@ enum OsloLineParser {
             guard sp < p.count, let dot = LogBytes.firstIndex(of: ".log", in: p, from: 0, to: sp), dot > 0 else {
                 return nil
             }
-            program = LogBytes.text(p, 0, dot)
+            let cached = programCache.bytes.count == dot && programCache.bytes.withUnsafeBufferPointer {
+                memcmp($0.baseAddress!, p.baseAddress!, dot) == 0
+            }
+            if !cached { programCache = (Array(p[0..<dot]), LogBytes.text(p, 0, dot)) }
+            program = programCache.name
             i = sp + 1
         }
         guard let (ns, afterTime) = LogTimestamp.isoDateTime(p, i), afterTime < p.count, p[afterTime] == LogBytes.space

@@ -18,6 +18,9 @@ public struct LogSelectorExpr: Sendable, CustomStringConvertible {
     public var lineFilters: [LineFilter]
     /// Label filters (`| name op value`), all of which must hold.
     public var fieldFilters: [FieldFilter]
+    /// Label filter stages that use `or` (log queries only): each stage is a list of `and` groups,
+    /// at least one of which must hold (`| a="x" or b="y" and c="z"` is `[[a], [b, c]]`).
+    public var alternatives: [[[FieldFilter]]] = []
     public var range: SourceRange
 
     public init(streams: [LabelMatcher], lineFilters: [LineFilter] = [], fieldFilters: [FieldFilter] = [], range: SourceRange) {
@@ -27,11 +30,26 @@ public struct LogSelectorExpr: Sendable, CustomStringConvertible {
         self.range = range
     }
 
-    /// The store's query for this selector over `[start, end)` (ns).
+    /// The store's query for this selector over `[start, end)` (ns), ignoring `alternatives`
+    /// (callers check that there are none, or use `logQueries`).
     public func logQuery(start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward) -> LogQuery {
         LogQuery(
             streams: streams, lineFilters: lineFilters, fieldFilters: fieldFilters, start: start, end: end, limit: limit,
             direction: direction)
+    }
+
+    /// The store queries whose union this selector selects: one per combination of the `or`
+    /// stages' groups (one query when there are none).
+    public func logQueries(start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward) -> [LogQuery] {
+        var combos: [[FieldFilter]] = [fieldFilters]
+        for stage in alternatives {
+            combos = combos.flatMap { base in stage.map { base + $0 } }
+        }
+        return combos.map {
+            LogQuery(
+                streams: streams, lineFilters: lineFilters, fieldFilters: $0, start: start, end: end, limit: limit,
+                direction: direction)
+        }
     }
 
     public var description: String {
@@ -41,15 +59,22 @@ public struct LogSelectorExpr: Sendable, CustomStringConvertible {
             s += " \(f.op.rawValue) \"\(Labels.escape(pattern))\""
         }
         for f in fieldFilters {
-            let value: String
-            switch f.value {
-            case .string(let v): value = "\"\(Labels.escape(v))\""
-            case .number(let v): value = v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
-            case .duration(let v): value = "\(v)s"
-            }
-            s += " | \(f.name)\(f.op.rawValue)\(value)"
+            s += " | " + Self.describe(f)
+        }
+        for stage in alternatives {
+            s += " | " + stage.map { $0.map(Self.describe).joined(separator: " and ") }.joined(separator: " or ")
         }
         return s
+    }
+
+    static func describe(_ f: FieldFilter) -> String {
+        let value: String
+        switch f.value {
+        case .string(let v): value = "\"\(Labels.escape(v))\""
+        case .number(let v): value = v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+        case .duration(let v): value = "\(v)s"
+        }
+        return "\(f.name)\(f.op.rawValue)\(value)"
     }
 }
 

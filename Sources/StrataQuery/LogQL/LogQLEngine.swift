@@ -31,7 +31,40 @@ public final class LogQLEngine: Sendable {
         guard case .logs(let selector) = try LogQL.parse(query) else {
             throw QueryError(.parse, "a metric query over logs returns numbers: use instantQuery or rangeQuery")
         }
-        return try search(selector.logQuery(start: start, end: end, limit: limit, direction: direction), query: query)
+        return try search(selector, start: start, end: end, limit: limit, direction: direction, query: query)
+    }
+
+    /// Runs a parsed log selector: one store query, or the union of one per `or` combination
+    /// (merged by record, ordered by time in `direction`, cut to `limit`).
+    public func search(
+        _ selector: LogSelectorExpr, start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward,
+        query: String = ""
+    ) throws(QueryError) -> LogSearchResult {
+        let queries = selector.logQueries(start: start, end: end, limit: limit, direction: direction)
+        if queries.count == 1 { return try search(queries[0], query: query) }
+        var seen = Set<LogRecordID>()
+        var hits: [LogHit] = []
+        var stats = LogSearchStats()
+        for q in queries {
+            let r = try search(q, query: query)
+            for h in r.hits where seen.insert(h.id).inserted { hits.append(h) }
+            stats.segmentsConsidered += r.stats.segmentsConsidered
+            stats.segmentsSkipped += r.stats.segmentsSkipped
+            stats.blocksConsidered += r.stats.blocksConsidered
+            stats.blocksSkipped += r.stats.blocksSkipped
+            stats.rowsVerified += r.stats.rowsVerified
+            stats.rowsDecidedByIndex += r.stats.rowsDecidedByIndex
+            stats.bytesDecoded += r.stats.bytesDecoded
+            stats.headRecordsScanned += r.stats.headRecordsScanned
+        }
+        hits.sort {
+            if $0.record.timestamp != $1.record.timestamp {
+                return direction == .forward ? $0.record.timestamp < $1.record.timestamp : $0.record.timestamp > $1.record.timestamp
+            }
+            return direction == .forward ? $0.id < $1.id : $0.id > $1.id
+        }
+        if limit > 0 && hits.count > limit { hits.removeLast(hits.count - limit) }
+        return LogSearchResult(hits: hits, stats: stats)
     }
 
     /// Counts the records of a log query per bucket `[start + i*step, start + (i+1)*step)` (ns), per stream.
@@ -39,6 +72,9 @@ public final class LogQLEngine: Sendable {
         guard step > 0, end > start else { throw QueryError(.execution, "counting needs end > start and a positive step") }
         guard case .logs(let selector) = try LogQL.parse(query) else {
             throw QueryError(.parse, "counts are taken of a log query ({...} with filters), not of a metric query")
+        }
+        guard selector.alternatives.isEmpty else {
+            throw QueryError(.parse, "counts do not support 'or' between label filters; use a regex (=~\"a|b\")")
         }
         let q = selector.logQuery(start: start, end: end, limit: 0, direction: .forward)
         do { return try store.countOverTime(q, start: start, end: end, step: step) } catch {
@@ -75,88 +111,5 @@ public final class LogQLEngine: Sendable {
 
     func search(_ q: LogQuery, query: String) throws(QueryError) -> LogSearchResult {
         do { return try store.search(q) } catch { throw LogRangeEvaluator.queryError(error, query: query) }
-    }
-}
-
-/// Evaluates `LogRangeAggregation` nodes: one series per stream, a point at each step whose window
-/// holds at least one record (LogQL leaves empty windows out).
-struct LogRangeEvaluator: ExtensionEvaluator {
-    let store: LogStore
-
-    func evaluate(_ node: any ExprExtension, _ ev: Evaluator) throws(QueryError) -> [EvalSeries] {
-        guard let agg = node as? LogRangeAggregation else {
-            throw ev.ctx.error("cannot evaluate \(node.description) over logs", node.range)
-        }
-        let range = agg.rangeMilliseconds
-        let steps = ev.numSteps
-        let ms: Int64 = 1_000_000
-        // Windows (t - range - offset, t - offset] in ms become [a + 1 ns, b + 1 ns) in ns.
-        let first = ev.stepTime(0) - agg.offsetMilliseconds
-        let last = ev.stepTime(steps - 1) - agg.offsetMilliseconds
-        let q = agg.selector.logQuery(start: (first - range) * ms + 1, end: last * ms + 1, limit: 0, direction: .forward)
-        let counting = agg.function == .count_over_time || agg.function == .rate
-        var perStream: [(Labels, [Double])] = []
-        if counting && (steps == 1 || ev.interval == range) {
-            // Buckets of the store's counter are exactly the windows.
-            let series: [LogCountSeries]
-            do {
-                series = try store.countOverTime(q, start: (first - range) * ms + 1, end: last * ms + 1, step: range * ms)
-            } catch { throw Self.queryError(error, query: ev.ctx.query) }
-            for s in series {
-                perStream.append((s.stream, s.counts.prefix(steps).map(Double.init)))
-            }
-        } else {
-            let hits: [LogHit]
-            do { hits = try store.search(q).hits } catch { throw Self.queryError(error, query: ev.ctx.query) }
-            try ev.ctx.account(hits.count)
-            var byStream: [Labels: [(Int64, Int)]] = [:]
-            for h in hits { byStream[h.record.stream, default: []].append((h.record.timestamp, h.record.line.count)) }
-            for (stream, var recs) in byStream {
-                recs.sort { $0.0 < $1.0 }
-                var values = [Double](repeating: 0, count: steps)
-                var lo = 0, hi = 0
-                var sum = 0
-                for i in 0..<steps {
-                    let end = (ev.stepTime(i) - agg.offsetMilliseconds) * ms + 1
-                    let start = end - range * ms
-                    while hi < recs.count && recs[hi].0 < end {
-                        sum += counting ? 1 : recs[hi].1
-                        hi += 1
-                    }
-                    while lo < hi && recs[lo].0 < start {
-                        sum -= counting ? 1 : recs[lo].1
-                        lo += 1
-                    }
-                    values[i] = Double(sum)
-                }
-                perStream.append((stream, values))
-            }
-        }
-        let perSecond = agg.function == .rate || agg.function == .bytes_rate
-        let seconds = Double(range) / 1000
-        var out: [EvalSeries] = []
-        for (stream, values) in perStream {
-            var s = EvalSeries(labels: stream)
-            for (i, v) in values.enumerated() where v > 0 {
-                s.ts.append(ev.stepTime(i))
-                s.vs.append(perSecond ? v / seconds : v)
-            }
-            if !s.ts.isEmpty {
-                try ev.ctx.account(s.ts.count)
-                out.append(s)
-            }
-        }
-        out.sort { $0.labels < $1.labels }
-        return out
-    }
-
-    static func queryError(_ error: any Error, query: String) -> QueryError {
-        if let e = error as? LogStoreError {
-            switch e {
-            case .invalidRegex, .invalidQuery: return QueryError(.execution, e.description)
-            default: return QueryError(.storage, e.description)
-            }
-        }
-        return QueryError(.storage, "\(error)")
     }
 }

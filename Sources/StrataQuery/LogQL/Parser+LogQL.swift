@@ -4,8 +4,8 @@ import StrataMetrics
 /// LogQL on the shared parser: log selectors with pipelines, and log range aggregations as leaves of
 /// PromQL's expression grammar (`Parser.parsePrimary` calls in here in the `.logQL` dialect).
 extension Parser {
-    /// `{matchers} pipeline...`, the whole of a log query.
-    mutating func parseLogSelector() throws(QueryError) -> LogSelectorExpr {
+    /// `{matchers} pipeline...`, the whole of a log query; `or` between label filters only when `allowOr`.
+    mutating func parseLogSelector(allowOr: Bool = true) throws(QueryError) -> LogSelectorExpr {
         let open = peek
         guard open.kind == .leftBrace else { throw unexpected("log query", "\"{\"") }
         guard case .vectorSelector(let vs) = try parseVectorSelector(nameToken: nil) else {
@@ -23,7 +23,11 @@ extension Parser {
                 selector.lineFilters.append(try parseLineFilter())
             case .pipe:
                 advance()
-                selector.fieldFilters += try parseLabelFilters()
+                let groups = try parseLabelFilters(allowOr: allowOr)
+                if groups.count == 1 { selector.fieldFilters += groups[0] } else { selector.alternatives.append(groups) }
+                guard selector.alternatives.reduce(1, { $0 * $1.count }) <= 64 else {
+                    throw error("too many 'or' combinations in label filters (at most 64)", SourceRange(open.range.start, previousEnd))
+                }
             default:
                 selector.range.end = previousEnd
                 return selector
@@ -54,18 +58,27 @@ extension Parser {
         return LineFilter(op, pattern, caseInsensitive: caseInsensitive)
     }
 
-    /// `name op value` joined by `and` or `,` (all must hold). `or` is refused: a store query is a
-    /// conjunction.
-    mutating func parseLabelFilters() throws(QueryError) -> [FieldFilter] {
-        var filters = [try parseLabelFilter()]
-        while peekKind == .keyword(.and) || peekKind == .comma {
-            advance()
-            filters.append(try parseLabelFilter())
+    /// `name op value` joined by `and` or `,` (binding tighter) and `or`: the `and` groups, one of
+    /// which must hold. `or` is refused where counts are taken (metric queries), which read one
+    /// store query.
+    mutating func parseLabelFilters(allowOr: Bool) throws(QueryError) -> [[FieldFilter]] {
+        var groups: [[FieldFilter]] = [[try parseLabelFilter()]]
+        while true {
+            if peekKind == .keyword(.and) || peekKind == .comma {
+                advance()
+                groups[groups.count - 1].append(try parseLabelFilter())
+            } else if peekKind == .keyword(.or) {
+                guard allowOr else {
+                    throw error(
+                        "'or' between label filters is only supported in log queries; in a metric query use a regex (=~\"a|b\") or add two queries",
+                        peek.range)
+                }
+                advance()
+                groups.append([try parseLabelFilter()])
+            } else {
+                return groups
+            }
         }
-        if peekKind == .keyword(.or) {
-            throw error("'or' between label filters is not supported; run one query per alternative or use a regex (=~\"a|b\")", peek.range)
-        }
-        return filters
     }
 
     mutating func parseLabelFilter() throws(QueryError) -> FieldFilter {
@@ -141,11 +154,11 @@ extension Parser {
         let selector: LogSelectorExpr
         if peekKind == .leftParen {  // ({...} |= "x")[5m]
             advance()
-            selector = try parseLogSelector()
+            selector = try parseLogSelector(allowOr: false)
             guard peekKind == .rightParen else { throw unexpected("log range", "\")\"") }
             advance()
         } else {
-            selector = try parseLogSelector()
+            selector = try parseLogSelector(allowOr: false)
         }
         guard peekKind == .leftBracket else { throw unexpected("log range aggregation", "a range such as [5m]") }
         advance()
