@@ -1,0 +1,112 @@
+/// Pairs `<point>-start` and `<point>-stop` events into spans, in whatever order they arrive.
+///
+/// Events are matched on `trace_id`. An event waits in `pending` until its partner comes;
+/// `expire(before:)` (a timeout) or `expireAll()` (the end of an ingest) turns the ones
+/// still waiting into flagged spans: a start alone becomes `.incomplete`, a stop alone
+/// `.missingStart`. Nothing is dropped. A second start (or stop) for the same trace_id
+/// flags the earlier one `.duplicate` and emits it.
+public struct SpanAssembler: Sendable {
+    /// Events waiting for their partner, by trace_id.
+    public private(set) var pending: [TraceID: SpanEvent] = [:]
+    /// Spans assembled and not yet taken.
+    public private(set) var completed: [Span] = []
+
+    public init() {}
+
+    /// Adds one event; completes a span when its partner is pending.
+    public mutating func add(_ event: SpanEvent) {
+        let id = event.span.traceID
+        if let other = pending[id] {
+            if other.kind != event.kind {
+                pending[id] = nil
+                completed.append(
+                    event.kind == .stop ? SpanAssembler.merge(start: other, stop: event) : SpanAssembler.merge(start: event, stop: other))
+                return
+            }
+            var old = other.span
+            old.status.insert(.duplicate)
+            completed.append(old)
+        }
+        pending[id] = event
+    }
+
+    /// Adds an already whole span (the in-process API and WAL replay).
+    public mutating func add(_ span: Span) {
+        completed.append(span)
+    }
+
+    /// Turns pending events with a timestamp before `cutoff` into flagged spans.
+    public mutating func expire(before cutoff: Int64) {
+        var expired: [TraceID] = []
+        for (id, e) in pending where e.span.start < cutoff { expired.append(id) }
+        expired.sort()  // deterministic output order
+        for id in expired {
+            if let e = pending.removeValue(forKey: id) { completed.append(e.span) }
+        }
+    }
+
+    /// Turns every pending event into a flagged span.
+    public mutating func expireAll() { expire(before: .max) }
+
+    /// Removes and returns the completed spans.
+    public mutating func takeCompleted() -> [Span] {
+        defer { completed.removeAll(keepingCapacity: true) }
+        return completed
+    }
+
+    /// The span of a start and its stop.
+    static func merge(start: SpanEvent, stop: SpanEvent) -> Span {
+        var span = start.span
+        let t = stop.span
+        span.status = []
+        span.duration = t.start &- span.start
+        if span.duration < 0 { span.status.insert(.stopBeforeStart) }
+        if span.host.isEmpty { span.host = t.host }
+        if span.service.isEmpty { span.service = t.service }
+        if span.project.isEmpty { span.project = t.project }
+        span.info.errorType = t.info.errorType
+        span.info.errorMessage = t.info.errorMessage
+        if !t.info.errorType.isEmpty { span.status.insert(.error) }
+        if !t.info.extra.isEmpty {
+            if span.info.extra.isEmpty {
+                span.info.extra = t.info.extra
+            } else {
+                span.info.extra = String(span.info.extra.dropLast()) + "," + String(t.info.extra.dropFirst())
+            }
+        }
+        // The stop's own typed fields (rare) are kept too, so nothing is lost.
+        let stopTyped = SpanInfo.typedOnly(t.info)
+        if stopTyped != SpanInfo() { span.info.mergeMissing(from: stopTyped) }
+        return span
+    }
+}
+
+extension SpanInfo {
+    /// `info` with only the request/db/function fields.
+    static func typedOnly(_ info: SpanInfo) -> SpanInfo {
+        var x = SpanInfo()
+        x.requestMethod = info.requestMethod
+        x.requestPath = info.requestPath
+        x.requestQuery = info.requestQuery
+        x.requestScheme = info.requestScheme
+        x.dbStatement = info.dbStatement
+        x.dbParams = info.dbParams
+        x.functionName = info.functionName
+        x.functionArgs = info.functionArgs
+        x.functionKwargs = info.functionKwargs
+        return x
+    }
+
+    /// Fills empty typed fields from `o`.
+    mutating func mergeMissing(from o: SpanInfo) {
+        if requestMethod.isEmpty { requestMethod = o.requestMethod }
+        if requestPath.isEmpty { requestPath = o.requestPath }
+        if requestQuery.isEmpty { requestQuery = o.requestQuery }
+        if requestScheme.isEmpty { requestScheme = o.requestScheme }
+        if dbStatement.isEmpty { dbStatement = o.dbStatement }
+        if dbParams.isEmpty { dbParams = o.dbParams }
+        if functionName.isEmpty { functionName = o.functionName }
+        if functionArgs.isEmpty { functionArgs = o.functionArgs }
+        if functionKwargs.isEmpty { functionKwargs = o.functionKwargs }
+    }
+}
