@@ -1,11 +1,14 @@
 @_exported import StrataMetrics
 @_exported import StrataQuery
 import StrataStorage
+@_exported import StrataTraces
 
 /// Options for opening a `Database`.
 public struct DatabaseOptions: Sendable {
     /// Options of the metric store.
     public var metrics = MetricStoreOptions()
+    /// Options of the trace store.
+    public var traces = TraceStoreOptions()
     public init() {}
 }
 
@@ -24,6 +27,8 @@ public final class Database: Sendable {
     public let path: String
     /// The metric store (`<path>/metrics`).
     public let metrics: MetricStore
+    /// The trace store (`<path>/traces`).
+    public let traces: TraceStore
     private let lock: DatabaseLock
 
     /// Opens or creates the database at `path` and takes its lock.
@@ -36,11 +41,14 @@ public final class Database: Sendable {
         lock = try DatabaseLock.acquire(directory: path, fs: fs)
         metrics = try MetricStore(
             directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+        traces = try TraceStore(
+            directory: FileNames.join(path, TraceStore.directoryName), options: options.traces, fileSystem: fs)
     }
 
     /// Makes everything durable (flushing heads that have no WAL) and releases the lock.
     public func close() throws {
         try metrics.close()
+        try traces.close()
         lock.release()
     }
 }

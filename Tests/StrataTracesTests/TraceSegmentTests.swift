@@ -14,6 +14,16 @@ import Testing
                 spans[spans.count - 1].status = [.incomplete]
                 spans[spans.count - 1].info.extra = "{\"thread\":\(t)}"
             }
+            if t % 11 == 3 {
+                // Ids in text, repeated, in capitals, bare hex, and the token bytes themselves.
+                spans[0].info.requestPath = "/v2.1/c5c66d8ab9aa0441484a7d96880ce86c/servers/\(spans[0].baseID)/\(spans[0].baseID)"
+                spans[0].info.errorMessage = "x\u{01}\u{02}\u{00}y 8F6FF588-FCB6-4983-883C-282F78922756 \(spans[0].traceID)z"
+            }
+            if t % 13 == 4 {
+                // A parent cycle (bad input) must still round-trip.
+                spans[0].parentID = spans[1].traceID
+                spans[1].parentID = spans[0].traceID
+            }
             out += spans
         }
         return out

@@ -14,6 +14,8 @@ final class TraceSegmentReader: Sendable {
     let traceCount: Int
     /// Segment dictionaries, per dictionary column.
     let dictionaries: [[String]]
+    /// Span kinds: a code per dictionary column.
+    let kinds: [[Int]]
     let blocks: [TraceBlockInfo]
     /// postings[column][value code] = blocks with spans of that value.
     let postings: [[[TracePosting]]]
@@ -71,6 +73,7 @@ final class TraceSegmentReader: Sendable {
             spanCount = index.spans
             traceCount = index.traces
             dictionaries = index.dictionaries
+            kinds = index.kinds
             blocks = index.blocks
             postings = index.postings
             filter = index.filter
@@ -95,6 +98,7 @@ final class TraceSegmentReader: Sendable {
         var spans: Int
         var traces: Int
         var dictionaries: [[String]]
+        var kinds: [[Int]]
         var blocks: [TraceBlockInfo]
         var postings: [[[TracePosting]]]
         var filter: BaseIDFilter
@@ -112,6 +116,18 @@ final class TraceSegmentReader: Sendable {
             d.reserveCapacity(n)
             for _ in 0..<n { d.append(try r.string()) }
             dictionaries.append(d)
+        }
+        let kindCount = try r.count(limit: spans, "span kinds")
+        var kinds: [[Int]] = []
+        kinds.reserveCapacity(kindCount)
+        for _ in 0..<kindCount {
+            var k: [Int] = []
+            for c in 0..<TraceSegmentFormat.dictionaryColumns {
+                let code = try r.count(limit: dictionaries[c].count - 1, "kind code")
+                guard code < dictionaries[c].count else { throw FormatError(.invalid, at: r.position, "kind code past an empty dictionary") }
+                k.append(code)
+            }
+            kinds.append(k)
         }
         var blocks: [TraceBlockInfo] = []
         var expectedOffset = TraceSegmentFormat.headerSize
@@ -152,7 +168,7 @@ final class TraceSegmentReader: Sendable {
                     guard k == 0 || delta > 0 else { throw FormatError(.invalid, at: r.position, "postings not ascending") }
                     block += delta
                     guard block < blockCount else { throw FormatError(.invalid, at: r.position, "posting block \(block) past \(blockCount)") }
-                    let minStart = try r.signedVarint()
+                    let minStart = blocks[block].minStart &+ (try r.signedVarint())
                     let maxStart = minStart &+ (try r.signedVarint())
                     list.append(
                         TracePosting(
@@ -165,7 +181,9 @@ final class TraceSegmentReader: Sendable {
         }
         let filter = try BaseIDFilter.decode(&r)
         try r.expectEnd("span segment index")
-        return Index(spans: spans, traces: traces, dictionaries: dictionaries, blocks: blocks, postings: postings, filter: filter)
+        return Index(
+            spans: spans, traces: traces, dictionaries: dictionaries, kinds: kinds, blocks: blocks, postings: postings,
+            filter: filter)
     }
 
     /// The block that holds `base`'s spans, if any.
@@ -186,9 +204,21 @@ final class TraceSegmentReader: Sendable {
         let bytes = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: b.length)
         var r = ByteReader(bytes, baseOffset: b.offset)
         return try wrap(path) { () throws(FormatError) in
-            let raw = try BlockCompression.readFramed(&r, maxRawLength: TraceSegmentFormat.maxRawSection, context: context)
-            let spans = try withRawBytes(raw) { p throws(FormatError) in
-                try TraceBlockCodec.decode(p, dictionaries: dictionaries, baseOffset: b.offset)
+            let max = TraceSegmentFormat.maxRawSection
+            let ids = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+            let codes = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+            let times = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+            let text = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+            guard r.isAtEnd else { throw FormatError(.invalid, at: r.fileOffset, "bytes after the block's four sections") }
+            let spans = try withRawBytes(ids) { i throws(FormatError) in
+                try withRawBytes(codes) { c throws(FormatError) in
+                    try withRawBytes(times) { tm throws(FormatError) in
+                        try withRawBytes(text) { t throws(FormatError) in
+                            try TraceBlockCodec.decode(
+                                ids: i, codes: c, times: tm, text: t, dictionaries: dictionaries, kinds: kinds, baseOffset: b.offset)
+                        }
+                    }
+                }
             }
             guard spans.count == b.spanCount else {
                 throw FormatError(.invalid, at: b.offset, "block has \(spans.count) spans, the index says \(b.spanCount)")

@@ -69,9 +69,12 @@ enum TraceSegmentWriter {
                 if j == i || spans[j].baseID != spans[j - 1].baseID { traces += 1 }
                 j += 1
             }
-            let (raw, codes) = TraceBlockCodec.encode(spans[i..<j], dictionaries: &dictionaries)
+            let (sections, codes) = TraceBlockCodec.encode(spans[i..<j], dictionaries: &dictionaries)
             let offset = w.count
-            BlockCompression.appendFramed(raw, codec: .zstd, level: level, to: &w, context: context)
+            BlockCompression.appendFramed(sections[0], codec: .none, to: &w)
+            for section in sections.dropFirst() {
+                BlockCompression.appendFramed(section, codec: .zstd, level: level, to: &w, context: context)
+            }
             var info = TraceBlockInfo(
                 offset: offset, length: w.count - offset, spanCount: j - i, traceCount: traces,
                 firstBase: spans[i].baseID, lastBase: spans[j - 1].baseID, minStart: .max, maxEnd: .min,
@@ -116,6 +119,8 @@ enum TraceSegmentWriter {
             x.appendVarint(UInt64(dictionaries.values[c].count))
             for v in dictionaries.values[c] { x.appendLengthPrefixed(v) }
         }
+        x.appendVarint(UInt64(dictionaries.kinds.count))
+        for k in dictionaries.kinds { for code in k { x.appendVarint(UInt64(code)) } }
         for b in blocks {
             x.appendVarint(UInt64(b.offset))
             x.appendVarint(UInt64(b.length))
@@ -137,7 +142,7 @@ enum TraceSegmentWriter {
                 for p in list {
                     x.appendVarint(UInt64(p.block - prev))
                     prev = p.block
-                    x.appendSignedVarint(p.minStart)
+                    x.appendSignedVarint(p.minStart &- blocks[p.block].minStart)
                     x.appendSignedVarint(p.maxStart &- p.minStart)
                     x.appendSignedVarint(p.maxDuration)
                     x.appendVarint(UInt64(p.errorSpans))

@@ -18,7 +18,7 @@ public struct TraceStoreOptions: Sendable {
     /// Completed spans held in memory before they are written to a segment. Default 1 million.
     public var maxHeadSpans: Int = 1_000_000
     /// Spans per block the segment writer aims for (smaller: faster lookups, larger files).
-    public var blockSpans: Int = 512
+    public var blockSpans: Int = 4096
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
 
