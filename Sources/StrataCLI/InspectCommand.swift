@@ -23,14 +23,16 @@ struct InspectCommand: ParsableCommand {
         defer { try? db.close() }
         let m: MetricStoreStats
         do { m = try db.metrics.stats() } catch { throw CLIFailure.problem("\(error)") }
+        let t: TraceStoreStats
+        do { t = try db.traces.stats() } catch { throw CLIFailure.problem("\(error)") }
         if json {
-            // The log and trace stores are not part of this build yet: they hold nothing.
+            // The log store is not part of this build yet: it holds nothing.
             print(
                 """
                 {"metrics":{"series":\(m.series),"samples":\(m.samples),"bytes":\(m.bytes),"blocks":\(m.blocks),\
                 "head_samples":\(m.headSamples),"min_time":\(m.minTime.map(String.init) ?? "null"),\
                 "max_time":\(m.maxTime.map(String.init) ?? "null")},\
-                "logs":{"records":0,"raw_bytes":0,"bytes":0},"traces":{"spans":0,"traces":0,"bytes":0}}
+                "logs":{"records":0,"raw_bytes":0,"bytes":0},\(traceInspectJSON(t))}
                 """)
             return
         }
@@ -41,6 +43,7 @@ struct InspectCommand: ParsableCommand {
                 header: ["store", "series", "samples", "blocks", "on disk", "bytes/sample", "time range"],
                 rows: [["metrics", "\(m.series)", "\(m.samples)", "\(m.blocks)", formatBytes(m.bytes), perSample, range]]
             ).render())
+        print(traceInspectTable(t))
     }
 }
 
@@ -70,6 +73,8 @@ struct VerifyCommand: ParsableCommand {
         defer { try? db.close() }
         var problems = db.metrics.recoveryReport.map { "repaired on open: \($0)" }
         problems += db.metrics.verify()
+        problems += db.traces.recoveryReport.map { "repaired on open: \($0)" }
+        problems += db.traces.verify()
         for p in problems { print(p) }
         if !problems.isEmpty {
             printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")

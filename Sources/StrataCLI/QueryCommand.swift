@@ -20,6 +20,12 @@ struct QueryCommand: ParsableCommand {
             --limit N keeps the first N series (JSON then carries Prometheus's
             truncation warning).
 
+            Trace queries (Docs/trace-queries.md): a selector with a duration or
+            error condition, or a span_* function, or any query with --store traces:
+              strata query ./db '{service="glance", duration > 2s}' --start now-1h
+              strata query ./db 'span_duration_quantile(0.99, {project="glance"})' \\
+                --start now-6h --end now --step 5m --format json
+
             Examples:
               strata query ./db 'node_load1' --time 2024-09-04T11:23:00Z
               strata query ./db 'topk(5, node_memory_MemFree_bytes)' --format csv
@@ -42,6 +48,8 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Resolution of a range query: a duration (15s, 1m) or seconds.") var step: String?
     @Option(help: "Output format: table, json or csv.") var format: Format = .table
     @Option(help: "Print at most N series.") var limit: Int?
+    @Option(help: "Which store the query is for: auto (see Docs/trace-queries.md), metrics or traces.")
+    var store: QueryStore = .auto
 
     func validate() throws {
         let isRange = start != nil || end != nil || step != nil
@@ -51,6 +59,9 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
+        if store == .traces || (store == .auto && TraceQuery.looksLikeTraceQuery(expr)) {
+            return try TraceQueryRun(self).run()
+        }
         let now = TimeSpec.nowMilliseconds()
         let isRange = start != nil || end != nil || step != nil
         var window: (start: Int64, end: Int64, step: Int64)?

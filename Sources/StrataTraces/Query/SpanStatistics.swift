@@ -6,6 +6,11 @@ public struct SpanStatistics: Sendable {
         public var project: String
         public var service: String
         public var name: String
+        public init(project: String, service: String, name: String) {
+            self.project = project
+            self.service = service
+            self.name = name
+        }
         public static func < (a: Key, b: Key) -> Bool {
             (a.project, a.service, a.name) < (b.project, b.service, b.name)
         }
