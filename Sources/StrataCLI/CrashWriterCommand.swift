@@ -18,8 +18,10 @@ struct CrashWriterCommand: ParsableCommand {
     @Option var from: Int = 0
     @Option var batches: Int = 1_000_000
     @Option var series: Int = 20
+    @Option var store: String = "metrics"
 
     func run() throws {
+        if store == "traces" { return try runTraceCrashWriter(db: db, from: from, batches: batches) }
         var options = DatabaseOptions()
         options.metrics.durability = .fsync
         options.metrics.blockRange = 60_000  // cut blocks often so flushes and manifest swaps happen under fire

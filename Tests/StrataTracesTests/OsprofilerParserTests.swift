@@ -68,6 +68,8 @@ import Testing
         #expect(problems.map(\.message).contains { $0.contains("neither <point>-start nor <point>-stop") })
         let secondLine = bad[0].utf8.count
         #expect(problems.map(\.offset).contains(secondLine))
+        let malformed = problems.first { $0.message.contains("malformed JSON") }
+        #expect(malformed?.offset == text.utf8.count - bad[4].utf8.count - bad[3].utf8.count)
     }
 
     @Test func aChunkBoundaryInsideAnEventIsCarriedOver() {

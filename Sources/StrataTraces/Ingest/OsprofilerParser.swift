@@ -48,7 +48,9 @@ public struct OsprofilerParser {
                 try parseObject(&s, depth: 0, onEvent: onEvent, onProblem: onProblem)
             } catch {
                 if error.kind == .truncated && !final { return start }
-                report(OsprofilerProblem(offset: error.offset, message: "malformed JSON: \(error.message)"), onProblem)
+                // Named at the value's start (its line), with where inside it the reader gave up.
+                let detail = error.offset > start ? " (\(error.offset - start) bytes into the value)" : ""
+                report(OsprofilerProblem(offset: start, message: "malformed JSON: \(error.message)\(detail)"), onProblem)
                 s.position = JSONScanner.nextObjectLine(buffer, after: start)
             }
         }

@@ -10,17 +10,42 @@ public struct SpanAssembler: Sendable {
     public private(set) var pending: [TraceID: SpanEvent] = [:]
     /// Spans assembled and not yet taken.
     public private(set) var completed: [Span] = []
+    /// The end of each span in `completed` paired from events, by trace_id (to recognise a resent stop).
+    var completedEnds: [TraceID: Int64] = [:]
+    /// Events ignored because they repeated one already taken (at-least-once delivery).
+    public private(set) var duplicatesIgnored = 0
 
     public init() {}
 
+    /// True when `event` is a stop that nothing pending or completed here explains (the store
+    /// then checks its segments for the span before adding it).
+    public func isUnmatchedStop(_ event: SpanEvent) -> Bool {
+        event.kind == .stop && pending[event.span.traceID] == nil && completedEnds[event.span.traceID] != event.span.start
+    }
+
+    /// Counts an event the caller recognised as a resend.
+    mutating func ignore(_ event: SpanEvent) { duplicatesIgnored += 1 }
+
     /// Adds one event; completes a span when its partner is pending.
+    ///
+    /// An event equal to the one pending for its trace_id, or a stop whose span is already
+    /// completed here with that end, is a resend: it is counted and ignored.
     public mutating func add(_ event: SpanEvent) {
         let id = event.span.traceID
+        if event.kind == .stop && pending[id] == nil && completedEnds[id] == event.span.start {
+            duplicatesIgnored += 1
+            return
+        }
         if let other = pending[id] {
+            if other == event {
+                duplicatesIgnored += 1
+                return
+            }
             if other.kind != event.kind {
                 pending[id] = nil
-                completed.append(
-                    event.kind == .stop ? SpanAssembler.merge(start: other, stop: event) : SpanAssembler.merge(start: event, stop: other))
+                let span = event.kind == .stop ? SpanAssembler.merge(start: other, stop: event) : SpanAssembler.merge(start: event, stop: other)
+                completedEnds[id] = span.start &+ span.duration
+                completed.append(span)
                 return
             }
             var old = other.span
@@ -50,7 +75,10 @@ public struct SpanAssembler: Sendable {
 
     /// Removes and returns the completed spans.
     public mutating func takeCompleted() -> [Span] {
-        defer { completed.removeAll(keepingCapacity: true) }
+        defer {
+            completed.removeAll(keepingCapacity: true)
+            completedEnds.removeAll(keepingCapacity: true)
+        }
         return completed
     }
 

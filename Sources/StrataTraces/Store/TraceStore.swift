@@ -88,8 +88,19 @@ public final class TraceStore: Sendable {
     public func append(events: [SpanEvent]) throws {
         guard !events.isEmpty else { return }
         let full = try state.withLock { st throws -> Bool in
-            try log(&st) { w in TraceWALRecord.encode(events: events, into: &w) }
-            for e in events {
+            // A stop with no start waiting (here or earlier in the batch) whose span a segment
+            // already holds is a resend: dropped before it is logged, so replay agrees.
+            var kept = events
+            var dropped: [Int] = []
+            for (i, e) in events.enumerated() where st.head.isUnmatchedStop(e) {
+                guard try segmentsHold(stop: e) else { continue }
+                if !events[..<i].contains(where: { $0.kind == .start && $0.span.traceID == e.span.traceID }) { dropped.append(i) }
+            }
+            if !dropped.isEmpty {
+                for i in dropped.reversed() { st.head.ignore(kept.remove(at: i)) }
+            }
+            try log(&st) { w in TraceWALRecord.encode(events: kept, into: &w) }
+            for e in kept {
                 st.head.add(e)
                 st.latest = max(st.latest, e.span.start)
             }
@@ -97,6 +108,25 @@ public final class TraceStore: Sendable {
         }
         if full { try flush() }
     }
+
+    /// True when a segment already holds the span that `stop` ends (same trace_id and end).
+    /// Only asked for stops without a waiting start, which are rare.
+    func segmentsHold(stop: SpanEvent) throws -> Bool {
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= stop.span.start {
+            let r = try reader(for: e.name)
+            guard let b = r.block(containing: stop.span.baseID) else { continue }
+            for s in try r.spans(inBlock: b)
+            where s.traceID == stop.span.traceID && s.start &+ s.duration == stop.span.start && !s.status.contains(.missingStart) {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Events ignored as resends since the store was opened (replay included).
+    public var duplicatesIgnored: Int { state.withLock { $0.head.duplicatesIgnored } }
 
     /// Appends whole spans (already paired); returns once they are durable.
     public func append(spans: [Span]) throws {
