@@ -66,6 +66,9 @@ import Testing
         }
         try store.append(spans: all)
         try store.flush()
+        // Traces start from 1,000 s to 8,140 s: one segment per hour window of trace starts.
+        #expect(store.segments.entries.count == 3)
+        #expect(store.segments.entries.map(\.recordCount).reduce(0, +) == UInt64(all.count))
         // glance wsgi spans last spans * 300 ms: only the 9-span traces pass 2 s.
         var q = TraceSearch(service: "glance", minDuration: 2_000_000, limit: 0)
         let slow = try store.search(q)

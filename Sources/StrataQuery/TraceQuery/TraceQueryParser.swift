@@ -94,6 +94,7 @@ struct TraceQueryParser {
                 guard op.kind == .assign else { throw fail("error takes = true or = false", op) }
                 let v = try expect(.identifier, "true or false")
                 guard v.text == "true" || v.text == "false" else { throw fail("error takes = true or = false", v) }
+                guard seen.insert("error").inserted else { throw fail("error given twice", name) }
                 s.error = v.text == "true"
             default:
                 throw fail("unknown trace attribute \"\(name.text)\" (service, project, name, host, duration, error)", name)

@@ -176,8 +176,8 @@ public final class TraceStore: Sendable {
             }
             let spans = st.head.takeCompleted()
             var added: [SegmentEntry] = []
-            if !spans.isEmpty {
-                let (bytes, stats) = TraceSegmentWriter.encode(spans, blockSpans: options.blockSpans)
+            for part in TraceStore.partition(spans, width: options.segmentRange) {
+                let (bytes, stats) = TraceSegmentWriter.encode(part, blockSpans: options.blockSpans)
                 let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
                 try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
                 var meta = ByteWriter(capacity: 8)
@@ -207,6 +207,21 @@ public final class TraceStore: Sendable {
             if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
             return spans.count
         }
+    }
+
+    /// Splits spans by the time window (`width` µs, aligned) of their trace's earliest start
+    /// in this batch, so a trace is never cut by the partitioning. Windows in ascending order.
+    static func partition(_ spans: [Span], width: Int64) -> [[Span]] {
+        guard !spans.isEmpty else { return [] }
+        var traceStart: [TraceID: Int64] = [:]
+        for s in spans { traceStart[s.baseID] = min(traceStart[s.baseID] ?? .max, s.start) }
+        var parts: [Int64: [Span]] = [:]
+        for s in spans {
+            let t = traceStart[s.baseID] ?? s.start
+            let w = t >= 0 ? t / width : (t - width + 1) / width
+            parts[w, default: []].append(s)
+        }
+        return parts.keys.sorted().map { parts[$0] ?? [] }
     }
 
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.

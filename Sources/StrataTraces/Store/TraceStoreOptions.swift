@@ -19,6 +19,9 @@ public struct TraceStoreOptions: Sendable {
     public var maxHeadSpans: Int = 1_000_000
     /// Spans per block the segment writer aims for (smaller: faster lookups, larger files).
     public var blockSpans: Int = 4096
+    /// Width of a segment's time partition in µs: a flush writes one segment per window of
+    /// trace start times, so a search over an hour reads the segments of that hour. Default 1 h.
+    public var segmentRange: Int64 = 3_600_000_000
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
 
