@@ -59,7 +59,7 @@ struct SimulatorReplica {
 enum EventJSON {
     static func append(_ spans: [Span], to out: inout [UInt8]) {
         for s in spans {
-            var start = "{\"info\": {\"host\": \"\(s.host)\""
+            var start = "{\"host\": \"\(s.host)\""
             if !s.info.requestPath.isEmpty {
                 start += ", \"request\": {\"path\": \"\(s.info.requestPath)\", \"scheme\": \"\(s.info.requestScheme)\", \"method\": \"\(s.info.requestMethod)\", \"query\": \"\(s.info.requestQuery)\"}"
             }

@@ -61,6 +61,8 @@ var ingestNanos: UInt64 = 0
 var jsonBytes = 0
 var sampleIDs: [TraceID] = []
 var rng = SystemRandomNumberGenerator()
+var problems = 0
+var firstProblem = ""
 var batch: [SpanEvent] = []
 batch.reserveCapacity(1 << 16)
 for r in 0..<replicas {
@@ -80,7 +82,10 @@ for r in 0..<replicas {
                 do { try store.append(events: batch) } catch { failure = error }
                 batch.removeAll(keepingCapacity: true)
             }
-        }, onProblem: { _ in })
+        }, onProblem: { p in
+            problems += 1
+            if firstProblem.isEmpty { firstProblem = "byte \(p.offset): \(p.message)" }
+        })
         if let failure { throw failure }
     }
     try store.append(events: batch)
@@ -91,6 +96,10 @@ let t0 = now()
 try store.flush(closingOpenSpans: true)
 ingestNanos += now() - t0
 let stats = try store.stats()
+guard problems == 0 else {
+    print("the generated event JSON had \(problems) problems, first: \(firstProblem)")
+    exit(1)
+}
 let seconds = Double(ingestNanos) / 1e9
 print("ingest: \(stats.spans) spans (\(stats.traces) traces, \(stats.segments) segments) from \(f(Double(jsonBytes) / 1e9)) GB of event JSON in \(f(seconds)) s: \(f(Double(stats.spans) / seconds / 1000, 1)) k spans/s (one core)")
 print("disk: \(stats.bytes) bytes, \(f(Double(stats.bytes) / Double(stats.spans), 3)) bytes/span (everything in the store directory)")

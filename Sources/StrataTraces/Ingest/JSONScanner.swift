@@ -235,6 +235,14 @@ struct JSONScanner {
         position &+= n
     }
 
+    /// True when the raw bytes in `r` end with `suffix`.
+    @inline(__always)
+    func endsWith(_ r: Range<Int>, _ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard r.count > n else { return false }
+        return equals((r.upperBound - n)..<r.upperBound, suffix)
+    }
+
     /// True when the raw bytes in `r` equal `word`.
     @inline(__always)
     func equals(_ r: Range<Int>, _ word: StaticString) -> Bool {

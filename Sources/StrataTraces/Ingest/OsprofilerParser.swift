@@ -162,6 +162,11 @@ public struct OsprofilerParser {
         return try s.rawString()
     }
 
+    struct Failure: Error {
+        var message: String
+        init(_ message: String) { self.message = message }
+    }
+
     enum Made {
         case success((SpanEvent.Kind, String, Int64, (TraceID, TraceID, TraceID)))
         case failure(String)
@@ -171,26 +176,39 @@ public struct OsprofilerParser {
         _ b: UnsafeRawBufferPointer, name: Range<Int>, timestamp: Range<Int>?, traceID: Range<Int>?,
         parentID: Range<Int>?, baseID: Range<Int>?
     ) -> Made {
-        let nameText = String(decoding: UnsafeRawBufferPointer(rebasing: b[name]), as: UTF8.self)
         let kind: SpanEvent.Kind
-        let point: String
-        if nameText.hasSuffix("-start") {
+        let pointEnd: Int
+        if JSONScanner(b).endsWith(name, "-start") {
             kind = .start
-            point = String(nameText.dropLast(6))
-        } else if nameText.hasSuffix("-stop") {
+            pointEnd = name.upperBound - 6
+        } else if JSONScanner(b).endsWith(name, "-stop") {
             kind = .stop
-            point = String(nameText.dropLast(5))
+            pointEnd = name.upperBound - 5
         } else {
-            return .failure("event name '\(nameText.prefix(80))' is neither <point>-start nor <point>-stop")
+            let text = JSONScanner.text(b, name)
+            return .failure("event name '\(text.prefix(80))' is neither <point>-start nor <point>-stop")
         }
-        var ids: [TraceID] = []
-        for (field, r) in [("base_id", baseID), ("trace_id", traceID), ("parent_id", parentID)] {
-            guard let r else { return .failure("\(nameText) event without \(field)") }
+        let point = (try? JSONScanner.decode(b, name.lowerBound..<pointEnd)) ?? JSONScanner.text(b, name.lowerBound..<pointEnd)
+        var nameText: String { JSONScanner.text(b, name) }
+        func id(_ field: StaticString, _ r: Range<Int>?) -> Result<TraceID, Failure> {
+            guard let r else { return .failure(Failure("\(nameText) event without \(field)")) }
             guard let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: b[r])) else {
-                let text = String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
-                return .failure("\(nameText) event: \(field) '\(text.prefix(80))' is not a UUID")
+                return .failure(Failure("\(nameText) event: \(field) '\(JSONScanner.text(b, r).prefix(80))' is not a UUID"))
             }
-            ids.append(id)
+            return .success(id)
+        }
+        let base: TraceID, trace: TraceID, parent: TraceID
+        switch id("base_id", baseID) {
+        case .success(let v): base = v
+        case .failure(let f): return .failure(f.message)
+        }
+        switch id("trace_id", traceID) {
+        case .success(let v): trace = v
+        case .failure(let f): return .failure(f.message)
+        }
+        switch id("parent_id", parentID) {
+        case .success(let v): parent = v
+        case .failure(let f): return .failure(f.message)
         }
         guard let timestamp else { return .failure("\(nameText) event without timestamp") }
         guard let ts = OsprofilerTimestamp.parse(UnsafeRawBufferPointer(rebasing: b[timestamp])) else {
@@ -198,7 +216,7 @@ public struct OsprofilerParser {
             return .failure(
                 "\(nameText) event: timestamp '\(text.prefix(80))' is not %Y-%m-%dT%H:%M:%S.%f within 1970...2200")
         }
-        return .success((kind, point, ts, (ids[0], ids[1], ids[2])))
+        return .success((kind, point, ts, (base, trace, parent)))
     }
 
     /// Reads `info`: the typed members into `info`, the rest into `extra`, nested raw payloads as events.

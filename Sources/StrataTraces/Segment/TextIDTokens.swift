@@ -87,7 +87,12 @@ struct TextIDTokens {
     func string(_ r: inout RawBufferReader) throws(FormatError) -> String {
         let n = try r.count(limit: r.remaining, "text length")
         let at = r.fileOffset
-        let b = try r.bytes(n)
+        return try text(try r.bytes(n), at: at)
+    }
+
+    /// The text of one tokenised value's bytes (`at`: their offset, for errors).
+    func text(_ b: UnsafeRawBufferPointer, at: Int) throws(FormatError) -> String {
+        let n = b.count
         var plain = true
         for c in b where c == 0x01 || c == 0x02 {
             plain = false

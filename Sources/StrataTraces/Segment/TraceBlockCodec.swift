@@ -1,6 +1,6 @@
 import StrataEncoding
 
-/// Encodes and decodes one block of a span segment: whole traces, columns one after another
+/// Encodes one block of a span segment (`TraceBlockColumns` decodes it): whole traces, columns one after another
 /// (FORMAT.md § Span block), in four sections: the 16-byte ids (stored as they are: random
 /// bytes do not compress, and mixed with the rest they spoil zstd's literal tables), the
 /// codes (parents, flags, dictionary codes: low entropy), the times (starts and durations in
@@ -166,134 +166,6 @@ enum TraceBlockCodec {
         return ([ids.bytes, w.bytes, traceTimes.encoded() + times.encoded(), text.bytes], codes)
     }
 
-    /// Decodes a raw block back into spans (in stored order).
-    /// - Parameters:
-    ///   - dictionaries: the segment dictionaries, per dictionary column.
-    ///   - kinds: the segment's span kinds, each a code per dictionary column (checked in range).
-    static func decode(
-        ids idBytes: UnsafeRawBufferPointer, codes raw: UnsafeRawBufferPointer, times timeBytes: UnsafeRawBufferPointer,
-        text textBytes: UnsafeRawBufferPointer,
-        dictionaries: [[String]], kinds: [[Int]], baseOffset: Int
-    ) throws(FormatError) -> [Span] {
-        var r = RawBufferReader(raw, baseOffset: baseOffset)
-        var ids = RawBufferReader(idBytes, baseOffset: baseOffset)
-        var text = RawBufferReader(textBytes, baseOffset: baseOffset)
-        let n = try r.count(limit: raw.count, "span count")
-        let traceCount = try r.count(limit: n, "trace count")
-        // Two plane groups: the traces' start deltas, then the spans' durations and start offsets.
-        let tracePlanes = timeBytes.isEmpty ? 0 : Int(timeBytes[0])
-        let split = min(timeBytes.count, 1 + tracePlanes * traceCount)
-        let traceTimes = try BytePlanes.decode(
-            UnsafeRawBufferPointer(rebasing: timeBytes[0..<split]), count: traceCount, baseOffset: baseOffset)
-        let times = try BytePlanes.decode(
-            UnsafeRawBufferPointer(rebasing: timeBytes[split...]), count: 2 * n, baseOffset: baseOffset)
-        var bases: [TraceID] = []
-        var sizes: [Int] = []
-        var starts: [Int64] = []
-        var prevStart: Int64 = 0
-        var total = 0
-        for t in 0..<traceCount {
-            bases.append(TraceID(bytes16: try ids.bytes(16)))
-            let c = try r.count(limit: n, "spans in a trace")
-            guard c > 0 else { throw FormatError(.invalid, at: r.fileOffset, "empty trace in a block") }
-            sizes.append(c)
-            total += c
-            prevStart = prevStart &+ traceTimes[t]
-            starts.append(prevStart)
-        }
-        guard total == n else { throw FormatError(.invalid, at: r.fileOffset, "trace sizes add to \(total), block has \(n) spans") }
-        var traceIDs: [TraceID] = []
-        traceIDs.reserveCapacity(n)
-        for _ in 0..<n { traceIDs.append(TraceID(bytes16: try ids.bytes(16))) }
-        var parentRefs: [Int] = []
-        parentRefs.reserveCapacity(n)
-        for _ in 0..<n { parentRefs.append(try r.count(limit: n + 2, "parent ref")) }
-        let explicitCount = try r.count(limit: n, "explicit parents")
-        var explicit: [TraceID] = []
-        for _ in 0..<explicitCount { explicit.append(TraceID(bytes16: try ids.bytes(16))) }
-        var spans: [Span] = []
-        spans.reserveCapacity(n)
-        var k = 0
-        var e = 0
-        for t in 0..<traceCount {
-            let first = k
-            for _ in 0..<sizes[t] {
-                let ref = parentRefs[k]
-                let parent: TraceID
-                if ref == 0 {
-                    parent = bases[t]
-                } else if ref == 1 {
-                    guard e < explicit.count else { throw FormatError(.invalid, at: r.fileOffset, "explicit parent missing") }
-                    parent = explicit[e]
-                    e += 1
-                } else {
-                    guard ref - 2 < sizes[t] else { throw FormatError(.invalid, at: r.fileOffset, "parent position out of trace") }
-                    parent = traceIDs[first + ref - 2]
-                }
-                spans.append(Span(baseID: bases[t], traceID: traceIDs[k], parentID: parent, name: "", start: 0))
-                k += 1
-            }
-        }
-        for i in 0..<n { spans[i].duration = times[i] }
-        k = 0
-        var offsets = [Int64](repeating: 0, count: n)
-        for t in 0..<traceCount {
-            let range = k..<(k + sizes[t])
-            let mode = try r.count(limit: 1, "trace start mode")
-            for i in range { offsets[i] = times[n + i] }
-            if mode == 1 {
-                for i in range { spans[i].start = starts[t] &+ offsets[i] }
-            } else {
-                try resolveStarts(&spans, range, offsets, parentRefs, traceStart: starts[t], at: r.fileOffset)
-            }
-            k += sizes[t]
-        }
-        for i in 0..<n { spans[i].status = SpanStatus(rawValue: try r.uint8()) }
-        for i in 0..<n {
-            let kind = try r.count(limit: kinds.count - 1, "span kind")
-            guard kind < kinds.count else { throw FormatError(.invalid, at: r.fileOffset, "span kind past an empty kind table") }
-            let codes = kinds[kind]
-            spans[i].name = dictionaries[0][codes[0]]
-            spans[i].service = dictionaries[1][codes[1]]
-            spans[i].project = dictionaries[2][codes[2]]
-            spans[i].host = dictionaries[3][codes[3]]
-            for c in 4..<TraceSegmentFormat.dictionaryColumns {
-                spans[i].info[field: TraceSegmentFormat.dictionaryInfoFields[c - 4]] = dictionaries[c][codes[c]]
-            }
-        }
-        let tableCount = try r.count(limit: idBytes.count / 16, "text id table")
-        var table: [TraceID] = []
-        table.reserveCapacity(tableCount)
-        for _ in 0..<tableCount { table.append(TraceID(bytes16: try ids.bytes(16))) }
-        let tokens = TextIDTokens(table: table)
-        for f in TraceSegmentFormat.blockInfoFields {
-            let count = try r.count(limit: n, "block dictionary size")
-            var values: [String] = []
-            values.reserveCapacity(count)
-            for _ in 0..<count { values.append(try tokens.string(&text)) }
-            var next = 0
-            for i in 0..<n {
-                let code = try r.count(limit: count, "block dictionary code")
-                let index: Int
-                if code == 0 {
-                    index = next
-                    next += 1
-                } else {
-                    index = code - 1
-                }
-                guard index < min(next, count) else {
-                    throw FormatError(.invalid, at: r.fileOffset, "block dictionary code \(code) refers past the values seen")
-                }
-                spans[i].info[field: f] = values[index]
-            }
-            guard next == count else { throw FormatError(.invalid, at: r.fileOffset, "block dictionary values left unused") }
-        }
-        try r.expectEnd("span block codes")
-        try ids.expectEnd("span block ids")
-        try text.expectEnd("span block text")
-        return spans
-    }
-
     /// True when following parents inside `range` (block positions) loops.
     static func hasParentCycle(_ range: Range<Int>, _ parentPosition: [Int]) -> Bool {
         for k in range {
@@ -306,49 +178,5 @@ enum TraceBlockCodec {
             }
         }
         return false
-    }
-
-    /// Mode-0 starts of one trace: each span's reference is its previous sibling's end, or its
-    /// parent's start for the first child, or the trace start. Resolved with an explicit stack
-    /// (deep call chains cannot overflow it); a dependency loop is corrupt data.
-    static func resolveStarts(
-        _ spans: inout [Span], _ range: Range<Int>, _ offsets: [Int64], _ parentRefs: [Int], traceStart: Int64, at offset: Int
-    ) throws(FormatError) {
-        var done = [Bool](repeating: false, count: range.count)
-        var onStack = [Bool](repeating: false, count: range.count)
-        /// The position this span's start is relative to (-1: the trace start).
-        func dependency(_ i: Int) -> Int {
-            if i > range.lowerBound && spans[i - 1].parentID == spans[i].parentID { return i - 1 }
-            let ref = parentRefs[i]
-            return ref >= 2 ? range.lowerBound + ref - 2 : -1
-        }
-        var stack: [Int] = []
-        for i in range where !done[i - range.lowerBound] {
-            stack.append(i)
-            onStack[i - range.lowerBound] = true
-            while let top = stack.last {
-                let d = dependency(top)
-                if d >= 0 && !done[d - range.lowerBound] {
-                    guard !onStack[d - range.lowerBound] else {
-                        throw FormatError(.invalid, at: offset, "span start references form a loop")
-                    }
-                    stack.append(d)
-                    onStack[d - range.lowerBound] = true
-                    continue
-                }
-                let reference: Int64
-                if d < 0 {
-                    reference = traceStart
-                } else if d == top - 1 && spans[d].parentID == spans[top].parentID {
-                    reference = spans[d].start &+ spans[d].duration
-                } else {
-                    reference = spans[d].start
-                }
-                spans[top].start = reference &+ offsets[top]
-                done[top - range.lowerBound] = true
-                onStack[top - range.lowerBound] = false
-                stack.removeLast()
-            }
-        }
     }
 }

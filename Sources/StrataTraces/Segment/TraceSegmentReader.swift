@@ -198,8 +198,8 @@ final class TraceSegmentReader: Sendable {
         return nil
     }
 
-    /// Reads, checks and decodes block `i`.
-    func spans(inBlock i: Int, context: ZstdContext? = nil) throws(StorageError) -> [Span] {
+    /// Reads and checks block `i` (checksums, sizes, structure) and decodes its integer columns.
+    func columns(inBlock i: Int, context: ZstdContext? = nil) throws(StorageError) -> TraceBlockColumns {
         let b = blocks[i]
         let bytes = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: b.length)
         var r = ByteReader(bytes, baseOffset: b.offset)
@@ -210,20 +210,31 @@ final class TraceSegmentReader: Sendable {
             let times = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
             let text = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
             guard r.isAtEnd else { throw FormatError(.invalid, at: r.fileOffset, "bytes after the block's four sections") }
-            let spans = try withRawBytes(ids) { i throws(FormatError) in
-                try withRawBytes(codes) { c throws(FormatError) in
-                    try withRawBytes(times) { tm throws(FormatError) in
-                        try withRawBytes(text) { t throws(FormatError) in
-                            try TraceBlockCodec.decode(
-                                ids: i, codes: c, times: tm, text: t, dictionaries: dictionaries, kinds: kinds, baseOffset: b.offset)
-                        }
-                    }
-                }
+            let columns = try TraceBlockColumns(
+                ids: ids, codes: codes, times: times, text: text, dictionaries: dictionaries, kinds: kinds, baseOffset: b.offset)
+            guard columns.n == b.spanCount, columns.bases.count == b.traceCount else {
+                throw FormatError(.invalid, at: b.offset, "block has \(columns.n) spans in \(columns.bases.count) traces, the index says \(b.spanCount) in \(b.traceCount)")
             }
-            guard spans.count == b.spanCount else {
-                throw FormatError(.invalid, at: b.offset, "block has \(spans.count) spans, the index says \(b.spanCount)")
-            }
-            return spans
+            return columns
+        }
+    }
+
+    /// Reads, checks and decodes every span of block `i`.
+    func spans(inBlock i: Int, context: ZstdContext? = nil) throws(StorageError) -> [Span] {
+        let c = try columns(inBlock: i, context: context)
+        return try wrap(path) { () throws(FormatError) in try c.allSpans() }
+    }
+
+    /// For each span kind, whether it satisfies the attribute conditions of `q`.
+    func matchingKinds(_ q: TraceSearch) -> [Bool] {
+        kinds.map { codes in
+            let name = dictionaries[0][codes[0]], service = dictionaries[1][codes[1]]
+            let project = dictionaries[2][codes[2]], host = dictionaries[3][codes[3]]
+            if let v = q.service, service != v && project != v { return false }
+            if let v = q.project, project != v { return false }
+            if let v = q.name, name != v { return false }
+            if let v = q.host, host != v { return false }
+            return true
         }
     }
 

@@ -8,6 +8,23 @@ struct TraceSegmentStats: Sendable {
     var maxEnd = Int64.min
 }
 
+/// The order of spans in a segment: (base_id, parent_id, start, trace_id), then input order.
+struct SortKey: Comparable {
+    var base: TraceID
+    var parent: TraceID
+    var start: Int64
+    var trace: TraceID
+    var index: Int
+
+    static func < (a: SortKey, b: SortKey) -> Bool {
+        if a.base != b.base { return a.base < b.base }
+        if a.parent != b.parent { return a.parent < b.parent }
+        if a.start != b.start { return a.start < b.start }
+        if a.trace != b.trace { return a.trace < b.trace }
+        return a.index < b.index
+    }
+}
+
 /// Per-block facts in a segment's index: where the block is and what it can match.
 struct TraceBlockInfo: Sendable {
     var offset: Int
@@ -40,17 +57,10 @@ enum TraceSegmentWriter {
         -> (bytes: [UInt8], stats: TraceSegmentStats)
     {
         // Sort by (base_id, parent_id, start) through an index, to move each span once.
-        var order = Array(0..<input.count)
-        input.withUnsafeBufferPointer { s in
-            order.sort { a, b in
-                let x = s[a], y = s[b]
-                if x.baseID != y.baseID { return x.baseID < y.baseID }
-                if x.parentID != y.parentID { return x.parentID < y.parentID }
-                if x.start != y.start { return x.start < y.start }
-                return x.traceID < y.traceID
-            }
-        }
-        let spans = order.map { input[$0] }
+        // Sort small keys, not the spans (each holds many strings: copying them costs).
+        var keys = input.enumerated().map { i, s in SortKey(base: s.baseID, parent: s.parentID, start: s.start, trace: s.traceID, index: i) }
+        keys.sort()
+        let spans = keys.map { input[$0.index] }
 
         var w = ByteWriter(capacity: input.count * 24 + 4096)
         w.appendUInt32(TraceSegmentFormat.magic)

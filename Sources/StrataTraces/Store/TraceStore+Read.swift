@@ -12,7 +12,9 @@ extension TraceStore {
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             let r = try reader(for: e.name)
             guard let b = r.block(containing: baseID) else { continue }
-            for s in try r.spans(inBlock: b) where s.baseID == baseID { out.append(s) }
+            let columns = try r.columns(inBlock: b)
+            guard let t = columns.trace(baseID) else { continue }
+            out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
         }
         state.withLock { st in
             for s in st.head.completed where s.baseID == baseID { out.append(s) }
@@ -25,7 +27,9 @@ extension TraceStore {
     /// The traces with a span matching `query`, newest first, at most `query.limit`.
     public func search(_ query: TraceSearch) throws -> [TraceSummary] {
         var found: [TraceID: Int64] = [:]  // base_id -> latest matching span start
-        try forEachMatchingSpan(query) { s in
+        try forEachMatch(query) { columns, k, t in
+            found[columns.bases[t]] = max(found[columns.bases[t]] ?? .min, columns.starts[k])
+        } head: { s in
             found[s.baseID] = max(found[s.baseID] ?? .min, s.start)
         }
         var ids = found.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
@@ -36,18 +40,43 @@ extension TraceStore {
     /// Calls `body` with every stored span matching `query` (its limit ignored), segment by
     /// segment, skipping segments, blocks and postings that cannot match.
     public func forEachMatchingSpan(_ query: TraceSearch, _ body: (Span) throws -> Void) throws {
+        try forEachMatch(query) { columns, k, t in
+            try body(try wrap("span block") { () throws(FormatError) in try columns.span(k, trace: t) })
+        } head: { s in
+            try body(s)
+        }
+    }
+
+    /// Calls `segment` with each matching span of the segments (block columns, span index,
+    /// trace index) without building spans, and `head` with each matching head span.
+    func forEachMatch(
+        _ query: TraceSearch, _ segment: (TraceBlockColumns, Int, Int) throws -> Void, head: (Span) throws -> Void
+    ) throws {
         let snapshot = segments.snapshot()
         defer { snapshot.release() }
         let context = ZstdContext()
+        let minD = query.minDuration ?? .min, maxD = query.maxDuration ?? .max
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             guard e.maxTime >= query.start && e.minTime < query.end else { continue }
             let r = try reader(for: e.name)
-            for b in candidateBlocks(r, query) {
-                for s in try r.spans(inBlock: b, context: context) where query.matches(s) { try body(s) }
+            let blocks = candidateBlocks(r, query)
+            if blocks.isEmpty { continue }
+            let kindOK = r.matchingKinds(query)
+            for b in blocks {
+                let c = try r.columns(inBlock: b, context: context)
+                for t in 0..<c.bases.count {
+                    for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
+                        guard kindOK[c.kinds[k]], c.durations[k] >= minD, c.durations[k] <= maxD,
+                            c.starts[k] >= query.start, c.starts[k] < query.end
+                        else { continue }
+                        if let wantError = query.error, (c.status[k] & SpanStatus.error.rawValue != 0) != wantError { continue }
+                        try segment(c, k, t)
+                    }
+                }
             }
         }
-        let head = state.withLock { st in st.head.completed.filter { query.matches($0) } }
-        for s in head { try body(s) }
+        let spans = state.withLock { st in st.head.completed.filter { query.matches($0) } }
+        for s in spans { try head(s) }
     }
 
     /// Blocks of `r` that may hold a span matching `q`, from the block table and the postings.
