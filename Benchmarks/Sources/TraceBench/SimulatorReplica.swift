@@ -71,11 +71,16 @@ enum EventJSON {
             var stop = "{\"host\": \"\(s.host)\""
             if s.isError { stop += ", \"etype\": \"\(s.info.errorType)\", \"message\": \"\(s.info.errorMessage.replacing("\"", with: "\\\""))\"" }
             stop += "}"
-            let tail = "\"service\": \"\(s.service)\", \"timestamp\": \"%T\", \"trace_id\": \"\(s.traceID)\", \"project\": \"\(s.project)\", \"parent_id\": \"\(s.parentID)\", \"base_id\": \"\(s.baseID)\"}\n"
-            out += Array("{\"info\": \(start), \"name\": \"\(s.name)-start\", ".utf8)
-            out += Array(tail.replacing("%T", with: OsprofilerTimestamp.format(s.start)).utf8)
-            out += Array("{\"info\": \(stop), \"name\": \"\(s.name)-stop\", ".utf8)
-            out += Array(tail.replacing("%T", with: OsprofilerTimestamp.format(s.start + s.duration)).utf8)
+            let head = "\"service\": \"\(s.service)\", \"timestamp\": \""
+            let tail = "\", \"trace_id\": \"\(s.traceID)\", \"project\": \"\(s.project)\", \"parent_id\": \"\(s.parentID)\", \"base_id\": \"\(s.baseID)\"}\n"
+            out += "{\"info\": \(start), \"name\": \"\(s.name)-start\", ".utf8
+            out += head.utf8
+            out += OsprofilerTimestamp.format(s.start).utf8
+            out += tail.utf8
+            out += "{\"info\": \(stop), \"name\": \"\(s.name)-stop\", ".utf8
+            out += head.utf8
+            out += OsprofilerTimestamp.format(s.start + s.duration).utf8
+            out += tail.utf8
         }
     }
 }

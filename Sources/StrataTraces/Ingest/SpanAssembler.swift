@@ -103,26 +103,17 @@ public struct SpanAssembler: Sendable {
             }
         }
         // The stop's own typed fields (rare) are kept too, so nothing is lost.
-        let stopTyped = SpanInfo.typedOnly(t.info)
-        if stopTyped != SpanInfo() { span.info.mergeMissing(from: stopTyped) }
+        if t.info.hasTypedFields { span.info.mergeMissing(from: t.info) }
         return span
     }
 }
 
 extension SpanInfo {
-    /// `info` with only the request/db/function fields.
-    static func typedOnly(_ info: SpanInfo) -> SpanInfo {
-        var x = SpanInfo()
-        x.requestMethod = info.requestMethod
-        x.requestPath = info.requestPath
-        x.requestQuery = info.requestQuery
-        x.requestScheme = info.requestScheme
-        x.dbStatement = info.dbStatement
-        x.dbParams = info.dbParams
-        x.functionName = info.functionName
-        x.functionArgs = info.functionArgs
-        x.functionKwargs = info.functionKwargs
-        return x
+    /// True when any request/db/function field is set.
+    var hasTypedFields: Bool {
+        !(requestMethod.isEmpty && requestPath.isEmpty && requestQuery.isEmpty && requestScheme.isEmpty
+            && dbStatement.isEmpty && dbParams.isEmpty && functionName.isEmpty && functionArgs.isEmpty
+            && functionKwargs.isEmpty)
     }
 
     /// Fills empty typed fields from `o`.

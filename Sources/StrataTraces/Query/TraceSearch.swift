@@ -74,6 +74,20 @@ public struct TraceSummary: Sendable, Equatable {
     /// Spans flagged incomplete, missing a start, skewed or duplicated.
     public var flaggedCount: Int
 
+    public init(
+        baseID: TraceID, rootName: String, services: [String], spanCount: Int, start: Int64, duration: Int64,
+        errorCount: Int, flaggedCount: Int
+    ) {
+        self.baseID = baseID
+        self.rootName = rootName
+        self.services = services
+        self.spanCount = spanCount
+        self.start = start
+        self.duration = duration
+        self.errorCount = errorCount
+        self.flaggedCount = flaggedCount
+    }
+
     /// Summarises a trace's spans (non-empty).
     public init(spans: [Span]) {
         let first = spans.min { a, b in

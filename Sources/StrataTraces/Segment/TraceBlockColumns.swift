@@ -23,13 +23,14 @@ struct TraceBlockColumns {
     /// Per block-dictionary column: each value's byte range in `text`.
     let valueRanges: [[Range<Int>]]
     let ids: [UInt8]
-    let text: [UInt8]
+    /// The text section, nil when the block was read without it (searches need no text).
+    let text: [UInt8]?
     let tokens: TextIDTokens
     let dictionaries: [[String]]
     let kindTable: [[Int]]
     let traceIDsOffset: Int
 
-    init(ids idBytes: [UInt8], codes raw: [UInt8], times timeBytes: [UInt8], text textBytes: [UInt8],
+    init(ids idBytes: [UInt8], codes raw: [UInt8], times timeBytes: [UInt8], text textBytes: [UInt8]?,
          dictionaries: [[String]], kinds kindTable: [[Int]], baseOffset: Int) throws(FormatError) {
         var parsed: Parsed! = nil
         try withRawBytes(raw) { c throws(FormatError) in
@@ -70,7 +71,7 @@ struct TraceBlockColumns {
         valueIndex = parsed.valueIndex
         // Value byte ranges in the text section, column after column.
         var ranges: [[Range<Int>]] = []
-        try withRawBytes(textBytes) { b throws(FormatError) in
+        if let textBytes { try withRawBytes(textBytes) { b throws(FormatError) in
             var r = RawBufferReader(b, baseOffset: baseOffset)
             for count in parsed.valueCounts {
                 var col: [Range<Int>] = []
@@ -83,7 +84,7 @@ struct TraceBlockColumns {
                 ranges.append(col)
             }
             try r.expectEnd("span block text")
-        }
+        } }
         valueRanges = ranges
         ids = idBytes
         text = textBytes
@@ -227,6 +228,7 @@ struct TraceBlockColumns {
         for c in 4..<TraceSegmentFormat.dictionaryColumns {
             s.info[field: TraceSegmentFormat.dictionaryInfoFields[c - 4]] = dictionaries[c][codes[c]]
         }
+        guard let text else { throw FormatError(.invalid, at: 0, "span built from a block read without its text") }
         for (j, f) in TraceSegmentFormat.blockInfoFields.enumerated() {
             let range = valueRanges[j][valueIndex[j][k]]
             if range.isEmpty { continue }
@@ -235,6 +237,31 @@ struct TraceBlockColumns {
             }
         }
         return s
+    }
+
+    /// The search summary of trace `t` from the integer columns (no strings built but names).
+    func summary(ofTrace t: Int) -> TraceSummary {
+        let range = traceFirst[t]..<traceFirst[t + 1]
+        var root = range.lowerBound
+        var services = Set<String>()
+        var start = Int64.max, end = Int64.min
+        var errors = 0, flagged = 0
+        for k in range {
+            let top = parentRefs[k] == 0, rootTop = parentRefs[root] == 0
+            if (top && !rootTop) || (top == rootTop && starts[k] < starts[root]) { root = k }
+            let codes = kindTable[kinds[k]]
+            let project = dictionaries[2][codes[2]]
+            services.insert(project.isEmpty ? dictionaries[1][codes[1]] : project)
+            start = min(start, starts[k])
+            end = max(end, starts[k] &+ max(0, durations[k]))
+            if status[k] & SpanStatus.error.rawValue != 0 { errors += 1 }
+            if status[k] & SpanStatus.flagged.rawValue != 0 { flagged += 1 }
+        }
+        let codes = kindTable[kinds[root]]
+        return TraceSummary(
+            baseID: bases[t], rootName: "\(dictionaries[2][codes[2]]) \(dictionaries[1][codes[1]]) \(dictionaries[0][codes[0]])",
+            services: services.sorted(), spanCount: range.count, start: start, duration: end - start, errorCount: errors,
+            flaggedCount: flagged)
     }
 
     /// Every span of the block, in stored order.

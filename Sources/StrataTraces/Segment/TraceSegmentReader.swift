@@ -199,7 +199,9 @@ final class TraceSegmentReader: Sendable {
     }
 
     /// Reads and checks block `i` (checksums, sizes, structure) and decodes its integer columns.
-    func columns(inBlock i: Int, context: ZstdContext? = nil) throws(StorageError) -> TraceBlockColumns {
+    /// - Parameter withText: false skips the text section (not decompressed, its checksum not
+    ///   checked: `verify` and span building read it); enough for searches.
+    func columns(inBlock i: Int, context: ZstdContext? = nil, withText: Bool = true) throws(StorageError) -> TraceBlockColumns {
         let b = blocks[i]
         let bytes = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: b.length)
         var r = ByteReader(bytes, baseOffset: b.offset)
@@ -208,8 +210,13 @@ final class TraceSegmentReader: Sendable {
             let ids = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
             let codes = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
             let times = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
-            let text = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
-            guard r.isAtEnd else { throw FormatError(.invalid, at: r.fileOffset, "bytes after the block's four sections") }
+            let text: [UInt8]?
+            if withText {
+                text = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+                guard r.isAtEnd else { throw FormatError(.invalid, at: r.fileOffset, "bytes after the block's four sections") }
+            } else {
+                text = nil
+            }
             let columns = try TraceBlockColumns(
                 ids: ids, codes: codes, times: times, text: text, dictionaries: dictionaries, kinds: kinds, baseOffset: b.offset)
             guard columns.n == b.spanCount, columns.bases.count == b.traceCount else {

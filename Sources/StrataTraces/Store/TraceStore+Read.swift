@@ -27,20 +27,47 @@ extension TraceStore {
     /// The traces with a span matching `query`, newest first, at most `query.limit`.
     public func search(_ query: TraceSearch) throws -> [TraceSummary] {
         var found: [TraceID: Int64] = [:]  // base_id -> latest matching span start
-        try forEachMatch(query) { columns, k, t in
-            found[columns.bases[t]] = max(found[columns.bases[t]] ?? .min, columns.starts[k])
+        var fromBlock: [TraceID: (summary: TraceSummary, segment: String)] = [:]
+        try forEachMatch(query, withText: false) { columns, k, t, segment in
+            let base = columns.bases[t]
+            found[base] = max(found[base] ?? .min, columns.starts[k])
+            if fromBlock[base] == nil { fromBlock[base] = (columns.summary(ofTrace: t), segment) }
         } head: { s in
             found[s.baseID] = max(found[s.baseID] ?? .min, s.start)
         }
         var ids = found.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
         if query.limit > 0 && ids.count > query.limit { ids = Array(ids.prefix(query.limit)) }
-        return try ids.map { TraceSummary(spans: try trace($0)) }
+        // A trace seen in one block is summarised from it, unless another segment or the head
+        // may hold more of its spans (a trace cut by a flush): then it is read whole.
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        let headBases = state.withLock { st in
+            Set(st.head.completed.map(\.baseID)).union(st.head.pending.values.map(\.span.baseID))
+        }
+        var out: [TraceSummary] = []
+        for id in ids {
+            if let (summary, segment) = fromBlock[id], !headBases.contains(id) {
+                var elsewhere = false
+                for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.name != segment {
+                    if try reader(for: e.name).filter.mayContain(id) {
+                        elsewhere = true
+                        break
+                    }
+                }
+                if !elsewhere {
+                    out.append(summary)
+                    continue
+                }
+            }
+            out.append(TraceSummary(spans: try trace(id)))
+        }
+        return out
     }
 
     /// Calls `body` with every stored span matching `query` (its limit ignored), segment by
     /// segment, skipping segments, blocks and postings that cannot match.
     public func forEachMatchingSpan(_ query: TraceSearch, _ body: (Span) throws -> Void) throws {
-        try forEachMatch(query) { columns, k, t in
+        try forEachMatch(query, withText: true) { columns, k, t, _ in
             try body(try wrap("span block") { () throws(FormatError) in try columns.span(k, trace: t) })
         } head: { s in
             try body(s)
@@ -50,7 +77,8 @@ extension TraceStore {
     /// Calls `segment` with each matching span of the segments (block columns, span index,
     /// trace index) without building spans, and `head` with each matching head span.
     func forEachMatch(
-        _ query: TraceSearch, _ segment: (TraceBlockColumns, Int, Int) throws -> Void, head: (Span) throws -> Void
+        _ query: TraceSearch, withText: Bool, _ segment: (TraceBlockColumns, Int, Int, String) throws -> Void,
+        head: (Span) throws -> Void
     ) throws {
         let snapshot = segments.snapshot()
         defer { snapshot.release() }
@@ -63,14 +91,14 @@ extension TraceStore {
             if blocks.isEmpty { continue }
             let kindOK = r.matchingKinds(query)
             for b in blocks {
-                let c = try r.columns(inBlock: b, context: context)
+                let c = try r.columns(inBlock: b, context: context, withText: withText)
                 for t in 0..<c.bases.count {
                     for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
                         guard kindOK[c.kinds[k]], c.durations[k] >= minD, c.durations[k] <= maxD,
                             c.starts[k] >= query.start, c.starts[k] < query.end
                         else { continue }
                         if let wantError = query.error, (c.status[k] & SpanStatus.error.rawValue != 0) != wantError { continue }
-                        try segment(c, k, t)
+                        try segment(c, k, t, e.name)
                     }
                 }
             }

@@ -215,13 +215,15 @@ public final class TraceStore: Sendable {
         guard !spans.isEmpty else { return [] }
         var traceStart: [TraceID: Int64] = [:]
         for s in spans { traceStart[s.baseID] = min(traceStart[s.baseID] ?? .max, s.start) }
-        var parts: [Int64: [Span]] = [:]
-        for s in spans {
+        var window = [Int64](repeating: 0, count: spans.count)
+        for (i, s) in spans.enumerated() {
             let t = traceStart[s.baseID] ?? s.start
-            let w = t >= 0 ? t / width : (t - width + 1) / width
-            parts[w, default: []].append(s)
+            window[i] = t >= 0 ? t / width : (t - width + 1) / width
         }
-        return parts.keys.sorted().map { parts[$0] ?? [] }
+        var members: [Int64: [Int]] = [:]
+        for i in spans.indices { members[window[i], default: []].append(i) }
+        if members.count == 1 { return [spans] }
+        return members.keys.sorted().map { w in (members[w] ?? []).map { spans[$0] } }
     }
 
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.
