@@ -32,17 +32,21 @@ public struct SpanAssembler: Sendable {
     /// completed here with that end, is a resend: it is counted and ignored.
     public mutating func add(_ event: SpanEvent) {
         let id = event.span.traceID
-        if event.kind == .stop && pending[id] == nil && completedEnds[id] == event.span.start {
-            duplicatesIgnored += 1
+        guard let other = pending.removeValue(forKey: id) else {
+            if event.kind == .stop && completedEnds[id] == event.span.start {
+                duplicatesIgnored += 1
+            } else {
+                pending[id] = event
+            }
             return
         }
-        if let other = pending[id] {
+        do {
             if other == event {
+                pending[id] = other
                 duplicatesIgnored += 1
                 return
             }
             if other.kind != event.kind {
-                pending[id] = nil
                 let span = event.kind == .stop ? SpanAssembler.merge(start: other, stop: event) : SpanAssembler.merge(start: event, stop: other)
                 completedEnds[id] = span.start &+ span.duration
                 completed.append(span)
