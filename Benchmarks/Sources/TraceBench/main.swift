@@ -33,6 +33,7 @@ func f(_ v: Double, _ d: Int = 2) -> String {
     return String((v * scale).rounded() / scale)
 }
 
+setvbuf(stdout, nil, _IOLBF, 0)
 let args = CommandLine.arguments
 guard args.count >= 3 else {
     print("usage: TraceBench <osprofiler.jsonl> <scratch dir> [--spans N] [--lookups N] [--searches N]")

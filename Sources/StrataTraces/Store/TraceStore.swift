@@ -92,9 +92,14 @@ public final class TraceStore: Sendable {
             // already holds is a resend: dropped before it is logged, so replay agrees.
             var kept = events
             var dropped: [Int] = []
-            for (i, e) in events.enumerated() where st.head.isUnmatchedStop(e) {
-                guard try segmentsHold(stop: e) else { continue }
-                if !events[..<i].contains(where: { $0.kind == .start && $0.span.traceID == e.span.traceID }) { dropped.append(i) }
+            var startsInBatch = Set<TraceID>()
+            for (i, e) in events.enumerated() {
+                if e.kind == .start {
+                    startsInBatch.insert(e.span.traceID)
+                    continue
+                }
+                guard !startsInBatch.contains(e.span.traceID), st.head.isUnmatchedStop(e) else { continue }
+                if try segmentsHold(stop: e) { dropped.append(i) }
             }
             if !dropped.isEmpty {
                 for i in dropped.reversed() { st.head.ignore(kept.remove(at: i)) }
@@ -117,8 +122,12 @@ public final class TraceStore: Sendable {
         for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= stop.span.start {
             let r = try reader(for: e.name)
             guard let b = r.block(containing: stop.span.baseID) else { continue }
-            for s in try r.spans(inBlock: b)
-            where s.traceID == stop.span.traceID && s.start &+ s.duration == stop.span.start && !s.status.contains(.missingStart) {
+            let c = try r.columns(inBlock: b, withText: false)
+            guard let t = c.trace(stop.span.baseID) else { continue }
+            for k in c.traceFirst[t]..<c.traceFirst[t + 1]
+            where c.traceID(k) == stop.span.traceID && c.starts[k] &+ c.durations[k] == stop.span.start
+                && c.status[k] & SpanStatus.missingStart.rawValue == 0
+            {
                 return true
             }
         }
