@@ -33,10 +33,15 @@ func f(_ v: Double, _ d: Int = 2) -> String {
     return String((v * scale).rounded() / scale)
 }
 
-setvbuf(stdout, nil, _IOLBF, 0)
+/// Prints a line and flushes it (the output may be a file while the run goes on).
+func say(_ s: String) {
+    print(s)
+    fflush(nil)
+}
+
 let args = CommandLine.arguments
 guard args.count >= 3 else {
-    print("usage: TraceBench <osprofiler.jsonl> <scratch dir> [--spans N] [--lookups N] [--searches N]")
+    say("usage: TraceBench <osprofiler.jsonl> <scratch dir> [--spans N] [--lookups N] [--searches N]")
     exit(2)
 }
 func option(_ name: String, _ d: Int) -> Int {
@@ -57,7 +62,7 @@ assembler.expireAll()
 let template = assembler.takeCompleted()
 let replica = SimulatorReplica(template: template)
 let replicas = (targetSpans + template.count - 1) / template.count
-print("template: \(template.count) spans, \(Set(template.map(\.baseID)).count) traces, \(f(Double(raw.count) / Double(template.count), 0)) bytes of event JSON a span, period \(f(Double(replica.period) / 3.6e9)) h")
+say("template: \(template.count) spans, \(Set(template.map(\.baseID)).count) traces, \(f(Double(raw.count) / Double(template.count), 0)) bytes of event JSON a span, period \(f(Double(replica.period) / 3.6e9)) h")
 
 // Ingest: event JSON -> parser -> store (no WAL, as `strata ingest`), flushes included.
 let dir = args[2] + "/tracebench-\(getpid())"
@@ -110,13 +115,13 @@ ingestNanos += now() - t0
 ingestCPU += cpuNow() - c0
 let stats = try store.stats()
 guard problems == 0 else {
-    print("the generated event JSON had \(problems) problems, first: \(firstProblem)")
+    say("the generated event JSON had \(problems) problems, first: \(firstProblem)")
     exit(1)
 }
 let seconds = Double(ingestNanos) / 1e9
 let cpuSeconds = Double(ingestCPU) / 1e9
-print("ingest: \(stats.spans) spans (\(stats.traces) traces, \(stats.segments) segments) from \(f(Double(jsonBytes) / 1e9)) GB of event JSON: \(f(cpuSeconds)) s CPU, \(f(Double(stats.spans) / cpuSeconds / 1000, 1)) k spans/s per core (wall \(f(seconds)) s, \(f(Double(stats.spans) / seconds / 1000, 1)) k spans/s)")
-print("disk: \(stats.bytes) bytes, \(f(Double(stats.bytes) / Double(stats.spans), 3)) bytes/span (everything in the store directory)")
+say("ingest: \(stats.spans) spans (\(stats.traces) traces, \(stats.segments) segments) from \(f(Double(jsonBytes) / 1e9)) GB of event JSON: \(f(cpuSeconds)) s CPU, \(f(Double(stats.spans) / cpuSeconds / 1000, 1)) k spans/s per core (wall \(f(seconds)) s, \(f(Double(stats.spans) / seconds / 1000, 1)) k spans/s)")
+say("disk: \(stats.bytes) bytes, \(f(Double(stats.bytes) / Double(stats.spans), 3)) bytes/span (everything in the store directory)")
 
 // Trace by base_id, warm: a fresh handle, one pass to warm the page cache and readers, then timed.
 let reader = try TraceStore(directory: dir, options: options)
@@ -132,7 +137,7 @@ for id in ids {
     lookupTimes.append(Double(now() - a) / 1e6)
     precondition(!got.isEmpty, "trace \(id) not found")
 }
-print("trace by base_id (warm, \(ids.count) traces, \(f(Double(spansSeen) / Double(ids.count), 1)) spans each): CPU p50 \(f(percentile(lookupCPU, 0.5), 3)) ms, p99 \(f(percentile(lookupCPU, 0.99), 3)) ms; wall p50 \(f(percentile(lookupTimes, 0.5), 3)) ms, p99 \(f(percentile(lookupTimes, 0.99), 3)) ms")
+say("trace by base_id (warm, \(ids.count) traces, \(f(Double(spansSeen) / Double(ids.count), 1)) spans each): CPU p50 \(f(percentile(lookupCPU, 0.5), 3)) ms, p99 \(f(percentile(lookupCPU, 0.99), 3)) ms; wall p50 \(f(percentile(lookupTimes, 0.5), 3)) ms, p99 \(f(percentile(lookupTimes, 0.99), 3)) ms")
 
 // Search: slow glance requests (a glance span over 2 s) in a random hour window, limit 20.
 let first = stats.minTime ?? 0, last = stats.maxTime ?? 0
@@ -151,7 +156,7 @@ for w in windows {
     searchCPU.append(Double(cpuNow() - c) / 1e6)
     searchTimes.append(Double(now() - a) / 1e6)
 }
-print("search {service=\"glance\", duration > 2s} in an hour, limit 20 (\(windows.count) windows, \(f(Double(found) / Double(windows.count), 1)) traces each): CPU median \(f(percentile(searchCPU, 0.5), 3)) ms, p99 \(f(percentile(searchCPU, 0.99), 3)) ms; wall median \(f(percentile(searchTimes, 0.5), 3)) ms, p99 \(f(percentile(searchTimes, 0.99), 3)) ms")
+say("search {service=\"glance\", duration > 2s} in an hour, limit 20 (\(windows.count) windows, \(f(Double(found) / Double(windows.count), 1)) traces each): CPU median \(f(percentile(searchCPU, 0.5), 3)) ms, p99 \(f(percentile(searchCPU, 0.99), 3)) ms; wall median \(f(percentile(searchTimes, 0.5), 3)) ms, p99 \(f(percentile(searchTimes, 0.99), 3)) ms")
 
 // Clean up the scratch store.
 func removeTree(_ p: String) {

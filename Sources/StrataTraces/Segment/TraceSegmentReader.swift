@@ -198,6 +198,34 @@ final class TraceSegmentReader: Sendable {
         return nil
     }
 
+    /// Whether block `i` holds trace `base`, from the base_ids at the head of its raw id section
+    /// (no decompression: a filter false positive costs one small read, not a block decode).
+    /// Unreadable or unexpected bytes answer true, leaving the verdict to the full decode.
+    func blockHolds(_ base: TraceID, block i: Int) throws(StorageError) -> Bool {
+        let b = blocks[i]
+        let want = min(b.length, 1 + 10 + 10 + b.traceCount * 16)
+        let head = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: want)
+        var r = ByteReader(head)
+        guard (try? r.readUInt8()) == BlockCodec.none.rawValue, let raw = try? r.readVarint(), let stored = try? r.readVarint(),
+            raw == stored, raw >= UInt64(b.traceCount * 16), r.remaining >= b.traceCount * 16
+        else { return true }
+        let start = r.position
+        var lo = 0, hi = b.traceCount - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let id = head.withUnsafeBytes { TraceID(bytes16: UnsafeRawBufferPointer(rebasing: $0[(start + mid * 16)..<(start + mid * 16 + 16)])) }
+            if id == base { return true }
+            if id < base { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return false
+    }
+
+    /// The block holding trace `base`, checked against the block's base_ids (see `blockHolds`).
+    func blockHolding(_ base: TraceID) throws(StorageError) -> Int? {
+        guard let b = block(containing: base) else { return nil }
+        return try blockHolds(base, block: b) ? b : nil
+    }
+
     /// Reads and checks block `i` (checksums, sizes, structure) and decodes its integer columns.
     /// - Parameter withText: false skips the text section (not decompressed, its checksum not
     ///   checked: `verify` and span building read it); enough for searches.

@@ -11,7 +11,7 @@ extension TraceStore {
         var out: [Span] = []
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             let r = try reader(for: e.name)
-            guard let b = r.block(containing: baseID) else { continue }
+            guard let b = try r.blockHolding(baseID) else { continue }
             let columns = try r.columns(inBlock: b)
             guard let t = columns.trace(baseID) else { continue }
             out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
@@ -49,7 +49,7 @@ extension TraceStore {
             if let (summary, segment) = fromBlock[id], !headBases.contains(id) {
                 var elsewhere = false
                 for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.name != segment {
-                    if try reader(for: e.name).filter.mayContain(id) {
+                    if try reader(for: e.name).blockHolding(id) != nil {
                         elsewhere = true
                         break
                     }

@@ -121,7 +121,7 @@ public final class TraceStore: Sendable {
         defer { snapshot.release() }
         for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= stop.span.start {
             let r = try reader(for: e.name)
-            guard let b = r.block(containing: stop.span.baseID) else { continue }
+            guard let b = try r.blockHolding(stop.span.baseID) else { continue }
             let c = try r.columns(inBlock: b, withText: false)
             guard let t = c.trace(stop.span.baseID) else { continue }
             for k in c.traceFirst[t]..<c.traceFirst[t + 1]
