@@ -40,23 +40,20 @@ public struct SpanAssembler: Sendable {
             }
             return
         }
-        do {
-            if other == event {
-                pending[id] = other
-                duplicatesIgnored += 1
-                return
-            }
-            if other.kind != event.kind {
-                let span = event.kind == .stop ? SpanAssembler.merge(start: other, stop: event) : SpanAssembler.merge(start: event, stop: other)
-                completedEnds[id] = span.start &+ span.duration
-                completed.append(span)
-                return
-            }
+        if other == event {
+            pending[id] = other  // the same event again: a resend
+            duplicatesIgnored += 1
+        } else if other.kind != event.kind {
+            let span = event.kind == .stop ? SpanAssembler.merge(start: other, stop: event) : SpanAssembler.merge(start: event, stop: other)
+            completedEnds[id] = span.start &+ span.duration
+            completed.append(span)
+        } else {
+            // A second start (or stop) for this trace_id: the earlier one is kept, flagged.
             var old = other.span
             old.status.insert(.duplicate)
             completed.append(old)
+            pending[id] = event
         }
-        pending[id] = event
     }
 
     /// Adds an already whole span (the in-process API and WAL replay).

@@ -6,7 +6,7 @@ enum TraceSegmentFormat {
     static let headerSize = 8
     static let footerSize = 24
     /// Spans per block the writer aims for (blocks end at trace boundaries).
-    static let targetBlockSpans = 512
+    static let targetBlockSpans = 4096
     /// Largest raw block or index a reader accepts.
     static let maxRawSection = 256 << 20
 
