@@ -38,17 +38,21 @@ public struct TraceID: Hashable, Comparable, Sendable, CustomStringConvertible {
                 guard c == UInt8(ascii: "-") else { return nil }
                 continue
             }
-            let v: UInt8
-            switch c {
-            case 0x30...0x39: v = c &- 0x30
-            case 0x61...0x66: v = c &- 0x61 &+ 10
-            case 0x41...0x46: v = c &- 0x41 &+ 10
-            default: return nil
-            }
+            let v = TraceID.hexValue(c)
+            if v > 15 { return nil }
             if digits < 16 { hi = hi << 4 | UInt64(v) } else { lo = lo << 4 | UInt64(v) }
             digits &+= 1
         }
         self.init(high: hi, low: lo)
+    }
+
+    /// The value of a hex digit, or 255.
+    @inlinable @inline(__always)
+    static func hexValue(_ c: UInt8) -> UInt8 {
+        let d = c &- 0x30
+        if d < 10 { return d }
+        let l = (c | 0x20) &- 0x61  // lowercase, then 'a' -> 0
+        return l < 6 ? l &+ 10 : 255
     }
 
     /// The 16 bytes, big-endian.

@@ -128,12 +128,22 @@ enum TraceBlockCodec {
         for s in spans { w.appendUInt8(s.status.rawValue) }
         var codes: [[Int]] = Array(repeating: [], count: TraceSegmentFormat.dictionaryColumns)
         var tuple = [Int](repeating: 0, count: TraceSegmentFormat.dictionaryColumns)
+        var previous: Span? = nil
+        var previousKind = 0
         for s in spans {
+            // Neighbours (siblings under one parent) often share their kind: compare, skip the hashing.
+            if let p = previous, sameKind(p, s) {
+                for c in 0..<TraceSegmentFormat.dictionaryColumns { codes[c].append(tuple[c]) }
+                w.appendVarint(UInt64(previousKind))
+                continue
+            }
             for c in 0..<TraceSegmentFormat.dictionaryColumns {
                 tuple[c] = dictionaries.code(c, dictionaryValue(s, c))
                 codes[c].append(tuple[c])
             }
-            w.appendVarint(UInt64(dictionaries.kind(tuple)))
+            previousKind = dictionaries.kind(tuple)
+            previous = s
+            w.appendVarint(UInt64(previousKind))
         }
         var tokens = TextIDTokens()
         var columns: [(count: Int, codes: [Int])] = []
@@ -144,12 +154,18 @@ enum TraceBlockCodec {
             col.reserveCapacity(n)
             // 0 = the next new value of the dictionary, k = the value at k - 1 seen before:
             // columns of mostly distinct values (paths with ids) become runs of zeros.
+            var emptyCode: Int? = nil
             for s in spans {
                 let v = s.info[field: f]
+                if v.isEmpty, let e = emptyCode {
+                    col.append(e + 1)
+                    continue
+                }
                 if let x = seen[v] {
                     col.append(x + 1)
                 } else {
                     seen[v] = values
+                    if v.isEmpty { emptyCode = values }
                     col.append(0)
                     values += 1
                     tokens.append(v, to: &text)
@@ -164,6 +180,15 @@ enum TraceBlockCodec {
             for x in col { w.appendVarint(UInt64(x)) }
         }
         return ([ids.bytes, w.bytes, traceTimes.encoded() + times.encoded(), text.bytes], codes)
+    }
+
+    /// True when two spans have the same dictionary-column values (the same kind).
+    @inline(__always)
+    static func sameKind(_ a: Span, _ b: Span) -> Bool {
+        a.name == b.name && a.service == b.service && a.project == b.project && a.host == b.host
+            && a.info.requestMethod == b.info.requestMethod && a.info.requestScheme == b.info.requestScheme
+            && a.info.dbStatement == b.info.dbStatement && a.info.functionName == b.info.functionName
+            && a.info.errorType == b.info.errorType
     }
 
     /// True when following parents inside `range` (block positions) loops.
