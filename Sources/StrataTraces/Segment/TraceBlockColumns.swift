@@ -30,8 +30,9 @@ struct TraceBlockColumns {
     let kindTable: [[Int]]
     let traceIDsOffset: Int
 
+    /// - Parameter onlyTrace: resolve the start times of this trace only (a lookup); nil: all.
     init(ids idBytes: [UInt8], codes raw: [UInt8], times timeBytes: [UInt8], text textBytes: [UInt8]?,
-         dictionaries: [[String]], kinds kindTable: [[Int]], baseOffset: Int) throws(FormatError) {
+         dictionaries: [[String]], kinds kindTable: [[Int]], baseOffset: Int, onlyTrace: TraceID? = nil) throws(FormatError) {
         var parsed: Parsed! = nil
         try withRawBytes(raw) { c throws(FormatError) in
             try withRawBytes(timeBytes) { t throws(FormatError) in
@@ -92,7 +93,12 @@ struct TraceBlockColumns {
         self.kindTable = kindTable
         // Starts: per trace, by its mode.
         var starts = [Int64](repeating: 0, count: n)
-        for t in 0..<traceCount {
+        var resolve = 0..<traceCount
+        if let onlyTrace {
+            let t = bases.firstIndex(of: onlyTrace) ?? traceCount
+            resolve = t..<min(t + 1, traceCount)
+        }
+        for t in resolve {
             let range = first[t]..<first[t + 1]
             if parsed.modes[t] == 1 {
                 for i in range { starts[i] = parsed.traceStarts[t] &+ parsed.offsets[i] }
@@ -184,7 +190,8 @@ struct TraceBlockColumns {
         }
     }
 
-    /// The trace index of `base`, if the block has it (traces are in base_id order).
+    /// The trace index of `base`, if the block has it (traces are in base_id order). When the
+    /// columns were decoded for one trace, only that trace's spans have their start times.
     func trace(_ base: TraceID) -> Int? {
         var lo = 0, hi = bases.count - 1
         while lo <= hi {

@@ -229,7 +229,10 @@ final class TraceSegmentReader: Sendable {
     /// Reads and checks block `i` (checksums, sizes, structure) and decodes its integer columns.
     /// - Parameter withText: false skips the text section (not decompressed, its checksum not
     ///   checked: `verify` and span building read it); enough for searches.
-    func columns(inBlock i: Int, context: ZstdContext? = nil, withText: Bool = true) throws(StorageError) -> TraceBlockColumns {
+    /// - Parameter onlyTrace: decode the start times of this trace only (see `TraceBlockColumns`).
+    func columns(inBlock i: Int, context: ZstdContext? = nil, withText: Bool = true, onlyTrace: TraceID? = nil) throws(StorageError)
+        -> TraceBlockColumns
+    {
         let b = blocks[i]
         let bytes = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: b.length)
         var r = ByteReader(bytes, baseOffset: b.offset)
@@ -246,7 +249,8 @@ final class TraceSegmentReader: Sendable {
                 text = nil
             }
             let columns = try TraceBlockColumns(
-                ids: ids, codes: codes, times: times, text: text, dictionaries: dictionaries, kinds: kinds, baseOffset: b.offset)
+                ids: ids, codes: codes, times: times, text: text, dictionaries: dictionaries, kinds: kinds, baseOffset: b.offset,
+                onlyTrace: onlyTrace)
             guard columns.n == b.spanCount, columns.bases.count == b.traceCount else {
                 throw FormatError(.invalid, at: b.offset, "block has \(columns.n) spans in \(columns.bases.count) traces, the index says \(b.spanCount) in \(b.traceCount)")
             }

@@ -12,7 +12,7 @@ extension TraceStore {
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             let r = try reader(for: e.name)
             guard let b = try r.blockHolding(baseID) else { continue }
-            let columns = try r.columns(inBlock: b)
+            let columns = try r.columns(inBlock: b, onlyTrace: baseID)
             guard let t = columns.trace(baseID) else { continue }
             out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
         }

@@ -122,7 +122,7 @@ public final class TraceStore: Sendable {
         for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= stop.span.start {
             let r = try reader(for: e.name)
             guard let b = try r.blockHolding(stop.span.baseID) else { continue }
-            let c = try r.columns(inBlock: b, withText: false)
+            let c = try r.columns(inBlock: b, withText: false, onlyTrace: stop.span.baseID)
             guard let t = c.trace(stop.span.baseID) else { continue }
             for k in c.traceFirst[t]..<c.traceFirst[t + 1]
             where c.traceID(k) == stop.span.traceID && c.starts[k] &+ c.durations[k] == stop.span.start
