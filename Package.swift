@@ -79,6 +79,7 @@ let package = Package(
             name: "StrataLogsTests",
             dependencies: ["StrataLogs", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
+        .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage"], swiftSettings: strictSwift),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSwift),

@@ -81,3 +81,17 @@ package.targets += [
         swiftSettings: [.swiftLanguageMode(.v6)]
     ),
 ]
+
+// TraceBench: the trace store's figures (bytes/span, ingest spans/s, trace lookup and search
+// latency) on simulator traces scaled up; Tools/bench-traces.sh runs it.
+package.targets += [
+    .executableTarget(
+        name: "TraceBench",
+        dependencies: [
+            .product(name: "StrataTraces", package: "strata"),
+            .product(name: "Strata", package: "strata"),
+        ],
+        path: "Sources/TraceBench",
+        swiftSettings: [.swiftLanguageMode(.v6)]
+    )
+]

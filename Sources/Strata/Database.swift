@@ -2,6 +2,7 @@
 @_exported import StrataMetrics
 @_exported import StrataQuery
 import StrataStorage
+@_exported import StrataTraces
 
 /// Options for opening a `Database`.
 public struct DatabaseOptions: Sendable {
@@ -9,6 +10,8 @@ public struct DatabaseOptions: Sendable {
     public var metrics = MetricStoreOptions()
     /// Options of the log store.
     public var logs = LogStoreOptions()
+    /// Options of the trace store.
+    public var traces = TraceStoreOptions()
     public init() {}
 }
 
@@ -29,6 +32,8 @@ public final class Database: Sendable {
     public let metrics: MetricStore
     /// The log store (`<path>/logs`).
     public let logs: LogStore
+    /// The trace store (`<path>/traces`).
+    public let traces: TraceStore
     private let lock: DatabaseLock
 
     /// The log store's directory name inside the database.
@@ -56,6 +61,15 @@ public final class Database: Sendable {
             lock.release()
             throw error
         }
+        do {
+            traces = try TraceStore(
+                directory: FileNames.join(path, TraceStore.directoryName), options: options.traces, fileSystem: fs)
+        } catch {
+            try? logs.close()
+            try? metrics.close()
+            lock.release()
+            throw error
+        }
     }
 
     /// Makes everything durable (flushing heads that have no WAL) and releases the lock.
@@ -64,6 +78,7 @@ public final class Database: Sendable {
         var failure: (any Error)?
         do { try metrics.close() } catch { failure = error }
         do { try logs.close() } catch { failure = failure ?? error }
+        do { try traces.close() } catch { failure = failure ?? error }
         lock.release()
         if let failure { throw failure }
     }

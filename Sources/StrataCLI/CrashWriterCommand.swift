@@ -18,10 +18,11 @@ struct CrashWriterCommand: ParsableCommand {
     @Option var from: Int = 0
     @Option var batches: Int = 1_000_000
     @Option var series: Int = 20
-    /// `metrics` (a database) or `logs` (a LogStore opened directly in the directory).
+    /// `metrics` (a database), `logs` (a LogStore opened directly in the directory) or `traces`.
     @Option var store: String = "metrics"
 
     func run() throws {
+        if store == "traces" { return try runTraceCrashWriter(db: db, from: from, batches: batches) }
         if store == "logs" {
             let logs = try LogStore(directory: self.db, options: LogCrashWorkload.options)
             for b in from..<(from + batches) {

@@ -31,14 +31,13 @@ extension IngestCommand {
     /// Metric files by their strong signs first (extension, `# EOF`, `# TYPE`, a Glances header),
     /// then the structured log formats, then plain text for `.log`/`.txt` files, files under a
     /// `logs` directory, `messages` and `secure`; last the looser Prometheus-text guess.
-    /// Simulator side files that belong to other stores (osprofiler traces, ground truth) are skipped.
+    /// osprofiler JSON (by its trace_id/base_id keys) goes to the trace store; the simulator's
+    /// ground truth is skipped.
     static func detect(path: String, head: [UInt8], jsonMapping: JSONLogMapping = JSONLogMapping()) -> Detection {
         let name = path.split(separator: "/").last.map(String.init) ?? path
         let lower = name.lowercased()
-        if path.contains("/traces/") || lower.contains("osprofiler") {
-            return .skip("osprofiler traces go to the trace store, which this build does not have")
-        }
         if lower == "ground_truth.json" { return .skip("simulator ground truth, not data") }
+        if TraceFileIngester.looksLikeOsprofiler(head: head) { return .kind(.traces) }
         let text = String(decoding: head.prefix(4096), as: UTF8.self)
         let strongMetric =
             lower.hasSuffix(".om") || lower.hasSuffix(".prom") || lower.hasSuffix(".csv") || text.contains("# EOF")

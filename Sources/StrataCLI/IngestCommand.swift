@@ -21,6 +21,10 @@ struct IngestCommand: ParsableCommand {
             get the labels host (--host, else logs/<host>/... in the path, else the line's host),
             program (from the file name or the line), level and file. A line that does not parse is
             kept as a plain record and counted; see Docs/ingest-formats.md.
+            Traces: osprofiler events (one JSON object per line, or a JSON array) and reports of
+            `osprofiler trace show --json`, detected by their trace_id/base_id keys or forced with
+            --format osprofiler. Starts and stops pair across files; spans still open at the end
+            are kept, flagged incomplete.
             Directories are walked; each file's format is detected unless --format is given.
 
             Examples:
@@ -29,11 +33,12 @@ struct IngestCommand: ParsableCommand {
               strata ingest ./db ./generated/logs
               strata ingest ./db OpenStack_2k.log --format oslo --host wally113
               strata ingest ./db ./dumps --strict
+              strata ingest ./db /tmp/sim/traces/osprofiler.jsonl
             """)
 
     @Argument(help: "The database directory.") var db: String
     @Argument(help: "Files or directories to ingest.") var paths: [String]
-    @Option(help: "auto, openmetrics, prometheus, glances, oslo, syslog, platform, jsonl or plain.")
+    @Option(help: "auto, openmetrics, prometheus, glances, oslo, syslog, platform, jsonl, plain or osprofiler.")
     var format: String = "auto"
     @Option(help: "Host label (Glances CSV and log files).") var host: String?
     @Flag(help: "Ingest nothing from a metric file that has any bad line.") var strict = false
@@ -51,6 +56,8 @@ struct IngestCommand: ParsableCommand {
     enum FileKind {
         case metric(MetricFileFormat)
         case log(LogFormat)
+        /// osprofiler JSON (events, arrays of events, or trace reports).
+        case traces
     }
 
     func run() throws {
@@ -60,9 +67,11 @@ struct IngestCommand: ParsableCommand {
                 forced = .metric(f)
             } else if let f = LogFormat(rawValue: format) {
                 forced = .log(f)
+            } else if format == TraceIngestRun.formatName {
+                forced = .traces
             } else {
                 throw ValidationError(
-                    "unknown --format '\(format)': use auto, openmetrics, prometheus, glances, oslo, syslog, platform, jsonl or plain")
+                    "unknown --format '\(format)': use auto, openmetrics, prometheus, glances, oslo, syslog, platform, jsonl, plain or osprofiler")
             }
         }
         guard let range = TimeSpec.parseDuration(blockRange), range >= 60_000 else {
@@ -78,7 +87,11 @@ struct IngestCommand: ParsableCommand {
         options.metrics.blockRange = range
         options.metrics.outOfOrderWindow = .max / 4  // bulk files may run in any order; history is fine
         options.logs.durability = .none  // flushed into segments at the end
+        options.traces.durability = .none  // spans are published as segments when the ingest ends
         let db: Database? = dryRun ? nil : try openDatabase(self.db, options: options)
+        // Forced: the caller has decided (detection or --format) that the file is osprofiler JSON.
+        var traceRun = TraceIngestRun(forced: true)
+        var traceNanos = UInt64(0)
         let start = TimeSpec.nowMilliseconds()
         var totals = (accepted: 0, linesRejected: 0, samplesRejected: 0, duplicates: 0, bytes: 0, files: 0, nanos: UInt64(0))
         var logTotals = (records: 0, bytes: 0, files: 0, unparsed: 0, fallbacks: 0, continuation: 0, nanos: UInt64(0))
@@ -141,6 +154,15 @@ struct IngestCommand: ParsableCommand {
                 logTotals.continuation += c.continuationLines
                 logTotals.nanos += Clock.now() - clock
                 done += report.bytesRead
+            case .traces:
+                guard let db else {
+                    printError("\(file): skipped: --dry-run parses log files only")
+                    continue
+                }
+                if try traceRun.ingestIfTraces(file, into: db, progress: &progress, offset: base) {
+                    done += traceRun.files.last?.bytesRead ?? 0
+                }
+                traceNanos += Clock.now() - clock
             case .metric(let f):
                 guard let db else {
                     printError("\(file): skipped: --dry-run parses log files only")
@@ -178,6 +200,11 @@ struct IngestCommand: ParsableCommand {
                 done += report.bytesRead
             }
         }
+        if let db {
+            let traceClock = Clock.now()
+            try traceRun.finish(db)
+            traceNanos += Clock.now() - traceClock
+        }
         let closeClock = Clock.now()
         do {
             if let db {
@@ -187,7 +214,7 @@ struct IngestCommand: ParsableCommand {
         } catch { throw CLIFailure.io("\(error)") }
         logTotals.nanos += Clock.now() - closeClock
         var rows: [[String]] = []
-        if totals.files > 0 || logTotals.files == 0 {
+        if totals.files > 0 || (logTotals.files == 0 && traceRun.files.isEmpty) {
             let seconds = Double(totals.nanos) / 1e9
             rows.append([
                 "metrics", "\(totals.accepted) samples",
@@ -206,11 +233,12 @@ struct IngestCommand: ParsableCommand {
                     + ", \(String(format3: mbps)) MB/s",
             ])
         }
+        if !traceRun.files.isEmpty { rows.append(traceRun.summaryRow(seconds: Double(traceNanos) / 1e9)) }
         print(
             Table(
                 header: ["store", "accepted", "rejected", "duplicates", "bytes read", "seconds", "rate"], rows: rows
             ).render())
-        if anyProblem { throw ExitCode(1) }
+        if anyProblem || traceRun.anyProblem { throw ExitCode(1) }
     }
 }
 

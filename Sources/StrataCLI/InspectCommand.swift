@@ -23,12 +23,13 @@ struct InspectCommand: ParsableCommand {
         defer { try? db.close() }
         let m: MetricStoreStats
         let l: LogStoreStats
+        let t: TraceStoreStats
         do {
             m = try db.metrics.stats()
             l = try db.logs.stats()
+            t = try db.traces.stats()
         } catch { throw CLIFailure.problem("\(error)") }
         if json {
-            // The trace store is not part of this build yet: it holds nothing.
             print(
                 """
                 {"metrics":{"series":\(m.series),"samples":\(m.samples),"bytes":\(m.bytes),"blocks":\(m.blocks),\
@@ -36,7 +37,7 @@ struct InspectCommand: ParsableCommand {
                 "max_time":\(m.maxTime.map(String.init) ?? "null")},\
                 "logs":{"records":\(l.records),"raw_bytes":\(l.rawBytes),"bytes":\(l.diskBytes),"segments":\(l.segments),\
                 "head_records":\(l.headRecords),"segment_bytes":\(l.segmentBytes),"wal_bytes":\(l.walBytes)},\
-                "traces":{"spans":0,"traces":0,"bytes":0}}
+                \(traceInspectJSON(t))}
                 """)
             return
         }
@@ -54,6 +55,8 @@ struct InspectCommand: ParsableCommand {
                 header: ["store", "records", "raw text", "segments", "head records", "on disk", "disk/raw"],
                 rows: [["logs", "\(l.records)", formatBytes(l.rawBytes), "\(l.segments)", "\(l.headRecords)", formatBytes(l.diskBytes), ratio]]
             ).render())
+        print("")
+        print(traceInspectTable(t))
     }
 }
 
@@ -87,6 +90,8 @@ struct VerifyCommand: ParsableCommand {
         do { problems += try db.logs.verify().map(\.description) } catch {
             problems.append("logs: \(error)")
         }
+        problems += db.traces.recoveryReport.map { "repaired on open: \($0)" }
+        problems += db.traces.verify()
         for p in problems { print(p) }
         if !problems.isEmpty {
             printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")

@@ -5,7 +5,7 @@ import StrataQuery
 struct QueryCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "query",
-        abstract: "Evaluate a PromQL query over the metrics or a LogQL query over the logs.",
+        abstract: "Evaluate PromQL over the metrics, LogQL over the logs, or a trace query over the spans.",
         discussion: """
             An instant query at --time (default: now), or a range query when
             --start/--end/--step are given (end defaults to now, step to the
@@ -19,6 +19,12 @@ struct QueryCommand: ParsableCommand {
             timestamp (Unix seconds), the value.
             --limit N keeps the first N series (JSON then carries Prometheus's
             truncation warning).
+
+            Trace queries (Docs/trace-queries.md): a selector with a duration or
+            error condition, or a span_* function, or any query with --store traces:
+              strata query ./db '{service="glance", duration > 2s}' --start now-1h
+              strata query ./db 'span_duration_quantile(0.99, {project="glance"})' \\
+                --start now-6h --end now --step 5m --format json
 
             Examples:
               strata query ./db 'node_load1' --time 2024-09-04T11:23:00Z
@@ -54,13 +60,13 @@ struct QueryCommand: ParsableCommand {
             errors point at the column); 2 usage or I/O error.
             """)
 
-    enum Store: String, ExpressibleByArgument, CaseIterable { case metrics, logs }
+    enum Store: String, ExpressibleByArgument, CaseIterable { case metrics, logs, traces }
     enum Direction: String, ExpressibleByArgument, CaseIterable { case backward, forward }
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case table, json, csv }
 
     @Argument(help: "The database directory.") var db: String
-    @Argument(help: "A PromQL or LogQL expression, e.g. 'rate(http_requests_total[5m])'.") var expr: String
+    @Argument(help: "A PromQL, LogQL or trace expression, e.g. 'rate(http_requests_total[5m])'.") var expr: String
     @Option(help: "Evaluation time of an instant query (RFC 3339, Unix seconds, now, now-1h). Default: now.")
     var time: String?
     @Option(help: "Start of a range query.") var start: String?
@@ -68,7 +74,8 @@ struct QueryCommand: ParsableCommand {
     @Option(help: "Resolution of a range query: a duration (15s, 1m) or seconds.") var step: String?
     @Option(help: "Output format: table, json or csv.") var format: Format = .table
     @Option(help: "Print at most N series (metrics) or N records (logs; default 100).") var limit: Int?
-    @Option(help: "The store to query: metrics or logs. Default: decided by the query (see above).") var store: Store?
+    @Option(help: "The store to query: metrics, logs or traces. Default: decided by the query (see above).")
+    var store: Store?
     @Option(help: "Order of log records: backward (newest first) or forward.") var direction: Direction = .backward
     @Option(help: "Records of the same stream to show before and after each log hit.") var context: Int?
 
@@ -81,6 +88,9 @@ struct QueryCommand: ParsableCommand {
     }
 
     func run() throws {
+        if store == .traces || (store == nil && TraceQuery.looksLikeTraceQuery(expr)) {
+            return try TraceQueryRun(self).run()
+        }
         let now = TimeSpec.nowMilliseconds()
         let isRange = start != nil || end != nil || step != nil
         var window: (start: Int64, end: Int64, step: Int64)?

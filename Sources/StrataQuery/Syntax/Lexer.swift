@@ -17,6 +17,9 @@ package struct Lexer {
     private let bytes: [UInt8]
     private let keywords: [String: Keyword]
     private let logQL: Bool
+    /// A dialect option: inside `{...}` also accept `<`, `<=`, `>`, `>=` and numbers or durations
+    /// (trace selectors: `{service="glance", duration > 2s}`). PromQL leaves it off.
+    private var comparisonsInBraces = false
     private var pos = 0
     private var start = 0
     private var parenDepth = 0
@@ -31,8 +34,13 @@ package struct Lexer {
     }
 
     /// All tokens of `query` (comments dropped), ending with `.eof` or `.error`.
-    package static func tokenize(_ query: String, keywords: [String: Keyword] = promQLKeywords, logQL: Bool = false) -> [Token] {
+    /// - Parameter comparisonsInBraces: the trace-selector dialect's comparisons inside `{...}`.
+    package static func tokenize(
+        _ query: String, keywords: [String: Keyword] = promQLKeywords, logQL: Bool = false,
+        comparisonsInBraces: Bool = false
+    ) -> [Token] {
         var lexer = Lexer(query, keywords: keywords, logQL: logQL)
+        lexer.comparisonsInBraces = comparisonsInBraces
         var tokens: [Token] = []
         while true {
             guard let token = lexer.next() else { continue }
@@ -189,6 +197,11 @@ package struct Lexer {
             if accept(UInt8(ascii: "~")) { return emit(.neqRegex) }
             if accept(UInt8(ascii: "=")) { return emit(.neq) }
             return error("unexpected character after '!' inside braces: \(quotedRune(at: pos))")
+        case UInt8(ascii: "<") where comparisonsInBraces: return emit(accept(UInt8(ascii: "=")) ? .lte : .lss)
+        case UInt8(ascii: ">") where comparisonsInBraces: return emit(accept(UInt8(ascii: "=")) ? .gte : .gtr)
+        case _ where comparisonsInBraces && ASCII.isDigit(c):
+            pos -= 1
+            return numberOrDuration()
         case UInt8(ascii: "{"): return error("unexpected left brace '{'")
         case UInt8(ascii: "}"):
             braceOpen = false

@@ -1,0 +1,272 @@
+/// A small byte-level JSON reader over a buffer: just what osprofiler events need.
+///
+/// It never builds a document tree: callers walk objects member by member, read strings
+/// and skip what they do not want, so an event costs one pass over its bytes. Every error
+/// names the byte offset in the buffer; nothing traps on bad input.
+struct JSONScanner {
+    let bytes: UnsafeRawBufferPointer
+    var position: Int
+    /// Nesting depth limit for `skipValue`, so hostile input cannot exhaust the stack.
+    static let maxDepth = 512
+
+    init(_ bytes: UnsafeRawBufferPointer, at position: Int = 0) {
+        self.bytes = bytes
+        self.position = position
+    }
+
+    @inline(__always)
+    mutating func skipWhitespace() {
+        while position < bytes.count {
+            let c = bytes[position]
+            if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { position &+= 1 } else { return }
+        }
+    }
+
+    /// The next non-space byte without consuming it; nil at the end.
+    @inline(__always)
+    mutating func peek() -> UInt8? {
+        skipWhitespace()
+        return position < bytes.count ? bytes[position] : nil
+    }
+
+    @inline(__always)
+    mutating func expect(_ c: UInt8, _ what: StaticString) throws(JSONError) {
+        skipWhitespace()
+        guard position < bytes.count else { throw JSONError(.truncated, at: position, "expected \(what)") }
+        guard bytes[position] == c else { throw JSONError(.syntax, at: position, "expected \(what)") }
+        position &+= 1
+    }
+
+    /// Consumes `{` and reports whether the object is empty (consuming its `}` then).
+    mutating func beginObject() throws(JSONError) -> Bool {
+        try expect(UInt8(ascii: "{"), "'{'")
+        if peek() == UInt8(ascii: "}") {
+            position &+= 1
+            return false
+        }
+        return true
+    }
+
+    /// After a member's value: consumes `,` (true: another member follows) or `}` (false).
+    mutating func nextMember() throws(JSONError) -> Bool {
+        skipWhitespace()
+        guard position < bytes.count else { throw JSONError(.truncated, at: position, "expected ',' or '}'") }
+        let c = bytes[position]
+        position &+= 1
+        if c == UInt8(ascii: ",") { return true }
+        if c == UInt8(ascii: "}") { return false }
+        throw JSONError(.syntax, at: position &- 1, "expected ',' or '}' in an object")
+    }
+
+    /// Reads a member's key and its `:`; returns the key's raw bytes (between the quotes).
+    mutating func key() throws(JSONError) -> Range<Int> {
+        let r = try rawString()
+        try expect(UInt8(ascii: ":"), "':' after a key")
+        return r
+    }
+
+    /// Reads a string and returns the range of its raw bytes between the quotes (escapes left as written).
+    mutating func rawString() throws(JSONError) -> Range<Int> {
+        try expect(UInt8(ascii: "\""), "a string")
+        let start = position
+        while position < bytes.count {
+            let c = bytes[position]
+            if c == UInt8(ascii: "\"") {
+                position &+= 1
+                return start..<(position &- 1)
+            }
+            if c == UInt8(ascii: "\\") {
+                position &+= 2
+                continue
+            }
+            if c < 0x20 { throw JSONError(.syntax, at: position, "control character in a string") }
+            position &+= 1
+        }
+        throw JSONError(.truncated, at: start, "unterminated string")
+    }
+
+    /// Reads a string value and decodes its escapes.
+    mutating func string() throws(JSONError) -> String {
+        let r = try rawString()
+        return try JSONScanner.decode(bytes, r)
+    }
+
+    /// True when the raw string bytes contain a backslash.
+    @inline(__always)
+    func hasEscape(_ r: Range<Int>) -> Bool {
+        var i = r.lowerBound
+        while i < r.upperBound {
+            if bytes[i] == UInt8(ascii: "\\") { return true }
+            i &+= 1
+        }
+        return false
+    }
+
+    /// Decodes the JSON escapes of a raw string range into a String.
+    static func decode(_ bytes: UnsafeRawBufferPointer, _ r: Range<Int>) throws(JSONError) -> String {
+        var plain = true
+        for i in r where bytes[i] == UInt8(ascii: "\\") {
+            plain = false
+            break
+        }
+        if plain { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[r]), as: UTF8.self) }
+        var out: [UInt8] = []
+        out.reserveCapacity(r.count)
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let c = bytes[i]
+            guard c == UInt8(ascii: "\\") else {
+                out.append(c)
+                i &+= 1
+                continue
+            }
+            guard i &+ 1 < r.upperBound else { throw JSONError(.syntax, at: i, "dangling backslash") }
+            let e = bytes[i &+ 1]
+            i &+= 2
+            switch e {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"): out.append(e)
+            case UInt8(ascii: "b"): out.append(0x08)
+            case UInt8(ascii: "f"): out.append(0x0C)
+            case UInt8(ascii: "n"): out.append(0x0A)
+            case UInt8(ascii: "r"): out.append(0x0D)
+            case UInt8(ascii: "t"): out.append(0x09)
+            case UInt8(ascii: "u"):
+                var scalar = try hex4(bytes, i, r.upperBound)
+                i &+= 4
+                if scalar >= 0xD800 && scalar < 0xDC00, i &+ 6 <= r.upperBound, bytes[i] == UInt8(ascii: "\\"),
+                    bytes[i &+ 1] == UInt8(ascii: "u")
+                {
+                    let low = try hex4(bytes, i &+ 2, r.upperBound)
+                    if low >= 0xDC00 && low < 0xE000 {
+                        scalar = 0x10000 &+ ((scalar &- 0xD800) << 10) &+ (low &- 0xDC00)
+                        i &+= 6
+                    }
+                }
+                let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
+                out.append(contentsOf: Array(String(Character(u)).utf8))
+            default:
+                throw JSONError(.syntax, at: i &- 1, "invalid escape")
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func hex4(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ end: Int) throws(JSONError) -> UInt32 {
+        guard at &+ 4 <= end else { throw JSONError(.syntax, at: at, "short \\u escape") }
+        var v: UInt32 = 0
+        for k in 0..<4 {
+            let c = bytes[at &+ k]
+            let d: UInt32
+            switch c {
+            case 0x30...0x39: d = UInt32(c &- 0x30)
+            case 0x61...0x66: d = UInt32(c &- 0x61 &+ 10)
+            case 0x41...0x46: d = UInt32(c &- 0x41 &+ 10)
+            default: throw JSONError(.syntax, at: at &+ k, "bad hex digit in \\u escape")
+            }
+            v = v << 4 | d
+        }
+        return v
+    }
+
+    /// Skips one value of any type and returns the range of its bytes.
+    @discardableResult
+    mutating func skipValue(depth: Int = 0) throws(JSONError) -> Range<Int> {
+        guard depth < JSONScanner.maxDepth else { throw JSONError(.syntax, at: position, "nesting deeper than 512") }
+        skipWhitespace()
+        let start = position
+        guard position < bytes.count else { throw JSONError(.truncated, at: position, "expected a value") }
+        switch bytes[position] {
+        case UInt8(ascii: "\""):
+            _ = try rawString()
+        case UInt8(ascii: "{"):
+            if try beginObject() {
+                repeat {
+                    _ = try key()
+                    try skipValue(depth: depth + 1)
+                } while try nextMember()
+            }
+        case UInt8(ascii: "["):
+            position &+= 1
+            if peek() == UInt8(ascii: "]") {
+                position &+= 1
+            } else {
+                repeat {
+                    try skipValue(depth: depth + 1)
+                    skipWhitespace()
+                    guard position < bytes.count else { throw JSONError(.truncated, at: position, "expected ',' or ']'") }
+                    let c = bytes[position]
+                    position &+= 1
+                    if c == UInt8(ascii: "]") { break }
+                    guard c == UInt8(ascii: ",") else {
+                        throw JSONError(.syntax, at: position &- 1, "expected ',' or ']' in an array")
+                    }
+                } while true
+            }
+        case UInt8(ascii: "t"): try literal("true")
+        case UInt8(ascii: "f"): try literal("false")
+        case UInt8(ascii: "n"): try literal("null")
+        case UInt8(ascii: "-"), 0x30...0x39:
+            position &+= 1
+            while position < bytes.count {
+                let c = bytes[position]
+                if (c >= 0x30 && c <= 0x39) || c == UInt8(ascii: ".") || c == UInt8(ascii: "e") || c == UInt8(ascii: "E")
+                    || c == UInt8(ascii: "+") || c == UInt8(ascii: "-")
+                {
+                    position &+= 1
+                } else {
+                    break
+                }
+            }
+            // A number that runs to the end of the buffer may continue in the next chunk.
+            if position == bytes.count { throw JSONError(.truncated, at: start, "number at the end of input") }
+        default:
+            throw JSONError(.syntax, at: position, "unexpected character '\(Character(Unicode.Scalar(bytes[position])))'")
+        }
+        return start..<position
+    }
+
+    mutating func literal(_ word: StaticString) throws(JSONError) {
+        let n = word.utf8CodeUnitCount
+        guard position &+ n <= bytes.count else { throw JSONError(.truncated, at: position, "expected \(word)") }
+        let p = word.utf8Start
+        for k in 0..<n where bytes[position &+ k] != p[k] {
+            throw JSONError(.syntax, at: position &+ k, "expected \(word)")
+        }
+        position &+= n
+    }
+
+    /// True when the raw bytes in `r` end with `suffix`.
+    @inline(__always)
+    func endsWith(_ r: Range<Int>, _ suffix: StaticString) -> Bool {
+        let n = suffix.utf8CodeUnitCount
+        guard r.count > n else { return false }
+        return equals((r.upperBound - n)..<r.upperBound, suffix)
+    }
+
+    /// True when the raw bytes in `r` equal `word`.
+    @inline(__always)
+    func equals(_ r: Range<Int>, _ word: StaticString) -> Bool {
+        let n = word.utf8CodeUnitCount
+        guard r.count == n else { return false }
+        let p = word.utf8Start
+        var k = 0
+        while k < n {
+            if bytes[r.lowerBound &+ k] != p[k] { return false }
+            k &+= 1
+        }
+        return true
+    }
+}
+
+/// A JSON syntax problem at a byte offset.
+struct JSONError: Error, Sendable {
+    enum Kind: Sendable { case syntax, truncated }
+    var kind: Kind
+    var offset: Int
+    var message: String
+    init(_ kind: Kind, at offset: Int, _ message: String) {
+        self.kind = kind
+        self.offset = offset
+        self.message = message
+    }
+}

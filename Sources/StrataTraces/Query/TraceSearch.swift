@@ -1,0 +1,106 @@
+/// A search for traces, as Jaeger's search does: a trace matches when one of its spans
+/// satisfies every condition given. Times and durations are microseconds.
+///
+/// ```swift
+/// var q = TraceSearch()
+/// q.service = "glance"          // osprofiler project or service
+/// q.minDuration = 2_000_000     // 2 s
+/// q.start = hourAgo; q.end = now
+/// let traces = try store.search(q)
+/// ```
+public struct TraceSearch: Sendable, Equatable {
+    /// Matches a span's `project` or its `service` (glance's spans have project `glance`, service `api`).
+    public var service: String?
+    /// Matches the span's `project` only.
+    public var project: String?
+    /// The trace point, e.g. `wsgi`, `db`, `rpc`.
+    public var name: String?
+    public var host: String?
+    /// Inclusive bounds on the span's duration.
+    public var minDuration: Int64?
+    public var maxDuration: Int64?
+    /// true: the span is an error; false: it is not.
+    public var error: Bool?
+    /// The span starts in `[start, end)`.
+    public var start: Int64 = .min
+    public var end: Int64 = .max
+    /// Most traces returned, newest first (0 = all).
+    public var limit: Int = 20
+
+    public init(
+        service: String? = nil, project: String? = nil, name: String? = nil, host: String? = nil,
+        minDuration: Int64? = nil, maxDuration: Int64? = nil, error: Bool? = nil, start: Int64 = .min,
+        end: Int64 = .max, limit: Int = 20
+    ) {
+        self.service = service
+        self.project = project
+        self.name = name
+        self.host = host
+        self.minDuration = minDuration
+        self.maxDuration = maxDuration
+        self.error = error
+        self.start = start
+        self.end = end
+        self.limit = limit
+    }
+
+    /// True when `span` satisfies every condition.
+    public func matches(_ span: Span) -> Bool {
+        if let v = service, span.project != v && span.service != v { return false }
+        if let v = project, span.project != v { return false }
+        if let v = name, span.name != v { return false }
+        if let v = host, span.host != v { return false }
+        if let v = minDuration, span.duration < v { return false }
+        if let v = maxDuration, span.duration > v { return false }
+        if let v = error, span.isError != v { return false }
+        return span.start >= start && span.start < end
+    }
+}
+
+/// One trace found by a search, as Jaeger lists it.
+public struct TraceSummary: Sendable, Equatable {
+    public var baseID: TraceID
+    /// `project service name` of the earliest top-level span (of the earliest span if none is top-level).
+    public var rootName: String
+    /// The projects (services) touched, sorted.
+    public var services: [String]
+    public var spanCount: Int
+    /// Earliest start, µs.
+    public var start: Int64
+    /// Latest end - earliest start, µs.
+    public var duration: Int64
+    /// Spans with an error.
+    public var errorCount: Int
+    /// Spans flagged incomplete, missing a start, skewed or duplicated.
+    public var flaggedCount: Int
+
+    public init(
+        baseID: TraceID, rootName: String, services: [String], spanCount: Int, start: Int64, duration: Int64,
+        errorCount: Int, flaggedCount: Int
+    ) {
+        self.baseID = baseID
+        self.rootName = rootName
+        self.services = services
+        self.spanCount = spanCount
+        self.start = start
+        self.duration = duration
+        self.errorCount = errorCount
+        self.flaggedCount = flaggedCount
+    }
+
+    /// Summarises a trace's spans (non-empty).
+    public init(spans: [Span]) {
+        let first = spans.min { a, b in
+            if a.isTopLevel != b.isTopLevel { return a.isTopLevel }
+            return a.start < b.start
+        }
+        baseID = first?.baseID ?? TraceID(high: 0, low: 0)
+        rootName = first.map { "\($0.project) \($0.service) \($0.name)" } ?? ""
+        services = Set(spans.map { $0.project.isEmpty ? $0.service : $0.project }).sorted()
+        spanCount = spans.count
+        start = spans.map(\.start).min() ?? 0
+        duration = (spans.map(\.end).max() ?? 0) - start
+        errorCount = spans.filter(\.isError).count
+        flaggedCount = spans.filter { !$0.status.isDisjoint(with: SpanStatus.flagged) }.count
+    }
+}

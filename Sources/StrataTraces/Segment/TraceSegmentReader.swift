@@ -1,0 +1,308 @@
+import StrataEncoding
+import StrataStorage
+
+/// Reads one span segment: the index is loaded and checked on open, blocks are read and
+/// checked (CRC32C, zstd, structure) when a query needs them.
+///
+/// Immutable after `init`; safe to share between tasks (block reads use `pread`).
+final class TraceSegmentReader: Sendable {
+    let path: String
+    let fs: any FileSystem
+    let file: OpenFile
+    let fileSize: Int
+    let spanCount: Int
+    let traceCount: Int
+    /// Segment dictionaries, per dictionary column.
+    let dictionaries: [[String]]
+    /// Span kinds: a code per dictionary column.
+    let kinds: [[Int]]
+    let blocks: [TraceBlockInfo]
+    /// postings[column][value code] = blocks with spans of that value.
+    let postings: [[[TracePosting]]]
+    let filter: BaseIDFilter
+
+    /// Opens `path` and checks header, footer and index.
+    /// - Throws: `StorageError` naming the file and offset.
+    init(path: String, fs: any FileSystem) throws(StorageError) {
+        self.path = path
+        self.fs = fs
+        let size = try fs.fileSize(path)
+        let file = try fs.open(path, mode: .readOnly)
+        do throws(StorageError) {
+            guard size >= TraceSegmentFormat.headerSize + TraceSegmentFormat.footerSize else {
+                throw StorageError.corrupt(path: path, offset: 0, detail: "span segment of \(size) bytes is too short")
+            }
+            let header = try TraceSegmentReader.read(fs, file, path, at: 0, count: TraceSegmentFormat.headerSize)
+            var hr = ByteReader(header)
+            let magic = try wrap(path) { () throws(FormatError) in try hr.readUInt32() }
+            guard magic == TraceSegmentFormat.magic else {
+                throw StorageError(path: path, FormatError(.badMagic, at: 0, "not a span segment"))
+            }
+            let version = try wrap(path) { () throws(FormatError) in try hr.readUInt8() }
+            guard version == TraceSegmentFormat.version else {
+                throw StorageError(path: path, FormatError(.unsupportedVersion, at: 4, "span segment version \(version)"))
+            }
+            let footerAt = size - TraceSegmentFormat.footerSize
+            let footer = try TraceSegmentReader.read(fs, file, path, at: footerAt, count: TraceSegmentFormat.footerSize)
+            var fr = ByteReader(footer, baseOffset: footerAt)
+            let (indexOffset, indexLength) = try wrap(path) { () throws(FormatError) in
+                let o = try fr.readUInt64(), l = try fr.readUInt64()
+                try fr.verifyCRC32C(from: 0)
+                guard try fr.readUInt32() == TraceSegmentFormat.magic else {
+                    throw FormatError(.badMagic, at: footerAt + 20, "footer magic")
+                }
+                return (o, l)
+            }
+            guard indexOffset >= UInt64(TraceSegmentFormat.headerSize), indexLength > 0,
+                indexOffset + indexLength == UInt64(footerAt)
+            else {
+                throw StorageError.corrupt(path: path, offset: footerAt, detail: "footer index range \(indexOffset)+\(indexLength) does not end at the footer")
+            }
+            let indexBytes = try TraceSegmentReader.read(fs, file, path, at: Int(indexOffset), count: Int(indexLength))
+            var ir = ByteReader(indexBytes, baseOffset: Int(indexOffset))
+            let raw = try wrap(path) { () throws(FormatError) in
+                try BlockCompression.readFramed(&ir, maxRawLength: TraceSegmentFormat.maxRawSection)
+            }
+            let index = try wrap(path) { () throws(FormatError) in
+                try withRawBytes(raw) { b throws(FormatError) in
+                    try TraceSegmentReader.decodeIndex(b, dataEnd: Int(indexOffset), indexOffset: Int(indexOffset))
+                }
+            }
+            self.file = file
+            self.fileSize = size
+            spanCount = index.spans
+            traceCount = index.traces
+            dictionaries = index.dictionaries
+            kinds = index.kinds
+            blocks = index.blocks
+            postings = index.postings
+            filter = index.filter
+        } catch {
+            fs.close(file)
+            throw error
+        }
+    }
+
+    deinit { fs.close(file) }
+
+    static func read(_ fs: any FileSystem, _ file: OpenFile, _ path: String, at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
+        var out = [UInt8](repeating: 0, count: count)
+        let n = try withMutableRawBytes(&out) { b throws(StorageError) in try fs.pread(file, into: b, at: offset) }
+        guard n == count else {
+            throw StorageError.corrupt(path: path, offset: offset + n, detail: "file ends inside a section of \(count) bytes")
+        }
+        return out
+    }
+
+    struct Index {
+        var spans: Int
+        var traces: Int
+        var dictionaries: [[String]]
+        var kinds: [[Int]]
+        var blocks: [TraceBlockInfo]
+        var postings: [[[TracePosting]]]
+        var filter: BaseIDFilter
+    }
+
+    static func decodeIndex(_ b: UnsafeRawBufferPointer, dataEnd: Int, indexOffset: Int) throws(FormatError) -> Index {
+        var r = RawBufferReader(b)
+        let spans = try r.count(limit: Int(UInt32.max), "span count")
+        let traces = try r.count(limit: spans, "trace count")
+        let blockCount = try r.count(limit: spans, "block count")
+        var dictionaries: [[String]] = []
+        for _ in 0..<TraceSegmentFormat.dictionaryColumns {
+            let n = try r.count(limit: spans, "dictionary size")
+            var d: [String] = []
+            d.reserveCapacity(n)
+            for _ in 0..<n { d.append(try r.string()) }
+            dictionaries.append(d)
+        }
+        let kindCount = try r.count(limit: spans, "span kinds")
+        var kinds: [[Int]] = []
+        kinds.reserveCapacity(kindCount)
+        for _ in 0..<kindCount {
+            var k: [Int] = []
+            for c in 0..<TraceSegmentFormat.dictionaryColumns {
+                let code = try r.count(limit: dictionaries[c].count - 1, "kind code")
+                guard code < dictionaries[c].count else { throw FormatError(.invalid, at: r.position, "kind code past an empty dictionary") }
+                k.append(code)
+            }
+            kinds.append(k)
+        }
+        var blocks: [TraceBlockInfo] = []
+        var expectedOffset = TraceSegmentFormat.headerSize
+        var spanTotal = 0
+        var traceTotal = 0
+        for i in 0..<blockCount {
+            let at = r.position
+            let offset = try r.count(limit: dataEnd, "block offset")
+            let length = try r.count(limit: dataEnd - offset, "block length")
+            let n = try r.count(limit: spans, "block spans")
+            let t = try r.count(limit: n, "block traces")
+            let first = TraceID(bytes16: try r.bytes(16)), last = TraceID(bytes16: try r.bytes(16))
+            let info = TraceBlockInfo(
+                offset: offset, length: length, spanCount: n, traceCount: t, firstBase: first, lastBase: last,
+                minStart: try r.signedVarint(), maxEnd: try r.signedVarint(), minDuration: try r.signedVarint(),
+                maxDuration: try r.signedVarint(), errorSpans: try r.count(limit: n, "error spans"))
+            guard offset == expectedOffset, n > 0, t > 0, !(last < first),
+                i == 0 || blocks[i - 1].lastBase < first
+            else { throw FormatError(.invalid, at: indexOffset + at, "block \(i) entry out of order or overlapping") }
+            expectedOffset = offset + length
+            spanTotal += n
+            traceTotal += t
+            blocks.append(info)
+        }
+        guard expectedOffset == dataEnd, spanTotal == spans, traceTotal == traces else {
+            throw FormatError(.invalid, at: indexOffset, "block table does not add up to the segment")
+        }
+        var postings: [[[TracePosting]]] = []
+        for c in 0..<TraceSegmentFormat.postingColumns {
+            var column: [[TracePosting]] = []
+            for _ in 0..<dictionaries[c].count {
+                let n = try r.count(limit: blockCount, "postings")
+                var list: [TracePosting] = []
+                list.reserveCapacity(n)
+                var block = 0
+                for k in 0..<n {
+                    let delta = try r.count(limit: blockCount, "posting block")
+                    guard k == 0 || delta > 0 else { throw FormatError(.invalid, at: r.position, "postings not ascending") }
+                    block += delta
+                    guard block < blockCount else { throw FormatError(.invalid, at: r.position, "posting block \(block) past \(blockCount)") }
+                    let minStart = blocks[block].minStart &+ (try r.signedVarint())
+                    let maxStart = minStart &+ (try r.signedVarint())
+                    list.append(
+                        TracePosting(
+                            block: block, minStart: minStart, maxStart: maxStart, maxDuration: try r.signedVarint(),
+                            errorSpans: try r.count(limit: spans, "posting errors")))
+                }
+                column.append(list)
+            }
+            postings.append(column)
+        }
+        let filter = try BaseIDFilter.decode(&r)
+        try r.expectEnd("span segment index")
+        return Index(
+            spans: spans, traces: traces, dictionaries: dictionaries, kinds: kinds, blocks: blocks, postings: postings,
+            filter: filter)
+    }
+
+    /// The block that holds `base`'s spans, if any.
+    func block(containing base: TraceID) -> Int? {
+        guard filter.mayContain(base) else { return nil }
+        var lo = 0, hi = blocks.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let b = blocks[mid]
+            if base < b.firstBase { hi = mid - 1 } else if b.lastBase < base { lo = mid + 1 } else { return mid }
+        }
+        return nil
+    }
+
+    /// Whether block `i` holds trace `base`, from the base_ids at the head of its raw id section
+    /// (no decompression: a filter false positive costs one small read, not a block decode).
+    /// Unreadable or unexpected bytes answer true, leaving the verdict to the full decode.
+    func blockHolds(_ base: TraceID, block i: Int) throws(StorageError) -> Bool {
+        let b = blocks[i]
+        let want = min(b.length, 1 + 10 + 10 + b.traceCount * 16)
+        let head = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: want)
+        var r = ByteReader(head)
+        guard (try? r.readUInt8()) == BlockCodec.none.rawValue, let raw = try? r.readVarint(), let stored = try? r.readVarint(),
+            raw == stored, raw >= UInt64(b.traceCount * 16), r.remaining >= b.traceCount * 16
+        else { return true }
+        let start = r.position
+        var lo = 0, hi = b.traceCount - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            let id = head.withUnsafeBytes { TraceID(bytes16: UnsafeRawBufferPointer(rebasing: $0[(start + mid * 16)..<(start + mid * 16 + 16)])) }
+            if id == base { return true }
+            if id < base { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return false
+    }
+
+    /// The block holding trace `base`, checked against the block's base_ids (see `blockHolds`).
+    func blockHolding(_ base: TraceID) throws(StorageError) -> Int? {
+        guard let b = block(containing: base) else { return nil }
+        return try blockHolds(base, block: b) ? b : nil
+    }
+
+    /// Reads and checks block `i` (checksums, sizes, structure) and decodes its integer columns.
+    /// - Parameter withText: false skips the text section (not decompressed, its checksum not
+    ///   checked: `verify` and span building read it); enough for searches.
+    /// - Parameter onlyTrace: decode the start times of this trace only (see `TraceBlockColumns`).
+    func columns(inBlock i: Int, context: ZstdContext? = nil, withText: Bool = true, onlyTrace: TraceID? = nil) throws(StorageError)
+        -> TraceBlockColumns
+    {
+        let b = blocks[i]
+        let bytes = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: b.length)
+        var r = ByteReader(bytes, baseOffset: b.offset)
+        return try wrap(path) { () throws(FormatError) in
+            let max = TraceSegmentFormat.maxRawSection
+            let ids = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+            let codes = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+            let times = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+            let text: [UInt8]?
+            if withText {
+                text = try BlockCompression.readFramed(&r, maxRawLength: max, context: context)
+                guard r.isAtEnd else { throw FormatError(.invalid, at: r.fileOffset, "bytes after the block's four sections") }
+            } else {
+                text = nil
+            }
+            let columns = try TraceBlockColumns(
+                ids: ids, codes: codes, times: times, text: text, dictionaries: dictionaries, kinds: kinds, baseOffset: b.offset,
+                onlyTrace: onlyTrace)
+            guard columns.n == b.spanCount, columns.bases.count == b.traceCount else {
+                throw FormatError(.invalid, at: b.offset, "block has \(columns.n) spans in \(columns.bases.count) traces, the index says \(b.spanCount) in \(b.traceCount)")
+            }
+            return columns
+        }
+    }
+
+    /// Reads, checks and decodes every span of block `i`.
+    func spans(inBlock i: Int, context: ZstdContext? = nil) throws(StorageError) -> [Span] {
+        let c = try columns(inBlock: i, context: context)
+        return try wrap(path) { () throws(FormatError) in try c.allSpans() }
+    }
+
+    /// For each span kind, whether it satisfies the attribute conditions of `q`.
+    func matchingKinds(_ q: TraceSearch) -> [Bool] {
+        kinds.map { codes in
+            let name = dictionaries[0][codes[0]], service = dictionaries[1][codes[1]]
+            let project = dictionaries[2][codes[2]], host = dictionaries[3][codes[3]]
+            if let v = q.service, service != v && project != v { return false }
+            if let v = q.project, project != v { return false }
+            if let v = q.name, name != v { return false }
+            if let v = q.host, host != v { return false }
+            return true
+        }
+    }
+
+    /// The code of `value` in dictionary column `column`, if the segment has it.
+    func code(_ column: Int, _ value: String) -> Int? {
+        dictionaries[column].firstIndex(of: value)
+    }
+}
+
+/// Runs a decoder step, naming `path` in its error.
+@inline(__always)
+func wrap<T>(_ path: String, _ body: () throws(FormatError) -> T) throws(StorageError) -> T {
+    do throws(FormatError) { return try body() } catch { throw StorageError(path: path, error) }
+}
+
+/// `bytes.withUnsafeBytes` for a body that throws `FormatError` (typed throws do not pass through it).
+@inline(__always)
+func withRawBytes<T>(_ bytes: [UInt8], _ body: (UnsafeRawBufferPointer) throws(FormatError) -> T) throws(FormatError) -> T {
+    let result: Result<T, FormatError> = bytes.withUnsafeBytes { b in
+        do throws(FormatError) { return .success(try body(b)) } catch { return .failure(error) }
+    }
+    return try result.get()
+}
+
+/// `bytes.withUnsafeMutableBytes` for a body that throws `StorageError`.
+@inline(__always)
+func withMutableRawBytes<T>(_ bytes: inout [UInt8], _ body: (UnsafeMutableRawBufferPointer) throws(StorageError) -> T) throws(StorageError) -> T {
+    let result: Result<T, StorageError> = bytes.withUnsafeMutableBytes { b in
+        do throws(StorageError) { return .success(try body(b)) } catch { return .failure(error) }
+    }
+    return try result.get()
+}

@@ -1,0 +1,230 @@
+import StrataEncoding
+import StrataStorage
+
+extension TraceStore {
+    /// Every span of the trace `baseID`: segments, completed head spans, and events still
+    /// waiting for their partner (as flagged spans). Sorted by start.
+    /// - Throws: `StorageError` naming the file and offset when a segment is damaged.
+    public func trace(_ baseID: TraceID) throws -> [Span] {
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        var out: [Span] = []
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind {
+            let r = try reader(for: e.name)
+            guard let b = try r.blockHolding(baseID) else { continue }
+            let columns = try r.columns(inBlock: b, onlyTrace: baseID)
+            guard let t = columns.trace(baseID) else { continue }
+            out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
+        }
+        state.withLock { st in
+            for s in st.head.completed where s.baseID == baseID { out.append(s) }
+            for e in st.head.pending.values where e.span.baseID == baseID { out.append(e.span) }
+        }
+        out.sort { $0.start != $1.start ? $0.start < $1.start : $0.traceID < $1.traceID }
+        return out
+    }
+
+    /// The traces with a span matching `query`, newest first, at most `query.limit`.
+    public func search(_ query: TraceSearch) throws -> [TraceSummary] {
+        var found: [TraceID: Int64] = [:]  // base_id -> latest matching span start
+        var fromBlock: [TraceID: (summary: TraceSummary, segment: String)] = [:]
+        try forEachMatch(query, withText: false) { columns, k, t, segment in
+            let base = columns.bases[t]
+            found[base] = max(found[base] ?? .min, columns.starts[k])
+            if fromBlock[base] == nil { fromBlock[base] = (columns.summary(ofTrace: t), segment) }
+        } head: { s in
+            found[s.baseID] = max(found[s.baseID] ?? .min, s.start)
+        }
+        var ids = found.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+        if query.limit > 0 && ids.count > query.limit { ids = Array(ids.prefix(query.limit)) }
+        // A trace seen in one block is summarised from it, unless another segment or the head
+        // may hold more of its spans (a trace cut by a flush): then it is read whole.
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        let headBases = state.withLock { st in
+            Set(st.head.completed.map(\.baseID)).union(st.head.pending.values.map(\.span.baseID))
+        }
+        var out: [TraceSummary] = []
+        for id in ids {
+            if let (summary, segment) = fromBlock[id], !headBases.contains(id) {
+                var elsewhere = false
+                for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.name != segment {
+                    if try reader(for: e.name).blockHolding(id) != nil {
+                        elsewhere = true
+                        break
+                    }
+                }
+                if !elsewhere {
+                    out.append(summary)
+                    continue
+                }
+            }
+            out.append(TraceSummary(spans: try trace(id)))
+        }
+        return out
+    }
+
+    /// Calls `body` with every stored span matching `query` (its limit ignored), segment by
+    /// segment, skipping segments, blocks and postings that cannot match.
+    public func forEachMatchingSpan(_ query: TraceSearch, _ body: (Span) throws -> Void) throws {
+        try forEachMatch(query, withText: true) { columns, k, t, _ in
+            try body(try wrap("span block") { () throws(FormatError) in try columns.span(k, trace: t) })
+        } head: { s in
+            try body(s)
+        }
+    }
+
+    /// Calls `segment` with each matching span of the segments (block columns, span index,
+    /// trace index) without building spans, and `head` with each matching head span.
+    func forEachMatch(
+        _ query: TraceSearch, withText: Bool, _ segment: (TraceBlockColumns, Int, Int, String) throws -> Void,
+        head: (Span) throws -> Void
+    ) throws {
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        let context = ZstdContext()
+        let minD = query.minDuration ?? .min, maxD = query.maxDuration ?? .max
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind {
+            guard e.maxTime >= query.start && e.minTime < query.end else { continue }
+            let r = try reader(for: e.name)
+            let blocks = candidateBlocks(r, query)
+            if blocks.isEmpty { continue }
+            let kindOK = r.matchingKinds(query)
+            for b in blocks {
+                let c = try r.columns(inBlock: b, context: context, withText: withText)
+                for t in 0..<c.bases.count {
+                    for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
+                        guard kindOK[c.kinds[k]], c.durations[k] >= minD, c.durations[k] <= maxD,
+                            c.starts[k] >= query.start, c.starts[k] < query.end
+                        else { continue }
+                        if let wantError = query.error, (c.status[k] & SpanStatus.error.rawValue != 0) != wantError { continue }
+                        try segment(c, k, t, e.name)
+                    }
+                }
+            }
+        }
+        let spans = state.withLock { st in st.head.completed.filter { query.matches($0) } }
+        for s in spans { try head(s) }
+    }
+
+    /// Blocks of `r` that may hold a span matching `q`, from the block table and the postings.
+    func candidateBlocks(_ r: TraceSegmentReader, _ q: TraceSearch) -> [Int] {
+        func blockOK(_ b: TraceBlockInfo) -> Bool {
+            if b.maxEnd < q.start || b.minStart >= q.end { return false }
+            if let v = q.minDuration, b.maxDuration < v { return false }
+            if let v = q.maxDuration, b.minDuration > v { return false }
+            if q.error == true && b.errorSpans == 0 { return false }
+            if q.error == false && b.errorSpans == b.spanCount { return false }
+            return true
+        }
+        func postingOK(_ p: TracePosting) -> Bool {
+            if p.maxStart < q.start || p.minStart >= q.end { return false }
+            if let v = q.minDuration, p.maxDuration < v { return false }
+            if q.error == true && p.errorSpans == 0 { return false }
+            return true
+        }
+        /// Blocks with `value` in any of `columns`, nil when the column is unconstrained.
+        func postingBlocks(_ value: String?, _ columns: [SpanAttribute]) -> Set<Int>? {
+            guard let value else { return nil }
+            var out = Set<Int>()
+            for c in columns {
+                guard let code = r.code(c.rawValue, value) else { continue }
+                for p in r.postings[c.rawValue][code] where postingOK(p) { out.insert(p.block) }
+            }
+            return out
+        }
+        var sets: [Set<Int>] = []
+        if let s = postingBlocks(q.service, [.service, .project]) { sets.append(s) }
+        if let s = postingBlocks(q.project, [.project]) { sets.append(s) }
+        if let s = postingBlocks(q.name, [.name]) { sets.append(s) }
+        if let s = postingBlocks(q.host, [.host]) { sets.append(s) }
+        var blocks: [Int]
+        if sets.isEmpty {
+            blocks = Array(0..<r.blocks.count)
+        } else {
+            sets.sort { $0.count < $1.count }
+            var acc = sets[0]
+            for s in sets.dropFirst() { acc.formIntersection(s) }
+            blocks = acc.sorted()
+        }
+        return blocks.filter { blockOK(r.blocks[$0]) }
+    }
+
+    /// Counts and bytes of what is stored.
+    public func stats() throws -> TraceStoreStats {
+        let snap = segments.snapshot()
+        defer { snap.release() }
+        var spans = 0, traces = 0, count = 0
+        var minT: Int64? = nil, maxT: Int64? = nil
+        for e in snap.entries where e.kind == TraceStore.segmentKind {
+            count += 1
+            spans += Int(e.recordCount)
+            var r = ByteReader(e.metadata)
+            traces += Int((try? r.readVarint()) ?? 0)
+            minT = min(minT ?? e.minTime, e.minTime)
+            maxT = max(maxT ?? e.maxTime, e.maxTime)
+        }
+        let (head, pending, headTraces, hmin, hmax) = state.withLock { st in
+            let c = st.head.completed
+            return (c.count, st.head.pending.count, Set(c.map(\.baseID)).count, c.map(\.start).min(), c.map(\.end).max())
+        }
+        if let hmin { minT = min(minT ?? hmin, hmin) }
+        if let hmax { maxT = max(maxT ?? hmax, hmax) }
+        return TraceStoreStats(
+            spans: spans + head, traces: traces + headTraces, bytes: try totalBytes(directory), segments: count,
+            headSpans: head, pendingEvents: pending, minTime: minT, maxTime: maxT)
+    }
+
+    func totalBytes(_ path: String) throws -> Int {
+        var total = 0
+        for name in try fs.listDirectory(path) {
+            let p = FileNames.join(path, name)
+            total += name == FileNames.walDirectory ? try totalBytes(p) : try fs.fileSize(p)
+        }
+        return total
+    }
+
+    /// Reads every segment and block, checks every checksum and invariant; one line per problem.
+    public func verify() -> [String] {
+        var problems: [String] = []
+        let snap = segments.snapshot()
+        defer { snap.release() }
+        for e in snap.entries where e.kind == TraceStore.segmentKind {
+            let path = segments.path(of: e.name)
+            let r: TraceSegmentReader
+            do { r = try reader(for: e.name) } catch {
+                problems.append("\(error)")
+                continue
+            }
+            if r.spanCount != Int(e.recordCount) {
+                problems.append("\(path): holds \(r.spanCount) spans, MANIFEST says \(e.recordCount)")
+            }
+            for b in 0..<r.blocks.count {
+                do {
+                    let spans = try r.spans(inBlock: b)
+                    let info = r.blocks[b]
+                    for (i, s) in spans.enumerated() {
+                        if i > 0 {
+                            let p = spans[i - 1]
+                            let ordered = p.baseID < s.baseID || (p.baseID == s.baseID && (p.parentID < s.parentID || (p.parentID == s.parentID && p.start <= s.start)))
+                            if !ordered {
+                                problems.append("\(path): offset \(info.offset): spans out of (base_id, parent_id, start) order")
+                                break
+                            }
+                        }
+                        if s.start < info.minStart || s.end > info.maxEnd {
+                            problems.append("\(path): offset \(info.offset): span outside the block's time range")
+                            break
+                        }
+                    }
+                    if spans.first?.baseID != info.firstBase || spans.last?.baseID != info.lastBase {
+                        problems.append("\(path): offset \(info.offset): block base_id range differs from the index")
+                    }
+                } catch {
+                    problems.append("\(error)")
+                }
+            }
+        }
+        return problems
+    }
+}

@@ -1,0 +1,271 @@
+import StrataEncoding
+import StrataStorage
+import Synchronization
+
+/// The trace store: osprofiler spans, durable, keyed by base_id.
+///
+/// Events arrive through `append(events:)` (starts and stops in any order) or whole spans
+/// through `append(spans:)`; both are logged to the WAL first. The head pairs events
+/// (`SpanAssembler`) and keeps completed spans; `flush()` writes them to an immutable span
+/// segment sorted by (base_id, parent_id, start) and publishes it in the manifest.
+///
+/// ```swift
+/// let store = try TraceStore(directory: "/var/lib/strata/traces")
+/// try store.append(events: events)            // acknowledged: in the WAL on disk
+/// let spans = try store.trace(baseID)         // head and segments
+/// let found = try store.search(TraceSearch(service: "glance", minDuration: 2_000_000))
+/// ```
+///
+/// Safe to use from many tasks; appends are serialised. The caller owns exclusive access to
+/// the directory (see `Database`, which holds the lock).
+public final class TraceStore: Sendable {
+    /// The store's directory name inside a database.
+    public static let directoryName = "traces"
+    /// Extension of span segment files (`000001.spans`).
+    public static let segmentExtension = "spans"
+    /// The manifest `kind` of a span segment.
+    public static let segmentKind: UInt8 = 3
+
+    public let directory: String
+    public let options: TraceStoreOptions
+    let fs: any FileSystem
+    let segments: SegmentSet
+    let state: Mutex<State>
+    let readers = Mutex<[String: TraceSegmentReader]>([:])
+
+    struct State: ~Copyable {
+        var head = SpanAssembler()
+        var wal: WriteAheadLog?
+        var failure: String?
+        var recovery: [String] = []
+        /// The latest event time seen, µs (the clock of the open-span timeout).
+        var latest: Int64 = .min
+    }
+
+    /// Opens (or creates) the store: reads the manifest, removes unpublished files, recovers
+    /// the WAL (truncating a torn tail) and replays it into the head.
+    /// - Throws: `StorageError` when a file cannot be read or the manifest is corrupt.
+    public init(directory: String, options: TraceStoreOptions = TraceStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()) throws {
+        self.directory = directory
+        self.options = options
+        self.fs = fileSystem
+        try fileSystem.createDirectory(directory)
+        segments = try SegmentSet.open(directory: directory, fs: fileSystem)
+        var st = State()
+        let walDir = FileNames.join(directory, FileNames.walDirectory)
+        let walExists = try fileSystem.exists(walDir)
+        if options.durability != .none || walExists {
+            let start = TraceStore.walStart(segments.snapshot())
+            if walExists {
+                for name in try fileSystem.listDirectory(walDir) {
+                    if let i = FileNames.walSegmentIndex(name), i < start { try fileSystem.unlink(FileNames.join(walDir, name)) }
+                }
+            }
+            var head = SpanAssembler()
+            var latest = Int64.min
+            let wal = try WriteAheadLog.open(directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize) {
+                type, payload in
+                guard type == TraceWALRecord.items else { return }
+                try TraceWALRecord.decode(payload) { kind, span in
+                    latest = max(latest, span.start)
+                    if let kind { head.add(SpanEvent(kind: kind, span: span)) } else { head.add(span) }
+                }
+            }
+            st.head = head
+            st.latest = latest
+            if let report = wal.recovery { st.recovery.append(report.description) }
+            st.wal = wal
+        }
+        state = Mutex(st)
+    }
+
+    /// What WAL recovery repaired when the store was opened (one line per problem).
+    public var recoveryReport: [String] { state.withLock { $0.recovery } }
+
+    // MARK: Writing
+
+    /// Appends osprofiler events; returns once they are durable per `options.durability`.
+    public func append(events: [SpanEvent]) throws {
+        guard !events.isEmpty else { return }
+        let full = try state.withLock { st throws -> Bool in
+            // A stop with no start waiting (here or earlier in the batch) whose span a segment
+            // already holds is a resend: dropped before it is logged, so replay agrees.
+            var kept = events
+            var dropped: [Int] = []
+            var startsInBatch = Set<TraceID>()
+            for (i, e) in events.enumerated() {
+                if e.kind == .start {
+                    startsInBatch.insert(e.span.traceID)
+                    continue
+                }
+                guard !startsInBatch.contains(e.span.traceID), st.head.isUnmatchedStop(e) else { continue }
+                if try segmentsHold(stop: e) { dropped.append(i) }
+            }
+            if !dropped.isEmpty {
+                for i in dropped.reversed() { st.head.ignore(kept.remove(at: i)) }
+            }
+            try log(&st) { w in TraceWALRecord.encode(events: kept, into: &w) }
+            for e in kept {
+                st.head.add(e)
+                st.latest = max(st.latest, e.span.start)
+            }
+            return st.head.completed.count >= options.maxHeadSpans
+        }
+        if full { try flush() }
+    }
+
+    /// True when a segment already holds the span that `stop` ends (same trace_id and end).
+    /// Only asked for stops without a waiting start, which are rare.
+    func segmentsHold(stop: SpanEvent) throws -> Bool {
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= stop.span.start {
+            let r = try reader(for: e.name)
+            guard let b = try r.blockHolding(stop.span.baseID) else { continue }
+            let c = try r.columns(inBlock: b, withText: false, onlyTrace: stop.span.baseID)
+            guard let t = c.trace(stop.span.baseID) else { continue }
+            for k in c.traceFirst[t]..<c.traceFirst[t + 1]
+            where c.traceID(k) == stop.span.traceID && c.starts[k] &+ c.durations[k] == stop.span.start
+                && c.status[k] & SpanStatus.missingStart.rawValue == 0
+            {
+                return true
+            }
+        }
+        return false
+    }
+
+    /// Events ignored as resends since the store was opened (replay included).
+    public var duplicatesIgnored: Int { state.withLock { $0.head.duplicatesIgnored } }
+
+    /// Appends whole spans (already paired); returns once they are durable.
+    public func append(spans: [Span]) throws {
+        guard !spans.isEmpty else { return }
+        let full = try state.withLock { st throws -> Bool in
+            try log(&st) { w in TraceWALRecord.encode(spans: spans, into: &w) }
+            for s in spans {
+                st.head.add(s)
+                st.latest = max(st.latest, s.start)
+            }
+            return st.head.completed.count >= options.maxHeadSpans
+        }
+        if full { try flush() }
+    }
+
+    /// Writes one WAL record and makes it durable per the options; a failure makes the store read-only.
+    private func log(_ st: inout State, _ encode: (inout ByteWriter) -> Void) throws {
+        if let f = st.failure { throw TraceStoreError.failed(f) }
+        guard let wal = st.wal, options.durability != .none else { return }
+        do {
+            try wal.append(type: TraceWALRecord.items, encoding: encode)
+            switch options.durability {
+            case .fsync: try wal.sync()
+            case .buffered: try wal.flush()
+            case .none: break
+            }
+        } catch {
+            st.failure = "\(error)"
+            throw TraceStoreError.failed("WAL write failed: \(error)")
+        }
+    }
+
+    /// Writes the head's completed spans to a new segment and publishes it.
+    ///
+    /// Events waiting for their partner longer than `openSpanTimeout` (in event time) become
+    /// flagged spans first; with `closingOpenSpans`, every waiting event does (the end of an
+    /// ingest). Events still waiting are restated in the WAL checkpoint.
+    /// - Returns: the number of spans written.
+    @discardableResult
+    public func flush(closingOpenSpans: Bool = false) throws -> Int {
+        try state.withLock { st throws -> Int in
+            if let f = st.failure { throw TraceStoreError.failed(f) }
+            if closingOpenSpans {
+                st.head.expireAll()
+            } else if st.latest > Int64.min + options.openSpanTimeout {
+                st.head.expire(before: st.latest - options.openSpanTimeout)
+            }
+            let spans = st.head.takeCompleted()
+            var added: [SegmentEntry] = []
+            for part in TraceStore.partition(spans, width: options.segmentRange) {
+                let (bytes, stats) = TraceSegmentWriter.encode(part, blockSpans: options.blockSpans)
+                let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
+                try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                var meta = ByteWriter(capacity: 8)
+                meta.appendVarint(UInt64(stats.traceCount))
+                added.append(
+                    SegmentEntry(
+                        name: name, kind: TraceStore.segmentKind, level: 0, minTime: stats.minStart,
+                        maxTime: max(stats.minStart, stats.maxEnd), sizeBytes: UInt64(bytes.count),
+                        recordCount: UInt64(stats.spanCount), metadata: meta.bytes))
+            }
+            var walStart: Int? = nil
+            if let wal = st.wal {
+                walStart = Int(try wal.cut())
+                let pending = st.head.pending.values.sorted { $0.span.traceID < $1.span.traceID }
+                var i = 0
+                while i < pending.count {
+                    let chunk = Array(pending[i..<min(pending.count, i + 4096)])
+                    try wal.append(type: TraceWALRecord.items) { w in TraceWALRecord.encode(events: chunk, into: &w) }
+                    i += 4096
+                }
+                try wal.sync()
+            }
+            if !added.isEmpty || walStart != nil {
+                let stateBytes = walStart.map { TraceStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
+                try segments.publish(adding: added, removing: [], storeState: stateBytes)
+            }
+            if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
+            return spans.count
+        }
+    }
+
+    /// Splits spans by the time window (`width` µs, aligned) of their trace's earliest start
+    /// in this batch, so a trace is never cut by the partitioning. Windows in ascending order.
+    static func partition(_ spans: [Span], width: Int64) -> [[Span]] {
+        guard !spans.isEmpty else { return [] }
+        var traceStart: [TraceID: Int64] = [:]
+        for s in spans { traceStart[s.baseID] = min(traceStart[s.baseID] ?? .max, s.start) }
+        var window = [Int64](repeating: 0, count: spans.count)
+        for (i, s) in spans.enumerated() {
+            let t = traceStart[s.baseID] ?? s.start
+            window[i] = t >= 0 ? t / width : (t - width + 1) / width
+        }
+        var members: [Int64: [Int]] = [:]
+        for i in spans.indices { members[window[i], default: []].append(i) }
+        if members.count == 1 { return [spans] }
+        return members.keys.sorted().map { w in (members[w] ?? []).map { spans[$0] } }
+    }
+
+    /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.
+    public func close() throws {
+        if options.durability == .none {
+            try flush(closingOpenSpans: true)
+        } else {
+            try state.withLock { st throws in try st.wal?.sync() }
+        }
+    }
+
+    // MARK: Manifest state
+
+    static func encodeStoreState(walStart: Int) -> [UInt8] {
+        var w = ByteWriter(capacity: 8)
+        w.appendUInt8(1)
+        w.appendVarint(UInt64(walStart))
+        return w.bytes
+    }
+
+    static func walStart(_ snapshot: SegmentSnapshot) -> Int {
+        let b = snapshot.storeState
+        guard !b.isEmpty else { return 0 }
+        var r = ByteReader(b)
+        guard (try? r.readUInt8()) == 1, let v = try? r.readVarint(), v < UInt64(Int32.max) else { return 0 }
+        return Int(v)
+    }
+
+    /// The reader of a published segment, opened once and cached.
+    func reader(for name: String) throws(StorageError) -> TraceSegmentReader {
+        if let r = readers.withLock({ $0[name] }) { return r }
+        let r = try TraceSegmentReader(path: segments.path(of: name), fs: fs)
+        readers.withLock { $0[name] = r }
+        return r
+    }
+}

@@ -1,0 +1,59 @@
+/// How a `TraceStore` behaves; every field has a default that suits a monitoring server.
+public struct TraceStoreOptions: Sendable {
+    /// When an append is acknowledged.
+    public enum Durability: Sendable {
+        /// After the WAL record is written and fsynced: survives power loss.
+        case fsync
+        /// After the WAL record is written to the OS: survives a crash of the process.
+        case buffered
+        /// No WAL: data is durable only after `flush()`. For bulk loads that flush at the end.
+        case none
+    }
+
+    /// When appends are acknowledged. Default `.fsync`.
+    public var durability: Durability = .fsync
+    /// How long (µs, in event time) a start waits for its stop, or a stop for its start, before
+    /// a flush turns it into a flagged span. Default 10 minutes.
+    public var openSpanTimeout: Int64 = 10 * 60 * 1_000_000
+    /// Completed spans held in memory before they are written to a segment. Default 1 million.
+    public var maxHeadSpans: Int = 1_000_000
+    /// Spans per block the segment writer aims for (smaller: faster lookups, larger files).
+    public var blockSpans: Int = 4096
+    /// Width of a segment's time partition in µs: a flush writes one segment per window of
+    /// trace start times, so a search over an hour reads the segments of that hour. Default 1 h.
+    public var segmentRange: Int64 = 3_600_000_000
+    /// WAL segment size in bytes. Default 64 MiB.
+    public var walSegmentSize: Int = 64 << 20
+
+    public init() {}
+}
+
+/// Errors of the trace store's write side.
+public enum TraceStoreError: Error, Sendable, CustomStringConvertible {
+    /// An earlier WAL failure left the store unable to accept writes.
+    case failed(String)
+
+    public var description: String {
+        switch self {
+        case .failed(let s): "trace store is read-only after a write failure: \(s)"
+        }
+    }
+}
+
+/// What the trace store holds.
+public struct TraceStoreStats: Sendable {
+    /// Spans in segments and in the head (pending events not counted).
+    public var spans: Int
+    /// Distinct traces per segment, summed (a trace cut by a flush counts once per segment), plus the head's.
+    public var traces: Int
+    /// Every byte under the store's directory: segments, WAL, manifest.
+    public var bytes: Int
+    public var segments: Int
+    /// Completed spans not yet in a segment.
+    public var headSpans: Int
+    /// Starts waiting for their stop (and stops for their start).
+    public var pendingEvents: Int
+    /// Earliest span start and latest span end, µs.
+    public var minTime: Int64?
+    public var maxTime: Int64?
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Strata
+import Testing
+
+/// Kills a real trace writer with SIGKILL at random moments; every acknowledged batch must
+/// be there after reopening: trace b - 1 whole, trace b's starts open (never lost, never doubled).
+@Suite("Trace crash recovery (SIGKILL)")
+struct TraceCrashTests {
+    @Test func everyAcknowledgedEventSurvivesSIGKILL() throws {
+        let rounds = Int(ProcessInfo.processInfo.environment["STRATA_CRASH_ROUNDS"] ?? "") ?? 8
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let db = dir.path + "/db"
+        var rng = SystemRandomNumberGenerator()
+        var next = 0
+        var acked = -1
+        for round in 0..<rounds {
+            let ackFile = dir.path + "/acks-\(round)"
+            _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: CLI.binary)
+            p.arguments = ["_crash-writer", db, "--store", "traces", "--from", "\(next)"]
+            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: ackFile))
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            usleep(UInt32.random(in: 50_000...400_000, using: &rng))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            #expect(p.terminationReason == .uncaughtSignal, "the writer was killed, not finished")
+            let text = try String(contentsOfFile: ackFile, encoding: .utf8)
+            for line in text.split(separator: "\n") where line.hasPrefix("ack ") {
+                if let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
+            }
+            // The next writer resends the batch that may have been logged but not acknowledged.
+            next = acked + 1
+
+            var options = DatabaseOptions()
+            options.traces.openSpanTimeout = .max / 4
+            let d = try Database(path: db, options: options)
+            for b in 0..<max(0, acked) {
+                let got = try d.traces.trace(TraceCrashWorkload.baseID(b)).sorted { $0.traceID < $1.traceID }
+                let want = (0..<TraceCrashWorkload.spansPerTrace).map { TraceCrashWorkload.span(batch: b, $0) }
+                #expect(got.count == want.count, "round \(round): trace \(b) has \(got.count) spans")
+                for (g, w) in zip(got, want) {
+                    #expect(g.start == w.start && g.duration == w.duration && g.status == w.status, "round \(round): trace \(b)")
+                }
+            }
+            if acked >= 0 {
+                // Its starts are acknowledged; its stops too if the next batch was logged before the kill.
+                let open = try d.traces.trace(TraceCrashWorkload.baseID(acked)).sorted { $0.traceID < $1.traceID }
+                let want = (0..<TraceCrashWorkload.spansPerTrace).map { TraceCrashWorkload.span(batch: acked, $0) }
+                #expect(open.count == TraceCrashWorkload.spansPerTrace, "round \(round): the last acknowledged starts")
+                let allOpen = open.allSatisfy { $0.status == .incomplete }
+                let allWhole = zip(open, want).allSatisfy { $0.status == $1.status && $0.duration == $1.duration }
+                #expect(allOpen || allWhole, "round \(round): trace \(acked) is neither open nor whole: \(open.map(\.status))")
+            }
+            #expect(d.traces.verify().isEmpty)
+            try d.close()
+        }
+        #expect(acked > 0, "the writer acknowledged something")
+        let v = try CLI.run(["verify", db])
+        #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+    }
+}
