@@ -10,7 +10,7 @@ dir=${1:-strata-demo}
 shift || true
 bin=.build/release/strata
 if [ ! -x "$bin" ]; then
-    echo "== building strata in release: the first build takes about 8 minutes on 2 cores (later ones seconds)"
+    echo "== building strata in release: the first build takes about 6 to 8 minutes on 2 cores (later ones seconds)"
 else
     echo "== building strata in release (up to date: seconds)"
 fi
