@@ -86,7 +86,7 @@ struct DemoReport {
         for hit in firsts.prefix(8) {
             let program = hit.record.stream["program"] ?? "?"
             var line = String(decoding: hit.record.line, as: UTF8.self)
-            let room = max(60, width - 20)
+            let room = max(100, 2 * width - 20)  // two terminal lines at most
             if line.count > room { line = String(line.prefix(room - 1)) + "…" }
             let name = program.count >= 18 ? program : program + String(repeating: " ", count: 18 - program.count)
             print(style.cyan(name) + " " + style.highlighted(line, literals: Self.highlightWords))
