@@ -80,6 +80,16 @@ extension ShellTests {
 
 @Suite("demo KPI drop")
 struct DemoKPIDropTests {
+    @Test func tooShortOrBadDurationIsAUsageError() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        for bad in ["5m", "soon"] {
+            let r = try CLI.run(["demo", dir.path, "--duration", bad])
+            #expect(r.status == 2)
+            #expect(r.stderr.contains("invalid --duration '\(bad)' (at least 10m"), "\(r.stderr)")
+        }
+    }
+
     let minute: Int64 = 60_000
 
     @Test func findsTheFallTheLowestAndTheRecovery() throws {
