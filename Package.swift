@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "strata", targets: ["StrataCLI"]),
         .executable(name: "strata-nodegen", targets: ["NodeExporterGen"]),
         .executable(name: "strata-promql-conformance", targets: ["PromQLConformance"]),
+        .executable(name: "strata-embedding-example", targets: ["EmbeddingExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -56,6 +57,7 @@ let package = Package(
             ],
             swiftSettings: strictSwift),
 
+        .executableTarget(name: "EmbeddingExample", dependencies: ["Strata"], path: "Examples/Embedding", swiftSettings: strictSwift),
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
         .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
 

@@ -73,7 +73,7 @@ extension ShellTests {
         @Test func errorsAreReportedAndTheSessionGoesOn() throws {
             let r = try shell([
                 "sum(rate(", "\\time \(at)", "nosuchfn(call_attempt)", "\\bogus", "\\values", "\\time yesterday",
-                "\\logs", "\\l {job=\"x\"}", "\\trace 123", "\\format yaml", "count(call_attempt)",
+                "\\traces", "\\l {job=\"x\"} |= 5", "\\trace 123", "\\format yaml", "count(call_attempt)",
             ])
             #expect(r.status == 1)
             let errors = r.stderr.split(separator: "\n").filter { $0.hasPrefix("error: ") }
@@ -85,8 +85,9 @@ extension ShellTests {
             #expect(r.stderr.contains("error: unknown command \\bogus"))
             #expect(r.stderr.contains("error: \\values needs a label name"))
             #expect(r.stderr.contains("error: invalid time 'yesterday'"))
-            #expect(r.stderr.contains("error: the log store is not in this build; staying in metrics"))
-            #expect(r.stderr.contains("error: the trace store is not in this build"))
+            #expect(r.stderr.contains("error: the trace store is not in this build; staying in metrics"))
+            #expect(r.stderr.contains("error: parse error at column 14: unexpected number \"5\" in line filter"), "\(r.stderr)")
+            #expect(r.stderr.contains("error: the trace store is not in this build\n"))
             #expect(r.stderr.contains("error: unknown format 'yaml'"))
             let count = try query(["count(call_attempt)", "--time", at])
             #expect(r.stdout.hasSuffix(count))
@@ -157,7 +158,10 @@ extension ShellTests {
             let t = try shell(["\\t", "\\l {job=\"kpi\"}"])
             #expect(t.status == 1)
             #expect(
-                t.stderr == "error: \\t needs a query after it, e.g. \\t ...\nerror: the log store is not in this build\n")
+                t.stderr
+                    == "error: \\t needs a query after it, e.g. \\t ...\n"
+                    + "info: searched the hour up to the evaluation time; \\time A..B sets a range\n")
+            #expect(t.stdout.hasSuffix("(no matching lines)\n"), "\(t.stdout)")
         }
 
         @Test func missingDatabaseIsAnIOError() throws {

@@ -29,17 +29,12 @@ final class Shell {
         self.history = history
     }
 
-    /// The stores of `db`; the first is the default mode. Logs and traces join here once their
-    /// stores are in the build (one `ShellMode` type each).
+    /// The stores of `db`; the first is the default mode. SEAM(traces): the traces mode replaces its
+    /// `UnavailableMode` here once the trace store is in the build.
     static func makeModes(_ db: Database) -> [any ShellMode] {
         [
             MetricsMode(store: db.metrics, cancellation: shellInterrupt),
-            UnavailableMode(
-                name: "logs", reason: "the log store is not in this build",
-                commandNames: [
-                    ("streams", "\\streams", "list log streams and their labels"),
-                    ("context", "\\context <hit#>", "the lines around a hit of the last log search"),
-                ]),
+            LogsMode(db: db, cancellation: shellInterrupt),
             UnavailableMode(
                 name: "traces", reason: "the trace store is not in this build",
                 commandNames: [

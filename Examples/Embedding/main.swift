@@ -1,0 +1,39 @@
+// Embedding Strata: open a database, append samples and log records, query them back.
+// Run: swift run strata-embedding-example /tmp/embedded-db   (the README shows this file verbatim)
+import Strata
+
+let path = CommandLine.arguments.dropFirst().first ?? "embedded-db"
+let db = try Database(path: path)                       // creates the directory, takes its lock
+let t0: Int64 = 1_700_000_000_000                        // Unix ms
+
+// Metrics: a series reference per label set, then batches of (ref, time, value).
+let up = try Labels(validating: ["__name__": "up", "job": "node", "instance": "wally113"])
+let ref = try db.metrics.seriesRef(for: up)
+var batch = SampleBatch()
+for i in 0..<10 { batch.append(ref, t0 + Int64(i) * 15_000, i == 7 ? 0 : 1) }
+_ = try db.metrics.append(batch)                         // returns once the WAL record is fsynced
+
+// Logs: records in streams (labels), with a line and optional parsed fields; times in ns.
+let stream = try Labels(validating: ["host": "wally113", "program": "nova-api", "level": "ERROR"])
+let line = "Unable to establish connection to http://wally113:9292/v2/images: Connection refused"
+try db.logs.append([
+    LogRecord(timestamp: (t0 + 100_000) * 1_000_000, stream: stream, line: Array(line.utf8),
+              fields: [LogField("request_id", "req-1")])
+])
+
+// SEAM(traces): spans go here once the trace store is in the build (db.traces.append(...)).
+
+// PromQL: an instant query (Prometheus 3.x semantics).
+let engine = PromQLEngine(store: db.metrics)
+let result = try engine.instantQuery("avg_over_time(up[5m])", at: t0 + 150_000)
+if case .vector(let elements) = result.value {
+    for e in elements { print("PromQL:", e.labels, e.value) }
+}
+
+// LogQL: a log query (lines) and a metric query over logs (numbers).
+let hits = try db.searchLogs(#"{program="nova-api"} |= "refused" | request_id="req-1""#)
+for hit in hits.hits { print("LogQL: ", String(decoding: hit.record.line, as: UTF8.self)) }
+let errors = try db.logQL.instantQuery(#"sum(count_over_time({level="ERROR"}[5m]))"#, at: t0 + 150_000)
+if case .vector(let elements) = errors.value { print("errors in the last 5 minutes:", elements.first?.value ?? 0) }
+
+try db.close()

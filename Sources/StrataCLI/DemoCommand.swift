@@ -1,0 +1,121 @@
+import ArgumentParser
+import Strata
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// `strata demo`: simulate the testbed with an incident, ingest it, and show what happened.
+struct DemoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "demo",
+        abstract: "Simulate a few hours of an OpenStack testbed with an incident, ingest it, and explore it.",
+        discussion: """
+            Simulates the testbed (a controller and four compute nodes running Rally workloads) with an
+            Open vSwitch crash on the controller half way through (the call success rate falls from
+            about 98% to about 23% a minute later and recovers slowly) and a glance-api restart at
+            5/18 of the run, without DEBUG logs. Ingests the metrics and logs into <dir>/db, then shows
+            the KPI drop as a chart, the error logs around it by service, and shell queries to try.
+            <dir>/testbed and <dir>/db are replaced.
+
+            Examples:
+              strata demo                      # 3 hours into ./strata-demo
+              strata demo /tmp/demo --small    # 20 simulated minutes (what the tests run)
+              strata demo --duration 1h
+            """)
+
+    @Argument(help: "Working directory (the testbed files and the database go in it).") var dir: String = "strata-demo"
+    @Option(help: "Simulated time, Prometheus style (20m, 1h, 3h).") var duration: String = "3h"
+    @Flag(help: "A small run: 20 simulated minutes.") var small = false
+    @Option(help: "The seed of the simulation.") var seed: UInt64 = 1
+
+    func run() throws {
+        let clock = Clock.now()
+        let text = small ? "20m" : duration
+        guard let millis = TimeSpec.parseDuration(text), millis >= 600_000 else {
+            throw ValidationError("invalid --duration '\(text)' (at least 10m, e.g. 20m, 1h, 3h)")
+        }
+        let testbed = dir + "/testbed", dbPath = dir + "/db"
+        let ovsAt = millis / 2, glanceAt = millis * 5 / 18 / 1000 * 1000
+        let faults = ["ovs-crash/wally113@\(DurationText.format(ovsAt))", "glance-api-restart@\(DurationText.format(glanceAt))"]
+
+        guard mkdir(dir, 0o755) == 0 || errno == EEXIST else { throw CLIFailure.io("\(dir): cannot create the directory") }
+        section("1. Simulating \(DurationText.format(millis)) of the testbed (faults: \(faults.joined(separator: ", ")))")
+        var generate = ["generate", testbed, "--duration", text, "--seed", String(seed), "--no-debug"]
+        for f in faults { generate += ["--fault", f] }
+        try Self.runSubcommand(generate)
+
+        section("2. Ingesting metrics and logs into \(dbPath)")
+        Self.removeTree(dbPath)
+        try Self.runSubcommand(["ingest", dbPath, testbed + "/metrics", testbed + "/logs"])
+        if let traces = DemoTraces.ingest(testbed: testbed, db: dbPath) { print(traces) }
+
+        let db = try openDatabase(dbPath, mustExist: true)
+        defer { try? db.close() }
+        let start = DemoDefaults.startMillis, end = start + millis
+        let style = ShellStyle.forStdout()
+        let report = DemoReport(db: db, start: start, end: end, style: style, width: isatty(1) == 1 ? RawTerminal.columns() : 120)
+
+        section("3. The KPI: call_success_rate (PromQL range query, step 1m)")
+        guard let drop = try report.kpi() else {
+            throw CLIFailure.problem("the simulated call_success_rate shows no drop; the demo data is not as expected")
+        }
+        section("4. Error logs around the drop, by service (LogQL)")
+        try report.errorLogs(around: drop.fallen.time)
+        if let traces = DemoTraces.failedRequests(db: dbPath, from: drop.fallen.time - 300_000, to: drop.fallen.time + 600_000) {
+            section("5. The failed requests' traces")
+            print(traces)
+        }
+        section("Explore it yourself")
+        print(DemoReport.shellHints(db: dbPath, around: drop.fallen.time))
+        print(style.dim("(demo took \(String(format1: Double(Clock.now() - clock) / 1e9)) s)"))
+    }
+
+    private func section(_ title: String) {
+        let style = ShellStyle.forStdout()
+        print("\n" + style.bold("== " + title))
+        fflush(nil)
+    }
+
+    /// Deletes `path` and everything under it (the demo's own database from an earlier run).
+    static func removeTree(_ path: String) {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return }
+        if (st.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(path) {
+            var names: [String] = []
+            while let entry = readdir(dir) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                if name != "." && name != ".." { names.append(name) }
+            }
+            closedir(dir)
+            for name in names { removeTree(path + "/" + name) }
+        }
+        _ = remove(path)
+    }
+
+    /// Runs another `strata` subcommand in this process (its output and progress bars as usual).
+    static func runSubcommand(_ arguments: [String]) throws {
+        var command = try StrataCommand.parseAsRoot(arguments)
+        try command.run()
+        fflush(nil)
+    }
+}
+
+/// Fixed facts of the demo's simulation.
+enum DemoDefaults {
+    /// The simulator's default start, 2019-11-19T21:00:00Z (ms).
+    static let startMillis: Int64 = 1_574_197_200_000
+}
+
+/// The trace parts of the demo: seams the traces merge fills (each returns nil until then, and the
+/// demo leaves its section out).
+enum DemoTraces {
+    /// SEAM(traces): ingest `<testbed>/traces/osprofiler.jsonl` into the database at `db`; returns the
+    /// summary line to print.
+    static func ingest(testbed: String, db: String) -> String? { nil }
+
+    /// SEAM(traces): the failed requests' traces between `from` and `to` (ms), rendered as waterfalls.
+    static func failedRequests(db: String, from: Int64, to: Int64) -> String? { nil }
+}
