@@ -1,4 +1,4 @@
-// Embedding Strata: open a database, append samples and log records, query them back.
+// Embedding Strata: open a database, append samples, log records and spans, query them back.
 // Run: swift run strata-embedding-example /tmp/embedded-db   (the README shows this file verbatim)
 import Strata
 
@@ -21,7 +21,18 @@ try db.logs.append([
               fields: [LogField("request_id", "req-1")])
 ])
 
-// SEAM(traces): spans go here once the trace store is in the build (db.traces.append(...)).
+// Traces: osprofiler spans (times in µs), found again by base_id and by a trace query.
+let request = TraceID(parsing: "8f6ff588-fcb6-4983-883c-282f78922756")!
+var upload = SpanInfo()
+(upload.requestMethod, upload.requestPath) = ("PUT", "/v2/images/42/file")
+try db.traces.append(spans: [
+    Span(baseID: request, traceID: TraceID(high: 1, low: 2), parentID: request, name: "wsgi", service: "api",
+         project: "glance", host: "wally113", start: (t0 + 120_000) * 1_000, duration: 2_400_000, info: upload)
+])
+print("trace:", try db.traces.trace(request).map { "\($0.project) \($0.name) \($0.info.requestPath)" })
+if case .search(let slow) = try TraceQuery.parse(#"{service="glance", duration > 2s}"#) {
+    for t in try db.traces.search(slow) { print("slow request:", t.baseID, t.rootName, t.duration, "us") }
+}
 
 // PromQL: an instant query (Prometheus 3.x semantics).
 let engine = PromQLEngine(store: db.metrics)

@@ -158,7 +158,7 @@ public enum TraceOutput {
     }
 
     /// Microseconds as `850us`, `12.3ms`, `2.041s`.
-    static func duration(_ us: Int64) -> String {
+    public static func duration(_ us: Int64) -> String {
         let a = abs(us)
         let sign = us < 0 ? "-" : ""
         if a < 1000 { return "\(sign)\(a)us" }

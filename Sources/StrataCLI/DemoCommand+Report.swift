@@ -93,6 +93,30 @@ struct DemoReport {
         }
     }
 
+    /// The traces with a failed span between `from` and `to` (ms): a table, then the first one as a
+    /// waterfall with its critical path.
+    func failedRequests(from: Int64, to: Int64, db dbPath: String) throws {
+        let engine = TraceQueryEngine(store: db.traces)
+        let found: [TraceSummary]
+        do { found = try engine.search(TraceSearch(error: true), start: from, end: to + 1, limit: 8) } catch {
+            throw CLIFailure.problem(error.description)
+        }
+        print(style.dim("$ strata query \(dbPath) '{error=true}' --start \(Self.rfc(from)) --end \(Self.rfc(to))"))
+        guard let first = found.last else {
+            print("(no failed span between \(Self.clock(from)) and \(Self.clock(to)))")
+            return
+        }
+        print(TraceOutput.searchTable(found), terminator: "")
+        let spans: [Span]
+        do { spans = try db.traces.trace(first.baseID) } catch { throw CLIFailure.problem("\(error)") }
+        let tree = TraceTree(baseID: first.baseID, spans: spans)
+        print("\nThe earliest of them, \(first.rootName) (\(first.spanCount) spans):")
+        print(style.dim("$ strata trace \(dbPath) \(first.baseID) --critical-path"))
+        print(TraceOutput.tree(tree, barWidth: max(20, min(50, width - 90)), color: style.enabled), terminator: "")
+        print(TraceOutput.criticalPath(tree), terminator: "")
+    }
+
+
     /// How to open the shell on the demo's database, and queries to try there (each checked by the tests).
     static func shellHints(db: String, around fall: Int64) -> String {
         let from = (fall - 20 * 60_000) / 60_000 * 60_000, to = (fall + 40 * 60_000) / 60_000 * 60_000
@@ -105,12 +129,16 @@ struct DemoReport {
             ("{program=\"ovs-vswitchd\"} |= \"assertion\"", "the crash, highlighted"),
             ("\\context 1", "the lines around that hit"),
             ("\\streams", "every log stream and its labels"),
+            ("\\traces", "bare queries now go to the trace store"),
+            ("{error=true}", "traces with a failed span in the window"),
+            ("\\trace 1", "the first of them as a waterfall"),
+            ("\\services", "spans, errors and latency per service"),
         ]
         var out = "strata shell \(db)\n"
         for (query, meaning) in lines {
             out += "  " + query + String(repeating: " ", count: max(2, 66 - query.count)) + "# " + meaning + "\n"
         }
-        return out + "(\\help lists every command; Tab completes metric names, labels and values)"
+        return out + "(\\help lists every command; Tab completes metric names, labels, values and trace keys)"
     }
 
     /// The queries of `shellHints`, one per line, as a script for `strata shell` (what the tests pipe in).

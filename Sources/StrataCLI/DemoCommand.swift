@@ -16,8 +16,9 @@ struct DemoCommand: ParsableCommand {
             Simulates the testbed (a controller and four compute nodes running Rally workloads) with an
             Open vSwitch crash on the controller half way through (the call success rate falls from
             about 98% to about 23% a minute later and recovers slowly) and a glance-api restart at
-            5/18 of the run, without DEBUG logs. Ingests the metrics and logs into <dir>/db, then shows
-            the KPI drop as a chart, the error logs around it by service, and shell queries to try.
+            5/18 of the run, without DEBUG logs. Ingests the metrics, logs and osprofiler traces into
+            <dir>/db, then shows the KPI drop as a chart, the error logs around it by service, the
+            failed requests' traces as waterfalls, and shell queries to try.
             <dir>/testbed and <dir>/db are replaced.
 
             Examples:
@@ -47,10 +48,9 @@ struct DemoCommand: ParsableCommand {
         for f in faults { generate += ["--fault", f] }
         try Self.runSubcommand(generate)
 
-        section("2. Ingesting metrics and logs into \(dbPath)")
+        section("2. Ingesting metrics, logs and traces into \(dbPath)")
         Self.removeTree(dbPath)
-        try Self.runSubcommand(["ingest", dbPath, testbed + "/metrics", testbed + "/logs"])
-        if let traces = DemoTraces.ingest(testbed: testbed, db: dbPath) { print(traces) }
+        try Self.runSubcommand(["ingest", dbPath, testbed + "/metrics", testbed + "/logs", testbed + "/traces"])
 
         let db = try openDatabase(dbPath, mustExist: true)
         defer { try? db.close() }
@@ -64,10 +64,8 @@ struct DemoCommand: ParsableCommand {
         }
         section("4. Error logs around the drop, by service (LogQL)")
         try report.errorLogs(around: drop.fallen.time)
-        if let traces = DemoTraces.failedRequests(db: dbPath, from: drop.fallen.time - 300_000, to: drop.fallen.time + 600_000) {
-            section("5. The failed requests' traces")
-            print(traces)
-        }
+        section("5. The failed requests' traces around the drop (trace query {error=true})")
+        try report.failedRequests(from: drop.fallen.time - 300_000, to: drop.fallen.time + 600_000, db: dbPath)
         section("Explore it yourself")
         print(DemoReport.shellHints(db: dbPath, around: drop.fallen.time))
         print(style.dim("(demo took \(String(format1: Double(Clock.now() - clock) / 1e9)) s)"))
@@ -107,15 +105,4 @@ struct DemoCommand: ParsableCommand {
 enum DemoDefaults {
     /// The simulator's default start, 2019-11-19T21:00:00Z (ms).
     static let startMillis: Int64 = 1_574_197_200_000
-}
-
-/// The trace parts of the demo: seams the traces merge fills (each returns nil until then, and the
-/// demo leaves its section out).
-enum DemoTraces {
-    /// SEAM(traces): ingest `<testbed>/traces/osprofiler.jsonl` into the database at `db`; returns the
-    /// summary line to print.
-    static func ingest(testbed: String, db: String) -> String? { nil }
-
-    /// SEAM(traces): the failed requests' traces between `from` and `to` (ms), rendered as waterfalls.
-    static func failedRequests(db: String, from: Int64, to: Int64) -> String? { nil }
 }

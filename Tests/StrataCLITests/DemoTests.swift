@@ -55,6 +55,13 @@ extension ShellTests {
             #expect(out.firstMatch(of: /\novs-vswitchd +[0-9]+ +█/) != nil, "no ovs-vswitchd row:\n\(out)")
             #expect(out.contains("lib/dp-packet.h:570: assertion"))
             #expect(out.contains("strata shell \(run.db)"))
+            // The failed requests' traces around the drop: a table of base_ids, then one drawn.
+            let failed = try #require(out.range(of: "== 5. The failed requests' traces"), "no trace section:\n\(out)")
+            let section = out[failed.upperBound...]
+            let ids = section.matches(of: /\n([0-9a-f-]{36})  2019-11-19T21:1/).map { String($0.1) }
+            #expect(!ids.isEmpty, "\(section.prefix(2000))")
+            #expect(section.contains("$ strata trace \(run.db) \(ids.last ?? "?") --critical-path"))
+            #expect(section.contains("trace \(ids.last ?? "?"): ") && section.contains("critical path:"))
             // Quiet in a pipe: no progress bars, no colours.
             #expect(!run.result.stderr.contains("\r") && !out.contains("\u{1B}["), "stderr: \(run.result.stderr)")
         }
@@ -74,6 +81,8 @@ extension ShellTests {
             let context = try #require(r.stdout.range(of: "\n> 2019-11-19T21:10:00.000Z"))
             #expect(r.stdout[context.upperBound...].contains("died, killed (Aborted)"))
             #expect(r.stdout.contains("{file=\"ovs-vswitchd.log\", host=\"wally113\", level=\"CRITICAL\", program=\"ovs-vswitchd\"}"))
+            #expect(script.contains("\\traces") && script.contains("\\trace 1"))
+            #expect(r.stdout.contains("critical path:") && r.stdout.contains("neutron-server  wsgi"), "\(r.stdout.suffix(3000))")
         }
     }
 }

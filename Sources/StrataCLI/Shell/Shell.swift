@@ -29,18 +29,12 @@ final class Shell {
         self.history = history
     }
 
-    /// The stores of `db`; the first is the default mode. SEAM(traces): the traces mode replaces its
-    /// `UnavailableMode` here once the trace store is in the build.
+    /// The stores of `db`; the first is the default mode.
     static func makeModes(_ db: Database) -> [any ShellMode] {
         [
             MetricsMode(store: db.metrics, cancellation: shellInterrupt),
             LogsMode(db: db, cancellation: shellInterrupt),
-            UnavailableMode(
-                name: "traces", reason: "the trace store is not in this build",
-                commandNames: [
-                    ("services", "\\services", "list traced services and their operations"),
-                    ("trace", "\\trace <base_id>", "one trace as a waterfall"),
-                ]),
+            TracesMode(db: db),
         ]
     }
 
@@ -155,11 +149,7 @@ final class Shell {
             return false
         case "metrics", "logs", "traces":
             guard let mode = modes.first(where: { $0.name == name }) else { break }
-            if let u = mode as? UnavailableMode {
-                fail(u.reason + "; staying in \(current.name)")
-            } else {
-                current = mode
-            }
+            current = mode
         case "time":
             if !argument.isEmpty {
                 do { time = try ShellTime.parse(argument) } catch {

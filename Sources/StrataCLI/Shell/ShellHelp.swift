@@ -8,9 +8,6 @@ enum ShellHelp {
         out += "  quote open to continue on the next line.\n"
         for mode in modes {
             out += "\n" + style.bold(mode.name) + "\n"
-            if mode.examples.isEmpty, let u = mode as? UnavailableMode {
-                out += "  (\(u.reason))\n"
-            }
             let width = mode.examples.map(\.query.count).max() ?? 0
             for e in mode.examples {
                 out +=

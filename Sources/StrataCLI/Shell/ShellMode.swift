@@ -3,10 +3,9 @@ import Strata
 /// One store the shell can send bare queries to (metrics, logs, traces).
 ///
 /// A mode parses and runs its own query language, completes its own words, and may own shell
-/// commands (`\series` for metrics, `\streams` for logs, `\trace` for traces). To add a store, write
-/// one type conforming to this protocol and list it in `Shell.makeModes` in place of its
-/// `UnavailableMode` (keep the command names: `\streams`, `\context` for logs; `\services`, `\trace`
-/// for traces). A command the current mode owns wins, so a logs mode may answer `\labels` and
+/// commands (`\series` for metrics, `\streams` and `\context` for logs, `\trace` and `\services`
+/// for traces). To add a store, write one type conforming to this protocol and list it in
+/// `Shell.makeModes`. A command the current mode owns wins, so the logs mode answers `\labels` and
 /// `\values` with stream labels while it is current.
 ///
 /// Drawing helpers for those modes: `BarChart` (log counts over time), `Waterfall` (a trace tree),
@@ -58,29 +57,4 @@ struct ShellResult {
     var notes: [String] = []
     /// e.g. "1,234 samples read", for `\timing`.
     var readSummary: String?
-}
-
-/// A store this build cannot open yet: every query and command of the mode says so.
-final class UnavailableMode: ShellMode {
-    let name: String
-    let reason: String
-    let commands: [ShellModeCommand]
-    var examples: [(query: String, meaning: String)] { [] }
-
-    init(name: String, reason: String, commandNames: [(name: String, usage: String, help: String)]) {
-        self.name = name
-        self.reason = reason
-        let r = reason
-        commands = commandNames.map { c in
-            ShellModeCommand(name: c.name, usage: c.usage, help: c.help + " (\(r))") { _, _ throws(ShellError) in
-                throw ShellError(r)
-            }
-        }
-    }
-
-    func complete(_ textBeforeCursor: String) -> Completion { .none }
-
-    func run(_ query: String, context: ShellContext) throws(ShellError) -> ShellResult {
-        throw ShellError(reason)
-    }
 }
