@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's first command ends here: build Strata in release, then run `strata demo`, which
-# simulates three hours of an OpenStack testbed with an incident, ingests its metrics and logs, and
+# simulates three hours of an OpenStack testbed with an incident, ingests its metrics, logs and traces, and
 # shows the incident (see README.md). Usage: Tools/quickstart.sh [DIR] [demo flags...]
 #   Tools/quickstart.sh                       # ./strata-demo, 3 simulated hours
 #   Tools/quickstart.sh /tmp/demo --small     # 20 simulated minutes

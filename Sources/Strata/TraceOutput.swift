@@ -59,10 +59,14 @@ public enum TraceOutput {
 
     /// The critical path as lines: offset, time on the path, service and span.
     public static func criticalPath(_ tree: TraceTree) -> String {
+        let rows = tree.criticalPath().map { step in
+            ("+" + duration(step.start - tree.start), duration(step.end - step.start), "\(serviceName(step.span)) \(step.span.name)\(detail(step.span))")
+        }
+        let w0 = rows.map(\.0.count).max() ?? 0, w1 = rows.map(\.1.count).max() ?? 0
         var out = "critical path:\n"
-        for step in tree.criticalPath() {
-            let s = step.span
-            out += "  +\(duration(step.start - tree.start))  \(duration(step.end - step.start))  \(serviceName(s)) \(s.name)\(detail(s))\n"
+        for (offset, length, span) in rows {
+            out += "  " + String(repeating: " ", count: w0 - offset.count) + offset + "  "
+                + String(repeating: " ", count: w1 - length.count) + length + "  " + span + "\n"
         }
         return out
     }
