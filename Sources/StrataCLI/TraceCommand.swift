@@ -40,7 +40,9 @@ struct TraceCommand: ParsableCommand {
     @Argument(help: "The trace's base_id (a UUID).") var baseID: String
     @Option(help: "Output format: tree or json.") var format: Format = .tree
     @Flag(help: "Also print the critical path.") var criticalPath = false
-    @Flag(help: "Also print the log query of the trace's hosts, services and window.") var logs = false
+    @Flag(help: "Also print the log records of the trace's hosts and services in its window (and its request ids).")
+    var logs = false
+    @Option(help: "Most log records --logs prints.") var logLimit = 50
 
     func validate() throws {
         guard TraceID(parsing: baseID) != nil else {
@@ -64,11 +66,24 @@ struct TraceCommand: ParsableCommand {
         case .tree:
             out.write(TraceOutput.tree(tree, color: stdoutIsTerminal))
             if criticalPath { out.write(TraceOutput.criticalPath(tree)) }
-            if logs {
-                let context = TraceLogContext(spans: spans)
-                out.write("logs: \(context.logQL) from \(TimeSpec.formatRFC3339(context.start / 1_000_000)) to \(TimeSpec.formatRFC3339(context.end / 1_000_000))\n")
-            }
+            if logs { try writeLogs(of: spans, db: db, into: &out) }
         }
         out.flush()
+    }
+}
+
+extension TraceCommand {
+    /// The trace's log context: the LogQL query, then the records it finds (at most --log-limit).
+    func writeLogs(of spans: [Span], db: Database, into out: inout OutputBuffer) throws {
+        let context = TraceLogContext(spans: spans)
+        let from = TimeSpec.formatRFC3339(context.start / 1_000_000), to = TimeSpec.formatRFC3339(context.end / 1_000_000)
+        out.write("\nlogs: strata query \(self.db) '\(context.logQL)' --store logs --start \(from) --end \(to) --direction forward\n")
+        var query = context.requestQuery ?? context.windowQuery
+        query.limit = logLimit
+        let found: LogSearchResult
+        do { found = try db.logs.search(query) } catch { throw CLIFailure.problem("\(error)") }
+        if found.hits.isEmpty { out.write("(no log records of these hosts and services in the window)\n") }
+        for hit in found.hits { out.write(LogQueryOutput.text(hit.record) + "\n") }
+        if found.hits.count == logLimit { out.write("(the first \(logLimit) records; --log-limit shows more)\n") }
     }
 }
