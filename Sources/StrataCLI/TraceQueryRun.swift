@@ -27,7 +27,7 @@ struct TraceQueryRun {
                 case .json: out.write(TraceOutput.searchJSON(found) + "\n")
                 case .table, .csv: out.write(TraceOutput.searchTable(found))
                 }
-            case .statistic(let stat, let search, let window):
+            case .statistic, .expression:
                 let result: QueryResult
                 if c.start != nil || c.end != nil || c.step != nil {
                     let s = try parseTime(c.start, flag: "--start", default: now)
@@ -39,9 +39,19 @@ struct TraceQueryRun {
                         step = d
                     }
                     guard (e - s) / step <= 11_000 else { throw ValidationError("more than 11,000 points; use a larger --step") }
-                    result = try engine.range(stat, search, window: window, start: s, end: e, step: step)
+                    switch query {
+                    case .statistic(let stat, let search, let window):
+                        result = try engine.range(stat, search, window: window, start: s, end: e, step: step)
+                    case .expression(let expr): result = try engine.range(expr, query: c.expr, start: s, end: e, step: step)
+                    case .search: preconditionFailure("searches are handled above")
+                    }
                 } else {
-                    result = try engine.instant(stat, search, window: window, at: try parseTime(c.time, flag: "--time", default: now))
+                    let at = try parseTime(c.time, flag: "--time", default: now)
+                    switch query {
+                    case .statistic(let stat, let search, let window): result = try engine.instant(stat, search, window: window, at: at)
+                    case .expression(let expr): result = try engine.instant(expr, query: c.expr, at: at)
+                    case .search: preconditionFailure("searches are handled above")
+                    }
                 }
                 switch c.format {
                 case .json: out.write(QueryOutput.prometheusJSON(result, limit: c.limit) + "\n")

@@ -14,6 +14,10 @@ import Testing
         let s = try TraceQuery.parse(#"span_duration_quantile(0.95, {project="glance"}[1h])"#)
         #expect(s == .statistic(.durationQuantile(0.95), TraceSearch(project: "glance"), window: 3_600_000_000))
         #expect(try TraceQuery.parse(#"span_count({name="db"})"#) == .statistic(.count, TraceSearch(name: "db"), window: nil))
+        // More than one call, or PromQL around one: an expression whose leaves are the calls.
+        let e = try TraceQuery.parse(#"sum by (project) (span_errors({service="glance", duration > 2s}[5m])) / 2"#)
+        guard case .expression(let expr) = e else { Issue.record("not an expression: \(e)"); return }
+        #expect(expr.description == #"sum by (project) (span_errors({service="glance", duration >= 2.000001s}[300s])) / 2"#)
     }
 
     @Test(arguments: [
@@ -25,6 +29,10 @@ import Testing
         (#"span_duration_quantile(2, {})"#, 24, "quantile must be between 0 and 1"),
         (#"{duration > 2s} extra"#, 17, "after the query"),
         (#"{service="glance""#, 18, "unexpected end of input inside braces"),
+        (#"sum(span_count({servce="x"}[5m]))"#, 17, "unknown trace attribute \"servce\""),
+        (#"sum({service="x"}) + span_count({})"#, 5, "needs a span function around it"),
+        (#"span_count({}) / "#, 18, "unexpected end of input"),
+        (#"sum(rate(x[5m]))"#, 1, "numbers from span_count, span_errors or span_duration_quantile"),
     ])
     func badQueriesPointAtTheColumn(query: String, column: Int, message: String) {
         do {
@@ -41,6 +49,7 @@ import Testing
         (#"{service="glance", duration > 2s}"#, true),
         (#"{error=true}"#, true),
         (#"span_count({project="glance"})"#, true),
+        (#"sum by (project) (span_errors({}[5m])) / sum by (project) (span_count({}[5m]))"#, true),
         (#"{service="glance"}"#, false),
         (#"up{job="node"} > 1"#, false),
         (#"rate(http_requests_total{code=~"5.."}[5m])"#, false),
@@ -86,6 +95,20 @@ import Testing
         #expect(series.count == 1)
         #expect(series[0].values == [0.011, 0.021, 0.031, 0.041, 0.051, 0.06])
         #expect(series[0].timestamps.first == t0 / 1000 + 600_000)
+        // The same statistics as leaves of PromQL expressions.
+        func expression(_ text: String) throws -> Expr {
+            guard case .expression(let expr) = try TraceQuery.parse(text) else { throw QueryError(.parse, "not an expression") }
+            return expr
+        }
+        let ratio = #"sum(span_errors({project="glance"}[1h])) / sum(span_count({project="glance"}[1h]))"#
+        let r = try engine.instant(try expression(ratio), query: ratio, at: endMs)
+        if case .vector(let x) = r.value { #expect(x.count == 1 && x.first?.value == 0.1, "\(x)") } else { Issue.record("not a vector") }
+        let byProject = #"max by (project) (span_duration_quantile(1, {service="glance"}[10m])) * 1000"#
+        let b = try engine.range(try expression(byProject), query: byProject, start: t0 / 1000 + 600_000, end: endMs + 60_000, step: 600_000)
+        guard case .matrix(let bs) = b.value else { Issue.record("not a matrix"); return }
+        #expect(bs.count == 1 && bs[0].labels.labels.map(\.name) == ["project"])
+        #expect(bs[0].values == series[0].values.map { $0 * 1000 }, "\(bs[0].values)")
+        #expect(bs[0].timestamps == series[0].timestamps)
         // Searches agree with a plain scan.
         let found = try engine.search(TraceSearch(service: "glance", minDuration: 55_000, limit: 0))
         #expect(found.count == 6 && found.first?.baseID == TraceID(high: 1, low: 59))

@@ -34,7 +34,7 @@ final class Shell {
         [
             MetricsMode(store: db.metrics, cancellation: shellInterrupt),
             LogsMode(db: db, cancellation: shellInterrupt),
-            TracesMode(db: db),
+            TracesMode(db: db, cancellation: shellInterrupt),
         ]
     }
 

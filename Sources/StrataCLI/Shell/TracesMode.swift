@@ -15,9 +15,11 @@ final class TracesMode: ShellMode {
     /// Traces a search shows at most.
     var traceLimit = 20
 
-    init(db: Database) {
+    init(db: Database, cancellation: QueryCancellation) {
         self.db = db
-        engine = TraceQueryEngine(store: db.traces)
+        var engine = TraceQueryEngine(store: db.traces)
+        engine.options.cancellation = cancellation
+        self.engine = engine
     }
 
     let examples: [(query: String, meaning: String)] = [
@@ -26,6 +28,7 @@ final class TracesMode: ShellMode {
         ("{project=\"nova\", name=\"rpc\", duration >= 500ms}", "slow RPC calls of nova"),
         ("span_count({project=\"neutron\"})", "spans per service and point (a metric result)"),
         ("span_duration_quantile(0.99, {name=\"wsgi\"})", "p99 latency of API calls, charted over a range"),
+        ("sum by (project) (span_errors({}[5m])) / sum by (project) (span_count({}[5m]))", "error ratio per service (PromQL on top)"),
     ]
 
     var commands: [ShellModeCommand] {
@@ -64,15 +67,20 @@ final class TracesMode: ShellMode {
         do { parsed = try TraceQuery.parse(query) } catch { throw ShellError(error.description) }
         switch parsed {
         case .search(let search): return try self.search(search, ctx)
-        case .statistic(let stat, let search, let window):
+        case .statistic, .expression:
             let result: QueryResult
             do {
-                switch ctx.time {
-                case .instant(let t): result = try engine.instant(stat, search, window: window, at: t)
-                case .range(let s, let e, let step):
+                switch (parsed, ctx.time) {
+                case (.statistic(let stat, let search, let window), .instant(let t)):
+                    result = try engine.instant(stat, search, window: window, at: t)
+                case (.statistic(let stat, let search, let window), .range(let s, let e, let step)):
                     result = try engine.range(stat, search, window: window, start: s, end: e, step: step)
+                case (.expression(let expr), .instant(let t)): result = try engine.instant(expr, query: query, at: t)
+                case (.expression(let expr), .range(let s, let e, let step)):
+                    result = try engine.range(expr, query: query, start: s, end: e, step: step)
+                case (.search, _): preconditionFailure("searches are handled above")
                 }
-            } catch { throw ShellError(error.description) }
+            } catch { throw ShellError(error.kind == .cancelled ? "query cancelled (Ctrl-C)" : error.description) }
             var view = MetricResultView(result: result, style: ctx.style, width: ctx.width)
             if case .range(let s, let e, let step) = ctx.time { view.window = (s, e, step) }
             return ShellResult(text: view.render(ctx.format))

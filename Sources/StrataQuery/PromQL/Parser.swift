@@ -47,7 +47,8 @@ public enum PromQL {
 struct Parser {
     let query: String
     let enableExperimentalFunctions: Bool
-    /// `.logQL` lexes pipelines and parses LogQL's log range aggregations (`Parser+LogQL.swift`).
+    /// `.logQL` lexes pipelines and parses LogQL's log range aggregations (`Parser+LogQL.swift`);
+    /// `.traces` lexes comparisons in braces and parses span statistics (`Parser+Traces.swift`).
     let dialect: QueryDialect
     private(set) var tokens: [Token]
     private(set) var index = 0
@@ -58,7 +59,7 @@ struct Parser {
         self.query = query
         self.enableExperimentalFunctions = enableExperimentalFunctions
         self.dialect = dialect
-        self.tokens = Lexer.tokenize(query, logQL: dialect == .logQL)
+        self.tokens = Lexer.tokenize(query, logQL: dialect == .logQL, comparisonsInBraces: dialect == .traces)
     }
 
     // MARK: - Tokens
@@ -147,8 +148,14 @@ struct Parser {
             return .paren(inner, SourceRange(token.range.start, previousEnd))
         case .leftBrace:
             if dialect == .logQL { throw logSelectorWithoutRange() }
+            if dialect == .traces {
+                throw error("a trace selector here needs a span function around it, e.g. span_count({...}[5m])", peek.range)
+            }
             return try parseVectorSelector(nameToken: nil)
         case .identifier:
+            if dialect == .traces, peekKind(at: 1) == .leftParen, TraceStatistic(functionName: token.text) != nil {
+                return try parseSpanStatistic()
+            }
             if dialect == .logQL, peekKind(at: 1) == .leftParen, LogRangeFunction(rawValue: token.text) != nil {
                 return try parseLogRangeAggregation()
             }

@@ -10,8 +10,27 @@ public struct TraceQueryEngine: Sendable {
     public let store: TraceStore
     /// The window of a statistic without `[window]` in an instant query (µs). Default 5 minutes.
     public var defaultWindow: Int64 = 5 * 60 * 1_000_000
+    /// Limits and cancellation for expressions over statistics.
+    public var options = PromQLEngineOptions()
 
     public init(store: TraceStore) { self.store = store }
+
+    /// An expression over statistics (`TraceQuery.expression`) at `time` (ms): PromQL's evaluator
+    /// with span statistics as its leaves.
+    public func instant(_ expr: Expr, query: String, at time: Int64) throws(QueryError) -> QueryResult {
+        let ctx = EvalContext(
+            store: nil, options: options, query: query, start: time, end: time,
+            extensionEvaluator: SpanStatisticEvaluator(engine: self))
+        return try PromQLEngine.evaluateInstant(expr, query: query, at: time, context: ctx)
+    }
+
+    /// An expression over statistics at each step from `start` to `end` (ms): a matrix.
+    public func range(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
+        let ctx = EvalContext(
+            store: nil, options: options, query: query, start: start, end: end, step: step,
+            extensionEvaluator: SpanStatisticEvaluator(engine: self))
+        return try PromQLEngine.evaluateRange(expr, query: query, start: start, end: end, step: step, context: ctx)
+    }
 
     /// Runs a search; `start`/`end` (ms, end exclusive) bound the span start times when given.
     public func search(_ query: TraceSearch, start: Int64? = nil, end: Int64? = nil, limit: Int? = nil) throws(QueryError) -> [TraceSummary] {

@@ -12,6 +12,13 @@ struct TraceQueryParser {
         tokens = Lexer.tokenize(text, keywords: [:], comparisonsInBraces: true)
     }
 
+    /// A parser over tokens of `text` that another parser has lexed (a leaf inside an expression);
+    /// `tokens` must end with `.eof`.
+    init(text: String, tokens: [Token]) {
+        self.text = text
+        self.tokens = tokens
+    }
+
     var current: Token { tokens[min(i, tokens.count - 1)] }
 
     func fail(_ message: String, _ token: Token? = nil) -> QueryError {
@@ -26,38 +33,53 @@ struct TraceQueryParser {
         return current
     }
 
-    mutating func parseQuery() throws(QueryError) -> TraceQuery {
+    /// A whole query: a selector (a search) or one statistic call. Returns nil, with nothing
+    /// thrown, when a statistic call is followed by more: an expression over statistics, which
+    /// the PromQL grammar reads (`TraceQuery.parse`).
+    mutating func parseQuery() throws(QueryError) -> TraceQuery? {
         let q: TraceQuery
-        if current.kind == .identifier, let stat = TraceStatistic(functionName: current.text) {
-            i += 1
-            _ = try expect(.leftParen, "\"(\"")
-            var statistic = stat
-            if case .durationQuantile = stat {
-                let n = try expect(.number, "a quantile between 0 and 1")
-                guard let v = NumberLiteral.parse(n.text), v >= 0, v <= 1 else {
-                    throw fail("quantile must be between 0 and 1", n)
-                }
-                statistic = .durationQuantile(v)
-                _ = try expect(.comma, "\",\"")
-            }
-            let search = try parseSelector()
-            var window: Int64? = nil
-            if current.kind == .leftBracket {
-                i += 1
-                let d = try expect(.duration, "a duration such as 5m")
-                guard case .success(let ms) = DurationLiteral.parse(d.text), ms > 0 else {
-                    throw fail("invalid window \(d.text)", d)
-                }
-                window = ms * 1000
-                _ = try expect(.rightBracket, "\"]\"")
-            }
-            _ = try expect(.rightParen, "\")\"")
-            q = .statistic(statistic, search, window: window)
-        } else {
+        if current.kind == .identifier, TraceStatistic(functionName: current.text) != nil {
+            let call = try parseStatisticCall()
+            guard current.kind == .eof else { return nil }
+            q = .statistic(call.statistic, call.search, window: call.window)
+        } else if current.kind == .leftBrace {
             q = .search(try parseSelector())
+        } else {
+            return nil
         }
         guard current.kind == .eof else { throw fail("unexpected \(current.description) after the query") }
         return q
+    }
+
+    /// `span_count({...} [window])`, `span_errors(...)`, `span_duration_quantile(q, ...)`.
+    mutating func parseStatisticCall() throws(QueryError) -> (statistic: TraceStatistic, search: TraceSearch, window: Int64?) {
+        let nameToken = try expect(.identifier, "span_count, span_errors or span_duration_quantile")
+        guard let stat = TraceStatistic(functionName: nameToken.text) else {
+            throw fail("unknown span function \(nameToken.text)", nameToken)
+        }
+        _ = try expect(.leftParen, "\"(\"")
+        var statistic = stat
+        if case .durationQuantile = stat {
+            let n = try expect(.number, "a quantile between 0 and 1")
+            guard let v = NumberLiteral.parse(n.text), v >= 0, v <= 1 else {
+                throw fail("quantile must be between 0 and 1", n)
+            }
+            statistic = .durationQuantile(v)
+            _ = try expect(.comma, "\",\"")
+        }
+        let search = try parseSelector()
+        var window: Int64? = nil
+        if current.kind == .leftBracket {
+            i += 1
+            let d = try expect(.duration, "a duration such as 5m")
+            guard case .success(let ms) = DurationLiteral.parse(d.text), ms > 0 else {
+                throw fail("invalid window \(d.text)", d)
+            }
+            window = ms * 1000
+            _ = try expect(.rightBracket, "\"]\"")
+        }
+        _ = try expect(.rightParen, "\")\"")
+        return (statistic, search, window)
     }
 
     /// `{ cond, cond, ... }` into a search (no time range, default limit).
