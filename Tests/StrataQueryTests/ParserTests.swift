@@ -68,6 +68,13 @@ import Testing
         ("h </ 2", "h </ 2"),
         ("h >/ on (a) t", "h >/ on (a) t"),
         ("h < 2 / 3", "h < 2 / 3"),
+        // Duration expressions: known ones become plain spans; step()/range() ones print as written.
+        ("rate(x[2m*(10+5)])", "rate(x[30m])"),
+        ("x[29s+1s:5s+5s] offset (1h/2)", "x[30s:10s] offset 30m"),
+        ("x[1001ms]", "x[1s1ms]"),
+        ("count_over_time(x[step()+1ms])", "count_over_time(x[(step() + 1ms)])"),
+        ("x offset -min_of(STEP(), 1s)", "x offset -(min_of(step(), 1s))"),
+        ("sum_over_time(x[range():max_of(step(), 5s)])", "sum_over_time(x[range():max_of(step(), 5s)])"),
     ])
     func parsesAndPrints(query: String, printed: String) throws {
         let expr = try PromQL.parse(query)
@@ -92,6 +99,9 @@ import Testing
         ("a / b % c atan2 d", "(((a / b) % c) atan2 d)"),
         ("a + b offset 5m", "(a + b offset 5m)"),
         ("-foo offset 5m", "-foo offset 5m"),
+        ("x offset 100 + 2", "(x offset 1m40s + 2)"),
+        ("x offset -2 ^ 2", "(x offset -2s ^ 2)"),
+        ("x offset step() * 0", "(x offset step() * 0)"),
     ])
     func precedence(query: String, tree: String) throws {
         #expect(Self.tree(try PromQL.parse(query)) == tree)
@@ -193,6 +203,10 @@ import Testing
         ("a @ start", "unexpected end of input in @, expected timestamp", 10),
         ("a[]", #"unexpected "]" in subquery selector, expected number or duration"#, 3),
         ("a[5m:1m:2m]", "unexpected colon ':'", 8),
+        ("a[5m+]", #"unexpected "]" in duration expression, expected number or duration"#, 6),
+        ("a[min_of(1m)]", #"unexpected ")" in min_of, expected ",""#, 12),
+        ("a[5m*(2]", #"unexpected "]" in duration expression, expected ")""#, 8),
+        ("a[stop()]", "unexpected character: 's', expected ':'", 3),
         ("a[1.5h]", #"unknown unit "." in duration "1.5h""#, 3),
         ("a[5m1h]", #"not a valid duration string: "5m1h""#, 3),
         ("a[5m][1h]", "ranges only allowed for vector selectors", 6),

@@ -45,6 +45,7 @@ public final class PromQLEngine: Sendable {
     static func evaluateInstant(_ expr: Expr, query: String, at time: Int64, context ctx: EvalContext) throws(QueryError)
         -> QueryResult
     {
+        let expr = expr.hasQueryDurations ? try expr.resolvingQueryDurations(step: 0, range: 0, query: query) : expr
         let ev = Evaluator(ctx: ctx, start: time, end: time, interval: 1)
         let value: QueryValue
         do throws(QueryError) {
@@ -85,6 +86,7 @@ public final class PromQLEngine: Sendable {
                 .execution, "invalid expression type \"\(name)\" for range query, must be Scalar or instant Vector",
                 query: query, range: expr.range)
         }
+        let expr = expr.hasQueryDurations ? try expr.resolvingQueryDurations(step: step, range: end - start, query: query) : expr
         let ev = Evaluator(ctx: ctx, start: start, end: end, interval: step)
         var series: [EvalSeries]
         do throws(QueryError) {

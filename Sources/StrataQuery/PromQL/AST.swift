@@ -65,6 +65,8 @@ public struct VectorSelector: Sendable {
     public var matchers: [LabelMatcher]
     /// `offset` in ms (negative allowed); 0 when absent.
     public var offset: Int64
+    /// An offset that depends on the query (`offset step()`), resolved before evaluation.
+    public var offsetExpression: DurationExpr?
     public var at: AtModifier?
     public var range: SourceRange
 
@@ -81,6 +83,8 @@ public struct VectorSelector: Sendable {
 public struct MatrixSelector: Sendable {
     public var selector: VectorSelector
     public var rangeMilliseconds: Int64
+    /// A range that depends on the query (`[step()+1ms]`), resolved before evaluation.
+    public var rangeExpression: DurationExpr?
     public var range: SourceRange
 
     public init(selector: VectorSelector, rangeMilliseconds: Int64, range: SourceRange) {
@@ -96,6 +100,10 @@ public struct SubqueryExpr: Sendable {
     public var rangeMilliseconds: Int64
     public var stepMilliseconds: Int64?
     public var offset: Int64
+    /// Range, step and offset that depend on the query (`step()`, `range()`), resolved before evaluation.
+    public var rangeExpression: DurationExpr?
+    public var stepExpression: DurationExpr?
+    public var offsetExpression: DurationExpr?
     public var at: AtModifier?
     public var range: SourceRange
 

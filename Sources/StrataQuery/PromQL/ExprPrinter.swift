@@ -14,13 +14,18 @@ extension Expr: CustomStringConvertible {
         case .matrixSelector(let m):
             var inner = m.selector
             inner.offset = 0
+            inner.offsetExpression = nil
             inner.at = nil
-            return "\(inner)[\(DurationLiteral.format(milliseconds: m.rangeMilliseconds))]"
-                + Expr.atSuffix(m.selector.at) + Expr.offsetSuffix(m.selector.offset)
+            let range = m.rangeExpression?.description ?? DurationLiteral.format(milliseconds: m.rangeMilliseconds)
+            return "\(inner)[\(range)]"
+                + Expr.atSuffix(m.selector.at) + Expr.offsetSuffix(m.selector.offset, m.selector.offsetExpression)
         case .subquery(let s):
-            let step = s.stepMilliseconds.map { $0 == 0 ? "" : DurationLiteral.format(milliseconds: $0) } ?? ""
-            return "\(s.expr)[\(DurationLiteral.format(milliseconds: s.rangeMilliseconds)):\(step)]"
-                + Expr.atSuffix(s.at) + Expr.offsetSuffix(s.offset)
+            let step =
+                s.stepExpression?.description
+                ?? s.stepMilliseconds.map { $0 == 0 ? "" : DurationLiteral.format(milliseconds: $0) } ?? ""
+            let range = s.rangeExpression?.description ?? DurationLiteral.format(milliseconds: s.rangeMilliseconds)
+            return "\(s.expr)[\(range):\(step)]"
+                + Expr.atSuffix(s.at) + Expr.offsetSuffix(s.offset, s.offsetExpression)
         case .paren(let e, _):
             return "(\(e))"
         case .unary(let op, let e, _):
@@ -53,8 +58,9 @@ extension Expr: CustomStringConvertible {
         }
     }
 
-    static func offsetSuffix(_ offset: Int64) -> String {
-        offset == 0 ? "" : " offset " + DurationLiteral.format(milliseconds: offset)
+    static func offsetSuffix(_ offset: Int64, _ expression: DurationExpr? = nil) -> String {
+        if let expression { return " offset " + expression.description }
+        return offset == 0 ? "" : " offset " + DurationLiteral.format(milliseconds: offset)
     }
 
     static func matchingText(_ m: VectorMatching?) -> String {
@@ -92,6 +98,6 @@ extension VectorSelector: CustomStringConvertible {
         }
         var out = name ?? ""
         if !parts.isEmpty { out += "{" + parts.sorted().joined(separator: ",") + "}" }
-        return out + Expr.atSuffix(at) + Expr.offsetSuffix(offset)
+        return out + Expr.atSuffix(at) + Expr.offsetSuffix(offset, offsetExpression)
     }
 }

@@ -78,10 +78,13 @@ extension Parser {
 
     mutating func parseRangeOrSubquery(_ expr: Expr) throws(QueryError) -> Expr {
         let open = advance()
-        guard peekKind == .number || peekKind == .duration else {
+        guard [.number, .duration, .leftParen, .add, .sub, .identifier].contains(peekKind) || peekKind.isKeyword else {
             throw unexpected("subquery selector", "number or duration")
         }
-        let rangeMs = try spanMilliseconds(advance())
+        let rangeStart = peek.range.start
+        let rangeExpr = try parseDurationExpr()
+        let staticRange = try staticMilliseconds(rangeExpr, SourceRange(rangeStart, previousEnd))
+        let rangeMs = staticRange ?? 0
         switch peekKind {
         case .rightBracket:
             let close = advance()
@@ -89,24 +92,31 @@ extension Parser {
             guard case .vectorSelector(let vs) = expr else {
                 throw error("ranges only allowed for vector selectors", bracketRange)
             }
-            if vs.offset != 0 { throw error("no offset modifiers allowed before range", bracketRange) }
+            if vs.offset != 0 || vs.offsetExpression != nil { throw error("no offset modifiers allowed before range", bracketRange) }
             if case .timestamp = vs.at { throw error("no @ modifiers allowed before range", bracketRange) }
-            return .matrixSelector(
-                MatrixSelector(selector: vs, rangeMilliseconds: rangeMs, range: SourceRange(vs.range.start, previousEnd)))
+            var m = MatrixSelector(selector: vs, rangeMilliseconds: rangeMs, range: SourceRange(vs.range.start, previousEnd))
+            if staticRange == nil { m.rangeExpression = rangeExpr }
+            return .matrixSelector(m)
         case .colon:
             advance()
             var stepMs: Int64?
-            if peekKind == .number || peekKind == .duration {
-                stepMs = try spanMilliseconds(advance())
+            var stepExpr: DurationExpr?
+            if peekKind != .rightBracket {
+                guard [.number, .duration, .leftParen, .add, .sub, .identifier].contains(peekKind) || peekKind.isKeyword else {
+                    throw unexpected("subquery selector", "number or duration or \"]\"")
+                }
+                let stepStart = peek.range.start
+                let e = try parseDurationExpr()
+                if let ms = try staticMilliseconds(e, SourceRange(stepStart, previousEnd)) { stepMs = ms } else { stepExpr = e }
                 guard peekKind == .rightBracket else { throw unexpected("subquery selector", "\"]\"") }
-            } else if peekKind != .rightBracket {
-                throw unexpected("subquery selector", "number or duration or \"]\"")
             }
             advance()
-            return .subquery(
-                SubqueryExpr(
-                    expr: expr, rangeMilliseconds: rangeMs, stepMilliseconds: stepMs == 0 ? nil : stepMs,
-                    range: SourceRange(expr.range.start, previousEnd)))
+            var sq = SubqueryExpr(
+                expr: expr, rangeMilliseconds: rangeMs, stepMilliseconds: stepMs == 0 ? nil : stepMs,
+                range: SourceRange(expr.range.start, previousEnd))
+            if staticRange == nil { sq.rangeExpression = rangeExpr }
+            sq.stepExpression = stepExpr
+            return .subquery(sq)
         default:
             throw unexpected("subquery or range", "\":\" or \"]\"")
         }
@@ -114,27 +124,33 @@ extension Parser {
 
     mutating func parseOffset(_ expr: Expr) throws(QueryError) -> Expr {
         advance()
-        let negative = peekKind == .sub
-        if negative { advance() }
-        guard peekKind == .number || peekKind == .duration else { throw unexpected("offset", "number or duration") }
-        let ms = try spanMilliseconds(advance())
-        let offset = negative ? -ms : ms
+        guard [.number, .duration, .leftParen, .add, .sub, .identifier].contains(peekKind) || peekKind.isKeyword else {
+            throw unexpected("offset", "number or duration")
+        }
+        let start = peek.range.start
+        let offsetExpr = try parseOffsetDuration()
+        let staticOffset = try staticMilliseconds(offsetExpr, SourceRange(start, previousEnd))
+        let offset = staticOffset ?? 0
+        let dynamic = staticOffset == nil ? offsetExpr : nil
         let end = previousEnd
         let duplicate = error("offset may not be set multiple times", expr.range)
         switch expr {
         case .vectorSelector(var vs):
-            if vs.offset != 0 { throw duplicate }
+            if vs.offset != 0 || vs.offsetExpression != nil { throw duplicate }
             vs.offset = offset
+            vs.offsetExpression = dynamic
             vs.range.end = end
             return .vectorSelector(vs)
         case .matrixSelector(var m):
-            if m.selector.offset != 0 { throw duplicate }
+            if m.selector.offset != 0 || m.selector.offsetExpression != nil { throw duplicate }
             m.selector.offset = offset
+            m.selector.offsetExpression = dynamic
             m.range.end = end
             return .matrixSelector(m)
         case .subquery(var s):
-            if s.offset != 0 { throw duplicate }
+            if s.offset != 0 || s.offsetExpression != nil { throw duplicate }
             s.offset = offset
+            s.offsetExpression = dynamic
             s.range.end = end
             return .subquery(s)
         default:

@@ -145,6 +145,16 @@ package struct Lexer {
                 gotColon = true
                 return emit(.colon)
             }
+            // Duration expressions may call step(), range(), min_of() and max_of() in brackets.
+            var end = pos
+            while end < bytes.count, ASCII.isAlpha(bytes[end]) || ASCII.isDigit(bytes[end]) || bytes[end] == UInt8(ascii: "_") {
+                end += 1
+            }
+            let word = String(decoding: bytes[start..<end], as: UTF8.self).lowercased()
+            if ["step", "range", "min_of", "max_of"].contains(word) {
+                pos = end
+                return emit(.identifier)
+            }
             return error("unexpected character: \(quotedRune(at: start)), expected ':'")
         case UInt8(ascii: "("):
             parenDepth += 1
