@@ -75,6 +75,12 @@ import Testing
         ("count_over_time(x[step()+1ms])", "count_over_time(x[(step() + 1ms)])"),
         ("x offset -min_of(STEP(), 1s)", "x offset -(min_of(step(), 1s))"),
         ("sum_over_time(x[range():max_of(step(), 5s)])", "sum_over_time(x[range():max_of(step(), 5s)])"),
+        // Fill modifiers; `fill` without "(" is a metric.
+        ("a + fill(0) b", "a + fill(0) b"),
+        ("a / on (s) group_left fill_right(1) b", "a / on (s) group_left () fill_right(1) b"),
+        ("a + fill_left(5) fill_right(-Inf) b", "a + fill_left(5) fill_right(-Inf) b"),
+        ("fill + fill(NaN) fill", "fill + fill(NaN) fill"),
+        ("a == bool fill(30) b", "a == bool fill(30) b"),
     ])
     func parsesAndPrints(query: String, printed: String) throws {
         let expr = try PromQL.parse(query)
@@ -207,6 +213,9 @@ import Testing
         ("a[min_of(1m)]", #"unexpected ")" in min_of, expected ",""#, 12),
         ("a[5m*(2]", #"unexpected "]" in duration expression, expected ")""#, 8),
         ("a[stop()]", "unexpected character: 's', expected ':'", 3),
+        ("a + fill(x) b", #"unexpected identifier "x" in fill, expected a number"#, 10),
+        ("a and fill(0) b", #"fill modifiers are not allowed with set operator "and""#, 3),
+        ("a + fill(0) 1", "fill modifiers are only allowed between instant vectors", 3),
         ("a[1.5h]", #"unknown unit "." in duration "1.5h""#, 3),
         ("a[5m1h]", #"not a valid duration string: "5m1h""#, 3),
         ("a[5m][1h]", "ranges only allowed for vector selectors", 6),

@@ -220,6 +220,7 @@ extension Evaluator {
         var rh: [FloatHistogram?] = []
         var present = [Bool](repeating: false, count: numSigs)
         var rightSig = [Int](repeating: -1, count: numSigs)
+        var oneMatched = [Bool](repeating: false, count: numSigs)
         var metricCache: [Int64: Labels] = [:]
 
         for step in 0..<numSteps {
@@ -253,7 +254,11 @@ extension Evaluator {
                 for (k, i) in li.enumerated() where !present[lOrd[i]] { try pass(lhs[i], lv[k], lh.at(k)) }
                 for i in ri { present[rOrd[i]] = false }
             default:
-                if li.isEmpty || ri.isEmpty { continue }
+                // fill_right fills a missing "one"-side element, fill_left a missing "many"-side one
+                // (for group_right, after the swap below, as Prometheus does).
+                let fillOne = matching.fillRight, fillMany = matching.fillLeft
+                if li.isEmpty && ri.isEmpty { continue }
+                if (li.isEmpty || ri.isEmpty) && fillOne == nil && fillMany == nil { continue }
                 // For one-to-many, the "one" side is the left: swap, and swap back for the values.
                 let swapped = matching.cardinality == .oneToMany
                 let (mi, mv, mOrd, mSeries, mh) = swapped ? (ri, rv, rOrd, rhs, rh) : (li, lv, lOrd, lhs, lh)
@@ -275,10 +280,24 @@ extension Evaluator {
                 }
                 var matchedOne = Set<Int>()
                 var matchedMany: [Int: Set<Labels>] = [:]
+                /// A result of a filled-in element: `l op r` (comparisons keep `l`), labels `metric`.
+                func filled(_ l: Double, _ r: Double, _ metric: Labels) throws(QueryError) {
+                    var (v, keep) = binop(b.op, l, r)
+                    if b.returnBool { v = keep ? 1 : 0 } else if !keep { return }
+                    try collector.add(metric, t, v, dropName: b.returnBool, ctx: ctx)
+                }
                 for (k, i) in mi.enumerated() {
                     let o = mOrd[i]
                     let rk = rightSig[o]
-                    if rk < 0 { continue }
+                    if rk < 0 {
+                        if let f = fillOne, mh.at(k) == nil {
+                            let synthetic = signature(mSeries[i].labels, matching)
+                            let metric = resultMetric(mSeries[i].labels, synthetic, b.op, matching)
+                            try swapped ? filled(f, mv[k], metric) : filled(mv[k], f, metric)
+                        }
+                        continue
+                    }
+                    oneMatched[o] = true
                     let j = oi[rk]
                     var l = mv[k]
                     var r = ov[rk]
@@ -325,7 +344,17 @@ extension Evaluator {
                         try collector.add(metric, t, v, dropName: b.returnBool, ctx: ctx)
                     }
                 }
-                for i in oi { rightSig[oOrd[i]] = -1 }
+                if let f = fillMany {
+                    for (k, i) in oi.enumerated() where !oneMatched[oOrd[i]] && oh.at(k) == nil {
+                        let synthetic = signature(oSeries[i].labels, matching)
+                        let metric = resultMetric(synthetic, oSeries[i].labels, b.op, matching)
+                        try swapped ? filled(ov[k], f, metric) : filled(f, ov[k], metric)
+                    }
+                }
+                for i in oi {
+                    rightSig[oOrd[i]] = -1
+                    oneMatched[oOrd[i]] = false
+                }
             }
         }
         try ctx.account(collector.series.reduce(0) { $0 + $1.ts.count })

@@ -159,6 +159,11 @@ public struct VectorMatching: Sendable {
     public var matchingLabels: [String]
     /// The extra labels of `group_left(...)`/`group_right(...)`.
     public var include: [String]
+    /// `fill_left(v)` / `fill(v)`: the value of a missing left-hand (many-side) element; the element
+    /// is made of the match group's labels.
+    public var fillLeft: Double?
+    /// `fill_right(v)` / `fill(v)`: the value of a missing right-hand (one-side) element.
+    public var fillRight: Double?
 
     public init(cardinality: Cardinality = .oneToOne, on: Bool = false, matchingLabels: [String] = [], include: [String] = []) {
         self.cardinality = cardinality

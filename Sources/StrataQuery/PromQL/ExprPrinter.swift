@@ -73,6 +73,12 @@ extension Expr: CustomStringConvertible {
         if grouped {
             out += " group_\(m.cardinality == .manyToOne ? "left" : "right") (\(labelList(m.include)))"
         }
+        switch (m.fillLeft, m.fillRight) {
+        case (let l?, let r?) where l.bitPattern == r.bitPattern: out += " fill(\(NumberLiteral.format(l)))"
+        case (let l, let r):
+            if let l { out += " fill_left(\(NumberLiteral.format(l)))" }
+            if let r { out += " fill_right(\(NumberLiteral.format(r)))" }
+        }
         return out
     }
 

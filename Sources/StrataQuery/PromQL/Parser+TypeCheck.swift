@@ -152,6 +152,12 @@ struct TypeChecker {
         if rt != .scalar && rt != .vector {
             throw error("binary expression must contain only scalar and instant vector types", b.rhs.range)
         }
+        if matching.fillLeft != nil || matching.fillRight != nil {
+            if b.op.isSetOperator { throw error("fill modifiers are not allowed with set operator \(opName)", operatorRange(b)) }
+            if lt != .vector || rt != .vector {
+                throw error("fill modifiers are only allowed between instant vectors", operatorRange(b))
+            }
+        }
         if lt != .vector || rt != .vector {
             if !matching.matchingLabels.isEmpty {
                 throw error("vector matching only allowed between instant vectors", b.range)

@@ -227,14 +227,39 @@ struct Parser {
             advance()
             returnBool = true
         }
-        guard peekKind == .keyword(.on) || peekKind == .keyword(.ignoring) else { return (returnBool, matching) }
-        matching.on = advance().kind == .keyword(.on)
-        matching.matchingLabels = try parseGroupingLabels()
-        if peekKind == .keyword(.group_left) || peekKind == .keyword(.group_right) {
-            matching.cardinality = advance().kind == .keyword(.group_left) ? .manyToOne : .oneToMany
-            if peekKind == .leftParen { matching.include = try parseGroupingLabels() }
+        if peekKind == .keyword(.on) || peekKind == .keyword(.ignoring) {
+            matching.on = advance().kind == .keyword(.on)
+            matching.matchingLabels = try parseGroupingLabels()
+            if peekKind == .keyword(.group_left) || peekKind == .keyword(.group_right) {
+                matching.cardinality = advance().kind == .keyword(.group_left) ? .manyToOne : .oneToMany
+                if peekKind == .leftParen { matching.include = try parseGroupingLabels() }
+            }
         }
+        try parseFillModifiers(&matching)
         return (returnBool, matching)
+    }
+
+    /// `fill(v)`, `fill_left(v)`, `fill_right(v)` (Prometheus 3's fill modifiers), in any number:
+    /// a later one overrides an earlier one. `fill` not followed by `(` is a metric name.
+    mutating func parseFillModifiers(_ matching: inout VectorMatching) throws(QueryError) {
+        while peekKind == .identifier, ["fill", "fill_left", "fill_right"].contains(peek.text), peekKind(at: 1) == .leftParen {
+            let name = advance().text
+            advance()
+            var negative = false
+            if peekKind == .sub || peekKind == .add { negative = advance().kind == .sub }
+            let token = peek
+            let lower = token.text.lowercased()
+            guard token.kind == .number || (token.kind == .identifier && (lower == "inf" || lower == "nan")) else {
+                throw unexpected(name, "a number")
+            }
+            advance()
+            var value = try numberValue(token)
+            if negative { value = -value }
+            guard peekKind == .rightParen else { throw unexpected(name, "\")\"") }
+            advance()
+            if name != "fill_right" { matching.fillLeft = value }
+            if name != "fill_left" { matching.fillRight = value }
+        }
     }
 
     // MARK: - Literals
