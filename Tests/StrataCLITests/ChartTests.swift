@@ -106,37 +106,9 @@ struct ChartTests {
     }
 }
 
-/// The trace waterfall and log-line highlighting the logs and traces modes draw with.
-@Suite("waterfall and highlighting")
-struct WaterfallAndHighlightTests {
-    @Test func waterfallPlacesBarsOnOneAxis() {
-        let ms: Int64 = 1_000_000
-        let lines = Waterfall(width: 10).render([
-            .init(depth: 0, label: "api wsgi", start: 1000 * ms, duration: 1000 * ms),
-            .init(depth: 1, label: "conductor rpc", start: 1500 * ms, duration: 500 * ms),
-            .init(depth: 2, label: "db", start: 1600 * ms, duration: 4 * ms, isError: true),
-        ])
-        #expect(
-            lines == [
-                "api wsgi         ██████████   +0us    1.00s",
-                "  conductor rpc       █████   +500ms  500ms",
-                "    db                 █    ✗ +600ms  4ms",
-            ])
-        #expect(Waterfall().render([]).isEmpty)
-        let cut = Waterfall(width: 4, maxLabelWidth: 8).render([
-            .init(depth: 0, label: "a-very-long-name", start: 0, duration: 0)
-        ])
-        #expect(cut == ["a-very-…  █      +0us  0us"])
-    }
-
-    @Test(arguments: [
-        (Int64(850_000), "850us"), (340_000_000, "340ms"), (1_204_000_000, "1.20s"), (125_000_000_000, "2m05s"),
-        (-5, "0us"),
-    ])
-    func waterfallDurations(_ ns: Int64, _ text: String) {
-        #expect(Waterfall.duration(ns) == text)
-    }
-
+/// Log-line highlighting the logs mode draws with (trace waterfalls are `TraceOutput.tree`).
+@Suite("highlighting")
+struct HighlightTests {
     @Test func highlightFindsAndMergesMatches() {
         let line = "ERROR oslo.messaging: AMQP server unreachable; error again"
         let r = TextHighlight.ranges(of: ["error", "AMQP server"], in: line, caseInsensitive: true)

@@ -8,7 +8,7 @@ import Strata
 /// `Shell.makeModes`. A command the current mode owns wins, so the logs mode answers `\labels` and
 /// `\values` with stream labels while it is current.
 ///
-/// Drawing helpers for those modes: `BarChart` (log counts over time), `Waterfall` (a trace tree),
+/// Drawing helpers for those modes: `BarChart` (log counts over time), `TraceOutput.tree` (a trace waterfall),
 /// `ShellStyle.highlighted` (line-filter matches) and `ShellStyle.level` (levels by severity).
 /// Check `context.cancellation` in long loops so Ctrl-C stops a search.
 protocol ShellMode: AnyObject {
