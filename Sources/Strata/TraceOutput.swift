@@ -124,6 +124,22 @@ public enum TraceOutput {
         }.joined(separator: "\n") + "\n"
     }
 
+    /// Search results as CSV: a header row, then one row per trace (start in RFC 3339, duration in
+    /// µs, services joined by `;`); fields with a comma, quote or newline are quoted.
+    public static func searchCSV(_ found: [TraceSummary]) -> String {
+        func field(_ s: String) -> String {
+            s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingAll("\"", "\"\"") + "\"" : s
+        }
+        var out = "base_id,start,duration_us,spans,errors,root,services\n"
+        for t in found {
+            out += [
+                "\(t.baseID)", OsprofilerTimestamp.format(t.start) + "Z", "\(t.duration)", "\(t.spanCount)",
+                "\(t.errorCount)", field(t.rootName), field(t.services.joined(separator: ";")),
+            ].joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
     /// Search results in the `data`-wrapped shape of the other query results, `resultType` "traces".
     public static func searchJSON(_ found: [TraceSummary]) -> String {
         let items = found.map { t in
@@ -177,5 +193,14 @@ public enum TraceOutput {
         let whole = n / Int64(scale), frac = n % Int64(scale)
         let f = String(frac)
         return "\(whole)." + String(repeating: "0", count: digits - f.count) + f
+    }
+}
+
+extension String {
+    /// Every occurrence of `target` replaced (without Foundation).
+    fileprivate func replacingAll(_ target: Character, _ replacement: String) -> String {
+        var out = ""
+        for c in self { if c == target { out += replacement } else { out.append(c) } }
+        return out
     }
 }

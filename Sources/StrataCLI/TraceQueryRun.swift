@@ -25,7 +25,8 @@ struct TraceQueryRun {
                 let found = try engine.search(search, start: start, end: end.map { $0 + 1 }, limit: c.limit ?? 20)
                 switch c.format {
                 case .json: out.write(TraceOutput.searchJSON(found) + "\n")
-                case .table, .csv: out.write(TraceOutput.searchTable(found))
+                case .csv: out.write(TraceOutput.searchCSV(found))
+                case .table: out.write(TraceOutput.searchTable(found))
                 }
             case .statistic, .expression:
                 let result: QueryResult

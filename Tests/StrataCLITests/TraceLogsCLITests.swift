@@ -25,5 +25,21 @@ extension ShellTests {
             #expect(again.status == 0, "\(again.stderr)")
             #expect(again.stdout.split(separator: "\n").map { String($0) } == records)
         }
+
+        @Test func searchAsCSVHasTheTableRows() throws {
+            let db = try DemoFixture.run().db
+            let args = ["query", db, "{error=true}", "--start", "2019-11-19T21:00:00Z", "--end", "2019-11-19T21:30:00Z"]
+            let table = try CLI.run(args)
+            let csv = try CLI.run(args + ["--format", "csv"])
+            #expect(csv.status == 0, "\(csv.stderr)")
+            let rows = csv.stdout.split(separator: "\n").map(String.init)
+            #expect(rows.first == "base_id,start,duration_us,spans,errors,root,services")
+            let ids = table.stdout.split(separator: "\n").dropFirst().map { String($0.prefix(36)) }
+            #expect(!ids.isEmpty && rows.dropFirst().map { String($0.prefix(36)) } == ids)
+            for row in rows.dropFirst() {
+                let cols = row.split(separator: ",", omittingEmptySubsequences: false)
+                #expect(cols.count == 7 && Int(cols[2]) != nil && (Int(cols[4]) ?? 0) >= 1, "\(row)")
+            }
+        }
     }
 }

@@ -85,6 +85,7 @@ import Testing
         (#"{host="a"}[5m]"#, "parse error at column 11: a log range needs a function around it, e.g. count_over_time({host=\"a\"}[5m])"),
         (#"sum({host="a"})"#, "parse error at column 5: a log selector here needs a range aggregation, e.g. count_over_time({...}[1m]); a log query must be the whole query"),
         (#"count_over_time({host="a"})"#, "parse error at column 27: unexpected \")\" in log range aggregation, expected a range such as [5m]"),
+        (#"{host="a"} |~ "(" |= "x""#, "parse error at column 15: invalid regular expression \"(\": Unmatched ( or \\("),
         (#"{host="a"} |~ "x" |"#, "parse error at column 20: unexpected end of input after \"|\", expected a label filter such as request_id=\"req-...\" (parser stages like json or logfmt are not supported: fields are extracted at ingest)"),
     ])
     func errorsPointAtTheColumn(query: String, message: String) {

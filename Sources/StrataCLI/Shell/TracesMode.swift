@@ -106,7 +106,8 @@ final class TracesMode: ShellMode {
         if case .instant = ctx.time { notes.append("info: searched the hour up to the evaluation time; \\time A..B sets a range") }
         switch ctx.format {
         case .json: return ShellResult(text: TraceOutput.searchJSON(found), notes: notes)
-        case .table, .csv:
+        case .csv: return ShellResult(text: TraceOutput.searchCSV(found).trimmingTrailingNewline(), notes: notes)
+        case .table:
             guard !found.isEmpty else { return ShellResult(text: "no trace matches", notes: notes) }
             let lines = TraceOutput.searchTable(found).trimmingTrailingNewline().split(separator: "\n").map(String.init)
             var text = "     " + ctx.style.bold(lines[0])

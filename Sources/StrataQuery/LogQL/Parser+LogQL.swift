@@ -55,6 +55,9 @@ extension Parser {
             caseInsensitive = true
             if op == .contains || op == .notContains { pattern.removeFirst(4) }
         }
+        if op == .matches || op == .notMatches, let reason = LogRegexCheck.problem(pattern, caseInsensitive: caseInsensitive) {
+            throw error("invalid regular expression \(GoQuote.string(pattern)): \(reason)", value.range)
+        }
         return LineFilter(op, pattern, caseInsensitive: caseInsensitive)
     }
 
