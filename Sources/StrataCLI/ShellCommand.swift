@@ -10,7 +10,7 @@ import Darwin
 struct ShellCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "shell",
-        abstract: "Explore a database interactively: PromQL with tables, charts, history and completion.",
+        abstract: "Explore a database interactively: PromQL, LogQL and trace queries with tables, charts, history and completion.",
         discussion: """
             On a terminal: line editing, history across sessions (kept in
             $STRATA_HISTORY, else ~/.strata_history), Tab completion of metric
@@ -22,8 +22,9 @@ struct ShellCommand: ParsableCommand {
             results printed as plain text (no prompt, no colour), so scripts can
             drive it; errors go to stderr and the session goes on.
 
-            Queries run at the newest stored sample when that is more than five
-            minutes old (else at now); \\time changes this.
+            Queries run at the newest stored sample or span when that is more
+            than five minutes old (else at now); \\time changes this. \\logs and
+            \\traces switch the store bare queries go to.
 
             Examples:
               strata shell ./db
@@ -46,7 +47,10 @@ struct ShellCommand: ParsableCommand {
         let terminal = RawTerminal()
         let interactive = terminal != nil
         let stats = try? database.metrics.stats()
-        let (time, note) = Self.initialTime(newestSample: stats?.maxTime)
+        let logStats = try? database.logs.stats()
+        let traceStats = try? database.traces.stats()
+        let newest = [stats?.maxTime, traceStats?.maxTime.map { $0 / 1000 }].compactMap { $0 }.max()
+        let (time, note) = Self.initialTime(newestSample: newest)
         let shell = Shell(
             modes: Shell.makeModes(database), time: time,
             style: interactive ? .forStdout() : ShellStyle(enabled: false),
@@ -55,7 +59,8 @@ struct ShellCommand: ParsableCommand {
         if let terminal, let history = shell.history {
             installShellInterruptHandler()
             shell.emit(
-                "strata shell on \(db): \(stats.map { "\($0.series) series, \($0.samples) samples" } ?? "metrics")."
+                "strata shell on \(db): \(stats.map { "\($0.series) series, \($0.samples) samples" } ?? "metrics")"
+                    + (logStats.map { ", \($0.records) log records" } ?? "") + (traceStats.map { ", \($0.spans) spans" } ?? "") + "."
                     + " \\help for help, Ctrl-D to quit.")
             if let note { shell.emit(shell.style.dim(note)) }
             let editor = LineEditor(terminal: terminal, history: history) { [unowned shell] in shell.complete($0) }
