@@ -12,11 +12,15 @@ public struct DatabaseOptions: Sendable {
     public var logs = LogStoreOptions()
     /// Options of the trace store.
     public var traces = TraceStoreOptions()
+    /// Open for reading next to a writer (another process holding the lock): no lock is taken,
+    /// nothing on disk is created, repaired or deleted, and every write throws. Readers see what
+    /// was written up to the open (the WAL's last whole record); open again to see more.
+    public var readOnly = false
     public init() {}
 }
 
-/// A Strata database: one directory holding the metric store and the log store (and, later, the
-/// trace store), opened by one writer at a time.
+/// A Strata database: one directory holding the metric, log and trace stores, opened by one
+/// writer at a time and by any number of readers (`DatabaseOptions.readOnly`).
 ///
 /// ```swift
 /// let db = try Database(path: "/var/lib/strata")
@@ -34,40 +38,69 @@ public final class Database: Sendable {
     public let logs: LogStore
     /// The trace store (`<path>/traces`).
     public let traces: TraceStore
-    private let lock: DatabaseLock
+    private let lock: DatabaseLock?
 
     /// The log store's directory name inside the database.
     static let logsDirectory = "logs"
 
-    /// Opens or creates the database at `path` and takes its lock.
-    /// - Throws: `StorageError.locked` (naming the holder's pid) when another process has it open,
-    ///   or a storage error naming the file that could not be read.
+    /// Opens or creates the database at `path` and takes its lock; read-only, opens an existing
+    /// database without the lock.
+    /// - Throws: `StorageError.locked` (naming the holder's pid) when another process has it open
+    ///   for writing, or a storage error naming the file that could not be read.
     public init(path: String, options: DatabaseOptions = DatabaseOptions()) throws {
         self.path = path
         let fs = SystemFileSystem()
+        var options = options
+        if options.readOnly {
+            guard try fs.exists(path) else {
+                throw StorageError.invalidState(path: path, detail: "no database here (a read-only open creates nothing)")
+            }
+            options.metrics.readOnly = true
+            options.logs.readOnly = true
+            options.traces.readOnly = true
+            lock = nil
+            // A writer may publish and retire files while the stores open: try again then.
+            var attempt = 0
+            while true {
+                do {
+                    (metrics, logs, traces) = try Self.openStores(path, options, fs)
+                    return
+                } catch where attempt < 8 && "\(error)".contains("; try again") {
+                    attempt += 1
+                }
+            }
+        }
         try fs.createDirectory(path)
-        lock = try DatabaseLock.acquire(directory: path, fs: fs)
+        let lock = try DatabaseLock.acquire(directory: path, fs: fs)
+        self.lock = lock
         do {
-            metrics = try MetricStore(
-                directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+            (metrics, logs, traces) = try Self.openStores(path, options, fs)
         } catch {
             lock.release()
             throw error
         }
+    }
+
+    /// The three stores, opened in order; the ones opened are closed again when a later one fails.
+    private static func openStores(_ path: String, _ options: DatabaseOptions, _ fs: SystemFileSystem) throws
+        -> (MetricStore, LogStore, TraceStore)
+    {
+        let metrics = try MetricStore(
+            directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+        let logs: LogStore
         do {
             logs = try LogStore(directory: FileNames.join(path, Self.logsDirectory), options: options.logs, fileSystem: fs)
         } catch {
             try? metrics.close()
-            lock.release()
             throw error
         }
         do {
-            traces = try TraceStore(
+            let traces = try TraceStore(
                 directory: FileNames.join(path, TraceStore.directoryName), options: options.traces, fileSystem: fs)
+            return (metrics, logs, traces)
         } catch {
             try? logs.close()
             try? metrics.close()
-            lock.release()
             throw error
         }
     }
@@ -79,7 +112,7 @@ public final class Database: Sendable {
         do { try metrics.close() } catch { failure = error }
         do { try logs.close() } catch { failure = failure ?? error }
         do { try traces.close() } catch { failure = failure ?? error }
-        lock.release()
+        lock?.release()
         if let failure { throw failure }
     }
 }

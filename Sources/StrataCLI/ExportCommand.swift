@@ -33,7 +33,7 @@ struct ExportCommand: ParsableCommand {
         }
         let from = try parseTime(start, flag: "--start", default: .min)
         let through = try parseTime(end, flag: "--end", default: .max)
-        let db = try openDatabase(self.db, mustExist: true)
+        let db = try openDatabase(self.db, readOnly: true)
         defer { try? db.close() }
         let set: SeriesSet
         do { set = try db.metrics.select(matchers, from: from, through: through) } catch {

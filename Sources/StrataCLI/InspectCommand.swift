@@ -19,7 +19,7 @@ struct InspectCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        let db = try openDatabase(self.db, mustExist: true)
+        let db = try openDatabase(self.db, readOnly: true)
         defer { try? db.close() }
         let m: MetricStoreStats
         let l: LogStoreStats

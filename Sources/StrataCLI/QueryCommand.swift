@@ -114,7 +114,7 @@ struct QueryCommand: ParsableCommand {
             at = try parseTime(time, flag: "--time", default: now)
         }
 
-        let db = try openDatabase(self.db, mustExist: true)
+        let db = try openDatabase(self.db, readOnly: true)
         defer { try? db.close() }
         if store == .logs || (store == nil && LogQL.looksLikeLogQL(expr)) {
             try runLogQL(db, window: window, at: at)

@@ -42,7 +42,7 @@ struct ShellCommand: ParsableCommand {
         guard let initialFormat = ShellFormat(rawValue: format) else {
             throw ValidationError("unknown --format '\(format)'; use table, json or csv")
         }
-        let database = try openDatabase(db, mustExist: true)
+        let database = try openDatabase(db, readOnly: true)
         defer { try? database.close() }
         let terminal = RawTerminal()
         let interactive = terminal != nil

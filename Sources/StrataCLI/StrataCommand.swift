@@ -68,10 +68,12 @@ func printError(_ s: String) {
 
 /// Opens the database, turning failures into exit-status-2 errors with the path.
 /// Commands that only read pass `mustExist` so a mistyped path is an error, not a new database.
-func openDatabase(_ path: String, options: DatabaseOptions = DatabaseOptions(), mustExist: Bool = false) throws
-    -> Database
+func openDatabase(_ path: String, options: DatabaseOptions = DatabaseOptions(), mustExist: Bool = false, readOnly: Bool = false)
+    throws -> Database
 {
-    if mustExist { try requireDatabaseDirectory(path) }
+    if mustExist || readOnly { try requireDatabaseDirectory(path) }
+    var options = options
+    options.readOnly = readOnly
     do { return try Database(path: path, options: options) } catch {
         throw CLIFailure.io("\(error)")
     }

@@ -52,7 +52,7 @@ struct TraceCommand: ParsableCommand {
 
     func run() throws {
         guard let id = TraceID(parsing: baseID) else { throw ValidationError("base_id '\(baseID)' is not a UUID") }
-        let db = try openDatabase(self.db, mustExist: true)
+        let db = try openDatabase(self.db, readOnly: true)
         defer { try? db.close() }
         let spans: [Span]
         do { spans = try db.traces.trace(id) } catch { throw CLIFailure.problem("\(error)") }

@@ -13,7 +13,7 @@ struct TraceQueryRun {
             throw CLIFailure(status: 1, lines: error.description.split(separator: "\n").map(String.init))
         }
         let now = TimeSpec.nowMilliseconds()
-        let db = try openDatabase(c.db, mustExist: true)
+        let db = try openDatabase(c.db, readOnly: true)
         defer { try? db.close() }
         let engine = TraceQueryEngine(store: db.traces)
         var out = OutputBuffer()

@@ -46,7 +46,8 @@ extension LogStore {
     /// - Returns: the number of records written.
     @discardableResult
     public func flush() throws -> Int {
-        try state.withLock { st throws -> Int in
+        if options.readOnly { throw LogStoreError.readOnly }
+        return try state.withLock { st throws -> Int in
             if let f = st.failure { throw LogStoreError.failed(f) }
             let records = st.head.records
             var added: [SegmentEntry] = []

@@ -50,29 +50,25 @@ public final class LogStore: Sendable {
         self.fs = fileSystem
         var st = State()
         do {
-            try fileSystem.createDirectory(directory)
-            segments = try SegmentSet.open(directory: directory, fs: fileSystem)
+            if !options.readOnly { try fileSystem.createDirectory(directory) }
+            segments = try SegmentSet.open(directory: directory, fs: fileSystem, readOnly: options.readOnly)
             let walDir = FileNames.join(directory, FileNames.walDirectory)
             let walExists = try fileSystem.exists(walDir)
             if options.durability != .none || walExists {
-                let start = LogStore.walStart(segments.snapshot())
-                if walExists {
-                    for name in try fileSystem.listDirectory(walDir) {
-                        if let i = FileNames.walSegmentIndex(name), i < start {
-                            try fileSystem.unlink(FileNames.join(walDir, name))
-                        }
-                    }
-                }
                 var head = LogHead()
-                let wal = try WriteAheadLog.open(directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize) {
-                    type, payload in
+                let opened = try StoreWAL.open(
+                    directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize,
+                    start: LogStore.walStart(segments.snapshot()), readOnly: options.readOnly
+                ) { type, payload in
                     guard type == LogWALRecord.records else { return }
                     try LogWALRecord.decode(payload) { head.add($0) }
                 }
                 st.head = head
-                if let report = wal.recovery { st.recovery.append(report.description) }
-                st.wal = wal
+                if let report = opened.recovery { st.recovery.append(report) }
+                st.wal = opened.wal
             }
+            // A writer that published meanwhile may have retired WAL segments this open expected.
+            if options.readOnly { try segments.checkStillCurrent() }
             for e in segments.entries { LogStore.open(e, in: segments, into: &st) }
         } catch let e as StorageError {
             throw LogStoreError.storage(e.description)
@@ -94,6 +90,7 @@ public final class LogStore: Sendable {
     /// - Throws: `LogStoreError.failed` when the WAL cannot be written (the store then refuses
     ///   further writes; nothing acknowledged is lost).
     public func append(_ records: [LogRecord]) throws {
+        if options.readOnly { throw LogStoreError.readOnly }
         if records.isEmpty { return }
         let (kept, split, truncated) = LogStore.limitLineLengths(records, options)
         let flushNeeded = try state.withLock { st throws -> Bool in
@@ -164,6 +161,7 @@ public final class LogStore: Sendable {
 
     /// Makes every acknowledged record durable: with a WAL, syncs it; without one, flushes the head.
     public func close() throws {
+        if options.readOnly { return }
         if options.durability == .none {
             try flush()
         } else {

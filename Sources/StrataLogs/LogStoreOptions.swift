@@ -33,5 +33,10 @@ public struct LogStoreOptions: Sendable {
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
 
+    /// Open for reading while another process may write: nothing on disk is created, repaired or
+    /// deleted, the WAL is replayed up to its last whole record, and every write throws
+    /// `LogStoreError.readOnly`. Default false.
+    public var readOnly = false
+
     public init() {}
 }

@@ -125,6 +125,8 @@ public enum LogStoreError: Error, Sendable, Equatable, CustomStringConvertible {
     case failed(String)
     /// No record has this id (any more).
     case unknownRecord(LogRecordID)
+    /// A write to a store opened with `readOnly`.
+    case readOnly
 
     public var description: String {
         switch self {
@@ -134,6 +136,7 @@ public enum LogStoreError: Error, Sendable, Equatable, CustomStringConvertible {
         case .storage(let s): s
         case .failed(let s): "log store is read-only after a write failure: \(s)"
         case .unknownRecord(let id): "no log record \(id)"
+        case .readOnly: "the log store was opened read-only; writes need the database opened for writing"
         }
     }
 }

@@ -53,16 +53,23 @@ public final class SegmentSet: Sendable {
     public func path(of name: String) -> String { FileNames.join(directory, name) }
 
     /// Opens the store directory (creating it and an empty manifest if new), checks that
-    /// every listed segment exists with its recorded size, and deletes orphans.
+    /// every listed segment exists with its recorded size, and deletes orphans. With `readOnly`
+    /// (another process may hold the lock and write) nothing is created or deleted: a missing
+    /// directory is an empty set, orphans are left to the writer. Do not publish through a
+    /// read-only set.
     ///
     /// - Throws: `StorageError.corrupt` naming `MANIFEST` and the offset when it does not
     ///   decode, or naming a listed segment that is missing or has the wrong size;
     ///   `StorageError.corrupt` too when `MANIFEST` is missing but segment files exist
     ///   (they are never deleted on a guess); `StorageError.io` for failed system calls.
-    public static func open(directory: String, fs: any FileSystem = SystemFileSystem()) throws(StorageError)
+    public static func open(directory: String, fs: any FileSystem = SystemFileSystem(), readOnly: Bool = false) throws(StorageError)
         -> SegmentSet
     {
-        try fs.createDirectory(directory)
+        if readOnly {
+            guard try fs.exists(directory) else { return SegmentSet(directory: directory, fs: fs, manifest: SegmentManifest()) }
+        } else {
+            try fs.createDirectory(directory)
+        }
         let names = try fs.listDirectory(directory)
         let manifestPath = FileNames.join(directory, FileNames.manifest)
         let manifest: SegmentManifest
@@ -81,7 +88,7 @@ public final class SegmentSet: Sendable {
                     detail: "missing, but \(segments.count) segment file(s) exist (first \(first)); not deleting them")
             }
             manifest = SegmentManifest()
-            try AtomicFile.write(manifest.encoded(), to: manifestPath, fs: fs)
+            if !readOnly { try AtomicFile.write(manifest.encoded(), to: manifestPath, fs: fs) }
         }
 
         let listed = Set(manifest.entries.map(\.name))
@@ -92,6 +99,10 @@ public final class SegmentSet: Sendable {
                 size = try fs.fileSize(p)
             } catch {
                 guard error.isNotFound else { throw error }
+                if readOnly {
+                    throw StorageError.invalidState(
+                        path: p, detail: "the segment was retired by a writer while the manifest was read; try again")
+                }
                 throw StorageError.corrupt(
                     path: p, offset: 0, detail: "listed in MANIFEST generation \(manifest.generation) but missing")
             }
@@ -103,6 +114,7 @@ public final class SegmentSet: Sendable {
                 )
             }
         }
+        if readOnly { return SegmentSet(directory: directory, fs: fs, manifest: manifest) }
         var removedOrphans = false
         for name in names where name != FileNames.manifest && name != FileNames.lock && name != FileNames.walDirectory {
             let isOrphan =
@@ -119,6 +131,22 @@ public final class SegmentSet: Sendable {
 
     /// The generation of the current manifest.
     public var generation: UInt64 { state.withLock { $0.manifest.generation } }
+
+    /// For a read-only set: fails when the manifest on disk is no longer the one this set read (a
+    /// writer published since, and may have retired WAL segments the reader expected), so the
+    /// reader opens again.
+    /// - Throws: `StorageError.invalidState` ending in "try again", or the error reading `MANIFEST`.
+    public func checkStillCurrent() throws(StorageError) {
+        let path = FileNames.join(directory, FileNames.manifest)
+        guard try fs.exists(path) else { return }
+        let bytes = try fs.readFile(path)
+        let onDisk: SegmentManifest
+        do throws(FormatError) { onDisk = try SegmentManifest(decoding: bytes) } catch { throw StorageError(path: path, error) }
+        if onDisk.generation != generation {
+            throw StorageError.invalidState(
+                path: path, detail: "a writer published generation \(onDisk.generation) while generation \(generation) was read; try again")
+        }
+    }
 
     /// The current live segments (use `snapshot()` to read their files safely).
     public var entries: [SegmentEntry] { state.withLock { $0.manifest.entries } }

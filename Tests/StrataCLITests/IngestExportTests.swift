@@ -116,13 +116,49 @@ struct IngestExportTests {
         #expect(bad.stderr.contains("column"))
     }
 
-    @Test func secondWriterGetsTheHoldersPid() throws {
+    @Test func secondWriterGetsTheHoldersPidWhileReadersRead() throws {
         let dir = Scratch()
         defer { dir.cleanup() }
-        let db = try Database(path: dir.path + "/db")
-        defer { try? db.close() }
-        let r = try CLI.run(["inspect", dir.path + "/db"])
-        #expect(r.status == 2)
-        #expect(r.stderr.contains("pid \(getpid())"))
+        let path = dir.path + "/db"
+        let db = try Database(path: path)
+        // What the writer has acknowledged is only in its WAL (no flush yet).
+        let up = try Labels(validating: ["__name__": "up", "job": "node"])
+        _ = try db.metrics.append(up, (0..<10).map { Sample(1_700_000_000_000 + Int64($0) * 15_000, Double($0)) })
+        let stream = try Labels(validating: ["host": "h1", "program": "nova-api", "level": "ERROR"])
+        try db.logs.append([LogRecord(timestamp: 1_700_000_050_000_000_000, stream: stream, line: Array("boom".utf8))])
+        let base = TraceID(high: 7, low: 7)
+        try db.traces.append(spans: [
+            Span(baseID: base, traceID: TraceID(high: 7, low: 8), parentID: base, name: "wsgi", project: "nova", start: 1_700_000_050_000_000)
+        ])
+        let walBefore = try FileManager.default.subpathsOfDirectory(atPath: path).sorted()
+
+        let om = dir.path + "/more.om"
+        try "up{job=\"x\"} 1 1700000000000\n# EOF\n".write(toFile: om, atomically: true, encoding: .utf8)
+        let w = try CLI.run(["ingest", path, om])
+        #expect(w.status == 2)
+        #expect(w.stderr.contains("pid \(getpid())"), "\(w.stderr)")
+
+        // Readers open without the lock and see every acknowledged record.
+        let r = try CLI.run(["inspect", path, "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains(#""samples":10"#) && r.stdout.contains(#""records":1"#) && r.stdout.contains(#""spans":1"#), "\(r.stdout)")
+        let q = try CLI.run(["query", path, "up", "--time", "1700000135"])
+        #expect(q.status == 0 && q.stdout.contains("node") && q.stdout.contains("9"), "\(q.stdout) \(q.stderr)")
+        let l = try CLI.run(["query", path, #"{program="nova-api"} |= "boom""#, "--start", "1700000000", "--end", "1700000100"])
+        #expect(l.stdout.contains("boom"), "\(l.stdout) \(l.stderr)")
+        let t = try CLI.run(["trace", path, "\(base)"])
+        #expect(t.status == 0 && t.stdout.contains("1 spans"), "\(t.stdout) \(t.stderr)")
+
+        // A read-only open changes nothing on disk and refuses writes.
+        var options = DatabaseOptions()
+        options.readOnly = true
+        let reader = try Database(path: path, options: options)
+        #expect(throws: MetricStoreError.self) { try reader.metrics.append(up, [Sample(1_700_000_200_000, 1)]) }
+        #expect(throws: LogStoreError.self) { try reader.logs.append([LogRecord(timestamp: 1, stream: stream, line: [])]) }
+        #expect(throws: TraceStoreError.self) { try reader.traces.flush() }
+        try reader.close()
+        #expect(try FileManager.default.subpathsOfDirectory(atPath: path).sorted() == walBefore)
+        // The writer goes on.
+        _ = try db.metrics.append(up, [Sample(1_700_000_300_000, 42)])
     }
 }

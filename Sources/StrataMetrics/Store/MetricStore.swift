@@ -42,32 +42,28 @@ public final class MetricStore: Sendable {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
-        try fileSystem.createDirectory(directory)
-        segments = try SegmentSet.open(directory: directory, fs: fileSystem)
+        if !options.readOnly { try fileSystem.createDirectory(directory) }
+        segments = try SegmentSet.open(directory: directory, fs: fileSystem, readOnly: options.readOnly)
         var st = State()
         let walDir = FileNames.join(directory, FileNames.walDirectory)
         let snapshot = segments.snapshot()
         for e in snapshot.entries { st.head.observe(maxTime: e.maxTime) }
         let walExists = try fileSystem.exists(walDir)
         if options.durability != .none || walExists {
-            // Segments before the manifest's walStart are already in blocks: drop them unread.
-            let start = MetricStore.walStart(snapshot)
-            if walExists {
-                for name in try fileSystem.listDirectory(walDir) {
-                    if let i = FileNames.walSegmentIndex(name), i < start {
-                        try fileSystem.unlink(FileNames.join(walDir, name))
-                    }
-                }
-            }
+            // Segments before the manifest's walStart are already in blocks: skipped (and deleted
+            // when writing).
             var head = Head()
-            let wal = try WriteAheadLog.open(directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize) {
-                type, payload in try MetricStore.replay(type, payload, into: &head)
-            }
+            let opened = try StoreWAL.open(
+                directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize,
+                start: MetricStore.walStart(snapshot), readOnly: options.readOnly
+            ) { type, payload in try MetricStore.replay(type, payload, into: &head) }
             head.observe(maxTime: st.head.highWatermark)
             st.head = head
-            if let report = wal.recovery { st.recovery.append(report.description) }
-            st.wal = wal  // kept in .none mode too, so a flush can retire what an earlier writer logged
+            if let report = opened.recovery { st.recovery.append(report) }
+            st.wal = opened.wal  // kept in .none mode too, so a flush can retire what an earlier writer logged
         }
+        // A writer that published meanwhile may have retired WAL segments this open expected.
+        if options.readOnly { try segments.checkStillCurrent() }
         state = Mutex(st)
     }
 
@@ -79,7 +75,8 @@ public final class MetricStore: Sendable {
     /// The ref of `labels`, registering (and logging) the series if it is new.
     /// - Throws: `MetricStoreError.seriesLimit` when the store is full.
     public func seriesRef(for labels: Labels) throws -> SeriesRef {
-        try state.withLock { st throws -> SeriesRef in
+        if options.readOnly { throw MetricStoreError.readOnly }
+        return try state.withLock { st throws -> SeriesRef in
             if let r = st.head.ref(of: labels) { return SeriesRef(r) }
             if let f = st.failure { throw MetricStoreError.failed(f) }
             guard st.head.seriesCount < options.seriesLimit else {
@@ -105,6 +102,7 @@ public final class MetricStore: Sendable {
     /// Samples older than the out-of-order window, or at a time the series already has with
     /// another value, are rejected and reported in the summary; exact duplicates are ignored.
     public func append(_ batch: SampleBatch) throws -> AppendSummary {
+        if options.readOnly { throw MetricStoreError.readOnly }
         let cutNeeded: Bool
         let summary: AppendSummary
         (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
@@ -179,6 +177,7 @@ public final class MetricStore: Sendable {
     /// Histograms older than the out-of-order window are rejected; an equal histogram at an existing
     /// timestamp is a duplicate, a different one a conflict.
     public func appendHistograms(_ labels: Labels, _ samples: [HistogramSample]) throws -> AppendSummary {
+        if options.readOnly { throw MetricStoreError.readOnly }
         let ref = try seriesRef(for: labels).raw
         let (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
             if let f = st.failure { throw MetricStoreError.failed(f) }
@@ -248,7 +247,8 @@ public final class MetricStore: Sendable {
     /// - Returns: the number of samples written.
     @discardableResult
     public func flush(before cutoff: Int64 = .max) throws -> Int {
-        try state.withLock { st throws -> Int in
+        if options.readOnly { throw MetricStoreError.readOnly }
+        return try state.withLock { st throws -> Int in
             if let f = st.failure { throw MetricStoreError.failed(f) }
             let cutHistograms = st.head.cutHistograms(before: cutoff)
             let cutData = st.head.cut(before: cutoff)
@@ -311,6 +311,7 @@ public final class MetricStore: Sendable {
 
     /// Flushes the head to blocks when the WAL is off; with a WAL, just makes it durable.
     public func close() throws {
+        if options.readOnly { return }
         if options.durability == .none {
             try flush()
         } else {

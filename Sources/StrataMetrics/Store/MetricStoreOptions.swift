@@ -23,6 +23,10 @@ public struct MetricStoreOptions: Sendable {
     public var maxChunkSamples: Int = 8192
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
+    /// Open for reading while another process may write: nothing on disk is created, repaired or
+    /// deleted, the WAL is replayed up to its last whole record, and every write throws
+    /// `MetricStoreError.readOnly`. Default false.
+    public var readOnly = false
 
     public init() {}
 }
@@ -121,6 +125,8 @@ public enum MetricStoreError: Error, Sendable, CustomStringConvertible {
     case failed(String)
     /// A histogram sample whose spans, buckets or bounds disagree.
     case invalidHistogram(labels: Labels, timestamp: Int64, reason: String)
+    /// A write to a store opened with `readOnly`.
+    case readOnly
 
     public var description: String {
         switch self {
@@ -130,6 +136,7 @@ public enum MetricStoreError: Error, Sendable, CustomStringConvertible {
         case .storage(let s): s
         case .failed(let s): "store is read-only after a write failure: \(s)"
         case .invalidHistogram(let l, let t, let r): "invalid histogram for \(l) at \(t): \(r)"
+        case .readOnly: "the metric store was opened read-only; writes need the database opened for writing"
         }
     }
 }

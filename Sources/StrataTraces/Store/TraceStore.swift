@@ -49,22 +49,18 @@ public final class TraceStore: Sendable {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
-        try fileSystem.createDirectory(directory)
-        segments = try SegmentSet.open(directory: directory, fs: fileSystem)
+        if !options.readOnly { try fileSystem.createDirectory(directory) }
+        segments = try SegmentSet.open(directory: directory, fs: fileSystem, readOnly: options.readOnly)
         var st = State()
         let walDir = FileNames.join(directory, FileNames.walDirectory)
         let walExists = try fileSystem.exists(walDir)
         if options.durability != .none || walExists {
-            let start = TraceStore.walStart(segments.snapshot())
-            if walExists {
-                for name in try fileSystem.listDirectory(walDir) {
-                    if let i = FileNames.walSegmentIndex(name), i < start { try fileSystem.unlink(FileNames.join(walDir, name)) }
-                }
-            }
             var head = SpanAssembler()
             var latest = Int64.min
-            let wal = try WriteAheadLog.open(directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize) {
-                type, payload in
+            let opened = try StoreWAL.open(
+                directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize,
+                start: TraceStore.walStart(segments.snapshot()), readOnly: options.readOnly
+            ) { type, payload in
                 guard type == TraceWALRecord.items else { return }
                 try TraceWALRecord.decode(payload) { kind, span in
                     latest = max(latest, span.start)
@@ -73,9 +69,11 @@ public final class TraceStore: Sendable {
             }
             st.head = head
             st.latest = latest
-            if let report = wal.recovery { st.recovery.append(report.description) }
-            st.wal = wal
+            if let report = opened.recovery { st.recovery.append(report) }
+            st.wal = opened.wal
         }
+        // A writer that published meanwhile may have retired WAL segments this open expected.
+        if options.readOnly { try segments.checkStillCurrent() }
         state = Mutex(st)
     }
 
@@ -86,6 +84,7 @@ public final class TraceStore: Sendable {
 
     /// Appends osprofiler events; returns once they are durable per `options.durability`.
     public func append(events: [SpanEvent]) throws {
+        if options.readOnly { throw TraceStoreError.readOnly }
         guard !events.isEmpty else { return }
         let full = try state.withLock { st throws -> Bool in
             // A stop with no start waiting (here or earlier in the batch) whose span a segment
@@ -139,6 +138,7 @@ public final class TraceStore: Sendable {
 
     /// Appends whole spans (already paired); returns once they are durable.
     public func append(spans: [Span]) throws {
+        if options.readOnly { throw TraceStoreError.readOnly }
         guard !spans.isEmpty else { return }
         let full = try state.withLock { st throws -> Bool in
             try log(&st) { w in TraceWALRecord.encode(spans: spans, into: &w) }
@@ -176,7 +176,8 @@ public final class TraceStore: Sendable {
     /// - Returns: the number of spans written.
     @discardableResult
     public func flush(closingOpenSpans: Bool = false) throws -> Int {
-        try state.withLock { st throws -> Int in
+        if options.readOnly { throw TraceStoreError.readOnly }
+        return try state.withLock { st throws -> Int in
             if let f = st.failure { throw TraceStoreError.failed(f) }
             if closingOpenSpans {
                 st.head.expireAll()
@@ -237,6 +238,7 @@ public final class TraceStore: Sendable {
 
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.
     public func close() throws {
+        if options.readOnly { return }
         if options.durability == .none {
             try flush(closingOpenSpans: true)
         } else {

@@ -25,6 +25,11 @@ public struct TraceStoreOptions: Sendable {
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
 
+    /// Open for reading while another process may write: nothing on disk is created, repaired or
+    /// deleted, the WAL is replayed up to its last whole record, and every write throws
+    /// `TraceStoreError.readOnly`. Default false.
+    public var readOnly = false
+
     public init() {}
 }
 
@@ -32,10 +37,13 @@ public struct TraceStoreOptions: Sendable {
 public enum TraceStoreError: Error, Sendable, CustomStringConvertible {
     /// An earlier WAL failure left the store unable to accept writes.
     case failed(String)
+    /// A write to a store opened with `readOnly`.
+    case readOnly
 
     public var description: String {
         switch self {
         case .failed(let s): "trace store is read-only after a write failure: \(s)"
+        case .readOnly: "the trace store was opened read-only; writes need the database opened for writing"
         }
     }
 }
