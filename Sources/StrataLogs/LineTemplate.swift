@@ -6,13 +6,20 @@
 ///   digit before them (OpenStack user and project ids): 16 bytes in the ids stream;
 /// - `0x03` a run of ASCII digits (stopping where a UUID starts): `[length varint][digits]` in the
 ///   numbers stream.
-/// Bytes `0x01`-`0x04` of the line itself are written `0x04 <byte>`. Lines of the same shape share
+/// - `0x05` (segment version 2) a run of 8 or more lowercase hex digits holding both a digit and a
+///   letter, with no letter or digit on either side (or right after `0x`): audit ids, SHA1s,
+///   pointers. `[length varint][the hex text]` in the numbers stream, like a number, so each such
+///   id does not make a template of its own.
+/// Bytes `0x01`-`0x05` of the line itself are written `0x04 <byte>`. Lines of the same shape share
 /// one template, so a segment keeps a small dictionary of templates and, per row, a template id.
 enum LineTemplate {
     static let uuid: UInt8 = 1
     static let hex32: UInt8 = 2
     static let number: UInt8 = 3
     static let escape: UInt8 = 4
+    static let hexRun: UInt8 = 5
+    /// Shortest `hexRun`.
+    static let minHexRun = 8
 
     /// 0-15 for `0-9a-f`, 255 otherwise.
     static let hexValue: [UInt8] = (0..<256).map { b in
@@ -112,6 +119,24 @@ enum LineTemplate {
                         literalStart = i
                         continue
                     }
+                    if i == 0 || !isAlnum(p[i &- 1]) || (i >= 2 && p[i &- 1] == 0x78 && p[i &- 2] == 0x30) {
+                        let j = hexRunEnd(p, i)
+                        if j > i {
+                            flushLiteral(i)
+                            out[o] = hexRun
+                            o &+= 1
+                            var len = UInt64(j &- i)
+                            while len >= 0x80 {
+                                numbers.append(UInt8(truncatingIfNeeded: len) | 0x80)
+                                len >>= 7
+                            }
+                            numbers.append(UInt8(len))
+                            numbers.append(contentsOf: UnsafeRawBufferPointer(rebasing: p[i..<j]))
+                            i = j
+                            literalStart = i
+                            continue
+                        }
+                    }
                     if (b &- 0x30) < 10 {
                         flushLiteral(i)
                         var j = i &+ 1
@@ -129,7 +154,7 @@ enum LineTemplate {
                         literalStart = i
                         continue
                     }
-                } else if b &- 1 < 4 {
+                } else if b &- 1 < 5 {
                     flushLiteral(i)
                     out[o] = escape
                     out[o &+ 1] = b
@@ -143,6 +168,30 @@ enum LineTemplate {
             flushLiteral(n)
             template.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress, count: o))
         }
+    }
+
+    /// The end of a `hexRun` starting at `i`, or `i` when there is none there: 8+ lowercase hex
+    /// digits with at least one digit and one letter, not followed by a letter or digit, and no
+    /// UUID starting inside.
+    @inline(__always)
+    static func hexRunEnd(_ p: UnsafeRawBufferPointer, _ i: Int) -> Int {
+        var j = i
+        var digits = false, letters = false
+        while j < p.count {
+            let c = p[j]
+            if (c &- 0x30) < 10 {
+                digits = true
+            } else if (c &- 0x61) < 6 {
+                letters = true
+            } else {
+                break
+            }
+            j &+= 1
+        }
+        guard j &- i >= minHexRun, digits, letters else { return i }
+        if j < p.count && isAlnum(p[j]) { return i }
+        if j < p.count && p[j] == 0x2D { return i }  // a dash: part of a UUID-like or hyphenated name
+        return j
     }
 
     /// Rebuilds one line from its template and the variables `mask` wrote for it (numbers in line
@@ -168,7 +217,7 @@ enum LineTemplate {
                     out.append(hexDigits[Int(v & 15)])
                 }
                 idAt &+= 16
-            case number:
+            case number, hexRun:
                 var len = 0
                 var shift = 0
                 while true {
@@ -202,12 +251,34 @@ enum LineTemplate {
             let b = t[i]
             i += 1
             switch b {
-            case uuid, hex32, number: out.append(-Int16(b))
+            case uuid, hex32, number, hexRun: out.append(-Int16(b))
             case escape:
                 if i < t.count { out.append(Int16(t[i])) }
                 i += 1
             default: out.append(Int16(b))
             }
+        }
+        return out
+    }
+
+    /// A version-1 template in version-2 terms: a literal `0x05` byte (which version 1 did not
+    /// escape) becomes `0x04 0x05`.
+    static func upgradingVersion1(_ t: [UInt8]) -> [UInt8] {
+        guard t.contains(hexRun) else { return t }
+        var out: [UInt8] = []
+        out.reserveCapacity(t.count + 4)
+        var i = 0
+        while i < t.count {
+            let b = t[i]
+            if b == escape {
+                out.append(b)
+                if i + 1 < t.count { out.append(t[i + 1]) }
+                i += 2
+                continue
+            }
+            if b == hexRun { out.append(escape) }
+            out.append(b)
+            i += 1
         }
         return out
     }

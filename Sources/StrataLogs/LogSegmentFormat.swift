@@ -6,7 +6,9 @@ enum LogSegmentFormat {
     static let magic: [UInt8] = Array("STRATLOG".utf8)
     /// "SLG1" as the last four bytes.
     static let trailerMagic: [UInt8] = Array("SLG1".utf8)
-    static let version: UInt8 = 1
+    /// 2: templates may hold `LineTemplate.hexRun` placeholders (version 1: a `0x05` byte was a
+    /// literal). Readers take both.
+    static let version: UInt8 = 2
     static let headerSize = 16
     /// `[directory offset u64][directory length u64][crc32c u32 of the 16 bytes before][magic 4]`.
     static let trailerSize = 24

@@ -52,7 +52,8 @@ final class LogSegmentReader: Sendable {
             throw corrupt(0, "file of \(b.count) bytes is shorter than header and trailer")
         }
         guard b.prefix(8).elementsEqual(LogSegmentFormat.magic) else { throw corrupt(0, "bad magic number") }
-        guard b[8] == LogSegmentFormat.version else { throw corrupt(8, "unsupported format version \(b[8])") }
+        guard b[8] >= 1 && b[8] <= LogSegmentFormat.version else { throw corrupt(8, "unsupported format version \(b[8])") }
+        let version = b[8]
         if let k = (9..<LogSegmentFormat.headerSize).first(where: { b[$0] != 0 }) { throw corrupt(k, "reserved header byte is not zero") }
         let t = b.count - LogSegmentFormat.trailerSize
         guard b[(b.count - 4)...].elementsEqual(LogSegmentFormat.trailerMagic) else {
@@ -92,7 +93,8 @@ final class LogSegmentReader: Sendable {
                 var templates: [[UInt8]] = []
                 for _ in 0..<n {
                     let len = try r.count(limit: p.count, "template length")
-                    templates.append(Array(try r.bytes(len)))
+                    let t = Array(try r.bytes(len))
+                    templates.append(version == 1 ? LineTemplate.upgradingVersion1(t) : t)
                 }
                 try r.expectEnd("template dictionary")
                 return templates

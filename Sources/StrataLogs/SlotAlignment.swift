@@ -105,7 +105,7 @@ extension TemplateDictionary {
         guard !lit.isEmpty else { return [[]] }
         var slotOf = [Int](repeating: -1, count: n)
         var k = 0
-        for (p, tok) in tokens.enumerated() where tok == -Int16(LineTemplate.number) {
+        for (p, tok) in tokens.enumerated() where tok == -Int16(LineTemplate.number) || tok == -Int16(LineTemplate.hexRun) {
             slotOf[p] = k
             k += 1
         }

@@ -37,7 +37,7 @@ struct TemplateDictionary: Sendable {
                 if x >= 0 {
                     runs[runs.count - 1].append(UInt8(x))
                 } else {
-                    if -x == Int16(LineTemplate.number) { n += 1 } else { d += 1 }
+                    if -x == Int16(LineTemplate.number) || -x == Int16(LineTemplate.hexRun) { n += 1 } else { d += 1 }
                     runs.append([])
                 }
             }
@@ -197,7 +197,7 @@ struct TemplateDictionary: Sendable {
         let digit = (c &- 0x30) < 10
         switch UInt8(kind) {
         case LineTemplate.number: return digit
-        case LineTemplate.hex32: return digit || (c &- 0x61) < 6
+        case LineTemplate.hex32, LineTemplate.hexRun: return digit || (c &- 0x61) < 6
         default: return digit || (c &- 0x61) < 6 || c == 0x2D
         }
     }

@@ -26,7 +26,7 @@ struct TemplateProgram: Sendable {
             switch b {
             case LineTemplate.uuid: endRun(); steps.append(.uuid); ids += 1
             case LineTemplate.hex32: endRun(); steps.append(.hex32); ids += 1
-            case LineTemplate.number: endRun(); steps.append(.number); nums += 1
+            case LineTemplate.number, LineTemplate.hexRun: endRun(); steps.append(.number); nums += 1
             case LineTemplate.escape:
                 if i < template.count { lit.append(template[i]) }
                 i += 1

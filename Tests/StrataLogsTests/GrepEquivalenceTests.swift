@@ -8,10 +8,10 @@ import Testing
 @Suite struct GrepEquivalenceTests {
     static let path = "../shared/data/loghub/OpenStack/OpenStack_2k.log"
 
-    func grepCount(_ flags: [String], _ pattern: String) throws -> Int {
+    func grepCount(_ flags: [String], _ pattern: String, file: String = GrepEquivalenceTests.path) throws -> Int {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["grep", "-c"] + flags + ["--", pattern, GrepEquivalenceTests.path]
+        p.arguments = ["grep", "-c"] + flags + ["--", pattern, file]
         p.environment = ["LC_ALL": "C", "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"]
         let out = Pipe()
         p.standardOutput = out
@@ -19,6 +19,60 @@ import Testing
         let data = out.fileHandleForReading.readDataToEndOfFile()
         p.waitUntilExit()
         return Int(String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? -1
+    }
+
+    /// Lines full of hex ids that are neither UUIDs nor 32-digit ids (audit ids, SHA1s, pointers):
+    /// they leave templates as hex runs, and filters that cut through them still count as grep does.
+    @Test func hexRunLinesCountEqualGrep() throws {
+        var rng = SystemRandomNumberGenerator()
+        func hex(_ n: Int) -> String {
+            var s = ""
+            repeat {
+                s = String((0..<n).map { _ in "0123456789abcdef".randomElement(using: &rng)! })
+            } while !s.contains(where: \.isLetter) || !s.contains(where: \.isNumber)
+            return s
+        }
+        let audits = (0..<20).map { _ in hex(16) }
+        var lines: [String] = []
+        for i in 0..<3000 {
+            let a = audits[i % audits.count]
+            switch i % 3 {
+            case 0: lines.append("\(i) DEBUG auth 'token': <TokenModel (audit_id=\(a), audit_chain_id=[u'\(a)']) at 0x7f\(hex(10))> ok")
+            case 1: lines.append("\(i) DEBUG session REQ: -H \"X-Auth-Token: {SHA1}\(hex(40))\" len \(i * 7)")
+            default: lines.append("\(i) INFO plain deadbeef \(a)x and 0x\(hex(12)) cafe\(i)")
+            }
+        }
+        let dir = LogScratch()
+        defer { dir.cleanup() }
+        let file = dir.path + "-lines.txt"
+        try (lines.joined(separator: "\n") + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(atPath: file) }
+        let store = try LogStore(directory: dir.path, options: LogFixtures.options(durability: .none))
+        try store.append(lines.enumerated().map { i, l in
+            LogRecord(timestamp: Int64(i), stream: Labels(sorted: [Label("file", "k")]), line: Array(l.utf8))
+        })
+        try store.flush()
+        let a0 = audits[0]
+        let cases: [([String], String, LineFilter)] = [
+            (["-F"], "audit_id=\(a0)", LineFilter(.contains, "audit_id=\(a0)")),
+            (["-F"], String(a0.dropFirst(3).prefix(6)), LineFilter(.contains, String(a0.dropFirst(3).prefix(6)))),
+            (["-F"], "at 0x7f", LineFilter(.contains, "at 0x7f")),
+            (["-F"], "{SHA1}", LineFilter(.contains, "{SHA1}")),
+            (["-F"], "deadbeef", LineFilter(.contains, "deadbeef")),
+            (["-F"], "\(a0)x", LineFilter(.contains, "\(a0)x")),
+            (["-F"], "e1", LineFilter(.contains, "e1")),
+            (["-F", "-i"], "AUDIT_ID=\(a0.uppercased())", LineFilter(.contains, "AUDIT_ID=\(a0.uppercased())", caseInsensitive: true)),
+            (["-E"], "0x[0-9a-f]{12}$", LineFilter(.matches, "0x[0-9a-f]{12}$")),
+            (["-E"], "SHA1\\}[0-9a-f]{40}\"", LineFilter(.matches, "SHA1\\}[0-9a-f]{40}\"")),
+            (["-E"], "audit_id=[0-9]", LineFilter(.matches, "audit_id=[0-9]")),
+        ]
+        for (flags, pattern, filter) in cases {
+            let want = try grepCount(flags, pattern, file: file)
+            let got = try store.count(LogQuery(lineFilters: [filter]))
+            #expect(got == want && want >= 0, "grep \(flags.joined(separator: " ")) '\(pattern)' = \(want), store \(got)")
+        }
+        let back = try store.search(LogQuery(limit: 0, direction: .forward)).hits.map { String(decoding: $0.record.line, as: UTF8.self) }
+        #expect(back == lines)
     }
 
     @Test func lineFilterCountsEqualGrep() throws {

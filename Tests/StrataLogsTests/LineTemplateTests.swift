@@ -46,9 +46,37 @@ import Testing
         #expect(t.contains(LineTemplate.uuid))
     }
 
+    @Test func hexRunsLeaveTheTemplateSoLinesShareIt() {
+        func line(_ audit: String, _ sha: String, _ ptr: String) -> [UInt8] {
+            Array("'token': <TokenModel (audit_id=\(audit), audit_chain_id=[u'\(audit)']) at 0x\(ptr)> X-Auth-Token: {SHA1}\(sha) end".utf8)
+        }
+        let a = line("1e9f4545936e9035", "484326c8f29756191e3074e649a4e620bcd029e9", "7f9b3c7481a0")
+        let b = line("0ab3c2d1e4f56789", "6f1e3ea62d9670ef22ec04f0d221079b4c5b2ce1", "7f9b3c748f10")
+        let (ta, backA) = roundTrip(a)
+        let (tb, backB) = roundTrip(b)
+        #expect(backA == a && backB == b)
+        #expect(ta == tb, "the ids are variables, not template text")
+        #expect(ta.filter { $0 == LineTemplate.hexRun }.count == 4)
+        // Not hex runs: no digit, no letter, too short, glued to a word, before a dash.
+        for text in ["deadbeefcafe", "12345678", "ab12cd3", "x1e9f4545936e9035", "1e9f4545936e9035z", "1e9f4545-936e"] {
+            let (t, back) = roundTrip(Array(text.utf8))
+            #expect(back == Array(text.utf8))
+            #expect(!t.contains(LineTemplate.hexRun), "\(text)")
+        }
+        // A version-1 template's literal 0x05 byte reads as text after the upgrade.
+        let v1: [UInt8] = [0x61, LineTemplate.hexRun, 0x62, LineTemplate.escape, 0x01, LineTemplate.number]
+        let up = LineTemplate.upgradingVersion1(v1)
+        #expect(up == [0x61, LineTemplate.escape, LineTemplate.hexRun, 0x62, LineTemplate.escape, 0x01, LineTemplate.number])
+        #expect(TemplateProgram(up).numberSlots == 1)
+        // The planner: a hex fragment may fall in a hex run, so such templates are verified.
+        let dict = TemplateDictionary([ta], trigrams: TrigramIndex.build([ta]))
+        #expect(dict.literalDecisions(Array("audit_id=1e9f".utf8), folded: false) == [.verify])
+        #expect(dict.literalDecisions(Array("audit_id=zz".utf8), folded: false) == [.none])
+    }
+
     @Test func randomBytesRoundTrip() {
         var rng = SystemRandomNumberGenerator()
-        let alphabet: [UInt8] = Array("0123456789abcdef-ABC xyz\u{01}\u{04}".utf8) + [0, 255, 10]
+        let alphabet: [UInt8] = Array("0123456789abcdef-ABC xyz\u{01}\u{04}\u{05}".utf8) + [0, 255, 10]
         for _ in 0..<2000 {
             let n = Int.random(in: 0..<120, using: &rng)
             let line = (0..<n).map { _ in alphabet.randomElement(using: &rng)! }
