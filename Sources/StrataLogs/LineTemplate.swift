@@ -119,7 +119,11 @@ enum LineTemplate {
                         literalStart = i
                         continue
                     }
-                    if i == 0 || !isAlnum(p[i &- 1]) || (i >= 2 && p[i &- 1] == 0x78 && p[i &- 2] == 0x30) {
+                    // A hex run must hold a letter: a digit run not followed by one is a number (the
+                    // common case, checked without scanning the run twice).
+                    if (i == 0 || !isAlnum(p[i &- 1]) || (i >= 2 && p[i &- 1] == 0x78 && p[i &- 2] == 0x30))
+                        && ((b &- 0x61) < 6 || startsHexWithLetter(p, i))
+                    {
                         let j = hexRunEnd(p, i)
                         if j > i {
                             flushLiteral(i)
@@ -168,6 +172,14 @@ enum LineTemplate {
             flushLiteral(n)
             template.append(contentsOf: UnsafeBufferPointer(start: out.baseAddress, count: o))
         }
+    }
+
+    /// True when the digits at `i` are followed (within the run of hex digits) by a letter a-f.
+    @inline(__always)
+    static func startsHexWithLetter(_ p: UnsafeRawBufferPointer, _ i: Int) -> Bool {
+        var j = i
+        while j < p.count && (p[j] &- 0x30) < 10 { j &+= 1 }
+        return j < p.count && (p[j] &- 0x61) < 6
     }
 
     /// The end of a `hexRun` starting at `i`, or `i` when there is none there: 8+ lowercase hex
