@@ -61,8 +61,7 @@ public struct TraceFileIngester {
         var fileOffset = 0  // file offset of buffer[0]
         var lines = 0  // newlines before buffer[0]
         var lastNewline = -1  // file offset of the last newline before buffer[0]
-        var batch: [SpanEvent] = []
-        batch.reserveCapacity(8192)
+        var batch = SpanEventBatch()
         var eof = false
         while !eof || filled > 0 {
             if !eof {
@@ -80,13 +79,13 @@ public struct TraceFileIngester {
             var problems: [OsprofilerProblem] = []
             let used = buffer.withUnsafeBytes { b in
                 parser.parse(
-                    UnsafeRawBufferPointer(rebasing: b[0..<filled]), final: eof,
-                    onEvent: { batch.append($0) }, onProblem: { problems.append($0) })
+                    UnsafeRawBufferPointer(rebasing: b[0..<filled]), final: eof, into: &batch,
+                    onProblem: { problems.append($0) })
             }
             if !batch.isEmpty {
-                try store.append(events: batch)
+                try store.append(batch)
                 report.events += batch.count
-                batch.removeAll(keepingCapacity: true)
+                batch.removeAll()
             }
             report.rejected += problems.count
             // Line numbers: count newlines up to each problem, then over the consumed bytes.

@@ -77,8 +77,7 @@ var sampleIDs: [TraceID] = []
 var rng = SystemRandomNumberGenerator()
 var problems = 0
 var firstProblem = ""
-var batch: [SpanEvent] = []
-batch.reserveCapacity(1 << 16)
+var batch = SpanEventBatch()
 for r in 0..<replicas {
     let spans = replica.spans(r)
     for _ in 0..<max(1, lookups * 2 / replicas) {
@@ -90,22 +89,21 @@ for r in 0..<replicas {
     jsonBytes += json.count
     let t0 = now(), c0 = cpuNow()
     var p = OsprofilerParser()
+    // As `strata ingest` reads a file: 8 MiB at a time, parsed into one batch, appended.
+    let chunk = 8 << 20
     try json.withUnsafeBytes { b in
-        var failure: (any Error)? = nil
-        _ = p.parse(b, final: true, onEvent: { e in
-            batch.append(e)
-            if batch.count == batch.capacity {
-                do { try store.append(events: batch) } catch { failure = error }
-                batch.removeAll(keepingCapacity: true)
-            }
-        }, onProblem: { p in
-            problems += 1
-            if firstProblem.isEmpty { firstProblem = "byte \(p.offset): \(p.message)" }
-        })
-        if let failure { throw failure }
+        var at = 0
+        while at < b.count {
+            let end = min(b.count, at + chunk)
+            let used = p.parse(UnsafeRawBufferPointer(rebasing: b[at..<end]), final: end == b.count, into: &batch, onProblem: { p in
+                problems += 1
+                if firstProblem.isEmpty { firstProblem = "byte \(p.offset): \(p.message)" }
+            })
+            try store.append(batch)
+            batch.removeAll()
+            at += max(used, 1)
+        }
     }
-    try store.append(events: batch)
-    batch.removeAll(keepingCapacity: true)
     ingestNanos += now() - t0
     ingestCPU += cpuNow() - c0
 }

@@ -6,6 +6,8 @@
 struct JSONScanner {
     let bytes: UnsafeRawBufferPointer
     var position: Int
+    /// True when the last string `rawString` read had a backslash escape.
+    var lastStringEscaped = false
     /// Nesting depth limit for `skipValue`, so hostile input cannot exhaust the stack.
     static let maxDepth = 512
 
@@ -69,13 +71,30 @@ struct JSONScanner {
     mutating func rawString() throws(JSONError) -> Range<Int> {
         try expect(UInt8(ascii: "\""), "a string")
         let start = position
-        while position < bytes.count {
+        let n = bytes.count
+        lastStringEscaped = false
+        while position < n {
+            // Eight bytes at a time to the first quote, backslash or control character.
+            if let base = bytes.baseAddress {
+                while position &+ 8 <= n {
+                    let v = base.loadUnaligned(fromByteOffset: position, as: UInt64.self).littleEndian
+                    let special = JSONScanner.specialBytes(v)
+                    if special == 0 {
+                        position &+= 8
+                    } else {
+                        position &+= special.trailingZeroBitCount >> 3
+                        break
+                    }
+                }
+            }
+            guard position < n else { break }
             let c = bytes[position]
             if c == UInt8(ascii: "\"") {
                 position &+= 1
                 return start..<(position &- 1)
             }
             if c == UInt8(ascii: "\\") {
+                lastStringEscaped = true
                 position &+= 2
                 continue
             }
@@ -83,6 +102,18 @@ struct JSONScanner {
             position &+= 1
         }
         throw JSONError(.truncated, at: start, "unterminated string")
+    }
+
+    /// Bit 7 set in the bytes of `v` (loaded little-endian) that may be `"`, `\` or below
+    /// 0x20: the lowest set bit is always a true one (borrows only run upwards).
+    @inline(__always)
+    static func specialBytes(_ v: UInt64) -> UInt64 {
+        let ones: UInt64 = 0x0101_0101_0101_0101, high: UInt64 = 0x8080_8080_8080_8080
+        let quote = v ^ (0x22 &* ones), slash = v ^ (0x5C &* ones)
+        let zeroQuote = (quote &- ones) & ~quote
+        let zeroSlash = (slash &- ones) & ~slash
+        let control = (v &- 0x20 &* ones) & ~v
+        return (zeroQuote | zeroSlash | control) & high
     }
 
     /// Reads a string value and decodes its escapes.
@@ -111,15 +142,21 @@ struct JSONScanner {
         }
         if plain { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[r]), as: UTF8.self) }
         var out: [UInt8] = []
-        out.reserveCapacity(r.count)
+        _ = try decodedBytes(bytes, r, into: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends the decoded bytes of a raw string range to `out`; returns where they are in it.
+    static func decodedBytes(_ bytes: UnsafeRawBufferPointer, _ r: Range<Int>, into out: inout [UInt8]) throws(JSONError) -> Range<Int> {
+        let start = out.count
         var i = r.lowerBound
         while i < r.upperBound {
-            let c = bytes[i]
-            guard c == UInt8(ascii: "\\") else {
-                out.append(c)
-                i &+= 1
-                continue
-            }
+            // Copy the run up to the next backslash in one go.
+            var j = i
+            while j < r.upperBound && bytes[j] != UInt8(ascii: "\\") { j &+= 1 }
+            if j > i { out.append(contentsOf: UnsafeRawBufferPointer(rebasing: bytes[i..<j])) }
+            i = j
+            guard i < r.upperBound else { break }
             guard i &+ 1 < r.upperBound else { throw JSONError(.syntax, at: i, "dangling backslash") }
             let e = bytes[i &+ 1]
             i &+= 2
@@ -148,7 +185,7 @@ struct JSONScanner {
                 throw JSONError(.syntax, at: i &- 1, "invalid escape")
             }
         }
-        return String(decoding: out, as: UTF8.self)
+        return start..<out.count
     }
 
     static func hex4(_ bytes: UnsafeRawBufferPointer, _ at: Int, _ end: Int) throws(JSONError) -> UInt32 {

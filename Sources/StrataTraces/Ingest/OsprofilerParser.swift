@@ -1,10 +1,47 @@
+/// Events parsed from osprofiler JSON, packed (`SpanTable`): the fast path from the parser
+/// to `TraceStore.append(_:)`, with no `String` per field.
+///
+/// ```swift
+/// var batch = SpanEventBatch()
+/// _ = bytes.withUnsafeBytes { parser.parse($0, final: true, into: &batch, onProblem: { print($0) }) }
+/// try store.append(batch)
+/// batch.removeAll()
+/// ```
+public struct SpanEventBatch: Sendable {
+    var table = SpanTable()
+
+    public init() {}
+
+    /// Events in the batch.
+    public var count: Int { table.spans.count }
+    public var isEmpty: Bool { table.spans.isEmpty }
+    /// The events as values (builds their strings).
+    public var events: [SpanEvent] { table.spans.map { table.event($0) } }
+
+    /// Adds `event`.
+    public mutating func append(_ event: SpanEvent) { table.append(event.span, event: event.kind.rawValue) }
+    /// Adds a whole span.
+    public mutating func append(span: Span) { table.append(span, event: 0) }
+
+    /// Empties the batch, keeping its memory for the next one.
+    public mutating func removeAll() {
+        table.spans.removeAll(keepingCapacity: true)
+        table.text.removeAll(keepingCapacity: true)
+        if table.strings.count > 4096 || table.kinds.count > 4096 {
+            table.strings = ByteInterner()
+            table.kinds = KindTable()
+        }
+    }
+}
+
 /// Reads osprofiler events from JSON bytes: one object per line (what the drivers store),
 /// a JSON array of them, or the nested report of `osprofiler trace show --json` (events
 /// are found under its `meta.raw_payload.<name>` members and `children`).
 ///
 /// ```swift
 /// var parser = OsprofilerParser()
-/// let used = bytes.withUnsafeBytes { parser.parse($0, final: true, onEvent: { events.append($0) },
+/// var batch = SpanEventBatch()
+/// let used = bytes.withUnsafeBytes { parser.parse($0, final: true, into: &batch,
 ///                                                onProblem: { problems.append($0) }) }
 /// ```
 ///
@@ -16,17 +53,21 @@ public struct OsprofilerParser {
     public private(set) var eventCount = 0
     /// Problems reported so far.
     public private(set) var problemCount = 0
+    /// Members of `info` (and of the event) kept as JSON text: the `extra` field.
     var extra: [UInt8] = []
+    /// Decoded string values of the value being parsed (`Fields` point into it).
+    var scratch: [UInt8] = []
 
     public init() {}
 
-    /// Parses complete values in `buffer` and returns how many bytes were consumed.
+    /// Parses complete values in `buffer` into `batch` and returns how many bytes were consumed.
     ///
-    /// Unless `final`, a value cut off by the end of the buffer is left unconsumed, so the
-    /// caller can carry the remaining bytes into the next read. `[`, `]` and `,` between
-    /// top-level values are skipped, so an array of events reads like a sequence of them.
+    /// Unless `final`, a value cut off by the end of the buffer is left unconsumed (none of its
+    /// events are added), so the caller can carry the remaining bytes into the next read.
+    /// `[`, `]` and `,` between top-level values are skipped, so an array of events reads like
+    /// a sequence of them.
     public mutating func parse(
-        _ buffer: UnsafeRawBufferPointer, final: Bool, onEvent: (SpanEvent) -> Void,
+        _ buffer: UnsafeRawBufferPointer, final: Bool, into batch: inout SpanEventBatch,
         onProblem: (OsprofilerProblem) -> Void
     ) -> Int {
         var s = JSONScanner(buffer)
@@ -44,10 +85,18 @@ public struct OsprofilerParser {
                 s.position = JSONScanner.nextObjectLine(buffer, after: start)
                 continue
             }
+            let mark = (batch.table.spans.count, batch.table.text.count, eventCount)
+            scratch.removeAll(keepingCapacity: true)
             do throws(JSONError) {
-                try parseObject(&s, depth: 0, onEvent: onEvent, onProblem: onProblem)
+                try parseObject(&s, depth: 0, into: &batch.table, onProblem: onProblem)
             } catch {
-                if error.kind == .truncated && !final { return start }
+                if error.kind == .truncated && !final {
+                    // Carried into the next read whole: forget the events already taken from it.
+                    batch.table.spans.removeLast(batch.table.spans.count - mark.0)
+                    batch.table.text.removeLast(batch.table.text.count - mark.1)
+                    eventCount = mark.2
+                    return start
+                }
                 // Named at the value's start (its line), with where inside it the reader gave up.
                 let detail = error.offset > start ? " (\(error.offset - start) bytes into the value)" : ""
                 report(OsprofilerProblem(offset: start, message: "malformed JSON: \(error.message)\(detail)"), onProblem)
@@ -56,23 +105,69 @@ public struct OsprofilerParser {
         }
     }
 
+    /// Parses complete values in `buffer`, calling `onEvent` with each event (after the
+    /// buffer's problems); returns how many bytes were consumed, as `parse(_:final:into:onProblem:)`.
+    public mutating func parse(
+        _ buffer: UnsafeRawBufferPointer, final: Bool, onEvent: (SpanEvent) -> Void,
+        onProblem: (OsprofilerProblem) -> Void
+    ) -> Int {
+        var batch = SpanEventBatch()
+        let used = parse(buffer, final: final, into: &batch, onProblem: onProblem)
+        for p in batch.table.spans { onEvent(batch.table.event(p)) }
+        return used
+    }
+
     mutating func report(_ p: OsprofilerProblem, _ onProblem: (OsprofilerProblem) -> Void) {
         problemCount += 1
         onProblem(p)
     }
 
+    /// Where an event's string values are: in the input when they needed no decoding, else
+    /// in `scratch`. Lanes 0-8 the dictionary columns (`SpanTable`), lanes 9-14 the text
+    /// fields before `extra`.
+    struct Fields {
+        var starts = SIMD16<Int32>()
+        var counts = SIMD16<Int32>()
+        /// 1 where the value is in `scratch`.
+        var inScratch = SIMD16<Int32>()
+        static let host = 3, service = 1, project = 2, method = 4, scheme = 5, statement = 6, function = 7, etype = 8
+        static let path = 9, query = 10, params = 11, args = 12, kwargs = 13, message = 14
+    }
+
+    /// Reads a string value as field `f`: its bytes in the input, or decoded into `scratch`.
+    @inline(__always)
+    mutating func string(_ s: inout JSONScanner, _ fields: inout Fields, _ f: Int) throws(JSONError) {
+        let r = try s.rawString()
+        if s.lastStringEscaped {
+            store(try JSONScanner.decodedBytes(s.bytes, r, into: &scratch), &fields, f, inScratch: true)
+        } else {
+            store(r, &fields, f, inScratch: false)
+        }
+    }
+
+    /// Takes any value's raw JSON (as it is in the input) as field `f`.
+    @inline(__always)
+    mutating func rawValue(_ s: inout JSONScanner, _ fields: inout Fields, _ f: Int) throws(JSONError) {
+        store(try s.skipValue(), &fields, f, inScratch: false)
+    }
+
+    @inline(__always)
+    func store(_ r: Range<Int>, _ fields: inout Fields, _ f: Int, inScratch: Bool) {
+        fields.starts[f] = Int32(truncatingIfNeeded: r.lowerBound)
+        fields.counts[f] = Int32(truncatingIfNeeded: r.count)
+        fields.inScratch[f] = inScratch ? 1 : 0
+    }
+
     /// Parses one object: an event if it has a top-level `name`, otherwise a container
     /// (a report node) whose `children` and `meta.raw_payload.*` members are walked.
     mutating func parseObject(
-        _ s: inout JSONScanner, depth: Int, onEvent: (SpanEvent) -> Void, onProblem: (OsprofilerProblem) -> Void
+        _ s: inout JSONScanner, depth: Int, into table: inout SpanTable, onProblem: (OsprofilerProblem) -> Void
     ) throws(JSONError) {
         guard depth < 200 else { throw JSONError(.syntax, at: s.position, "report nested deeper than 200") }
         s.skipWhitespace()
         let objectStart = s.position
-        var info = SpanInfo()
-        var host = ""
+        var fields = Fields()
         var name: Range<Int>? = nil
-        var service = "", project = ""
         var timestamp: Range<Int>? = nil
         var traceID: Range<Int>? = nil, parentID: Range<Int>? = nil, baseID: Range<Int>? = nil
         extra.removeAll(keepingCapacity: true)
@@ -82,7 +177,7 @@ public struct OsprofilerParser {
                 let k = try s.key()
                 if s.equals(k, "info") {
                     if s.peek() == UInt8(ascii: "{") {
-                        try parseInfo(&s, &info, &host, depth: depth, onEvent: onEvent, onProblem: onProblem)
+                        try parseInfo(&s, &fields, depth: depth, into: &table, onProblem: onProblem)
                     } else {
                         let raw = try s.skipValue()
                         appendExtra(&topExtra, s.bytes, prefix: "", key: k, raw)
@@ -90,9 +185,9 @@ public struct OsprofilerParser {
                 } else if s.equals(k, "name") {
                     name = try s.rawString()
                 } else if s.equals(k, "service") {
-                    service = try s.string()
+                    try string(&s, &fields, Fields.service)
                 } else if s.equals(k, "project") {
-                    project = try s.string()
+                    try string(&s, &fields, Fields.project)
                 } else if s.equals(k, "timestamp") {
                     timestamp = try s.rawString()
                 } else if s.equals(k, "trace_id") {
@@ -108,7 +203,7 @@ public struct OsprofilerParser {
                     } else {
                         repeat {
                             if s.peek() == UInt8(ascii: "{") {
-                                try parseObject(&s, depth: depth + 1, onEvent: onEvent, onProblem: onProblem)
+                                try parseObject(&s, depth: depth + 1, into: &table, onProblem: onProblem)
                             } else {
                                 try s.skipValue()
                             }
@@ -128,7 +223,6 @@ public struct OsprofilerParser {
         }
         guard let name else { return }  // a report node or the report itself: its events were walked
         let b = s.bytes
-        let event: SpanEvent
         switch makeEvent(b, name: name, timestamp: timestamp, traceID: traceID, parentID: parentID, baseID: baseID) {
         case .failure(let message):
             report(OsprofilerProblem(offset: objectStart, message: message), onProblem)
@@ -143,15 +237,38 @@ public struct OsprofilerParser {
                 }
             }
             if !extra.isEmpty { extra.append(UInt8(ascii: "}")) }
-            info.extra = extra.isEmpty ? "" : String(decoding: extra, as: UTF8.self)
-            event = SpanEvent(
-                kind: kind,
-                span: Span(
-                    baseID: ids.0, traceID: ids.1, parentID: ids.2, name: point, service: service, project: project,
-                    host: host, start: ts, status: kind == .start ? .incomplete : .missingStart, info: info))
+            store(point.range, &fields, 0, inScratch: point.inScratch)
+            table.spans.append(pack(fields, b, kind: kind, time: ts, ids: ids, into: &table))
         }
         eventCount += 1
-        onEvent(event)
+    }
+
+    /// The packed event of `fields` (strings interned, text appended to the table's arena).
+    func pack(_ fields: Fields, _ input: UnsafeRawBufferPointer, kind: SpanEvent.Kind, time: Int64, ids: (TraceID, TraceID, TraceID),
+              into table: inout SpanTable) -> PackedSpan {
+        var key = KindKey()
+        var p = PackedSpan(base: ids.0, trace: ids.1, parent: ids.2, start: time, duration: 0, text: table.text.count,
+                           lengths: SIMD8(), kind: 0,
+                           status: kind == .start ? SpanStatus.incomplete.rawValue : SpanStatus.missingStart.rawValue,
+                           event: kind.rawValue)
+        scratch.withUnsafeBytes { sb in
+            @inline(__always) func value(_ f: Int) -> UnsafeRawBufferPointer {
+                let lo = Int(fields.starts[f])
+                let src = fields.inScratch[f] != 0 ? sb : input
+                return UnsafeRawBufferPointer(rebasing: src[lo..<(lo + Int(fields.counts[f]))])
+            }
+            for c in 0..<SpanTable.columns where fields.counts[c] != 0 {
+                key[c] = table.strings.intern(value(c))
+            }
+            for j in 0..<(SpanTable.textFields - 1) where fields.counts[9 + j] != 0 {
+                table.text.append(contentsOf: value(9 + j))
+                p.lengths[j] = UInt32(fields.counts[9 + j])
+            }
+        }
+        table.text.append(contentsOf: extra)
+        p.lengths[SpanTable.extraField] = UInt32(extra.count)
+        p.kind = table.kinds.intern(key)
+        return p
     }
 
     func stringOrNull(_ s: inout JSONScanner) throws(JSONError) -> Range<Int>? {
@@ -168,11 +285,12 @@ public struct OsprofilerParser {
     }
 
     enum Made {
-        case success((SpanEvent.Kind, String, Int64, (TraceID, TraceID, TraceID)))
+        /// The kind, where the point's bytes are (input or `scratch`), the time, and base/trace/parent ids.
+        case success((SpanEvent.Kind, (range: Range<Int>, inScratch: Bool), Int64, (TraceID, TraceID, TraceID)))
         case failure(String)
     }
 
-    func makeEvent(
+    mutating func makeEvent(
         _ b: UnsafeRawBufferPointer, name: Range<Int>, timestamp: Range<Int>?, traceID: Range<Int>?,
         parentID: Range<Int>?, baseID: Range<Int>?
     ) -> Made {
@@ -188,7 +306,6 @@ public struct OsprofilerParser {
             let text = JSONScanner.text(b, name)
             return .failure("event name '\(text.prefix(80))' is neither <point>-start nor <point>-stop")
         }
-        let point = (try? JSONScanner.decode(b, name.lowerBound..<pointEnd)) ?? JSONScanner.text(b, name.lowerBound..<pointEnd)
         var nameText: String { JSONScanner.text(b, name) }
         func id(_ field: StaticString, _ r: Range<Int>?) -> Result<TraceID, Failure> {
             guard let r else { return .failure(Failure("\(nameText) event without \(field)")) }
@@ -216,53 +333,65 @@ public struct OsprofilerParser {
             return .failure(
                 "\(nameText) event: timestamp '\(text.prefix(80))' is not %Y-%m-%dT%H:%M:%S.%f within 1970...2200")
         }
-        return .success((kind, point, ts, (base, trace, parent)))
+        // The point, escapes decoded (kept as written when they are bad).
+        let raw = name.lowerBound..<pointEnd
+        guard JSONScanner(b).hasEscape(raw) else { return .success((kind, (raw, false), ts, (base, trace, parent))) }
+        let mark = scratch.count
+        let point: Range<Int>
+        if let r = try? JSONScanner.decodedBytes(b, raw, into: &scratch) {
+            point = r
+        } else {
+            scratch.removeLast(scratch.count - mark)
+            scratch.append(contentsOf: UnsafeRawBufferPointer(rebasing: b[raw]))
+            point = mark..<scratch.count
+        }
+        return .success((kind, (point, true), ts, (base, trace, parent)))
     }
 
-    /// Reads `info`: the typed members into `info`, the rest into `extra`, nested raw payloads as events.
+    /// Reads `info`: the typed members into `fields`, the rest into `extra`, nested raw payloads as events.
     mutating func parseInfo(
-        _ s: inout JSONScanner, _ info: inout SpanInfo, _ host: inout String, depth: Int,
-        onEvent: (SpanEvent) -> Void, onProblem: (OsprofilerProblem) -> Void
+        _ s: inout JSONScanner, _ fields: inout Fields, depth: Int, into table: inout SpanTable,
+        onProblem: (OsprofilerProblem) -> Void
     ) throws(JSONError) {
         guard try s.beginObject() else { return }
         repeat {
             let k = try s.key()
             if s.equals(k, "host") && s.peek() == UInt8(ascii: "\"") {
-                host = try s.string()
+                try string(&s, &fields, Fields.host)
             } else if s.equals(k, "request") && s.peek() == UInt8(ascii: "{") {
-                if try s.beginObject() { try parseMembers(&s, prefix: "request.") { s, k throws(JSONError) in
-                    if s.equals(k, "path") { info.requestPath = try s.string() }
-                    else if s.equals(k, "method") { info.requestMethod = try s.string() }
-                    else if s.equals(k, "query") { info.requestQuery = try s.string() }
-                    else if s.equals(k, "scheme") { info.requestScheme = try s.string() }
+                if try s.beginObject() { try parseMembers(&s, prefix: "request.") { p, s, k throws(JSONError) in
+                    if s.equals(k, "path") { try p.string(&s, &fields, Fields.path) }
+                    else if s.equals(k, "method") { try p.string(&s, &fields, Fields.method) }
+                    else if s.equals(k, "query") { try p.string(&s, &fields, Fields.query) }
+                    else if s.equals(k, "scheme") { try p.string(&s, &fields, Fields.scheme) }
                     else { return false }
                     return true
                 } }
             } else if s.equals(k, "db") && s.peek() == UInt8(ascii: "{") {
-                if try s.beginObject() { try parseMembers(&s, prefix: "db.") { s, k throws(JSONError) in
-                    if s.equals(k, "statement") { info.dbStatement = try s.string() }
-                    else if s.equals(k, "params") { info.dbParams = JSONScanner.text(s.bytes, try s.skipValue()) }
+                if try s.beginObject() { try parseMembers(&s, prefix: "db.") { p, s, k throws(JSONError) in
+                    if s.equals(k, "statement") { try p.string(&s, &fields, Fields.statement) }
+                    else if s.equals(k, "params") { try p.rawValue(&s, &fields, Fields.params) }
                     else { return false }
                     return true
                 } }
             } else if s.equals(k, "function") && s.peek() == UInt8(ascii: "{") {
-                if try s.beginObject() { try parseMembers(&s, prefix: "function.") { s, k throws(JSONError) in
-                    if s.equals(k, "name") { info.functionName = try s.string() }
-                    else if s.equals(k, "args") { info.functionArgs = JSONScanner.text(s.bytes, try s.skipValue()) }
-                    else if s.equals(k, "kwargs") { info.functionKwargs = JSONScanner.text(s.bytes, try s.skipValue()) }
+                if try s.beginObject() { try parseMembers(&s, prefix: "function.") { p, s, k throws(JSONError) in
+                    if s.equals(k, "name") { try p.string(&s, &fields, Fields.function) }
+                    else if s.equals(k, "args") { try p.rawValue(&s, &fields, Fields.args) }
+                    else if s.equals(k, "kwargs") { try p.rawValue(&s, &fields, Fields.kwargs) }
                     else { return false }
                     return true
                 } }
             } else if s.equals(k, "etype") && s.peek() == UInt8(ascii: "\"") {
-                info.errorType = try s.string()
+                try string(&s, &fields, Fields.etype)
             } else if s.equals(k, "message") && s.peek() == UInt8(ascii: "\"") {
-                info.errorMessage = try s.string()
+                try string(&s, &fields, Fields.message)
             } else if k.count > 17 && s.equals(k.lowerBound..<(k.lowerBound + 17), "meta.raw_payload.")
                 && s.peek() == UInt8(ascii: "{")
             {
                 // A report node's raw event: parse it as an event of its own, keeping our extra.
                 let saved = extra
-                try parseObject(&s, depth: depth + 1, onEvent: onEvent, onProblem: onProblem)
+                try parseObject(&s, depth: depth + 1, into: &table, onProblem: onProblem)
                 extra = saved
             } else {
                 let raw = try s.skipValue()
@@ -274,11 +403,12 @@ public struct OsprofilerParser {
     /// Walks an object's members after `{`: `typed` takes the known ones (returning true),
     /// the rest go to `extra` as `<prefix><key>`.
     mutating func parseMembers(
-        _ s: inout JSONScanner, prefix: StaticString, _ typed: (inout JSONScanner, Range<Int>) throws(JSONError) -> Bool
+        _ s: inout JSONScanner, prefix: StaticString,
+        _ typed: (inout OsprofilerParser, inout JSONScanner, Range<Int>) throws(JSONError) -> Bool
     ) throws(JSONError) {
         repeat {
             let k = try s.key()
-            if try !typed(&s, k) {
+            if try !typed(&self, &s, k) {
                 let raw = try s.skipValue()
                 appendExtra(&extra, s.bytes, prefix: prefix, key: k, raw)
             }

@@ -28,22 +28,41 @@ public struct TraceID: Hashable, Comparable, Sendable, CustomStringConvertible {
     @inlinable
     public init?(bytes: UnsafeRawBufferPointer) {
         let n = bytes.count
-        guard n == 36 || n == 32 else { return nil }
-        var hi: UInt64 = 0
-        var lo: UInt64 = 0
-        var digits = 0
-        for i in 0..<n {
-            let c = bytes[i]
-            if n == 36 && (i == 8 || i == 13 || i == 18 || i == 23) {
-                guard c == UInt8(ascii: "-") else { return nil }
-                continue
-            }
-            let v = TraceID.hexValue(c)
-            if v > 15 { return nil }
-            if digits < 16 { hi = hi << 4 | UInt64(v) } else { lo = lo << 4 | UInt64(v) }
-            digits &+= 1
+        guard n == 36 || n == 32, let p = bytes.baseAddress else { return nil }
+        @inline(__always) func load8(_ i: Int) -> UInt64 { p.loadUnaligned(fromByteOffset: i, as: UInt64.self).littleEndian }
+        @inline(__always) func load4(_ i: Int) -> UInt64 { UInt64(p.loadUnaligned(fromByteOffset: i, as: UInt32.self).littleEndian) }
+        let groups: (UInt64, UInt64, UInt64, UInt64)
+        if n == 36 {
+            let dash = UInt8(ascii: "-")
+            guard bytes[8] == dash, bytes[13] == dash, bytes[18] == dash, bytes[23] == dash else { return nil }
+            groups = (load8(0), load4(9) | load4(14) << 32, load4(19) | load4(24) << 32, load8(28))
+        } else {
+            groups = (load8(0), load8(8), load8(16), load8(24))
         }
-        self.init(high: hi, low: lo)
+        guard let a = TraceID.hex8(groups.0), let b = TraceID.hex8(groups.1), let c = TraceID.hex8(groups.2),
+            let d = TraceID.hex8(groups.3)
+        else { return nil }
+        self.init(high: a << 32 | b, low: c << 32 | d)
+    }
+
+    /// The value of 8 hex digits (either case) loaded little-endian (the first digit in the
+    /// lowest byte), or nil if any byte is not a hex digit. Branch-free on 8 bytes at once.
+    @inlinable @inline(__always)
+    static func hex8(_ v: UInt64) -> UInt64? {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let high: UInt64 = 0x8080_8080_8080_8080
+        guard v & high == 0 else { return nil }
+        // For ASCII bytes x, x + (0x80 - lo) sets bit 7 exactly when x >= lo (no carries).
+        @inline(__always) func atLeast(_ x: UInt64, _ lo: UInt64) -> UInt64 { (x &+ (0x80 &- lo) &* ones) & high }
+        let lower = v | 0x2020_2020_2020_2020
+        let digit = atLeast(v, 0x30) & ~atLeast(v, 0x3A)
+        let letter = atLeast(lower, 0x61) & ~atLeast(lower, 0x67)
+        guard digit | letter == high else { return nil }
+        // '0'-'9' -> 0-9 by the low nibble; 'a'-'f' -> low nibble 1-6, plus 9.
+        let nibbles = (lower & 0x0F0F_0F0F_0F0F_0F0F) &+ (letter >> 7) &* 9
+        // Pairs of nibbles into bytes (first digit high), in bytes 0, 2, 4, 6.
+        let pairs = ((nibbles << 4) | (nibbles >> 8)) & 0x00FF_00FF_00FF_00FF
+        return (pairs & 0xFF) << 24 | (pairs >> 16 & 0xFF) << 16 | (pairs >> 32 & 0xFF) << 8 | (pairs >> 48 & 0xFF)
     }
 
     /// The value of a hex digit, or 255.

@@ -15,31 +15,29 @@ struct TextIDTokens {
 
     init(table: [TraceID]) { self.table = table }
 
-    /// Appends `s` tokenised and length-prefixed.
-    mutating func append(_ s: String, to out: inout ByteWriter) {
+    /// Appends the bytes `b` tokenised and length-prefixed.
+    mutating func append(_ raw: UnsafeRawBufferPointer, to out: inout ByteWriter) {
         var tokens: [UInt8] = []
-        var copy = s
-        copy.withUTF8 { b in
-            tokens.reserveCapacity(b.count)
-            var i = 0
-            while i < b.count {
-                let c = b[i]
-                if c >= 0x30 && (i + 32 <= b.count) {
-                    if i + 36 <= b.count, TextIDTokens.isCanonicalUUID(b, i) {
-                        if let id = TraceID(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[i..<(i + 36)]))) { reference(0x01, id, &tokens) }
-                        i += 36
-                        continue
-                    }
-                    if TextIDTokens.isHex32(b, i) {
-                        if let id = TraceID(bytes: UnsafeRawBufferPointer(UnsafeBufferPointer(rebasing: b[i..<(i + 32)]))) { reference(0x02, id, &tokens) }
-                        i += 32
-                        continue
-                    }
+        tokens.reserveCapacity(raw.count)
+        let b = raw.assumingMemoryBound(to: UInt8.self)
+        var i = 0
+        while i < b.count {
+            let c = b[i]
+            if c >= 0x30 && (i + 32 <= b.count) {
+                if i + 36 <= b.count, TextIDTokens.isCanonicalUUID(b, i) {
+                    if let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: raw[i..<(i + 36)])) { reference(0x01, id, &tokens) }
+                    i += 36
+                    continue
                 }
-                tokens.append(c)
-                if c == 0x01 || c == 0x02 { tokens.append(0) }
-                i += 1
+                if TextIDTokens.isHex32(b, i) {
+                    if let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: raw[i..<(i + 32)])) { reference(0x02, id, &tokens) }
+                    i += 32
+                    continue
+                }
             }
+            tokens.append(c)
+            if c == 0x01 || c == 0x02 { tokens.append(0) }
+            i += 1
         }
         out.appendVarint(UInt64(tokens.count))
         out.append(contentsOf: tokens)

@@ -1,3 +1,8 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import StrataEncoding
 
 /// Encodes one block of a span segment (`TraceBlockColumns` decodes it): whole traces, columns one after another
@@ -10,28 +15,43 @@ import StrataEncoding
 /// Ids are 16 raw bytes, except that a parent which is another span of the same trace (or
 /// the base) is stored as its position, which is what makes a span cost about 20 bytes.
 enum TraceBlockCodec {
-    /// Segment-wide dictionaries being built by the writer: one per dictionary column.
+    /// Segment-wide dictionaries being built by the writer: one per dictionary column, as
+    /// string ids of the table being written.
     struct Dictionaries {
-        var ids: [[String: Int]] = Array(repeating: [:], count: TraceSegmentFormat.dictionaryColumns)
-        var values: [[String]] = Array(repeating: [], count: TraceSegmentFormat.dictionaryColumns)
-
+        /// Per column: the segment code of each table string id, or -1.
+        var codes: [[Int32]]
+        /// Per column: the table string ids in code order.
+        var values: [[UInt32]] = Array(repeating: [], count: TraceSegmentFormat.dictionaryColumns)
         /// Span kinds: the distinct combinations of the columns' codes (a `db` span of glance's
         /// `api` on one host with one statement is one kind). A span stores only its kind.
         var kinds: [[Int]] = []
-        var kindIDs: [[Int]: Int] = [:]
+        /// The segment kind of each table kind, or -1.
+        var kindOf: [Int32]
 
-        mutating func code(_ column: Int, _ s: String) -> Int {
-            if let i = ids[column][s] { return i }
-            let i = values[column].count
-            ids[column][s] = i
-            values[column].append(s)
-            return i
+        init(strings: Int, kinds: Int) {
+            codes = Array(repeating: [Int32](repeating: -1, count: strings), count: TraceSegmentFormat.dictionaryColumns)
+            kindOf = [Int32](repeating: -1, count: kinds)
         }
 
-        mutating func kind(_ codes: [Int]) -> Int {
-            if let k = kindIDs[codes] { return k }
-            kindIDs[codes] = kinds.count
-            kinds.append(codes)
+        /// The segment kind of table kind `k`. Table kinds are distinct string-id tuples, so
+        /// each is a new segment kind the first time it is seen; codes are numbered in the
+        /// order spans first use them.
+        @inline(__always)
+        mutating func kind(_ k: UInt32, _ table: SpanTable) -> Int {
+            let known = kindOf[Int(k)]
+            if known >= 0 { return Int(known) }
+            let key = table.kinds.key(k)
+            var tuple = [Int](repeating: 0, count: TraceSegmentFormat.dictionaryColumns)
+            for c in 0..<TraceSegmentFormat.dictionaryColumns {
+                let id = Int(key[c])
+                if codes[c][id] < 0 {
+                    codes[c][id] = Int32(values[c].count)
+                    values[c].append(key[c])
+                }
+                tuple[c] = Int(codes[c][id])
+            }
+            kinds.append(tuple)
+            kindOf[Int(k)] = Int32(kinds.count - 1)
             return kinds.count - 1
         }
     }
@@ -48,130 +68,135 @@ enum TraceBlockCodec {
         }
     }
 
-    /// Encodes `spans` (sorted by base_id, parent_id, start; whole traces) and returns the
-    /// raw block and each span's dictionary codes (column-major: codes[column][span]).
-    static func encode(_ spans: ArraySlice<Span>, dictionaries: inout Dictionaries) -> (sections: [[UInt8]], codes: [[Int]]) {
-        var ids = ByteWriter(capacity: spans.count * 20)
-        var w = ByteWriter(capacity: spans.count * 16)
+    /// Encodes the rows `rows` of `table` (sorted by base_id, parent_id, start; whole
+    /// traces) and returns the block's sections and each span's segment kind.
+    static func encode(
+        _ table: SpanTable, _ rows: [Int], dictionaries: inout Dictionaries, values: inout BlockValueTable
+    ) -> (sections: [[UInt8]], kinds: [Int]) {
+        let n = rows.count
+        let spans = table.spans
+        var ids = ByteWriter(capacity: n * 20)
+        var w = ByteWriter(capacity: n * 16)
         var traceTimes = BytePlanes()
         var times = BytePlanes()
-        times.values.reserveCapacity(spans.count * 2)
-        var text = ByteWriter(capacity: spans.count * 32)
-        let n = spans.count
-        // Trace boundaries.
+        times.values.reserveCapacity(n * 2)
+        var text = ByteWriter(capacity: n * 32)
+        // Trace boundaries (block positions).
         var traces: [Range<Int>] = []
-        var i = spans.startIndex
-        while i < spans.endIndex {
+        var i = 0
+        while i < n {
             var j = i + 1
-            while j < spans.endIndex && spans[j].baseID == spans[i].baseID { j += 1 }
+            while j < n && spans[rows[j]].base == spans[rows[i]].base { j += 1 }
             traces.append(i..<j)
             i = j
         }
         w.appendVarint(UInt64(n))
         w.appendVarint(UInt64(traces.count))
         var traceStarts: [Int64] = []
+        traceStarts.reserveCapacity(traces.count)
         var prevStart: Int64 = 0
         for t in traces {
-            spans[t.lowerBound].baseID.append(to: &ids.bytes)
+            spans[rows[t.lowerBound]].base.append(to: &ids.bytes)
             w.appendVarint(UInt64(t.count))
             var minStart = Int64.max
-            for k in t { minStart = min(minStart, spans[k].start) }
+            for k in t { minStart = min(minStart, spans[rows[k]].start) }
             traceTimes.append(minStart &- prevStart)
             prevStart = minStart
             traceStarts.append(minStart)
         }
-        for s in spans { s.traceID.append(to: &ids.bytes) }
+        for r in rows { spans[r].trace.append(to: &ids.bytes) }
         // Parents: 0 = the base, 1 = an explicit id (next in the explicit list), 2+k = k-th span of the trace.
         var explicit: [TraceID] = []
-        // The block-relative position of each span's parent when it is in the trace, else -1.
+        // The block position of each span's parent when it is in the trace, else -1.
         var parentPosition = [Int](repeating: -1, count: n)
-        let first = spans.startIndex
+        var position = TraceIDMap<Int>()
         for t in traces {
-            var position: [TraceID: Int] = [:]
-            for k in t where position[spans[k].traceID] == nil { position[spans[k].traceID] = k - t.lowerBound }
+            // The first span of the trace with trace_id `id`: a scan for small traces, a map for big ones.
+            let small = t.count <= 48
+            if !small {
+                position.removeAll()
+                for k in t where !position.contains(spans[rows[k]].trace) { position.insert(spans[rows[k]].trace, k - t.lowerBound) }
+            }
+            func find(_ id: TraceID) -> Int? {
+                if !small { return position[id] }
+                for k in t where spans[rows[k]].trace == id { return k - t.lowerBound }
+                return nil
+            }
             for k in t {
-                let p = spans[k].parentID
-                if p == spans[k].baseID {
+                let s = spans[rows[k]]
+                if s.parent == s.base {
                     w.appendVarint(0)
-                } else if let pos = position[p] {
+                } else if let pos = find(s.parent) {
                     w.appendVarint(UInt64(pos + 2))
-                    parentPosition[k - first] = t.lowerBound - first + pos
+                    parentPosition[k] = t.lowerBound + pos
                 } else {
                     w.appendVarint(1)
-                    explicit.append(p)
+                    explicit.append(s.parent)
                 }
             }
         }
         w.appendVarint(UInt64(explicit.count))
         for id in explicit { id.append(to: &ids.bytes) }
-        for s in spans { times.append(s.duration) }
+        for r in rows { times.append(spans[r].duration) }
         for (ti, t) in traces.enumerated() {
             // Mode 0: the first span under a parent starts relative to the parent's start, the
             // next ones relative to the previous sibling's end (sequential calls leave small gaps).
             // Mode 1 (a parent cycle, bad input): every span relative to the trace's start.
-            let cyclic = hasParentCycle(t.lowerBound - first..<t.upperBound - first, parentPosition)
+            let cyclic = hasParentCycle(t, parentPosition)
             w.appendVarint(cyclic ? 1 : 0)
             for k in t {
+                let s = spans[rows[k]]
                 let reference: Int64
                 if cyclic {
                     reference = traceStarts[ti]
-                } else if k > t.lowerBound && spans[k - 1].parentID == spans[k].parentID {
-                    reference = spans[k - 1].start &+ spans[k - 1].duration
-                } else if parentPosition[k - first] >= 0 {
-                    reference = spans[parentPosition[k - first] + first].start
+                } else if k > t.lowerBound && spans[rows[k - 1]].parent == s.parent {
+                    let p = spans[rows[k - 1]]
+                    reference = p.start &+ p.duration
+                } else if parentPosition[k] >= 0 {
+                    reference = spans[rows[parentPosition[k]]].start
                 } else {
                     reference = traceStarts[ti]
                 }
-                times.append(spans[k].start &- reference)
+                times.append(s.start &- reference)
             }
         }
-        for s in spans { w.appendUInt8(s.status.rawValue) }
-        var codes: [[Int]] = Array(repeating: [], count: TraceSegmentFormat.dictionaryColumns)
-        var tuple = [Int](repeating: 0, count: TraceSegmentFormat.dictionaryColumns)
-        var previous: Span? = nil
-        var previousKind = 0
-        for s in spans {
-            // Neighbours (siblings under one parent) often share their kind: compare, skip the hashing.
-            if let p = previous, sameKind(p, s) {
-                for c in 0..<TraceSegmentFormat.dictionaryColumns { codes[c].append(tuple[c]) }
-                w.appendVarint(UInt64(previousKind))
-                continue
-            }
-            for c in 0..<TraceSegmentFormat.dictionaryColumns {
-                tuple[c] = dictionaries.code(c, dictionaryValue(s, c))
-                codes[c].append(tuple[c])
-            }
-            previousKind = dictionaries.kind(tuple)
-            previous = s
-            w.appendVarint(UInt64(previousKind))
+        for r in rows { w.appendUInt8(spans[r].status) }
+        var kinds = [Int](repeating: 0, count: n)
+        for (k, r) in rows.enumerated() {
+            kinds[k] = dictionaries.kind(spans[r].kind, table)
+            w.appendVarint(UInt64(kinds[k]))
         }
         var tokens = TextIDTokens()
         var columns: [(count: Int, codes: [Int])] = []
-        for f in TraceSegmentFormat.blockInfoFields {
-            var seen: [String: Int] = [:]
-            var values = 0
-            var col: [Int] = []
-            col.reserveCapacity(n)
-            // 0 = the next new value of the dictionary, k = the value at k - 1 seen before:
-            // columns of mostly distinct values (paths with ids) become runs of zeros.
-            var emptyCode: Int? = nil
-            for s in spans {
-                let v = s.info[field: f]
-                if v.isEmpty, let e = emptyCode {
-                    col.append(e + 1)
-                    continue
+        table.text.withUnsafeBytes { arena in
+            for f in 0..<SpanTable.textFields {
+                values.reset(capacity: n)
+                var col: [Int] = []
+                col.reserveCapacity(n)
+                // 0 = the next new value of the dictionary, k = the value at k - 1 seen before:
+                // columns of mostly distinct values (paths with ids) become runs of zeros.
+                var emptyCode: Int? = nil
+                for r in rows {
+                    let s = spans[r]
+                    let len = Int(s.lengths[f])
+                    if len == 0, let e = emptyCode {
+                        col.append(e + 1)
+                        continue
+                    }
+                    var offset = s.text
+                    for j in 0..<f { offset &+= Int(s.lengths[j]) }
+                    let v = UnsafeRawBufferPointer(rebasing: arena[offset..<(offset + len)])
+                    let (x, isNew) = values.index(of: v, at: offset, in: arena)
+                    if isNew {
+                        if len == 0 { emptyCode = x }
+                        col.append(0)
+                        tokens.append(v, to: &text)
+                    } else {
+                        col.append(x + 1)
+                    }
                 }
-                if let x = seen[v] {
-                    col.append(x + 1)
-                } else {
-                    seen[v] = values
-                    if v.isEmpty { emptyCode = values }
-                    col.append(0)
-                    values += 1
-                    tokens.append(v, to: &text)
-                }
+                columns.append((values.count, col))
             }
-            columns.append((values, col))
         }
         w.appendVarint(UInt64(tokens.table.count))
         for id in tokens.table { id.append(to: &ids.bytes) }
@@ -179,16 +204,7 @@ enum TraceBlockCodec {
             w.appendVarint(UInt64(count))
             for x in col { w.appendVarint(UInt64(x)) }
         }
-        return ([ids.bytes, w.bytes, traceTimes.encoded() + times.encoded(), text.bytes], codes)
-    }
-
-    /// True when two spans have the same dictionary-column values (the same kind).
-    @inline(__always)
-    static func sameKind(_ a: Span, _ b: Span) -> Bool {
-        a.name == b.name && a.service == b.service && a.project == b.project && a.host == b.host
-            && a.info.requestMethod == b.info.requestMethod && a.info.requestScheme == b.info.requestScheme
-            && a.info.dbStatement == b.info.dbStatement && a.info.functionName == b.info.functionName
-            && a.info.errorType == b.info.errorType
+        return ([ids.bytes, w.bytes, traceTimes.encoded() + times.encoded(), text.bytes], kinds)
     }
 
     /// True when following parents inside `range` (block positions) loops.
@@ -203,5 +219,53 @@ enum TraceBlockCodec {
             }
         }
         return false
+    }
+}
+
+/// The distinct values of one text column in one block, by bytes: the number of each.
+struct BlockValueTable {
+    private var slots: [Int32] = []
+    private var hashes: [UInt64] = []
+    private var offsets: [Int] = []
+    private var lengths: [Int] = []
+
+    init() {}
+
+    var count: Int { offsets.count }
+
+    /// Empties the table, sized for up to `capacity` values.
+    mutating func reset(capacity: Int) {
+        var size = 64
+        while size < capacity * 2 { size <<= 1 }
+        if slots.count != size {
+            slots = [Int32](repeating: -1, count: size)
+        } else {
+            slots.withUnsafeMutableBufferPointer { $0.update(repeating: -1) }
+        }
+        hashes.removeAll(keepingCapacity: true)
+        offsets.removeAll(keepingCapacity: true)
+        lengths.removeAll(keepingCapacity: true)
+    }
+
+    /// The number of value `v` (bytes of `arena` at `offset`), and whether it was new.
+    mutating func index(of v: UnsafeRawBufferPointer, at offset: Int, in arena: UnsafeRawBufferPointer) -> (Int, Bool) {
+        let h = ByteHash.hash(v)
+        let mask = slots.count - 1
+        var i = Int(truncatingIfNeeded: h) & mask
+        while true {
+            let s = Int(slots[i])
+            if s < 0 { break }
+            if hashes[s] == h && lengths[s] == v.count
+                && (v.count == 0 || memcmp(arena.baseAddress! + offsets[s], v.baseAddress!, v.count) == 0)
+            {
+                return (s, false)
+            }
+            i = (i &+ 1) & mask
+        }
+        slots[i] = Int32(offsets.count)
+        hashes.append(h)
+        offsets.append(offset)
+        lengths.append(v.count)
+        return (offsets.count - 1, true)
     }
 }

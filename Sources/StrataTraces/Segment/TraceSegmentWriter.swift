@@ -56,30 +56,50 @@ enum TraceSegmentWriter {
     static func encode(_ input: [Span], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9)
         -> (bytes: [UInt8], stats: TraceSegmentStats)
     {
-        // Sort by (base_id, parent_id, start) through an index, to move each span once.
-        // Sort small keys, not the spans (each holds many strings: copying them costs).
-        var keys = input.enumerated().map { i, s in SortKey(base: s.baseID, parent: s.parentID, start: s.start, trace: s.traceID, index: i) }
-        keys.sort()
-        let spans = keys.map { input[$0.index] }
+        var table = SpanTable()
+        for s in input { table.append(s, event: 0) }
+        return encode(table, sortedRows(table, Array(table.spans.indices)), blockSpans: blockSpans, level: level)
+    }
 
-        var w = ByteWriter(capacity: input.count * 24 + 4096)
+    /// `rows` of `table` sorted by (base_id, parent_id, start, trace_id), then row order.
+    static func sortedRows(_ table: SpanTable, _ rows: [Int]) -> [Int] {
+        // Sort small keys, not the rows.
+        var keys = rows.map { i in
+            let s = table.spans[i]
+            return SortKey(base: s.base, parent: s.parent, start: s.start, trace: s.trace, index: i)
+        }
+        keys.sort()
+        return keys.map(\.index)
+    }
+
+    /// Encodes rows `spans` of `table`, in that order (sorted by `sortedRows`), as one segment file.
+    static func encode(_ table: SpanTable, _ spans: [Int], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9)
+        -> (bytes: [UInt8], stats: TraceSegmentStats)
+    {
+        let rows = table.spans
+        var w = ByteWriter(capacity: spans.count * 24 + 4096)
         w.appendUInt32(TraceSegmentFormat.magic)
         w.appendUInt8(TraceSegmentFormat.version)
         w.append(contentsOf: [0, 0, 0])
-        var dictionaries = TraceBlockCodec.Dictionaries()
+        var dictionaries = TraceBlockCodec.Dictionaries(strings: table.strings.count, kinds: table.kinds.count)
+        var values = BlockValueTable()
         var blocks: [TraceBlockInfo] = []
-        var postings: [[Int: [TracePosting]]] = Array(repeating: [:], count: TraceSegmentFormat.postingColumns)
+        // Per posting column, by dictionary code: the postings (one per block holding the value).
+        var postings: [[[TracePosting]]] = Array(repeating: [], count: TraceSegmentFormat.postingColumns)
+        // This block's postings per column, and where each code's is in it (-1: none yet).
+        var blockPostings: [[(code: Int, posting: TracePosting)]] = Array(repeating: [], count: TraceSegmentFormat.postingColumns)
+        var inBlock: [[Int32]] = Array(repeating: [], count: TraceSegmentFormat.postingColumns)
         var stats = TraceSegmentStats()
         let context = ZstdContext()
         var i = 0
         while i < spans.count {
             var j = i
             var traces = 0
-            while j < spans.count && (j - i < blockSpans || spans[j].baseID == spans[j - 1].baseID) {
-                if j == i || spans[j].baseID != spans[j - 1].baseID { traces += 1 }
+            while j < spans.count && (j - i < blockSpans || rows[spans[j]].base == rows[spans[j - 1]].base) {
+                if j == i || rows[spans[j]].base != rows[spans[j - 1]].base { traces += 1 }
                 j += 1
             }
-            let (sections, codes) = TraceBlockCodec.encode(spans[i..<j], dictionaries: &dictionaries)
+            let (sections, kinds) = TraceBlockCodec.encode(table, Array(spans[i..<j]), dictionaries: &dictionaries, values: &values)
             let offset = w.count
             BlockCompression.appendFramed(sections[0], codec: .none, to: &w)
             for section in sections.dropFirst() {
@@ -87,30 +107,40 @@ enum TraceSegmentWriter {
             }
             var info = TraceBlockInfo(
                 offset: offset, length: w.count - offset, spanCount: j - i, traceCount: traces,
-                firstBase: spans[i].baseID, lastBase: spans[j - 1].baseID, minStart: .max, maxEnd: .min,
+                firstBase: rows[spans[i]].base, lastBase: rows[spans[j - 1]].base, minStart: .max, maxEnd: .min,
                 minDuration: .max, maxDuration: .min, errorSpans: 0)
-            var blockPostings: [[Int: TracePosting]] = Array(repeating: [:], count: TraceSegmentFormat.postingColumns)
             for k in i..<j {
-                let s = spans[k]
+                let s = rows[spans[k]]
                 info.minStart = min(info.minStart, s.start)
                 info.maxEnd = max(info.maxEnd, s.end)
                 info.minDuration = min(info.minDuration, s.duration)
                 info.maxDuration = max(info.maxDuration, s.duration)
-                let err = s.isError ? 1 : 0
+                let err = s.status & SpanStatus.error.rawValue != 0 ? 1 : 0
                 info.errorSpans += err
+                let codes = dictionaries.kinds[kinds[k - i]]
                 for c in 0..<TraceSegmentFormat.postingColumns {
-                    let v = codes[c][k - i]
-                    var p = blockPostings[c][v] ?? TracePosting(
-                        block: blocks.count, minStart: .max, maxStart: .min, maxDuration: .min, errorSpans: 0)
-                    p.minStart = min(p.minStart, s.start)
-                    p.maxStart = max(p.maxStart, s.start)
-                    p.maxDuration = max(p.maxDuration, s.duration)
-                    p.errorSpans += err
-                    blockPostings[c][v] = p
+                    let v = codes[c]
+                    if v >= inBlock[c].count { inBlock[c].append(contentsOf: repeatElement(-1, count: v + 1 - inBlock[c].count)) }
+                    var at = Int(inBlock[c][v])
+                    if at < 0 {
+                        at = blockPostings[c].count
+                        inBlock[c][v] = Int32(at)
+                        blockPostings[c].append((v, TracePosting(
+                            block: blocks.count, minStart: .max, maxStart: .min, maxDuration: .min, errorSpans: 0)))
+                    }
+                    blockPostings[c][at].posting.minStart = min(blockPostings[c][at].posting.minStart, s.start)
+                    blockPostings[c][at].posting.maxStart = max(blockPostings[c][at].posting.maxStart, s.start)
+                    blockPostings[c][at].posting.maxDuration = max(blockPostings[c][at].posting.maxDuration, s.duration)
+                    blockPostings[c][at].posting.errorSpans += err
                 }
             }
             for c in 0..<TraceSegmentFormat.postingColumns {
-                for (v, p) in blockPostings[c] { postings[c][v, default: []].append(p) }
+                for (v, p) in blockPostings[c] {
+                    if v >= postings[c].count { postings[c].append(contentsOf: repeatElement([], count: v + 1 - postings[c].count)) }
+                    postings[c][v].append(p)
+                    inBlock[c][v] = -1
+                }
+                blockPostings[c].removeAll(keepingCapacity: true)
             }
             stats.minStart = min(stats.minStart, info.minStart)
             stats.maxEnd = max(stats.maxEnd, info.maxEnd)
@@ -127,7 +157,12 @@ enum TraceSegmentWriter {
         x.appendVarint(UInt64(blocks.count))
         for c in 0..<TraceSegmentFormat.dictionaryColumns {
             x.appendVarint(UInt64(dictionaries.values[c].count))
-            for v in dictionaries.values[c] { x.appendLengthPrefixed(v) }
+            for v in dictionaries.values[c] {
+                table.strings.withBytes(v) { b in
+                    x.appendVarint(UInt64(b.count))
+                    x.append(contentsOf: b)
+                }
+            }
         }
         x.appendVarint(UInt64(dictionaries.kinds.count))
         for k in dictionaries.kinds { for code in k { x.appendVarint(UInt64(code)) } }
@@ -146,7 +181,7 @@ enum TraceSegmentWriter {
         }
         for c in 0..<TraceSegmentFormat.postingColumns {
             for v in 0..<dictionaries.values[c].count {
-                let list = postings[c][v] ?? []
+                let list = v < postings[c].count ? postings[c][v] : []
                 x.appendVarint(UInt64(list.count))
                 var prev = 0
                 for p in list {
@@ -160,9 +195,9 @@ enum TraceSegmentWriter {
             }
         }
         var previous: TraceID? = nil
-        for s in spans where s.baseID != previous {
-            filter.insert(s.baseID)
-            previous = s.baseID
+        for r in spans where rows[r].base != previous {
+            filter.insert(rows[r].base)
+            previous = rows[r].base
         }
         filter.encode(into: &x)
         let indexOffset = w.count

@@ -17,8 +17,9 @@ extension TraceStore {
             out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
         }
         state.withLock { st in
-            for s in st.head.completed where s.baseID == baseID { out.append(s) }
-            for e in st.head.pending.values where e.span.baseID == baseID { out.append(e.span) }
+            let t = st.head.table
+            for p in t.spans where p.base == baseID { out.append(t.span(p)) }
+            st.head.pending.forEach { _, p in if p.base == baseID { out.append(t.span(p)) } }
         }
         out.sort { $0.start != $1.start ? $0.start < $1.start : $0.traceID < $1.traceID }
         return out
@@ -42,7 +43,7 @@ extension TraceStore {
         let snapshot = segments.snapshot()
         defer { snapshot.release() }
         let headBases = state.withLock { st in
-            Set(st.head.completed.map(\.baseID)).union(st.head.pending.values.map(\.span.baseID))
+            Set(st.head.table.spans.map(\.base)).union(st.head.pending.allValues.map(\.base))
         }
         var out: [TraceSummary] = []
         for id in ids {
@@ -103,7 +104,14 @@ extension TraceStore {
                 }
             }
         }
-        let spans = state.withLock { st in st.head.completed.filter { query.matches($0) } }
+        let spans = state.withLock { st in
+            // Numbers first; strings are built only for the spans that pass them.
+            let t = st.head.table
+            return t.spans.lazy.filter { p in
+                p.start >= query.start && p.start < query.end && p.duration >= minD && p.duration <= maxD
+                    && (query.error.map { (p.status & SpanStatus.error.rawValue != 0) == $0 } ?? true)
+            }.map { t.span($0) }.filter { query.matches($0) }
+        }
         for s in spans { try head(s) }
     }
 
@@ -165,8 +173,8 @@ extension TraceStore {
             maxT = max(maxT ?? e.maxTime, e.maxTime)
         }
         let (head, pending, headTraces, hmin, hmax) = state.withLock { st in
-            let c = st.head.completed
-            return (c.count, st.head.pending.count, Set(c.map(\.baseID)).count, c.map(\.start).min(), c.map(\.end).max())
+            let c = st.head.table.spans
+            return (c.count, st.head.pending.count, Set(c.map(\.base)).count, c.map(\.start).min(), c.map(\.end).max())
         }
         if let hmin { minT = min(minT ?? hmin, hmin) }
         if let hmax { maxT = max(maxT ?? hmax, hmax) }

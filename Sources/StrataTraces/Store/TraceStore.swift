@@ -34,7 +34,7 @@ public final class TraceStore: Sendable {
     let readers = Mutex<[String: TraceSegmentReader]>([:])
 
     struct State: ~Copyable {
-        var head = SpanAssembler()
+        var head = SpanHead()
         var wal: WriteAheadLog?
         var failure: String?
         var recovery: [String] = []
@@ -55,7 +55,7 @@ public final class TraceStore: Sendable {
         let walDir = FileNames.join(directory, FileNames.walDirectory)
         let walExists = try fileSystem.exists(walDir)
         if options.durability != .none || walExists {
-            var head = SpanAssembler()
+            var head = SpanHead()
             var latest = Int64.min
             let opened = try StoreWAL.open(
                 directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize,
@@ -64,7 +64,8 @@ public final class TraceStore: Sendable {
                 guard type == TraceWALRecord.items else { return }
                 try TraceWALRecord.decode(payload) { kind, span in
                     latest = max(latest, span.start)
-                    if let kind { head.add(SpanEvent(kind: kind, span: span)) } else { head.add(span) }
+                    let p = head.table.pack(span, event: kind?.rawValue ?? 0)
+                    if p.event == 0 { head.table.spans.append(p) } else { head.add(p) }
                 }
             }
             st.head = head
@@ -84,47 +85,60 @@ public final class TraceStore: Sendable {
 
     /// Appends osprofiler events; returns once they are durable per `options.durability`.
     public func append(events: [SpanEvent]) throws {
+        var batch = SpanEventBatch()
+        for e in events { batch.append(e) }
+        try append(batch)
+    }
+
+    /// Appends whole spans (already paired); returns once they are durable.
+    public func append(spans: [Span]) throws {
+        var batch = SpanEventBatch()
+        for s in spans { batch.append(span: s) }
+        try append(batch)
+    }
+
+    /// Appends parsed events (and whole spans) in one WAL record; returns once they are
+    /// durable per `options.durability`. The fast path of `strata ingest`.
+    public func append(_ batch: SpanEventBatch) throws {
         if options.readOnly { throw TraceStoreError.readOnly }
-        guard !events.isEmpty else { return }
+        guard !batch.isEmpty else { return }
+        let rows = batch.table.spans
         let full = try state.withLock { st throws -> Bool in
             // A stop with no start waiting (here or earlier in the batch) whose span a segment
             // already holds is a resend: dropped before it is logged, so replay agrees.
-            var kept = events
-            var dropped: [Int] = []
-            var startsInBatch = Set<TraceID>()
-            for (i, e) in events.enumerated() {
-                if e.kind == .start {
-                    startsInBatch.insert(e.span.traceID)
+            var dropped = Set<Int>()
+            var startsInBatch = TraceIDMap<Bool>()
+            var latest = st.latest
+            for (i, e) in rows.enumerated() {
+                latest = max(latest, e.start)
+                if e.event == 1 {
+                    startsInBatch.insert(e.trace, true)
                     continue
                 }
-                guard !startsInBatch.contains(e.span.traceID), st.head.isUnmatchedStop(e) else { continue }
-                if try segmentsHold(stop: e) { dropped.append(i) }
+                guard e.event == 2, st.head.isUnmatchedStop(trace: e.trace, time: e.start), !startsInBatch.contains(e.trace)
+                else { continue }
+                if try segmentsHold(base: e.base, trace: e.trace, end: e.start) { dropped.insert(i) }
             }
-            if !dropped.isEmpty {
-                for i in dropped.reversed() { st.head.ignore(kept.remove(at: i)) }
-            }
-            try log(&st) { w in TraceWALRecord.encode(events: kept, into: &w) }
-            for e in kept {
-                st.head.add(e)
-                st.latest = max(st.latest, e.span.start)
-            }
-            return st.head.completed.count >= options.maxHeadSpans
+            try log(&st) { w in TraceWALRecord.encode(batch.table, skipping: dropped, into: &w) }
+            st.head.add(batch: batch.table, skipping: dropped)
+            st.latest = latest
+            return st.head.completedCount >= options.maxHeadSpans
         }
         if full { try flush() }
     }
 
-    /// True when a segment already holds the span that `stop` ends (same trace_id and end).
-    /// Only asked for stops without a waiting start, which are rare.
-    func segmentsHold(stop: SpanEvent) throws -> Bool {
+    /// True when a segment already holds the span that a stop of `trace` at `end` ends (same
+    /// trace_id and end). Only asked for stops without a waiting start, which are rare.
+    func segmentsHold(base: TraceID, trace: TraceID, end: Int64) throws -> Bool {
         let snapshot = segments.snapshot()
         defer { snapshot.release() }
-        for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= stop.span.start {
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= end {
             let r = try reader(for: e.name)
-            guard let b = try r.blockHolding(stop.span.baseID) else { continue }
-            let c = try r.columns(inBlock: b, withText: false, onlyTrace: stop.span.baseID)
-            guard let t = c.trace(stop.span.baseID) else { continue }
+            guard let b = try r.blockHolding(base) else { continue }
+            let c = try r.columns(inBlock: b, withText: false, onlyTrace: base)
+            guard let t = c.trace(base) else { continue }
             for k in c.traceFirst[t]..<c.traceFirst[t + 1]
-            where c.traceID(k) == stop.span.traceID && c.starts[k] &+ c.durations[k] == stop.span.start
+            where c.traceID(k) == trace && c.starts[k] &+ c.durations[k] == end
                 && c.status[k] & SpanStatus.missingStart.rawValue == 0
             {
                 return true
@@ -135,21 +149,6 @@ public final class TraceStore: Sendable {
 
     /// Events ignored as resends since the store was opened (replay included).
     public var duplicatesIgnored: Int { state.withLock { $0.head.duplicatesIgnored } }
-
-    /// Appends whole spans (already paired); returns once they are durable.
-    public func append(spans: [Span]) throws {
-        if options.readOnly { throw TraceStoreError.readOnly }
-        guard !spans.isEmpty else { return }
-        let full = try state.withLock { st throws -> Bool in
-            try log(&st) { w in TraceWALRecord.encode(spans: spans, into: &w) }
-            for s in spans {
-                st.head.add(s)
-                st.latest = max(st.latest, s.start)
-            }
-            return st.head.completed.count >= options.maxHeadSpans
-        }
-        if full { try flush() }
-    }
 
     /// Writes one WAL record and makes it durable per the options; a failure makes the store read-only.
     private func log(_ st: inout State, _ encode: (inout ByteWriter) -> Void) throws {
@@ -180,14 +179,14 @@ public final class TraceStore: Sendable {
         return try state.withLock { st throws -> Int in
             if let f = st.failure { throw TraceStoreError.failed(f) }
             if closingOpenSpans {
-                st.head.expireAll()
+                st.head.expire(before: .max)
             } else if st.latest > Int64.min + options.openSpanTimeout {
                 st.head.expire(before: st.latest - options.openSpanTimeout)
             }
-            let spans = st.head.takeCompleted()
+            let written = st.head.table.spans.count
             var added: [SegmentEntry] = []
-            for part in TraceStore.partition(spans, width: options.segmentRange) {
-                let (bytes, stats) = TraceSegmentWriter.encode(part, blockSpans: options.blockSpans)
+            for part in TraceStore.partition(st.head.table, width: options.segmentRange) {
+                let (bytes, stats) = TraceSegmentWriter.encode(st.head.table, part, blockSpans: options.blockSpans)
                 let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
                 try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
                 var meta = ByteWriter(capacity: 8)
@@ -201,11 +200,11 @@ public final class TraceStore: Sendable {
             var walStart: Int? = nil
             if let wal = st.wal {
                 walStart = Int(try wal.cut())
-                let pending = st.head.pending.values.sorted { $0.span.traceID < $1.span.traceID }
+                let pending = st.head.pending.allValues.sorted { $0.trace < $1.trace }
                 var i = 0
                 while i < pending.count {
-                    let chunk = Array(pending[i..<min(pending.count, i + 4096)])
-                    try wal.append(type: TraceWALRecord.items) { w in TraceWALRecord.encode(events: chunk, into: &w) }
+                    let chunk = pending[i..<min(pending.count, i + 4096)]
+                    try wal.append(type: TraceWALRecord.items) { w in TraceWALRecord.encode(st.head.table, rows: chunk, into: &w) }
                     i += 4096
                 }
                 try wal.sync()
@@ -214,26 +213,34 @@ public final class TraceStore: Sendable {
                 let stateBytes = walStart.map { TraceStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
                 try segments.publish(adding: added, removing: [], storeState: stateBytes)
             }
+            st.head.restart()
             if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
-            return spans.count
+            return written
         }
     }
 
-    /// Splits spans by the time window (`width` µs, aligned) of their trace's earliest start
-    /// in this batch, so a trace is never cut by the partitioning. Windows in ascending order.
-    static func partition(_ spans: [Span], width: Int64) -> [[Span]] {
-        guard !spans.isEmpty else { return [] }
-        var traceStart: [TraceID: Int64] = [:]
-        for s in spans { traceStart[s.baseID] = min(traceStart[s.baseID] ?? .max, s.start) }
-        var window = [Int64](repeating: 0, count: spans.count)
-        for (i, s) in spans.enumerated() {
-            let t = traceStart[s.baseID] ?? s.start
-            window[i] = t >= 0 ? t / width : (t - width + 1) / width
-        }
+    /// The rows of `table` sorted for a segment (`TraceSegmentWriter.sortedRows`) and split
+    /// by the time window (`width` µs, aligned) of their trace's earliest start in this
+    /// batch, so a trace is never cut by the partitioning. Windows in ascending order.
+    static func partition(_ table: SpanTable, width: Int64) -> [[Int]] {
+        guard !table.spans.isEmpty else { return [] }
+        let sorted = TraceSegmentWriter.sortedRows(table, Array(table.spans.indices))
         var members: [Int64: [Int]] = [:]
-        for i in spans.indices { members[window[i], default: []].append(i) }
-        if members.count == 1 { return [spans] }
-        return members.keys.sorted().map { w in (members[w] ?? []).map { spans[$0] } }
+        var i = 0
+        while i < sorted.count {
+            let base = table.spans[sorted[i]].base
+            var j = i
+            var t = Int64.max
+            while j < sorted.count && table.spans[sorted[j]].base == base {
+                t = min(t, table.spans[sorted[j]].start)
+                j += 1
+            }
+            let window = t >= 0 ? t / width : (t - width + 1) / width
+            members[window, default: []].append(contentsOf: sorted[i..<j])
+            i = j
+        }
+        if members.count == 1 { return [sorted] }
+        return members.keys.sorted().map { members[$0] ?? [] }
     }
 
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.

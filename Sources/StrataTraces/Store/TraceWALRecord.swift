@@ -11,20 +11,49 @@ import StrataEncoding
 enum TraceWALRecord {
     static let items: UInt8 = 1
 
-    static func encode(spans: [Span], into w: inout ByteWriter) {
-        w.appendVarint(UInt64(spans.count))
-        for s in spans {
-            w.appendUInt8(0)
-            encodeRow(s, into: &w)
+    /// Encodes the rows of `table` except those at `skipping`.
+    static func encode(_ table: SpanTable, skipping: Set<Int>, into w: inout ByteWriter) {
+        w.appendVarint(UInt64(table.spans.count - skipping.count))
+        for (i, p) in table.spans.enumerated() where skipping.isEmpty || !skipping.contains(i) {
+            w.appendUInt8(p.event)
+            encodeRow(p, table, into: &w)
         }
     }
 
-    static func encode(events: [SpanEvent], into w: inout ByteWriter) {
-        w.appendVarint(UInt64(events.count))
-        for e in events {
-            w.appendUInt8(e.kind.rawValue)
-            encodeRow(e.span, into: &w)
+    /// Encodes `rows` of `table`.
+    static func encode(_ table: SpanTable, rows: ArraySlice<PackedSpan>, into w: inout ByteWriter) {
+        w.appendVarint(UInt64(rows.count))
+        for p in rows {
+            w.appendUInt8(p.event)
+            encodeRow(p, table, into: &w)
         }
+    }
+
+    /// A packed row in the span row format (the same bytes `encodeRow(_: Span)` writes).
+    static func encodeRow(_ p: PackedSpan, _ table: SpanTable, into w: inout ByteWriter) {
+        appendID(p.base, &w)
+        appendID(p.trace, &w)
+        appendID(p.parent, &w)
+        let key = table.kinds.key(p.kind)
+        func string(_ c: Int) {
+            table.strings.withBytes(key[c]) { b in
+                w.appendVarint(UInt64(b.count))
+                w.append(contentsOf: b)
+            }
+        }
+        func text(_ j: Int) {
+            table.withText(p, j) { b in
+                w.appendVarint(UInt64(b.count))
+                w.append(contentsOf: b)
+            }
+        }
+        for c in 0..<4 { string(c) }
+        w.appendSignedVarint(p.start)
+        w.appendSignedVarint(p.duration)
+        w.appendUInt8(p.status)
+        // SpanInfo order: method, path, query, scheme, statement, params, function, args,
+        // kwargs, etype, message, extra.
+        string(4); text(0); text(1); string(5); string(6); text(2); string(7); text(3); text(4); string(8); text(5); text(6)
     }
 
     static func encodeRow(_ s: Span, into w: inout ByteWriter) {
