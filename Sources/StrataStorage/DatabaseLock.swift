@@ -77,6 +77,9 @@ public final class DatabaseLock: Sendable {
             defer { f = nil }
             return f
         }) {
+            // Unlock first: a child process another thread is spawning right now may hold a
+            // copy of the descriptor until it execs, and would keep the lock past our close.
+            fs.unlock(f)
             fs.close(f)
         }
     }

@@ -176,4 +176,6 @@ public final class FaultInjectingFileSystem: FileSystem {
         try check(.lock, file.path)
         return try base.tryLockExclusive(file)
     }
+
+    public func unlock(_ file: OpenFile) { base.unlock(file) }
 }

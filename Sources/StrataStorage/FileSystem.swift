@@ -67,6 +67,9 @@ public protocol FileSystem: Sendable {
     /// in the same process conflicts too. It is released when `file` is closed.
     /// - Returns: false when another open file description holds the lock.
     func tryLockExclusive(_ file: OpenFile) throws(StorageError) -> Bool
+    /// Releases the lock `tryLockExclusive` took on `file` (flock LOCK_UN). Closing `file` is
+    /// not enough while a child process being spawned holds a copy of the descriptor.
+    func unlock(_ file: OpenFile)
 }
 
 extension FileSystem {

@@ -202,6 +202,10 @@ public struct SystemFileSystem: FileSystem {
         }
         return true
     }
+
+    public func unlock(_ file: OpenFile) {
+        while systemFlock(file.descriptor, LOCK_UN) != 0 && currentErrno == EINTR {}
+    }
 }
 
 // The C functions under names that do not collide with the protocol's methods.

@@ -154,6 +154,8 @@ struct PackedSpan {
     var status: UInt8
     /// 0 a whole span, 1 a start event, 2 a stop event.
     var event: UInt8
+    /// A span the head paired from a start and a stop.
+    var paired = false
 
     @inline(__always) var end: Int64 { start &+ max(0, duration) }
     @inline(__always) var textCount: Int { Int(lengths.wrappedSum()) }

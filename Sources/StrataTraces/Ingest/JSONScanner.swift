@@ -116,6 +116,21 @@ struct JSONScanner {
         return (zeroQuote | zeroSlash | control) & high
     }
 
+    /// Reads a string; when it is a UUID (the common case of osprofiler ids) also returns
+    /// the id, parsed without a second pass.
+    mutating func idString() throws(JSONError) -> (range: Range<Int>, id: TraceID?) {
+        skipWhitespace()
+        let p = position
+        if p &+ 38 <= bytes.count && bytes[p] == UInt8(ascii: "\"") && bytes[p &+ 37] == UInt8(ascii: "\""),
+            let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(p &+ 1)..<(p &+ 37)]))
+        {
+            // 36 hex digits and dashes: no quote, backslash or control character inside.
+            position = p &+ 38
+            return ((p &+ 1)..<(p &+ 37), id)
+        }
+        return (try rawString(), nil)
+    }
+
     /// Reads a string value and decodes its escapes.
     mutating func string() throws(JSONError) -> String {
         let r = try rawString()

@@ -169,7 +169,7 @@ public struct OsprofilerParser {
         var fields = Fields()
         var name: Range<Int>? = nil
         var timestamp: Range<Int>? = nil
-        var traceID: Range<Int>? = nil, parentID: Range<Int>? = nil, baseID: Range<Int>? = nil
+        var traceID: ParsedID? = nil, parentID: ParsedID? = nil, baseID: ParsedID? = nil
         extra.removeAll(keepingCapacity: true)
         var topExtra: [UInt8] = []
         if try s.beginObject() {
@@ -271,12 +271,15 @@ public struct OsprofilerParser {
         return p
     }
 
-    func stringOrNull(_ s: inout JSONScanner) throws(JSONError) -> Range<Int>? {
+    /// An id member: where its text is, and the id when it is a UUID.
+    typealias ParsedID = (range: Range<Int>, id: TraceID?)
+
+    func stringOrNull(_ s: inout JSONScanner) throws(JSONError) -> ParsedID? {
         if s.peek() == UInt8(ascii: "n") {
             try s.literal("null")
             return nil
         }
-        return try s.rawString()
+        return try s.idString()
     }
 
     struct Failure: Error {
@@ -291,8 +294,8 @@ public struct OsprofilerParser {
     }
 
     mutating func makeEvent(
-        _ b: UnsafeRawBufferPointer, name: Range<Int>, timestamp: Range<Int>?, traceID: Range<Int>?,
-        parentID: Range<Int>?, baseID: Range<Int>?
+        _ b: UnsafeRawBufferPointer, name: Range<Int>, timestamp: Range<Int>?, traceID: ParsedID?,
+        parentID: ParsedID?, baseID: ParsedID?
     ) -> Made {
         let kind: SpanEvent.Kind
         let pointEnd: Int
@@ -307,8 +310,10 @@ public struct OsprofilerParser {
             return .failure("event name '\(text.prefix(80))' is neither <point>-start nor <point>-stop")
         }
         var nameText: String { JSONScanner.text(b, name) }
-        func id(_ field: StaticString, _ r: Range<Int>?) -> Result<TraceID, Failure> {
-            guard let r else { return .failure(Failure("\(nameText) event without \(field)")) }
+        func id(_ field: StaticString, _ parsed: ParsedID?) -> Result<TraceID, Failure> {
+            guard let parsed else { return .failure(Failure("\(nameText) event without \(field)")) }
+            if let id = parsed.id { return .success(id) }
+            let r = parsed.range
             guard let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: b[r])) else {
                 return .failure(Failure("\(nameText) event: \(field) '\(JSONScanner.text(b, r).prefix(80))' is not a UUID"))
             }

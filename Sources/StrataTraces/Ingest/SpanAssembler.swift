@@ -25,7 +25,7 @@ public struct SpanAssembler: Sendable {
     public var duplicatesIgnored: Int { head.duplicatesIgnored }
 
     /// True when `event` is a stop that nothing pending or completed here explains.
-    public func isUnmatchedStop(_ event: SpanEvent) -> Bool {
+    public mutating func isUnmatchedStop(_ event: SpanEvent) -> Bool {
         event.kind == .stop && head.isUnmatchedStop(trace: event.span.traceID, time: event.span.start)
     }
 
@@ -64,8 +64,11 @@ struct SpanHead: Sendable {
     var table = SpanTable()
     /// Events waiting for their partner, by trace_id (rows of `table`, not in `table.spans`).
     var pending = TraceIDMap<PackedSpan>()
-    /// The end of each completed span paired from events here, by trace_id (to recognise a resent stop).
+    /// The end of each completed span paired from events here, by trace_id (to recognise a
+    /// resent stop), for `table.spans[..<indexed]`. Built only when a stop arrives with no
+    /// start pending (rare: a resend, or files read out of order), then kept up to date.
     var completedEnds = TraceIDMap<Int64>()
+    var indexed = 0
     var duplicatesIgnored = 0
 
     init() {}
@@ -73,8 +76,18 @@ struct SpanHead: Sendable {
     var completedCount: Int { table.spans.count }
 
     /// True when a stop of `trace` at `time` has no start pending and no completed span ending then.
-    func isUnmatchedStop(trace: TraceID, time: Int64) -> Bool {
-        pending[trace] == nil && completedEnds[trace] != time
+    mutating func isUnmatchedStop(trace: TraceID, time: Int64) -> Bool {
+        pending[trace] == nil && completedEnd(trace) != time
+    }
+
+    /// The end of the last span paired from events here with trace_id `trace`.
+    mutating func completedEnd(_ trace: TraceID) -> Int64? {
+        while indexed < table.spans.count {
+            let p = table.spans[indexed]
+            if p.paired { completedEnds.insert(p.trace, p.start &+ p.duration) }
+            indexed += 1
+        }
+        return completedEnds[trace]
     }
 
     /// Counts an event the caller recognised as a resend.
@@ -103,7 +116,7 @@ struct SpanHead: Sendable {
     mutating func add(_ event: PackedSpan) {
         let id = event.trace
         guard let other = pending.removeValue(forKey: id) else {
-            if event.event == 2 && completedEnds[id] == event.start {
+            if event.event == 2 && completedEnd(id) == event.start {
                 duplicatesIgnored += 1
             } else {
                 pending[id] = event
@@ -114,8 +127,8 @@ struct SpanHead: Sendable {
             pending[id] = other  // the same event again: a resend
             duplicatesIgnored += 1
         } else if other.event != event.event {
-            let span = event.event == 2 ? merge(start: other, stop: event) : merge(start: event, stop: other)
-            completedEnds[id] = span.start &+ span.duration
+            var span = event.event == 2 ? merge(start: other, stop: event) : merge(start: event, stop: other)
+            span.paired = true
             table.spans.append(span)
         } else {
             // A second start (or stop) for this trace_id: the earlier one is kept, flagged.
@@ -159,8 +172,8 @@ struct SpanHead: Sendable {
         fresh.text = text
         fresh.spans = spans
         table = fresh
-        // Sized for as many spans as the last round, so it does not grow step by step again.
-        completedEnds = TraceIDMap(capacity: min(completedEnds.count, 1 << 22))
+        completedEnds.removeAll()
+        indexed = 0
     }
 
     /// The span of a start and its stop (`SpanAssembler`'s rules: the start's fields, the

@@ -8,23 +8,6 @@ struct TraceSegmentStats: Sendable {
     var maxEnd = Int64.min
 }
 
-/// The order of spans in a segment: (base_id, parent_id, start, trace_id), then input order.
-struct SortKey: Comparable {
-    var base: TraceID
-    var parent: TraceID
-    var start: Int64
-    var trace: TraceID
-    var index: Int
-
-    static func < (a: SortKey, b: SortKey) -> Bool {
-        if a.base != b.base { return a.base < b.base }
-        if a.parent != b.parent { return a.parent < b.parent }
-        if a.start != b.start { return a.start < b.start }
-        if a.trace != b.trace { return a.trace < b.trace }
-        return a.index < b.index
-    }
-}
-
 /// Per-block facts in a segment's index: where the block is and what it can match.
 struct TraceBlockInfo: Sendable {
     var offset: Int
@@ -61,15 +44,60 @@ enum TraceSegmentWriter {
         return encode(table, sortedRows(table, Array(table.spans.indices)), blockSpans: blockSpans, level: level)
     }
 
-    /// `rows` of `table` sorted by (base_id, parent_id, start, trace_id), then row order.
+    /// `rows` (ascending) of `table` sorted by (base_id, parent_id, start, trace_id), then row order.
+    ///
+    /// Rows are grouped by base_id with one hash lookup each, the groups ordered by base_id,
+    /// and each group (a trace: tens of spans) sorted on its own: cheaper than one sort of
+    /// a million keys.
     static func sortedRows(_ table: SpanTable, _ rows: [Int]) -> [Int] {
-        // Sort small keys, not the rows.
-        var keys = rows.map { i in
-            let s = table.spans[i]
-            return SortKey(base: s.base, parent: s.parent, start: s.start, trace: s.trace, index: i)
+        let spans = table.spans
+        var groupOf = TraceIDMap<Int32>(capacity: rows.count / 8)
+        var bases: [TraceID] = []
+        var counts: [Int] = []
+        var group = [Int32](repeating: 0, count: rows.count)
+        for (i, r) in rows.enumerated() {
+            let b = spans[r].base
+            if let g = groupOf[b] {
+                group[i] = g
+                counts[Int(g)] += 1
+            } else {
+                let g = Int32(bases.count)
+                groupOf.insert(b, g)
+                bases.append(b)
+                counts.append(1)
+                group[i] = g
+            }
         }
-        keys.sort()
-        return keys.map(\.index)
+        let order = bases.indices.sorted { bases[$0] < bases[$1] }
+        var next = [Int](repeating: 0, count: bases.count)
+        var at = 0
+        for g in order {
+            next[g] = at
+            at += counts[g]
+        }
+        var out = [Int](repeating: 0, count: rows.count)
+        for (i, r) in rows.enumerated() {
+            let g = Int(group[i])
+            out[next[g]] = r
+            next[g] += 1
+        }
+        out.withUnsafeMutableBufferPointer { buf in
+            var lo = 0
+            for g in order {
+                let hi = lo + counts[g]
+                if hi - lo > 1 {
+                    buf[lo..<hi].sort { a, b in
+                        let x = spans[a], y = spans[b]
+                        if x.parent != y.parent { return x.parent < y.parent }
+                        if x.start != y.start { return x.start < y.start }
+                        if x.trace != y.trace { return x.trace < y.trace }
+                        return a < b
+                    }
+                }
+                lo = hi
+            }
+        }
+        return out
     }
 
     /// Encodes rows `spans` of `table`, in that order (sorted by `sortedRows`), as one segment file.

@@ -115,7 +115,7 @@ public final class TraceStore: Sendable {
                     startsInBatch.insert(e.trace, true)
                     continue
                 }
-                guard e.event == 2, st.head.isUnmatchedStop(trace: e.trace, time: e.start), !startsInBatch.contains(e.trace)
+                guard e.event == 2, !startsInBatch.contains(e.trace), st.head.isUnmatchedStop(trace: e.trace, time: e.start)
                 else { continue }
                 if try segmentsHold(base: e.base, trace: e.trace, end: e.start) { dropped.insert(i) }
             }

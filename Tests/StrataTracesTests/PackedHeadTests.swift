@@ -1,0 +1,205 @@
+import StrataStorage
+import Testing
+
+@testable import StrataTraces
+
+/// The pieces of the packed ingest path: the TraceID map, the 8-at-a-time scanners, the
+/// interners, and the parser's batches (rolled back at a chunk boundary).
+@Suite struct PackedHeadTests {
+    /// A deterministic generator (SplitMix64), so a failure repeats.
+    struct Mix: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+    }
+
+    @Test func traceIDMapAgreesWithDictionaryUnderInsertsAndRemovals() {
+        var rng = Mix(state: 7)
+        // A small pool of keys, so runs collide, wrap around the table and get removed from the middle.
+        let pool = (0..<300).map { _ in TraceID(high: rng.next(), low: rng.next()) }
+        var map = TraceIDMap<Int>()
+        var reference: [TraceID: Int] = [:]
+        for step in 0..<60_000 {
+            let k = pool[Int(rng.next() % UInt64(pool.count))]
+            switch rng.next() % 4 {
+            case 0, 1:
+                map.insert(k, step)
+                reference[k] = step
+            case 2:
+                #expect(map.removeValue(forKey: k) == reference.removeValue(forKey: k))
+            default:
+                #expect(map[k] == reference[k])
+            }
+            #expect(map.count == reference.count)
+            if step % 5_000 == 0 {
+                var seen: [TraceID: Int] = [:]
+                map.forEach { key, value in seen[key] = value }
+                #expect(seen == reference)
+                for key in pool { #expect(map[key] == reference[key]) }
+            }
+        }
+        map.removeAll()
+        #expect(map.count == 0 && map[pool[0]] == nil)
+    }
+
+    /// The byte-at-a-time parser the 8-at-a-time one replaced.
+    static func referenceID(_ b: [UInt8]) -> TraceID? {
+        guard b.count == 36 || b.count == 32 else { return nil }
+        var hi: UInt64 = 0, lo: UInt64 = 0, digits = 0
+        for (i, c) in b.enumerated() {
+            if b.count == 36 && (i == 8 || i == 13 || i == 18 || i == 23) {
+                guard c == UInt8(ascii: "-") else { return nil }
+                continue
+            }
+            let v: UInt8
+            switch c {
+            case 0x30...0x39: v = c - 0x30
+            case 0x61...0x66: v = c - 0x61 + 10
+            case 0x41...0x46: v = c - 0x41 + 10
+            default: return nil
+            }
+            if digits < 16 { hi = hi << 4 | UInt64(v) } else { lo = lo << 4 | UInt64(v) }
+            digits += 1
+        }
+        return TraceID(high: hi, low: lo)
+    }
+
+    @Test func uuidParsingAgreesWithTheByteAtATimeParser() {
+        var rng = Mix(state: 11)
+        let hex = Array("0123456789abcdefABCDEF".utf8)
+        // Bytes next to the hex ranges, and ones that only look like hex once case-folded.
+        let near = Array("/:@`gG-\u{7F} \"\\".utf8) + [0x10, 0x80, 0xC3, 0xE6, 0xFF, 0x06]
+        for round in 0..<40_000 {
+            let dashed = round % 2 == 0
+            var b = (0..<32).map { _ in hex[Int(rng.next() % UInt64(hex.count))] }
+            if dashed { for p in [8, 13, 18, 23] { b.insert(UInt8(ascii: "-"), at: p) } }
+            // Spoil one byte in most rounds, anywhere (dashes included).
+            if round % 4 != 0 {
+                b[Int(rng.next() % UInt64(b.count))] = near[Int(rng.next() % UInt64(near.count))]
+            }
+            let got = b.withUnsafeBytes { TraceID(bytes: $0) }
+            #expect(got == PackedHeadTests.referenceID(b), "\(String(decoding: b, as: UTF8.self))")
+        }
+        let canonical = "8f6ff588-fcb6-4983-883c-282f78922756"
+        #expect(TraceID(parsing: canonical)?.description == canonical)
+        #expect(TraceID(parsing: canonical.uppercased())?.description == canonical)
+        #expect(TraceID(parsing: String(canonical.filter { $0 != "-" }))?.description == canonical)
+        #expect(TraceID(parsing: String(canonical.dropLast())) == nil)
+    }
+
+    @Test func stringsEndAtTheFirstUnescapedQuoteWhereverItFalls() throws {
+        // A quote, an escape or a control character at every offset across two 8-byte words.
+        for length in 0..<24 {
+            let body = String(repeating: "a", count: length)
+            for (text, escaped) in [("\(body)\"", false), ("\(body)\\\"x\"", true), ("\(body)\\\\\"", true)] {
+                let bytes = Array(("\"" + text + " tail").utf8)
+                var s = JSONScanner(UnsafeRawBufferPointer(start: nil, count: 0))
+                let r = try bytes.withUnsafeBytes { b throws(JSONError) -> Range<Int> in
+                    s = JSONScanner(b)
+                    return try s.rawString()
+                }
+                let expected = text.utf8.count - 1
+                #expect(r == 1..<(1 + expected), "length \(length): \(text)")
+                #expect(s.lastStringEscaped == escaped)
+            }
+            let control = Array(("\"" + body + "\u{01}\"").utf8)
+            control.withUnsafeBytes { b in
+                var s = JSONScanner(b)
+                #expect(throws: JSONError.self) { try s.rawString() }
+            }
+            let open = Array(("\"" + body).utf8)
+            open.withUnsafeBytes { b in
+                var s = JSONScanner(b)
+                do throws(JSONError) {
+                    _ = try s.rawString()
+                    Issue.record("an unterminated string was accepted")
+                } catch {
+                    #expect(error.kind == .truncated)
+                }
+            }
+        }
+    }
+
+    @Test func internersGiveOneIDPerDistinctValue() {
+        var strings = ByteInterner()
+        var kinds = KindTable()
+        var rng = Mix(state: 3)
+        var ids: [String: UInt32] = ["": 0]
+        for _ in 0..<20_000 {
+            let word = "w\(rng.next() % 3_000)" + String(repeating: "x", count: Int(rng.next() % 20))
+            var copy = word
+            let id = copy.withUTF8 { strings.intern(UnsafeRawBufferPointer($0)) }
+            if let known = ids[word] { #expect(id == known) } else { ids[word] = id }
+            #expect(strings.string(id) == word)
+        }
+        #expect(strings.count == ids.count)
+        #expect(strings.intern(UnsafeRawBufferPointer(start: nil, count: 0)) == 0)
+        var keys: [KindKey: UInt32] = [:]
+        for _ in 0..<20_000 {
+            var key = KindKey()
+            for c in 0..<SpanTable.columns { key[c] = UInt32(rng.next() % 3) }
+            let k = kinds.intern(key)
+            if let known = keys[key] { #expect(k == known) } else { keys[key] = k }
+            #expect(kinds.key(k) == key)
+        }
+        #expect(kinds.count == keys.count)
+    }
+
+    @Test func aReportCutAnywhereParsesToTheSameEvents() throws {
+        let bytes = try SystemFileSystem().readFile("../shared/data/msds/workloads/create_delete_image_config/test.json")
+        var whole = OsprofilerParser()
+        var all = SpanEventBatch()
+        _ = bytes.withUnsafeBytes { whole.parse($0, final: true, into: &all, onProblem: { Issue.record("\($0)") }) }
+        #expect(all.count == 24)  // 12 spans, each a start and a stop
+        let expected = all.events
+        // The report is one nested value: cut before its end, nothing may be taken from it.
+        for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 37)) {
+            var parser = OsprofilerParser()
+            var batch = SpanEventBatch()
+            let used = bytes.withUnsafeBytes {
+                parser.parse(UnsafeRawBufferPointer(rebasing: $0[0..<cut]), final: false, into: &batch, onProblem: { _ in })
+            }
+            #expect(batch.isEmpty && parser.eventCount == 0, "cut at \(cut)")
+            let rest = bytes.withUnsafeBytes {
+                parser.parse(UnsafeRawBufferPointer(rebasing: $0[used...]), final: true, into: &batch, onProblem: { Issue.record("\($0)") })
+            }
+            #expect(rest == bytes.count - used)
+            #expect(batch.events == expected, "cut at \(cut)")
+        }
+    }
+
+    @Test func batchesAndEventArraysStoreTheSameSpans() throws {
+        // One trace's events with escapes, extra members and an error stop, appended through a
+        // parsed batch and through `append(events:)`: the same spans come back, also after a flush.
+        let spans = TraceFixture.spans(trace: 9, spans: 12, error: true)
+        var text = spans.map(TraceFixture.eventLines).joined()
+        text += "{\"info\": {\"host\": \"h\\u00e9\", \"zone\": [1, 2]}, \"name\": \"x\\\"y-start\", \"service\": \"s\", \"project\": \"p\", "
+            + "\"timestamp\": \"2019-11-18T12:19:05.100000\", \"trace_id\": \"116851fb-890f-46f7-a753-0dac94d55499\", "
+            + "\"parent_id\": \"116851FB-890F-46F7-A753-0DAC94D55400\", \"base_id\": \"116851fb890f46f7a7530dac94d55400\"}\n"
+        let bytes = Array(text.utf8)
+        var parser = OsprofilerParser()
+        var batch = SpanEventBatch()
+        _ = bytes.withUnsafeBytes { parser.parse($0, final: true, into: &batch, onProblem: { Issue.record("\($0)") }) }
+        let events = batch.events
+        #expect(events.count == 2 * spans.count + 1)
+        let odd = try #require(events.last)
+        #expect(odd.span.host == "hé" && odd.span.name == "x\"y" && odd.span.info.extra == "{\"zone\":[1, 2]}")
+        let dirA = TemporaryDirectory(), dirB = TemporaryDirectory()
+        let a = try TraceStore(directory: dirA.path), b = try TraceStore(directory: dirB.path)
+        try a.append(batch)
+        try b.append(events: events)
+        let base = spans[0].baseID
+        let fromBatch = try a.trace(base), fromEvents = try b.trace(base)
+        #expect(fromBatch.count == spans.count && fromBatch == fromEvents)
+        #expect(fromBatch.filter(\.isError).count == spans.filter(\.isError).count)
+        try a.flush(closingOpenSpans: true)
+        #expect(try a.trace(base) == fromBatch)
+        let odds = try a.trace(odd.span.baseID)
+        #expect(odds.count == 1 && odds[0].status == [.incomplete] && odds[0].info.extra == "{\"zone\":[1, 2]}")
+    }
+}
