@@ -39,7 +39,7 @@ let package = Package(
         // The log store: records, WAL-backed head, columnar segments, field and trigram indexes, search.
         .target(name: "StrataLogs", dependencies: ["StrataEncoding", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
         // The trace store: osprofiler spans, span segments keyed by base_id, trace queries.
-        .target(name: "StrataTraces", dependencies: ["StrataEncoding", "StrataStorage"], swiftSettings: strictSwift),
+        .target(name: "StrataTraces", dependencies: ["StrataEncoding", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
         // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV; oslo.log, syslog, JSON lines.
         .target(name: "StrataIngest", dependencies: ["StrataMetrics", "StrataLogs"], swiftSettings: strictSwift),
         // The query languages: lexer, parser, AST and evaluator (PromQL, LogQL, trace queries).
@@ -81,7 +81,7 @@ let package = Package(
             name: "StrataLogsTests",
             dependencies: ["StrataLogs", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
-        .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSwift),

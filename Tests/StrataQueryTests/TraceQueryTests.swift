@@ -1,4 +1,5 @@
 import Foundation
+import StrataMetrics
 import StrataTraces
 import Testing
 
@@ -20,11 +21,29 @@ import Testing
         #expect(expr.description == #"sum by (project) (span_errors({service="glance", duration >= 2.000001s}[300s])) / 2"#)
     }
 
+    @Test func matchersOtherThanEqualityBecomeLabelMatchers() throws {
+        let q = try TraceQuery.parse(#"{service="nova", host=~"compute-.*", name!="db", project!~"keystone|glance", duration > 1s}"#)
+        var want = TraceSearch(service: "nova", minDuration: 1_000_001)
+        want.matchers = [
+            try LabelMatcher(.regex, "host", "compute-.*"), try LabelMatcher(.notEqual, "name", "db"),
+            try LabelMatcher(.notRegex, "project", "keystone|glance"),
+        ]
+        #expect(q == .search(want))
+        // Repeated matchers on one attribute are allowed, as in PromQL.
+        guard case .search(let r) = try TraceQuery.parse(#"{name!="db", name!="rpc"}"#) else { Issue.record("not a search"); return }
+        #expect(r.matchers.count == 2)
+        let e = try TraceQuery.parse(#"span_count({name=~"db|rpc"}[5m]) + 0"#)
+        guard case .expression(let expr) = e else { Issue.record("not an expression: \(e)"); return }
+        #expect(expr.description == #"span_count({name=~"db|rpc"}[300s]) + 0"#)
+    }
+
     @Test(arguments: [
         (#"{servce="glance"}"#, 2, "unknown trace attribute \"servce\""),
         (#"{service="glance", duration = 2s}"#, 29, "duration takes >, >=, < or <="),
         (#"{service=glance}"#, 10, "expected a quoted string"),
         (#"{error=maybe}"#, 8, "error takes = true or = false"),
+        (#"{host=~"(compute"}"#, 8, "invalid regular expression"),
+        (#"{name > "db"}"#, 7, "name takes =, !=, =~ or !~"),
         (#"{service="a", service="b"}"#, 15, "service given twice"),
         (#"span_duration_quantile(2, {})"#, 24, "quantile must be between 0 and 1"),
         (#"{duration > 2s} extra"#, 17, "after the query"),

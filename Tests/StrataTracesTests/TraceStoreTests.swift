@@ -1,3 +1,4 @@
+import StrataMetrics
 import StrataStorage
 import Testing
 
@@ -87,6 +88,49 @@ import Testing
         // The same answers come from a plain scan of every span.
         let brute = Set(all.filter { TraceSearch(service: "glance", minDuration: 2_000_000).matches($0) }.map(\.baseID))
         #expect(Set(slow.map(\.baseID)) == brute)
+        // Regex and negated matchers, from segments and from the head, agree with the scan.
+        var more: [Span] = []
+        for t in 120..<130 {
+            for var s in TraceFixture.spans(trace: UInt64(t), spans: 3, start: 1_000_000_000 + Int64(t) * 60_000_000, error: t % 2 == 0) {
+                s.host = "compute-\(t % 3)"
+                more.append(s)
+            }
+        }
+        try store.append(spans: more)
+        let everything = all + more
+        let hosts = Set(everything.map(\.host)).sorted()
+        #expect(hosts.count > 1)
+        var cases: [TraceSearch] = []
+        for m in [
+            try LabelMatcher(.regex, "host", hosts[0] + "|" + hosts[1]), try LabelMatcher(.notEqual, "name", "wsgi"),
+            try LabelMatcher(.notRegex, "service", "glance|keystone"), try LabelMatcher(.regex, "service", "gl.*"),
+            try LabelMatcher(.regex, "name", "nothing.*"), try LabelMatcher(.notRegex, "project", ""),
+            try LabelMatcher(.regex, "host", "compute-.*"), try LabelMatcher(.notEqual, "host", "wally113"),
+        ] {
+            var c = TraceSearch(limit: 0)
+            c.matchers = [m]
+            cases.append(c)
+            c.error = true
+            cases.append(c)
+        }
+        // In the head, then in segments.
+        for round in 0..<2 {
+            if round == 1 { try store.flush() }
+            for c in cases {
+                let want = Set(everything.filter { c.matches($0) }.map(\.baseID))
+                let got = try store.search(c)
+                #expect(Set(got.map(\.baseID)) == want, "\(c.matchers), round \(round)")
+                #expect(got.count == want.count)
+            }
+        }
+        // A regex prunes blocks through the postings as an equality does.
+        var glance = TraceSearch(minDuration: 2_000_000, limit: 0)
+        glance.matchers = [try LabelMatcher(.regex, "service", "gl.*")]
+        #expect(store.candidateBlocks(r, glance) == store.candidateBlocks(r, TraceSearch(service: "glance", minDuration: 2_000_000)))
+        #expect(store.candidateBlocks(r, glance).count < r.blocks.count)
+        let viaRegex = Set(try store.search(glance).map(\.baseID))
+        #expect(viaRegex == Set(try store.search(TraceSearch(service: "glance", minDuration: 2_000_000, limit: 0)).map(\.baseID)))
+        #expect(viaRegex.count == 12)
     }
 
     @Test func treeOrphansAndCriticalPath() {

@@ -49,6 +49,13 @@ public struct LabelMatcher: Sendable, CustomStringConvertible {
     public var description: String { "\(name)\(kind.rawValue)\"\(Labels.escape(value))\"" }
 }
 
+extension LabelMatcher: Equatable {
+    /// Same kind, name and value (the compiled expression follows from the value).
+    public static func == (a: LabelMatcher, b: LabelMatcher) -> Bool {
+        a.kind == b.kind && a.name == b.name && a.value == b.value
+    }
+}
+
 /// Why a matcher could not be built.
 public struct LabelMatcherError: Error, Sendable, CustomStringConvertible {
     public var pattern: String

@@ -15,6 +15,7 @@ struct SpanStatisticExpr: ExprExtension {
         if let v = search.project { conditions.append("project=\(GoQuote.string(v))") }
         if let v = search.name { conditions.append("name=\(GoQuote.string(v))") }
         if let v = search.host { conditions.append("host=\(GoQuote.string(v))") }
+        for m in search.matchers { conditions.append("\(m.name)\(m.kind.rawValue)\(GoQuote.string(m.value))") }
         if let v = search.minDuration { conditions.append("duration >= \(Self.seconds(v))") }
         if let v = search.maxDuration { conditions.append("duration <= \(Self.seconds(v))") }
         if let v = search.error { conditions.append("error=\(v)") }

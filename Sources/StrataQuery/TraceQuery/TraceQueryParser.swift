@@ -1,3 +1,4 @@
+import StrataMetrics
 import StrataTraces
 
 /// Recursive-descent parser of trace queries over the shared lexer (trace dialect:
@@ -93,10 +94,25 @@ struct TraceQueryParser {
             i += 1
             switch name.text {
             case "service", "project", "name", "host":
-                guard op.kind == .assign else { throw fail("\(name.text) takes = \"value\"", op) }
+                let kind: LabelMatcher.Kind
+                switch op.kind {
+                case .assign: kind = .equal
+                case .neq: kind = .notEqual
+                case .eqlRegex: kind = .regex
+                case .neqRegex: kind = .notRegex
+                default: throw fail("\(name.text) takes =, !=, =~ or !~ and a quoted string", op)
+                }
                 let v = try expect(.string, "a quoted string")
-                guard seen.insert(name.text).inserted else { throw fail("\(name.text) given twice", name) }
                 let value = StringLiteral.unquote(v.text)
+                guard kind == .equal else {
+                    do throws(LabelMatcherError) {
+                        s.matchers.append(try LabelMatcher(kind, name.text, value))
+                    } catch {
+                        throw fail(error.description, v)
+                    }
+                    break
+                }
+                guard seen.insert(name.text).inserted else { throw fail("\(name.text) given twice", name) }
                 switch name.text {
                 case "service": s.service = value
                 case "project": s.project = value

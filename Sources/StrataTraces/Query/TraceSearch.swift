@@ -1,3 +1,5 @@
+import StrataMetrics
+
 /// A search for traces, as Jaeger's search does: a trace matches when one of its spans
 /// satisfies every condition given. Times and durations are microseconds.
 ///
@@ -26,6 +28,14 @@ public struct TraceSearch: Sendable, Equatable {
     public var end: Int64 = .max
     /// Most traces returned, newest first (0 = all).
     public var limit: Int = 20
+    /// More conditions on `service`, `project`, `name` and `host`, as PromQL label matchers:
+    /// `!=`, `=~`, `!~` (or `=`); regular expressions are fully anchored, RE2 syntax. On
+    /// `service` a positive matcher wants the project or the service to match, a negative one
+    /// wants neither to (`service!="glance"` leaves glance's spans out).
+    public var matchers: [LabelMatcher] = []
+
+    /// The attributes matchers may name.
+    public static let matcherAttributes = ["service", "project", "name", "host"]
 
     public init(
         service: String? = nil, project: String? = nil, name: String? = nil, host: String? = nil,
@@ -53,11 +63,31 @@ public struct TraceSearch: Sendable, Equatable {
         if let v = minDuration, span.duration < v { return false }
         if let v = maxDuration, span.duration > v { return false }
         if let v = error, span.isError != v { return false }
+        for m in matchers where !TraceSearch.matches(m, name: span.name, service: span.service, project: span.project, host: span.host) {
+            return false
+        }
         return span.start >= start && span.start < end
     }
 }
 
 /// One trace found by a search, as Jaeger lists it.
+extension TraceSearch {
+    /// Whether a span with these attributes satisfies matcher `m` (see `matchers`).
+    static func matches(_ m: LabelMatcher, name: String, service: String, project: String, host: String) -> Bool {
+        switch m.name {
+        case "service":
+            switch m.kind {
+            case .equal, .regex: return m.matches(project) || m.matches(service)
+            case .notEqual, .notRegex: return m.matches(project) && m.matches(service)
+            }
+        case "project": return m.matches(project)
+        case "name": return m.matches(name)
+        case "host": return m.matches(host)
+        default: return false
+        }
+    }
+}
+
 public struct TraceSummary: Sendable, Equatable {
     public var baseID: TraceID
     /// `project service name` of the earliest top-level span (of the earliest span if none is top-level).

@@ -1,3 +1,4 @@
+import StrataMetrics
 import StrataEncoding
 import StrataStorage
 
@@ -273,6 +274,9 @@ final class TraceSegmentReader: Sendable {
             if let v = q.project, project != v { return false }
             if let v = q.name, name != v { return false }
             if let v = q.host, host != v { return false }
+            for m in q.matchers where !TraceSearch.matches(m, name: name, service: service, project: project, host: host) {
+                return false
+            }
             return true
         }
     }

@@ -1,3 +1,4 @@
+import StrataMetrics
 import StrataEncoding
 import StrataStorage
 
@@ -141,7 +142,28 @@ extension TraceStore {
             }
             return out
         }
+        /// Blocks with a value that regex matcher `m` accepts in any of `columns`.
+        func postingBlocks(_ m: LabelMatcher, _ columns: [SpanAttribute]) -> Set<Int> {
+            var out = Set<Int>()
+            for c in columns {
+                for (code, value) in r.dictionaries[c.rawValue].enumerated() where m.matches(value) {
+                    for p in r.postings[c.rawValue][code] where postingOK(p) { out.insert(p.block) }
+                }
+            }
+            return out
+        }
         var sets: [Set<Int>] = []
+        // A positive regex that rejects "" narrows the blocks like an equality; negative
+        // matchers are left to the span kinds.
+        for m in q.matchers where (m.kind == .regex || m.kind == .equal) && !m.matchesEmpty {
+            switch m.name {
+            case "service": sets.append(postingBlocks(m, [.service, .project]))
+            case "project": sets.append(postingBlocks(m, [.project]))
+            case "name": sets.append(postingBlocks(m, [.name]))
+            case "host": sets.append(postingBlocks(m, [.host]))
+            default: break
+            }
+        }
         if let s = postingBlocks(q.service, [.service, .project]) { sets.append(s) }
         if let s = postingBlocks(q.project, [.project]) { sets.append(s) }
         if let s = postingBlocks(q.name, [.name]) { sets.append(s) }
