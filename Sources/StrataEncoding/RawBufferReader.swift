@@ -74,6 +74,43 @@ public struct RawBufferReader {
         return Int(v)
     }
 
+    /// Reads `n` varints, each at most `limit`, as an array: what `count(limit:)` does `n`
+    /// times, with a tight loop for one-byte values (most codes in a block).
+    @inlinable
+    public mutating func counts(_ n: Int, limit: Int, _ what: StaticString) throws(FormatError) -> [Int] {
+        guard n > 0 else { return [] }
+        guard n <= remaining, let base = buffer.baseAddress else {
+            throw FormatError(.truncated, at: fileOffset, "\(n) \(what)s need at least \(n) bytes")
+        }
+        var out = [Int](repeating: 0, count: n)
+        let end = buffer.count
+        let small = Swift.min(limit, 0x7F)
+        var i = 0
+        while i < n {
+            // A run of one-byte values, then one longer varint (or one over the limit, which
+            // `count` reports), and on.
+            let from = i, start = position
+            let run = out.withUnsafeMutableBufferPointer { o -> Int in
+                var k = from, pos = start
+                while k < n && pos < end {
+                    let b = Int(base.load(fromByteOffset: pos, as: UInt8.self))
+                    if b > small { break }
+                    o[k] = b
+                    pos &+= 1
+                    k &+= 1
+                }
+                return k &- from
+            }
+            position &+= run
+            i &+= run
+            if i < n {
+                out[i] = try count(limit: limit, "\(what)")
+                i &+= 1
+            }
+        }
+        return out
+    }
+
     /// The next `n` bytes, which must be present.
     @inlinable
     public mutating func bytes(_ n: Int) throws(FormatError) -> UnsafeRawBufferPointer {

@@ -31,12 +31,17 @@ struct BytePlanes {
         guard b.count == 1 + planes * count else {
             throw FormatError(.invalid, at: baseOffset, "byte planes of \(b.count) bytes for \(count) values in \(planes) planes")
         }
-        var raw = [UInt64](repeating: 0, count: count)
-        for p in 0..<planes {
-            let base = 1 + p * count
-            let shift = UInt64(8 * p)
-            for i in 0..<count { raw[i] |= UInt64(b[base + i]) << shift }
+        return [Int64](unsafeUninitializedCapacity: count) { out, initialized in
+            out.update(repeating: 0)
+            out.withMemoryRebound(to: UInt64.self) { raw in
+                for p in 0..<planes {
+                    let base = 1 &+ p &* count
+                    let shift = UInt64(8 &* p)
+                    for i in 0..<count { raw[i] |= UInt64(b[base &+ i]) &<< shift }
+                }
+                for i in 0..<count { raw[i] = UInt64(bitPattern: unzigzag(raw[i])) }
+            }
+            initialized = count
         }
-        return raw.map(unzigzag)
     }
 }

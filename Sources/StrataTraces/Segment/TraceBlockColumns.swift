@@ -37,7 +37,20 @@ struct TraceBlockColumns {
         try withRawBytes(raw) { c throws(FormatError) in
             try withRawBytes(timeBytes) { t throws(FormatError) in
                 parsed = try Parsed(codes: c, times: t, idCount: idBytes.count / 16, idBytesValid: idBytes.count % 16 == 0,
-                                    kindCount: kindTable.count, baseOffset: baseOffset)
+                                    kindCount: kindTable.count, baseOffset: baseOffset) { traceCount in
+                    // A lookup: the trace's position among the block's bases (sorted), if there.
+                    guard let onlyTrace, idBytes.count >= traceCount * 16 else { return nil }
+                    return idBytes.withUnsafeBytes { b -> Int? in
+                        var lo = 0, hi = traceCount - 1
+                        while lo <= hi {
+                            let mid = (lo + hi) / 2
+                            let id = TraceID(bytes16: UnsafeRawBufferPointer(rebasing: b[(mid * 16)..<(mid * 16 + 16)]))
+                            if id == onlyTrace { return mid }
+                            if id < onlyTrace { lo = mid + 1 } else { hi = mid - 1 }
+                        }
+                        return -1
+                    }
+                }
             }
         }
         n = parsed.n
@@ -127,8 +140,10 @@ struct TraceBlockColumns {
         var valueCounts: [Int] = []
         var valueIndex: [[Int]] = []
 
+        /// - Parameter onlyTrace: given the trace count, the index of the one trace whose
+        ///   block-dictionary value indexes a lookup needs (-1: none), or nil for every span.
         init(codes raw: UnsafeRawBufferPointer, times timeBytes: UnsafeRawBufferPointer, idCount: Int, idBytesValid: Bool,
-             kindCount: Int, baseOffset: Int) throws(FormatError) {
+             kindCount: Int, baseOffset: Int, onlyTrace: (Int) -> Int? = { _ in nil }) throws(FormatError) {
             guard idBytesValid else { throw FormatError(.invalid, at: baseOffset, "id section not a multiple of 16 bytes") }
             var r = RawBufferReader(raw, baseOffset: baseOffset)
             n = try r.count(limit: min(raw.count, idCount), "span count")
@@ -149,39 +164,47 @@ struct TraceBlockColumns {
             }
             guard total == n else { throw FormatError(.invalid, at: r.fileOffset, "trace sizes add to \(total), block has \(n) spans") }
             parentRefs.reserveCapacity(n)
-            for t in 0..<traceCount {
-                for _ in 0..<sizes[t] {
-                    let ref = try r.count(limit: sizes[t] + 1, "parent ref")
-                    parentRefs.append(ref)
-                }
-            }
+            for t in 0..<traceCount { parentRefs += try r.counts(sizes[t], limit: sizes[t] + 1, "parent ref") }
             explicitCount = try r.count(limit: n, "explicit parents")
             durations = Array(times[0..<n])
             offsets = Array(times[n...])
-            for _ in 0..<traceCount { modes.append(try r.count(limit: 1, "trace start mode")) }
-            status.reserveCapacity(n)
-            for _ in 0..<n { status.append(try r.uint8()) }
-            kinds.reserveCapacity(n)
-            for _ in 0..<n {
-                let k = try r.count(limit: kindCount - 1, "span kind")
-                guard k < kindCount else { throw FormatError(.invalid, at: r.fileOffset, "span kind past an empty kind table") }
-                kinds.append(k)
-            }
+            modes = try r.counts(traceCount, limit: 1, "trace start mode")
+            status = Array(try r.bytes(n))
+            if n > 0 && kindCount == 0 { throw FormatError(.invalid, at: r.fileOffset, "span kind past an empty kind table") }
+            kinds = try r.counts(n, limit: kindCount - 1, "span kind")
             tableCount = try r.count(limit: idCount, "text id table")
+            // The spans whose value indexes are resolved: all, or one trace's for a lookup.
+            var keep = 0..<n
+            if let t = onlyTrace(traceCount) {
+                if t < 0 {
+                    keep = 0..<0
+                } else {
+                    let lo = sizes[..<t].reduce(0, +)
+                    keep = lo..<(lo + sizes[t])
+                }
+            }
             for _ in TraceSegmentFormat.blockInfoFields {
                 let count = try r.count(limit: n, "block dictionary size")
-                var col: [Int] = []
-                col.reserveCapacity(n)
+                let at = r.fileOffset
+                // Codes in place become value indexes: 0 is the next new value, k the (k-1)-th seen.
+                var col = try r.counts(n, limit: count, "block dictionary code")
                 var next = 0
-                for _ in 0..<n {
-                    let code = try r.count(limit: count, "block dictionary code")
-                    let index = code == 0 ? next : code - 1
-                    guard index < min(code == 0 ? next + 1 : next, count) else {
-                        throw FormatError(.invalid, at: r.fileOffset, "block dictionary code \(code) refers past the values seen")
+                var bad = 0
+                col.withUnsafeMutableBufferPointer { c in
+                    // New values before the kept spans are only counted (a lookup needs one trace).
+                    // (code - 1) >> 63 is -1 for a 0 code and 0 otherwise (codes are >= 0): no branch.
+                    for i in 0..<keep.lowerBound { next &-= (c[i] &- 1) >> 63 }
+                    for i in keep {
+                        let code = c[i]
+                        let isNew = code == 0 ? 1 : 0
+                        let reference = code &- 1
+                        bad |= reference >= next ? 1 : 0  // a reference to a value not seen yet (-1 for new)
+                        c[i] = isNew == 1 ? next : reference
+                        next &+= isNew
                     }
-                    if code == 0 { next += 1 }
-                    col.append(index)
+                    for i in keep.upperBound..<c.count { next &-= (c[i] &- 1) >> 63 }
                 }
+                if bad != 0 { throw FormatError(.invalid, at: at, "block dictionary code refers past the values seen") }
                 guard next == count else { throw FormatError(.invalid, at: r.fileOffset, "block dictionary values left unused") }
                 valueCounts.append(count)
                 valueIndex.append(col)
