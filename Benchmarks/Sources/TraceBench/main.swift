@@ -137,6 +137,17 @@ for id in ids {
 }
 say("trace by base_id (warm, \(ids.count) traces, \(f(Double(spansSeen) / Double(ids.count), 1)) spans each): CPU p50 \(f(percentile(lookupCPU, 0.5), 3)) ms, p99 \(f(percentile(lookupCPU, 0.99), 3)) ms; wall p50 \(f(percentile(lookupTimes, 0.5), 3)) ms, p99 \(f(percentile(lookupTimes, 0.99), 3)) ms")
 
+// Absent base_ids: what every lookup pays per segment (filters, block tables, false positives).
+var absentCPU: [Double] = []
+for _ in 0..<min(lookups, 1000) {
+    let id = TraceID(high: UInt64.random(in: 0...UInt64.max, using: &rng), low: UInt64.random(in: 0...UInt64.max, using: &rng))
+    let c = cpuNow()
+    let got = try reader.trace(id)
+    absentCPU.append(Double(cpuNow() - c) / 1e6)
+    precondition(got.isEmpty)
+}
+say("absent base_id (\(absentCPU.count) lookups, \(stats.segments) segments): CPU p50 \(f(percentile(absentCPU, 0.5), 3)) ms, p99 \(f(percentile(absentCPU, 0.99), 3)) ms")
+
 // Search: slow glance requests (a glance span over 2 s) in a random hour window, limit 20.
 let first = stats.minTime ?? 0, last = stats.maxTime ?? 0
 var windows: [Int64] = []
