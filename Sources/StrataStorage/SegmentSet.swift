@@ -28,10 +28,13 @@ public final class SegmentSet: Sendable {
 
     struct State {
         var manifest: SegmentManifest
-        /// Snapshots holding each name.
-        var holders: [String: Int] = [:]
-        /// Names removed from the manifest and still held by a snapshot.
-        var retired: Set<String> = []
+        /// Live snapshots per manifest generation. A snapshot holds every segment its
+        /// generation lists, so one count per generation is enough (not one per segment:
+        /// a trace lookup takes a snapshot of hundreds of segments).
+        var snapshots: [UInt64: Int] = [:]
+        /// Names removed from the manifest and still held by a snapshot, with the last
+        /// generation that listed them.
+        var retired: [String: UInt64] = [:]
         /// Set when a manifest write failed after its rename: memory and disk may disagree.
         var failure: StorageError?
     }
@@ -152,7 +155,7 @@ public final class SegmentSet: Sendable {
     public var entries: [SegmentEntry] { state.withLock { $0.manifest.entries } }
 
     /// Names removed from the manifest whose files wait for snapshots to release them.
-    public var retiredSegmentNames: [String] { state.withLock { $0.retired.sorted() } }
+    public var retiredSegmentNames: [String] { state.withLock { $0.retired.keys.sorted() } }
 
     /// Allocates a fresh segment file name, `<number>.<ext>`, never used before in this directory.
     ///
@@ -170,7 +173,7 @@ public final class SegmentSet: Sendable {
     /// A consistent view of the live segments; their files stay on disk until it is released.
     public func snapshot() -> SegmentSnapshot {
         state.withLock { s in
-            for e in s.manifest.entries { s.holders[e.name, default: 0] += 1 }
+            s.snapshots[s.manifest.generation, default: 0] += 1
             return SegmentSnapshot(
                 owner: self, generation: s.manifest.generation, entries: s.manifest.entries,
                 storeState: s.manifest.storeState)
@@ -212,12 +215,15 @@ public final class SegmentSet: Sendable {
             }
 
             let deletable = state.withLock { s -> [String] in
+                // Snapshots of this generation or older may still read the removed files.
+                let last = s.manifest.generation
                 s.manifest.generation = next.generation
                 s.manifest.entries = next.entries
                 s.manifest.storeState = next.storeState
+                let held = s.snapshots.keys.contains { $0 <= last }
                 var now: [String] = []
                 for name in removing {
-                    if s.holders[name, default: 0] == 0 { now.append(name) } else { s.retired.insert(name) }
+                    if held { s.retired[name] = last } else { now.append(name) }
                 }
                 return now
             }
@@ -260,20 +266,17 @@ public final class SegmentSet: Sendable {
         }
     }
 
-    /// Drops a snapshot's hold on `names`; deletes retired files nobody holds any more.
-    func release(_ names: [String]) {
+    /// Drops a snapshot of `generation`; deletes retired files no live snapshot can read any more.
+    func release(generation: UInt64) {
         let deletable = state.withLock { s -> [String] in
-            var now: [String] = []
-            for name in names {
-                let n = s.holders[name, default: 1] - 1
-                if n > 0 {
-                    s.holders[name] = n
-                } else {
-                    s.holders[name] = nil
-                    if s.retired.remove(name) != nil { now.append(name) }
-                }
-            }
-            return now
+            let n = s.snapshots[generation, default: 1] - 1
+            s.snapshots[generation] = n > 0 ? n : nil
+            guard !s.retired.isEmpty else { return [] }
+            let oldest = s.snapshots.keys.min() ?? .max
+            // A file last listed by generation g is free once every live snapshot is newer.
+            let now = s.retired.filter { $0.value < oldest }.map(\.key)
+            for name in now { s.retired[name] = nil }
+            return now.sorted()
         }
         delete(deletable)
     }

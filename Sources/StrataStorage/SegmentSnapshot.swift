@@ -28,7 +28,7 @@ public final class SegmentSnapshot: Sendable {
     /// Lets go of the files; retired ones nobody else holds are deleted now.
     public func release() {
         guard !released.exchange(true, ordering: .acquiringAndReleasing) else { return }
-        owner.release(entries.map(\.name))
+        owner.release(generation: generation)
     }
 
     deinit { release() }

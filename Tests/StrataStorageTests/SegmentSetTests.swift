@@ -63,6 +63,41 @@ func makeSegment(_ set: SegmentSet, size: Int = 100, minTime: Int64 = 0) throws 
         #expect(try fs.exists(set.path(of: b.name)))
     }
 
+    @Test func holdsFollowGenerationsNotReleaseOrder() throws {
+        // Snapshots of three generations; files retired at different generations are deleted
+        // exactly when the last snapshot that lists them goes.
+        let dir = TemporaryDirectory()
+        let set = try SegmentSet.open(directory: dir.path)
+        let a = try makeSegment(set), b = try makeSegment(set)
+        try set.publish(adding: [a, b], removing: [])
+        let old = set.snapshot()  // lists a, b
+        let c = try makeSegment(set)
+        try set.publish(adding: [c], removing: [a.name])
+        let middle = set.snapshot()  // lists b, c
+        try set.publish(adding: [], removing: [b.name])
+        let new = set.snapshot()  // lists c
+        #expect(set.retiredSegmentNames == [a.name, b.name])
+        middle.release()  // b is still in old's view
+        #expect(try fs.exists(set.path(of: b.name)) && fs.exists(set.path(of: a.name)))
+        old.release()
+        #expect(try !fs.exists(set.path(of: a.name)) && !fs.exists(set.path(of: b.name)))
+        #expect(set.retiredSegmentNames.isEmpty)
+        // A removal waits for the newest snapshot too, and for nothing once none is alive.
+        try set.publish(adding: [], removing: [c.name])
+        #expect(set.retiredSegmentNames == [c.name])  // `new` lists c
+        new.release()
+        #expect(try !fs.exists(set.path(of: c.name)))
+        let d = try makeSegment(set)
+        try set.publish(adding: [d], removing: [])
+        let latest = set.snapshot()
+        try set.publish(adding: [], removing: [d.name])
+        #expect(set.retiredSegmentNames == [d.name])
+        latest.release()
+        #expect(set.retiredSegmentNames.isEmpty)
+        try set.publish(adding: [try makeSegment(set)], removing: [])
+        #expect(set.retiredSegmentNames.isEmpty)
+    }
+
     @Test func orphansAndTemporaryFilesAreRemovedOnOpen() throws {
         let dir = TemporaryDirectory()
         var set = try SegmentSet.open(directory: dir.path)

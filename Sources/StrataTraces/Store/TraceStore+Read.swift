@@ -10,8 +10,7 @@ extension TraceStore {
         let snapshot = segments.snapshot()
         defer { snapshot.release() }
         var out: [Span] = []
-        for e in snapshot.entries where e.kind == TraceStore.segmentKind {
-            let r = try reader(for: e.name)
+        for r in try readers(of: snapshot) {
             guard let b = try r.blockHolding(baseID) else { continue }
             let columns = try r.columns(inBlock: b, onlyTrace: baseID)
             guard let t = columns.trace(baseID) else { continue }

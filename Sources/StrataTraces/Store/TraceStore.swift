@@ -32,6 +32,8 @@ public final class TraceStore: Sendable {
     let segments: SegmentSet
     let state: Mutex<State>
     let readers = Mutex<[String: TraceSegmentReader]>([:])
+    /// The readers of one generation's span segments in manifest order (a lookup visits them all).
+    let generationReaders = Mutex<(generation: UInt64, readers: [TraceSegmentReader])?>(nil)
 
     struct State: ~Copyable {
         var head = SpanHead()
@@ -132,8 +134,8 @@ public final class TraceStore: Sendable {
     func segmentsHold(base: TraceID, trace: TraceID, end: Int64) throws -> Bool {
         let snapshot = segments.snapshot()
         defer { snapshot.release() }
-        for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.minTime <= end {
-            let r = try reader(for: e.name)
+        let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+        for (e, r) in zip(entries, try readers(of: snapshot)) where e.minTime <= end {
             guard let b = try r.blockHolding(base) else { continue }
             let c = try r.columns(inBlock: b, withText: false, onlyTrace: base)
             guard let t = c.trace(base) else { continue }
@@ -268,6 +270,15 @@ public final class TraceStore: Sendable {
         var r = ByteReader(b)
         guard (try? r.readUInt8()) == 1, let v = try? r.readVarint(), v < UInt64(Int32.max) else { return 0 }
         return Int(v)
+    }
+
+    /// The readers of `snapshot`'s span segments, in its order (cached per generation).
+    func readers(of snapshot: SegmentSnapshot) throws(StorageError) -> [TraceSegmentReader] {
+        if let cached = generationReaders.withLock({ $0 }), cached.generation == snapshot.generation { return cached.readers }
+        var list: [TraceSegmentReader] = []
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind { list.append(try reader(for: e.name)) }
+        generationReaders.withLock { $0 = (snapshot.generation, list) }
+        return list
     }
 
     /// The reader of a published segment, opened once and cached.
