@@ -173,6 +173,41 @@ import Testing
         }
     }
 
+    @Test func aResentStopIsIgnoredInTheHeadAndAfterAFlush() throws {
+        let spans = TraceFixture.spans(trace: 21, spans: 4)
+        let lines = spans.map(TraceFixture.eventLines)
+        func batch(_ text: String) -> SpanEventBatch {
+            var parser = OsprofilerParser()
+            var b = SpanEventBatch()
+            let bytes = Array(text.utf8)
+            _ = bytes.withUnsafeBytes { parser.parse($0, final: true, into: &b, onProblem: { Issue.record("\($0)") }) }
+            return b
+        }
+        // Each line pair is a start then a stop; the stops alone, to resend.
+        let stops = lines.map { String($0.split(separator: "\n")[1]) + "\n" }.joined()
+        let starts = lines.map { String($0.split(separator: "\n")[0]) + "\n" }.joined()
+        let dir = TemporaryDirectory()
+        var options = TraceStoreOptions()
+        options.durability = .none
+        let store = try TraceStore(directory: dir.path, options: options)
+        // Stops first (another file read earlier), then the starts: paired all the same.
+        try store.append(batch(stops))
+        try store.append(batch(starts))
+        #expect(try store.trace(spans[0].baseID).count == spans.count)
+        // The stops again, while their spans are in the head: resends, ignored.
+        try store.append(batch(stops))
+        #expect(store.duplicatesIgnored == spans.count)
+        #expect(try store.trace(spans[0].baseID).allSatisfy { $0.status.isEmpty })
+        // And again after a flush: the segments hold those spans.
+        try store.flush(closingOpenSpans: true)
+        try store.append(batch(stops))
+        try store.flush(closingOpenSpans: true)
+        #expect(store.duplicatesIgnored == 2 * spans.count)
+        let got = try store.trace(spans[0].baseID)
+        #expect(got.count == spans.count && got.allSatisfy { $0.status.isEmpty })
+        #expect(Set(got.map(\.traceID)) == Set(spans.map(\.traceID)))
+    }
+
     @Test func batchesAndEventArraysStoreTheSameSpans() throws {
         // One trace's events with escapes, extra members and an error stop, appended through a
         // parsed batch and through `append(events:)`: the same spans come back, also after a flush.
