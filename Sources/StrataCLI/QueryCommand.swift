@@ -23,6 +23,7 @@ struct QueryCommand: ParsableCommand {
             Trace queries (Docs/trace-queries.md): a selector with a duration or
             error condition, or a span_* function, or any query with --store traces:
               strata query ./db '{service="glance", duration > 2s}' --start now-1h
+              strata query ./db '{host=~"compute-.*", name!="db", error=true}'
               strata query ./db 'span_duration_quantile(0.99, {project="glance"})' \\
                 --start now-6h --end now --step 5m --format json
 
