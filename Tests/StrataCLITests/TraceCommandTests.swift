@@ -76,6 +76,30 @@ struct TraceCommandTests {
         #expect(try CLI.run(["verify", db]).status == 0)
     }
 
+    @Test func filesIngestedAgainAreStoredOnceAndCountedAsDuplicates() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let db = dir.path + "/db"
+        let events = dir.file("events.jsonl", lines())
+        let report = try sharedData("msds/workloads/create_delete_image_config/test.json")
+        let first = try CLI.run(["ingest", db, report, events])
+        #expect(first.status == 0 && first.stdout.contains("14 spans (28 events)"), "\(first.stdout)")
+        // Again in a second run, and twice more within a third: nothing new is stored, and every
+        // event is counted as a resend.
+        let again = try CLI.run(["ingest", db, report, events])
+        #expect(again.status == 0, "\(again.stderr)")
+        #expect(again.stdout.contains("0 spans (28 events)  0 values          28"), "\(again.stdout)")
+        let twice = try CLI.run(["ingest", db, events, report, events])
+        #expect(twice.stdout.contains("0 spans (32 events)  0 values          32"), "\(twice.stdout)")
+        let inspect = try CLI.run(["inspect", db, "--json"])
+        let stats = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
+        let traces = stats?["traces"] as? [String: Any]
+        #expect(traces?["spans"] as? Int == 14 && traces?["traces"] as? Int == 2, "\(inspect.stdout)")
+        let tree = try CLI.run(["trace", db, Self.base])
+        #expect(tree.stdout.contains("12 spans, 10.058s, 0 errors"), "\(tree.stdout)")
+        #expect(try CLI.run(["verify", db]).status == 0)
+    }
+
     @Test func badEventsAreReportedWithFileLineAndColumnAndTheRestKept() throws {
         let dir = Scratch()
         defer { dir.cleanup() }

@@ -4,7 +4,8 @@ import StrataStorage
 
 extension TraceStore {
     /// Every span of the trace `baseID`: segments, completed head spans, and events still
-    /// waiting for their partner (as flagged spans). Sorted by start.
+    /// waiting for their partner (as flagged spans). Sorted by start. A resend still in the
+    /// head (see `flush`) is shown once.
     /// - Throws: `StorageError` naming the file and offset when a segment is damaged.
     public func trace(_ baseID: TraceID) throws -> [Span] {
         let snapshot = segments.snapshot()
@@ -22,7 +23,7 @@ extension TraceStore {
             st.head.pending.forEach { _, p in if p.base == baseID { out.append(t.span(p)) } }
         }
         out.sort { $0.start != $1.start ? $0.start < $1.start : $0.traceID < $1.traceID }
-        return out
+        return TraceStore.withoutResends(out)
     }
 
     /// The traces with a span matching `query`, newest first, at most `query.limit`.
@@ -188,8 +189,11 @@ extension TraceStore {
         for e in snap.entries where e.kind == TraceStore.segmentKind {
             count += 1
             spans += Int(e.recordCount)
+            // [traceCount][new traces]: the second (absent before 2026-12) leaves out traces
+            // continued from an earlier segment, so a trace split by a flush counts once.
             var r = ByteReader(e.metadata)
-            traces += Int((try? r.readVarint()) ?? 0)
+            let all = Int((try? r.readVarint()) ?? 0)
+            traces += r.isAtEnd ? all : Int((try? r.readVarint()) ?? UInt64(all))
             minT = min(minT ?? e.minTime, e.minTime)
             maxT = max(maxT ?? e.maxTime, e.maxTime)
         }

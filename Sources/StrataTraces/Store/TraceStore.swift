@@ -42,6 +42,9 @@ public final class TraceStore: Sendable {
         var recovery: [String] = []
         /// The latest event time seen, µs (the clock of the open-span timeout).
         var latest: Int64 = .min
+        /// Spans written to segments, and events of spans left out of them as resends, since the store was opened.
+        var spansWritten = 0
+        var resentSpans = 0
     }
 
     /// Opens (or creates) the store: reads the manifest, removes unpublished files, recovers
@@ -149,8 +152,15 @@ public final class TraceStore: Sendable {
         return false
     }
 
-    /// Events ignored as resends since the store was opened (replay included).
-    public var duplicatesIgnored: Int { state.withLock { $0.head.duplicatesIgnored } }
+    /// Resent events ignored since the store was opened (replay included): those recognised on
+    /// arrival (a start or stop equal to one waiting, a stop whose span is already known) and
+    /// those of spans left out at a flush because the head or a segment already held them (see
+    /// `flush`; a span paired from a start and a stop counts two, a whole span appended with
+    /// `append(spans:)` one).
+    public var duplicatesIgnored: Int { state.withLock { $0.head.duplicatesIgnored + $0.resentSpans } }
+
+    /// Spans written to segments by `flush` since the store was opened (resends left out).
+    public var spansWritten: Int { state.withLock { $0.spansWritten } }
 
     /// Writes one WAL record and makes it durable per the options; a failure makes the store read-only.
     private func log(_ st: inout State, _ encode: (inout ByteWriter) -> Void) throws {
@@ -171,6 +181,10 @@ public final class TraceStore: Sendable {
 
     /// Writes the head's completed spans to a new segment and publishes it.
     ///
+    /// A span that repeats one the store already holds (same trace_id and start, or a part of
+    /// it: a start alone, a stop alone) is left out, so ingesting a file twice stores its spans
+    /// once; `duplicatesIgnored` counts it.
+    ///
     /// Events waiting for their partner longer than `openSpanTimeout` (in event time) become
     /// flagged spans first; with `closingOpenSpans`, every waiting event does (the end of an
     /// ingest). Events still waiting are restated in the WAL checkpoint.
@@ -185,14 +199,35 @@ public final class TraceStore: Sendable {
             } else if st.latest > Int64.min + options.openSpanTimeout {
                 st.head.expire(before: st.latest - options.openSpanTimeout)
             }
-            let written = st.head.table.spans.count
+            // Spans the store already holds (a file ingested again, a retried batch) are left out.
+            let snapshot = segments.snapshot()
+            let published = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+            let outcome = Result {
+                try TraceStore.rowsToWrite(
+                    st.head.table, segments: published, lookBehind: options.openSpanTimeout, reader: reader(for:))
+            }
+            snapshot.release()
+            let (rows, dropped, continued) = try outcome.get()
+            st.resentSpans += dropped
+            let written = rows.count
+            st.spansWritten += written
             var added: [SegmentEntry] = []
-            for part in TraceStore.partition(st.head.table, width: options.segmentRange) {
+            for part in TraceStore.partition(st.head.table, rows, width: options.segmentRange) {
                 let (bytes, stats) = TraceSegmentWriter.encode(st.head.table, part, blockSpans: options.blockSpans)
                 let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
                 try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                // Traces that no earlier segment holds part of (`stats()` adds these up).
+                var newTraces = stats.traceCount
+                if !continued.isEmpty {
+                    var last: TraceID? = nil
+                    for r in part where st.head.table.spans[r].base != last {
+                        last = st.head.table.spans[r].base
+                        if continued.contains(st.head.table.spans[r].base) { newTraces -= 1 }
+                    }
+                }
                 var meta = ByteWriter(capacity: 8)
                 meta.appendVarint(UInt64(stats.traceCount))
+                meta.appendVarint(UInt64(newTraces))
                 added.append(
                     SegmentEntry(
                         name: name, kind: TraceStore.segmentKind, level: 0, minTime: stats.minStart,
@@ -221,12 +256,11 @@ public final class TraceStore: Sendable {
         }
     }
 
-    /// The rows of `table` sorted for a segment (`TraceSegmentWriter.sortedRows`) and split
-    /// by the time window (`width` µs, aligned) of their trace's earliest start in this
-    /// batch, so a trace is never cut by the partitioning. Windows in ascending order.
-    static func partition(_ table: SpanTable, width: Int64) -> [[Int]] {
-        guard !table.spans.isEmpty else { return [] }
-        let sorted = TraceSegmentWriter.sortedRows(table, Array(table.spans.indices))
+    /// `sorted` (rows of `table` in `TraceSegmentWriter.sortedRows` order) split by the time
+    /// window (`width` µs, aligned) of their trace's earliest start in this batch, so a
+    /// trace is never cut by the partitioning. Windows in ascending order.
+    static func partition(_ table: SpanTable, _ sorted: [Int], width: Int64) -> [[Int]] {
+        guard !sorted.isEmpty else { return [] }
         var members: [Int64: [Int]] = [:]
         var i = 0
         while i < sorted.count {

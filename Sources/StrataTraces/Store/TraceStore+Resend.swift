@@ -1,0 +1,147 @@
+import StrataStorage
+
+/// What identifies a stored span for recognising a resend: its trace_id, times and flags.
+///
+/// osprofiler gives every span a fresh uuid, so a second span with the same trace_id and the
+/// same start (or, for a stop alone, the same end) is the same span delivered again: a file
+/// ingested twice, a collector retrying a batch, files that overlap.
+struct SpanStamp: Sendable, Equatable {
+    var trace: TraceID
+    var start: Int64
+    var duration: Int64
+    var status: UInt8
+
+    static let partialFlags = SpanStatus.incomplete.rawValue | SpanStatus.missingStart.rawValue
+
+    var isPartial: Bool { status & SpanStamp.partialFlags != 0 }
+
+    /// True when `self` tells nothing that `known` does not: the same span again, or a part of
+    /// it (a start alone with `known`'s start, a stop alone with `known`'s end).
+    func repeats(_ known: SpanStamp) -> Bool {
+        guard trace == known.trace else { return false }
+        if start == known.start && duration == known.duration && status == known.status { return true }
+        guard !known.isPartial else { return false }
+        if status & SpanStatus.incomplete.rawValue != 0 { return start == known.start }
+        if status & SpanStatus.missingStart.rawValue != 0 { return start == known.start &+ known.duration }
+        return false
+    }
+
+    /// Which of `candidates` repeat a span of `known` or another candidate (true: drop it).
+    /// Whole spans are preferred over parts; among equals, the earlier one is kept.
+    static func resends(_ candidates: [SpanStamp], known: [SpanStamp] = []) -> [Bool] {
+        var kept: [TraceID: [SpanStamp]] = [:]
+        for k in known { kept[k.trace, default: []].append(k) }
+        var drop = [Bool](repeating: false, count: candidates.count)
+        let order = candidates.indices.filter { !candidates[$0].isPartial } + candidates.indices.filter { candidates[$0].isPartial }
+        for i in order {
+            let c = candidates[i]
+            if kept[c.trace]?.contains(where: { c.repeats($0) }) == true {
+                drop[i] = true
+            } else {
+                kept[c.trace, default: []].append(c)
+            }
+        }
+        return drop
+    }
+}
+
+extension PackedSpan {
+    var stamp: SpanStamp { SpanStamp(trace: trace, start: start, duration: duration, status: status) }
+}
+
+extension Span {
+    var stamp: SpanStamp { SpanStamp(trace: traceID, start: start, duration: duration, status: status.rawValue) }
+}
+
+extension TraceStore {
+    /// The head's rows sorted for a segment (`TraceSegmentWriter.sortedRows`), without the
+    /// spans that repeat another head span or a span of a published segment; and how many
+    /// events those were (two for a span paired from a start and a stop, one otherwise).
+    ///
+    /// Inside the head a resend sorts next to its original (same parent, start and trace_id),
+    /// so a trace is only examined closely when two neighbours share trace_id and start or a
+    /// stop arrived alone. Segments are asked only for traces whose time range meets theirs:
+    /// the base_id filter first, then the one block that can hold the trace.
+    ///
+    /// Also returns the base_ids that a published segment already holds (traces continued by
+    /// this flush), so that `stats()` counts each trace once. Segments are asked about a trace
+    /// when their time range meets the trace's head spans widened by `lookBehind` µs before.
+    static func rowsToWrite(
+        _ table: SpanTable, segments: [SegmentEntry], lookBehind: Int64 = 0,
+        reader: (String) throws(StorageError) -> TraceSegmentReader
+    ) throws -> (rows: [Int], dropped: Int, continued: Set<TraceID>) {
+        let spans = table.spans
+        let sorted = TraceSegmentWriter.sortedRows(table, Array(spans.indices))
+        guard !sorted.isEmpty else { return ([], 0, []) }
+        var lo = Int64.max, hi = Int64.min
+        for p in spans {
+            lo = min(lo, p.start)
+            hi = max(hi, p.start &+ max(0, p.duration))
+        }
+        let overlapping = try segments.filter { $0.minTime <= hi && $0.maxTime >= lo &- lookBehind }
+            .map { (entry: $0, reader: try reader($0.name)) }
+        var continued = Set<TraceID>()
+        var out: [Int] = []
+        out.reserveCapacity(sorted.count)
+        var dropped = 0
+        // The last block decoded per overlapping segment: traces come in base_id order, so the
+        // next trace asked of a segment is usually in the same block.
+        var decoded = [(block: Int, columns: TraceBlockColumns)?](repeating: nil, count: overlapping.count)
+        var i = 0
+        while i < sorted.count {
+            let base = spans[sorted[i]].base
+            var j = i + 1
+            var minStart = spans[sorted[i]].start, maxEnd = minStart &+ max(0, spans[sorted[i]].duration)
+            var suspicious = spans[sorted[i]].status & SpanStatus.missingStart.rawValue != 0
+            while j < sorted.count, spans[sorted[j]].base == base {
+                let p = spans[sorted[j]], q = spans[sorted[j - 1]]
+                minStart = min(minStart, p.start)
+                maxEnd = max(maxEnd, p.start &+ max(0, p.duration))
+                if p.status & SpanStatus.missingStart.rawValue != 0 || (p.trace == q.trace && p.start == q.start) {
+                    suspicious = true
+                }
+                j += 1
+            }
+            var known: [SpanStamp] = []
+            for (s, (e, r)) in overlapping.enumerated() where e.minTime <= maxEnd && e.maxTime >= minStart &- lookBehind {
+                guard let b = try r.blockHolding(base) else { continue }
+                continued.insert(base)
+                let c: TraceBlockColumns
+                if let d = decoded[s], d.block == b {
+                    c = d.columns
+                } else {
+                    c = try r.columns(inBlock: b, withText: false)
+                    decoded[s] = (b, c)
+                }
+                guard let t = c.trace(base) else { continue }
+                for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
+                    known.append(SpanStamp(trace: c.traceID(k), start: c.starts[k], duration: c.durations[k], status: c.status[k]))
+                }
+            }
+            if suspicious || !known.isEmpty {
+                let drop = SpanStamp.resends(sorted[i..<j].map { spans[$0].stamp }, known: known)
+                for (k, row) in sorted[i..<j].enumerated() {
+                    if drop[k] { dropped += spans[row].paired ? 2 : 1 } else { out.append(row) }
+                }
+            } else {
+                out.append(contentsOf: sorted[i..<j])
+            }
+            i = j
+        }
+        return (out, dropped, continued)
+    }
+
+    /// `spans` (sorted by start, then trace_id) without the ones that repeat another
+    /// (`SpanStamp.resends`): what a lookup shows for a trace whose resend is still in the head.
+    static func withoutResends(_ spans: [Span]) -> [Span] {
+        var seen = Set<TraceID>()
+        var repeated = false
+        for s in spans where !seen.insert(s.traceID).inserted {
+            repeated = true
+            break
+        }
+        guard repeated else { return spans }
+        let drop = SpanStamp.resends(spans.map(\.stamp))
+        return spans.indices.filter { !drop[$0] }.map { spans[$0] }
+    }
+}

@@ -1,0 +1,176 @@
+import StrataStorage
+import Testing
+
+@testable import StrataTraces
+
+/// Spans delivered more than once (a file ingested twice, a retried batch, overlapping files)
+/// are stored once.
+@Suite struct ResendTests {
+    static func events(_ spans: [Span]) -> [SpanEvent] {
+        parseEvents(spans.map(TraceFixture.eventLines).joined()).0
+    }
+
+    static func store(_ dir: TemporaryDirectory, wal: Bool = false) throws -> TraceStore {
+        var options = TraceStoreOptions()
+        options.durability = wal ? .fsync : .none
+        return try TraceStore(directory: dir.path, options: options)
+    }
+
+    /// Every span in the store's segments and head, counted by scanning (not by the trace lookup).
+    static func storedSpans(_ store: TraceStore) throws -> [Span] {
+        var out: [Span] = []
+        try store.forEachMatchingSpan(TraceSearch()) { out.append($0) }
+        return out
+    }
+
+    @Test func aFileIngestedAgainAfterAFlushIsStoredOnce() throws {
+        let spans = (0..<5).flatMap { TraceFixture.spans(trace: 40 + UInt64($0), spans: 7, start: 1_574_079_545_000_000 + Int64($0) * 9_000_000) }
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        try store.append(events: Self.events(spans))
+        #expect(try store.flush(closingOpenSpans: true) == spans.count)
+        try store.append(events: Self.events(spans))
+        // Before the flush the resends sit in the head; a lookup shows each span once.
+        for base in Set(spans.map(\.baseID)) {
+            #expect(try store.trace(base).count == spans.filter { $0.baseID == base }.count)
+        }
+        #expect(try store.flush(closingOpenSpans: true) == 0)
+        #expect(store.duplicatesIgnored == 2 * spans.count, "a start and a stop per span")
+        #expect(store.spansWritten == spans.count)
+        let stored = try Self.storedSpans(store)
+        #expect(stored.count == spans.count)
+        #expect(Set(stored.map(\.traceID)) == Set(spans.map(\.traceID)))
+        #expect(stored.allSatisfy { $0.status.isEmpty })
+    }
+
+    @Test func twoCopiesInOneHeadAreStoredOnce() throws {
+        let spans = TraceFixture.spans(trace: 51, spans: 9, error: true)
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        let events = Self.events(spans)
+        try store.append(events: events + events)
+        #expect(try store.flush(closingOpenSpans: true) == spans.count)
+        #expect(store.duplicatesIgnored == 2 * spans.count)
+        let got = try store.trace(spans[0].baseID)
+        #expect(got.count == spans.count)
+        #expect(got.filter(\.isError).count == spans.filter(\.isError).count)
+    }
+
+    @Test func newSpansOfAKnownTraceAreKept() throws {
+        // The second delivery repeats the first four spans and brings three more of the same trace.
+        let spans = TraceFixture.spans(trace: 52, spans: 7)
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        try store.append(events: Self.events(Array(spans.prefix(4))))
+        try store.flush(closingOpenSpans: true)
+        try store.append(events: Self.events(spans))
+        #expect(try store.flush(closingOpenSpans: true) == 3)
+        let got = try store.trace(spans[0].baseID)
+        #expect(got.count == spans.count)
+        #expect(Set(got.map(\.traceID)) == Set(spans.map(\.traceID)))
+        #expect(try Self.storedSpans(store).count == spans.count)
+    }
+
+    @Test func aStartResentAloneAddsNoIncompleteSpan() throws {
+        let spans = TraceFixture.spans(trace: 53, spans: 5)
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        let events = Self.events(spans)
+        try store.append(events: events)
+        try store.flush(closingOpenSpans: true)
+        // Only the starts again: at the end of ingest they would be incomplete spans.
+        try store.append(events: events.filter { $0.kind == .start })
+        #expect(try store.flush(closingOpenSpans: true) == 0)
+        #expect(store.duplicatesIgnored == spans.count, "one event per span")
+        let got = try store.trace(spans[0].baseID)
+        #expect(got.count == spans.count && got.allSatisfy { $0.status.isEmpty })
+    }
+
+    @Test func wholeSpansAppendedAgainAreStoredOnce() throws {
+        let spans = TraceFixture.spans(trace: 56, spans: 8, error: true)
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        try store.append(spans: spans)
+        try store.flush()
+        try store.append(spans: spans + spans)
+        #expect(try store.flush() == 0)
+        #expect(store.duplicatesIgnored == 2 * spans.count, "each whole span counts one")
+        #expect(try store.trace(spans[0].baseID).sorted { $0.traceID < $1.traceID } == spans.sorted { $0.traceID < $1.traceID })
+    }
+
+    @Test func aDifferentSpanWithTheSameTraceIDIsKept() throws {
+        // Same trace_id, another start: not a resend (a buggy emitter, or a real collision).
+        let spans = TraceFixture.spans(trace: 54, spans: 3)
+        var other = spans[2]
+        other.start += 1_000
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        try store.append(events: Self.events(spans))
+        try store.flush(closingOpenSpans: true)
+        try store.append(events: Self.events([other]))
+        #expect(try store.flush(closingOpenSpans: true) == 1)
+        #expect(try store.trace(spans[0].baseID).count == spans.count + 1)
+        #expect(store.duplicatesIgnored == 0)
+    }
+
+    @Test func resendsReplayedFromTheWALAreDroppedAtTheFlush() throws {
+        let spans = TraceFixture.spans(trace: 55, spans: 6)
+        let dir = TemporaryDirectory()
+        do {
+            let store = try Self.store(dir, wal: true)
+            try store.append(events: Self.events(spans))
+            try store.flush(closingOpenSpans: true)
+            try store.append(events: Self.events(spans))  // logged, still in the head
+        }
+        let reopened = try Self.store(dir, wal: true)
+        #expect(try reopened.trace(spans[0].baseID).count == spans.count)
+        #expect(try reopened.flush(closingOpenSpans: true) == 0)
+        #expect(try Self.storedSpans(reopened).count == spans.count)
+    }
+
+    @Test func aTraceSplitByFlushesCountsOnce() throws {
+        // The keystone call ends before glance's spans start, so the second part of the trace
+        // begins after the first segment's time range; the third part overlaps the second.
+        let spans = TraceFixture.spans(trace: 57, spans: 6)
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        try store.append(events: Self.events([spans[0]]))
+        try store.flush()
+        let rest = Self.events(Array(spans[1...]))
+        let glanceStop = try #require(rest.firstIndex { $0.kind == .stop && $0.span.traceID == spans[1].traceID })
+        var early = rest
+        early.remove(at: glanceStop)
+        try store.append(events: early)
+        try store.flush()  // glance's start still waits for its stop
+        try store.append(events: [rest[glanceStop]])
+        try store.flush()
+        let stats = try store.stats()
+        #expect(stats.segments == 3)
+        #expect(stats.spans == spans.count)
+        #expect(stats.traces == 1)
+        #expect(try store.trace(spans[0].baseID).count == spans.count)
+        // Another trace alongside is counted too.
+        try store.append(events: Self.events(TraceFixture.spans(trace: 58, spans: 3)))
+        try store.flush()
+        #expect(try store.stats().traces == 2)
+    }
+
+    @Test func wholeSpansArePreferredToTheirParts() {
+        let t = TraceFixture.id(7, 3)
+        let whole = SpanStamp(trace: t, start: 100, duration: 50, status: 0)
+        let start = SpanStamp(trace: t, start: 100, duration: 0, status: SpanStatus.incomplete.rawValue)
+        let stop = SpanStamp(trace: t, start: 150, duration: 0, status: SpanStatus.missingStart.rawValue)
+        let other = SpanStamp(trace: TraceFixture.id(8, 3), start: 100, duration: 0, status: SpanStatus.incomplete.rawValue)
+        // The parts come first in delivery order; the whole span is kept, the parts dropped.
+        #expect(SpanStamp.resends([start, stop, whole, whole, other]) == [true, true, false, true, false])
+        // A part is not dropped because of another part, nor a whole span because of a part.
+        #expect(SpanStamp.resends([start, stop]) == [false, false])
+        #expect(SpanStamp.resends([whole], known: [start, stop]) == [false])
+        // Against what a segment holds.
+        #expect(SpanStamp.resends([start, other], known: [whole]) == [true, false])
+        // A whole span with another end is a different span.
+        var longer = whole
+        longer.duration += 1
+        #expect(SpanStamp.resends([longer], known: [whole]) == [false])
+    }
+}
