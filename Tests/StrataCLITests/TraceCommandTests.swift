@@ -100,6 +100,30 @@ struct TraceCommandTests {
         #expect(try CLI.run(["verify", db]).status == 0)
     }
 
+    @Test func stopsIngestedAfterTheirStartsCompleteTheSpans() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let db = dir.path + "/db"
+        let all = lines().split(separator: "\n").map { String($0) + "\n" }
+        let starts = dir.file("starts.jsonl", all.filter { $0.contains("-start\"") }.joined())
+        let stops = dir.file("stops.jsonl", all.filter { $0.contains("-stop\"") }.joined())
+        #expect(try CLI.run(["ingest", db, starts]).status == 0)
+        let open = try CLI.run(["trace", db, "11111111-2222-4333-8444-555555555555"])
+        #expect(open.stdout.contains("[incomplete: no stop]"), "\(open.stdout)")
+        let later = try CLI.run(["ingest", db, stops])
+        #expect(later.status == 0 && later.stdout.contains("2 spans (2 events)"), "\(later.stdout)")
+        let tree = try CLI.run(["trace", db, "11111111-2222-4333-8444-555555555555"])
+        #expect(!tree.stdout.contains("incomplete") && !tree.stdout.contains("missing"), "\(tree.stdout)")
+        #expect(tree.stdout.contains("2 spans, 3.000s, 1 error, hosts wally113"), "\(tree.stdout)")
+        let inspect = try CLI.run(["inspect", db, "--json"])
+        let stats = try JSONSerialization.jsonObject(with: Data(inspect.stdout.utf8)) as? [String: Any]
+        let traces = stats?["traces"] as? [String: Any]
+        #expect(traces?["spans"] as? Int == 2 && traces?["traces"] as? Int == 1, "\(inspect.stdout)")
+        let slow = try CLI.run(["query", db, "{service=\"glance\", duration > 2s, error=true}"])
+        #expect(slow.stdout.contains("11111111-2222-4333-8444-555555555555"), "\(slow.stdout)")
+        #expect(try CLI.run(["verify", db]).status == 0)
+    }
+
     @Test func badEventsAreReportedWithFileLineAndColumnAndTheRestKept() throws {
         let dir = Scratch()
         defer { dir.cleanup() }

@@ -4,7 +4,7 @@ import Testing
 @testable import StrataTraces
 
 /// Spans delivered more than once (a file ingested twice, a retried batch, overlapping files)
-/// are stored once.
+/// are stored once; a stop that comes after its start was stored incomplete completes it.
 @Suite struct ResendTests {
     static func events(_ spans: [Span]) -> [SpanEvent] {
         parseEvents(spans.map(TraceFixture.eventLines).joined()).0
@@ -153,6 +153,57 @@ import Testing
         try store.append(events: Self.events(TraceFixture.spans(trace: 58, spans: 3)))
         try store.flush()
         #expect(try store.stats().traces == 2)
+    }
+
+    @Test(arguments: [false, true])
+    func stopsAfterTheirStartsWereStoredIncompleteCompleteThem(reopen: Bool) throws {
+        // An earlier ingest ended (or the open-span timeout passed) before the stops came.
+        let spans = TraceFixture.spans(trace: 59, spans: 6, error: true)
+        let events = Self.events(spans)
+        let dir = TemporaryDirectory()
+        var store = try Self.store(dir, wal: true)
+        try store.append(events: events.filter { $0.kind == .start })
+        try store.flush(closingOpenSpans: true)
+        #expect(try store.trace(spans[0].baseID).allSatisfy { $0.status == .incomplete })
+        try store.append(events: events.filter { $0.kind == .stop })
+        if reopen {
+            try store.close()
+            store = try Self.store(dir, wal: true)  // the WAL replays the revived starts and the stops
+        }
+        func check(_ when: Comment) throws {
+            let got = try store.trace(spans[0].baseID).sorted { $0.traceID < $1.traceID }
+            let want = spans.sorted { $0.traceID < $1.traceID }
+            #expect(got.count == want.count, when)
+            #expect(got.map(\.duration) == want.map(\.duration), when)
+            #expect(got.map(\.status) == want.map(\.status), when)
+            #expect(got.map(\.info.requestPath) == want.map(\.info.requestPath), when)
+            #expect(got.map(\.info.errorMessage) == want.map(\.info.errorMessage), when)
+        }
+        try check("before the flush")
+        #expect(try store.flush(closingOpenSpans: true) == spans.count)
+        try check("after the flush")
+        // The incomplete copies stay in the first segment but are left out of scans and counts.
+        let scanned = try Self.storedSpans(store)
+        #expect(scanned.count == spans.count && scanned.allSatisfy { !$0.status.contains(.incomplete) })
+        let stats = try store.stats()
+        #expect(stats.spans == spans.count && stats.traces == 1 && stats.segments == 2)
+        // The stops once more: resends of the whole spans now.
+        try store.append(events: events.filter { $0.kind == .stop })
+        #expect(try store.flush(closingOpenSpans: true) == 0)
+        try check("after the stops were resent")
+    }
+
+    @Test func segmentMetadataRoundTripsAndReadsOlderEntries() {
+        let ids = (0..<3).map { TraceFixture.id(UInt64($0), 9) }
+        let m = SegmentMetadata(traces: 300, newTraces: 298, completed: ids)
+        #expect(SegmentMetadata(decoding: m.encoded()) == m)
+        // Entries of earlier versions: [traces] alone, then [traces][newTraces].
+        #expect(SegmentMetadata(decoding: [0xAC, 0x02]) == SegmentMetadata(traces: 300, newTraces: 300, completed: []))
+        #expect(SegmentMetadata(decoding: [0xAC, 0x02, 0x05]) == SegmentMetadata(traces: 300, newTraces: 5, completed: []))
+        // A count larger than the bytes left lists nothing rather than reading past the end.
+        var cut = m.encoded()
+        cut.removeLast(20)
+        #expect(SegmentMetadata(decoding: cut).completed.isEmpty)
     }
 
     @Test func wholeSpansArePreferredToTheirParts() {

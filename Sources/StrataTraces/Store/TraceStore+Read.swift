@@ -86,6 +86,8 @@ extension TraceStore {
         defer { snapshot.release() }
         let context = ZstdContext()
         let minD = query.minDuration ?? .min, maxD = query.maxDuration ?? .max
+        let completed = completedStarts(snapshot)
+        let incomplete = SpanStatus.incomplete.rawValue
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             guard e.maxTime >= query.start && e.minTime < query.end else { continue }
             let r = try reader(for: e.name)
@@ -100,6 +102,8 @@ extension TraceStore {
                             c.starts[k] >= query.start, c.starts[k] < query.end
                         else { continue }
                         if let wantError = query.error, (c.status[k] & SpanStatus.error.rawValue != 0) != wantError { continue }
+                        // A start stored alone that a later segment holds whole.
+                        if c.status[k] & incomplete != 0 && !completed.isEmpty && completed.contains(c.traceID(k)) { continue }
                         try segment(c, k, t, e.name)
                     }
                 }
@@ -114,6 +118,18 @@ extension TraceStore {
             }.map { t.span($0) }.filter { query.matches($0) }
         }
         for s in spans { try head(s) }
+    }
+
+    /// trace_ids of spans that a segment of `snapshot` holds whole and an earlier one as their
+    /// start alone (`SegmentMetadata.completed`), cached per generation.
+    func completedStarts(_ snapshot: SegmentSnapshot) -> Set<TraceID> {
+        if let cached = generationCompleted.withLock({ $0 }), cached.generation == snapshot.generation { return cached.ids }
+        var ids = Set<TraceID>()
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind {
+            ids.formUnion(SegmentMetadata(decoding: e.metadata).completed)
+        }
+        generationCompleted.withLock { $0 = (snapshot.generation, ids) }
+        return ids
     }
 
     /// Blocks of `r` that may hold a span matching `q`, from the block table and the postings.
@@ -189,11 +205,11 @@ extension TraceStore {
         for e in snap.entries where e.kind == TraceStore.segmentKind {
             count += 1
             spans += Int(e.recordCount)
-            // [traceCount][new traces]: the second (absent before 2026-12) leaves out traces
-            // continued from an earlier segment, so a trace split by a flush counts once.
-            var r = ByteReader(e.metadata)
-            let all = Int((try? r.readVarint()) ?? 0)
-            traces += r.isAtEnd ? all : Int((try? r.readVarint()) ?? UInt64(all))
+            // New traces leave out traces continued from an earlier segment, so a trace split by
+            // a flush counts once; a start stored alone and completed later counts once too.
+            let meta = SegmentMetadata(decoding: e.metadata)
+            traces += meta.newTraces
+            spans -= meta.completed.count
             minT = min(minT ?? e.minTime, e.minTime)
             maxT = max(maxT ?? e.maxTime, e.maxTime)
         }

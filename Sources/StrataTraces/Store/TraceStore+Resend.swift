@@ -14,6 +14,7 @@ struct SpanStamp: Sendable, Equatable {
     static let partialFlags = SpanStatus.incomplete.rawValue | SpanStatus.missingStart.rawValue
 
     var isPartial: Bool { status & SpanStamp.partialFlags != 0 }
+    var isPartialStop: Bool { status & SpanStatus.missingStart.rawValue != 0 }
 
     /// True when `self` tells nothing that `known` does not: the same span again, or a part of
     /// it (a start alone with `known`'s start, a stop alone with `known`'s end).
@@ -64,15 +65,16 @@ extension TraceStore {
     /// the base_id filter first, then the one block that can hold the trace.
     ///
     /// Also returns the base_ids that a published segment already holds (traces continued by
-    /// this flush), so that `stats()` counts each trace once. Segments are asked about a trace
+    /// this flush), so that `stats()` counts each trace once, and the rows that complete a span
+    /// a segment holds as its start alone (`SegmentMetadata.completed`). Segments are asked about a trace
     /// when their time range meets the trace's head spans widened by `lookBehind` µs before.
     static func rowsToWrite(
         _ table: SpanTable, segments: [SegmentEntry], lookBehind: Int64 = 0,
         reader: (String) throws(StorageError) -> TraceSegmentReader
-    ) throws -> (rows: [Int], dropped: Int, continued: Set<TraceID>) {
+    ) throws -> (rows: [Int], dropped: Int, continued: Set<TraceID>, completing: Set<Int>) {
         let spans = table.spans
         let sorted = TraceSegmentWriter.sortedRows(table, Array(spans.indices))
-        guard !sorted.isEmpty else { return ([], 0, []) }
+        guard !sorted.isEmpty else { return ([], 0, [], []) }
         var lo = Int64.max, hi = Int64.min
         for p in spans {
             lo = min(lo, p.start)
@@ -81,6 +83,7 @@ extension TraceStore {
         let overlapping = try segments.filter { $0.minTime <= hi && $0.maxTime >= lo &- lookBehind }
             .map { (entry: $0, reader: try reader($0.name)) }
         var continued = Set<TraceID>()
+        var completing = Set<Int>()
         var out: [Int] = []
         out.reserveCapacity(sorted.count)
         var dropped = 0
@@ -120,15 +123,22 @@ extension TraceStore {
             }
             if suspicious || !known.isEmpty {
                 let drop = SpanStamp.resends(sorted[i..<j].map { spans[$0].stamp }, known: known)
+                let startsAlone = known.filter { $0.status & SpanStatus.incomplete.rawValue != 0 && !$0.isPartialStop }
                 for (k, row) in sorted[i..<j].enumerated() {
-                    if drop[k] { dropped += spans[row].paired ? 2 : 1 } else { out.append(row) }
+                    if drop[k] {
+                        dropped += spans[row].paired ? 2 : 1
+                        continue
+                    }
+                    out.append(row)
+                    let s = spans[row].stamp
+                    if !s.isPartial && startsAlone.contains(where: { $0.repeats(s) }) { completing.insert(row) }
                 }
             } else {
                 out.append(contentsOf: sorted[i..<j])
             }
             i = j
         }
-        return (out, dropped, continued)
+        return (out, dropped, continued, completing)
     }
 
     /// `spans` (sorted by start, then trace_id) without the ones that repeat another

@@ -34,6 +34,8 @@ public final class TraceStore: Sendable {
     let readers = Mutex<[String: TraceSegmentReader]>([:])
     /// The readers of one generation's span segments in manifest order (a lookup visits them all).
     let generationReaders = Mutex<(generation: UInt64, readers: [TraceSegmentReader])?>(nil)
+    /// `completedStarts` of one generation.
+    let generationCompleted = Mutex<(generation: UInt64, ids: Set<TraceID>)?>(nil)
 
     struct State: ~Copyable {
         var head = SpanHead()
@@ -104,14 +106,23 @@ public final class TraceStore: Sendable {
 
     /// Appends parsed events (and whole spans) in one WAL record; returns once they are
     /// durable per `options.durability`. The fast path of `strata ingest`.
+    ///
+    /// A stop whose span a segment already holds is a resend and is dropped. A stop whose start
+    /// a segment holds alone (an incomplete span: it timed out, or an earlier ingest ended
+    /// first) takes that start back and completes the span; the incomplete copy is then left
+    /// out of searches and counts (`SegmentMetadata.completed`).
     public func append(_ batch: SpanEventBatch) throws {
         if options.readOnly { throw TraceStoreError.readOnly }
         guard !batch.isEmpty else { return }
         let rows = batch.table.spans
         let full = try state.withLock { st throws -> Bool in
             // A stop with no start waiting (here or earlier in the batch) whose span a segment
-            // already holds is a resend: dropped before it is logged, so replay agrees.
+            // already holds is a resend: dropped before it is logged, so replay agrees. One whose
+            // start a segment holds as an incomplete span (it timed out, or an earlier ingest
+            // ended before the stop came) gets that start back, logged first, to pair with.
             var dropped = Set<Int>()
+            var revived = SpanEventBatch()
+            var blocks: [String: TraceBlockColumns] = [:]
             var startsInBatch = TraceIDMap<Bool>()
             var latest = st.latest
             for (i, e) in rows.enumerated() {
@@ -122,7 +133,21 @@ public final class TraceStore: Sendable {
                 }
                 guard e.event == 2, !startsInBatch.contains(e.trace), st.head.isUnmatchedStop(trace: e.trace, time: e.start)
                 else { continue }
-                if try segmentsHold(base: e.base, trace: e.trace, end: e.start) { dropped.insert(i) }
+                switch try storedSpan(base: e.base, trace: e.trace, end: e.start, blocks: &blocks) {
+                case .whole?:
+                    dropped.insert(i)
+                case .startAlone(var start)?:
+                    start.status = .incomplete
+                    start.duration = 0
+                    revived.append(SpanEvent(kind: .start, span: start))
+                    startsInBatch.insert(e.trace, true)
+                case nil:
+                    break
+                }
+            }
+            if !revived.isEmpty {
+                try log(&st) { w in TraceWALRecord.encode(revived.table, skipping: [], into: &w) }
+                st.head.add(batch: revived.table)
             }
             try log(&st) { w in TraceWALRecord.encode(batch.table, skipping: dropped, into: &w) }
             st.head.add(batch: batch.table, skipping: dropped)
@@ -132,24 +157,45 @@ public final class TraceStore: Sendable {
         if full { try flush() }
     }
 
-    /// True when a segment already holds the span that a stop of `trace` at `end` ends (same
-    /// trace_id and end). Only asked for stops without a waiting start, which are rare.
-    func segmentsHold(base: TraceID, trace: TraceID, end: Int64) throws -> Bool {
+    /// What the segments hold of the span that a stop of `trace` at `end` ends.
+    enum StoredSpan {
+        /// The whole span (same trace_id and end): the stop is a resend.
+        case whole
+        /// Its start alone, flagged incomplete (with its text, to pair again).
+        case startAlone(Span)
+    }
+
+    /// What a segment holds of the span a stop of `trace` at `end` ends: the whole span, or its
+    /// start alone (an incomplete span with that trace_id starting no later). Only asked for
+    /// stops without a waiting start, which are rare.
+    /// - Parameter blocks: blocks decoded by earlier calls (by segment and block), reused: the
+    ///   stops of one batch (a file of stops read after the file of starts) share blocks.
+    func storedSpan(base: TraceID, trace: TraceID, end: Int64, blocks: inout [String: TraceBlockColumns]) throws -> StoredSpan? {
         let snapshot = segments.snapshot()
         defer { snapshot.release() }
         let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+        let incomplete = SpanStatus.incomplete.rawValue, missingStart = SpanStatus.missingStart.rawValue
+        var start: Span? = nil
         for (e, r) in zip(entries, try readers(of: snapshot)) where e.minTime <= end {
             guard let b = try r.blockHolding(base) else { continue }
-            let c = try r.columns(inBlock: b, withText: false, onlyTrace: base)
+            let key = e.name + "#" + String(b)
+            let c: TraceBlockColumns
+            if let cached = blocks[key] {
+                c = cached
+            } else {
+                c = try r.columns(inBlock: b)
+                if blocks.count >= 64 { blocks.removeAll() }  // bounded: a block is ~1 MB decoded
+                blocks[key] = c
+            }
             guard let t = c.trace(base) else { continue }
-            for k in c.traceFirst[t]..<c.traceFirst[t + 1]
-            where c.traceID(k) == trace && c.starts[k] &+ c.durations[k] == end
-                && c.status[k] & SpanStatus.missingStart.rawValue == 0
-            {
-                return true
+            for k in c.traceFirst[t]..<c.traceFirst[t + 1] where c.traceID(k) == trace {
+                if c.starts[k] &+ c.durations[k] == end && c.status[k] & missingStart == 0 { return .whole }
+                if c.status[k] & incomplete != 0 && c.starts[k] <= end {
+                    start = try wrap(r.path) { () throws(FormatError) in try c.span(k, trace: t) }
+                }
             }
         }
-        return false
+        return start.map { .startAlone($0) }
     }
 
     /// Resent events ignored since the store was opened (replay included): those recognised on
@@ -207,7 +253,7 @@ public final class TraceStore: Sendable {
                     st.head.table, segments: published, lookBehind: options.openSpanTimeout, reader: reader(for:))
             }
             snapshot.release()
-            let (rows, dropped, continued) = try outcome.get()
+            let (rows, dropped, continued, completing) = try outcome.get()
             st.resentSpans += dropped
             let written = rows.count
             st.spansWritten += written
@@ -225,14 +271,13 @@ public final class TraceStore: Sendable {
                         if continued.contains(st.head.table.spans[r].base) { newTraces -= 1 }
                     }
                 }
-                var meta = ByteWriter(capacity: 8)
-                meta.appendVarint(UInt64(stats.traceCount))
-                meta.appendVarint(UInt64(newTraces))
+                let completed = completing.isEmpty ? [] : part.filter(completing.contains).map { st.head.table.spans[$0].trace }
+                let meta = SegmentMetadata(traces: stats.traceCount, newTraces: newTraces, completed: completed).encoded()
                 added.append(
                     SegmentEntry(
                         name: name, kind: TraceStore.segmentKind, level: 0, minTime: stats.minStart,
                         maxTime: max(stats.minStart, stats.maxEnd), sizeBytes: UInt64(bytes.count),
-                        recordCount: UInt64(stats.spanCount), metadata: meta.bytes))
+                        recordCount: UInt64(stats.spanCount), metadata: meta))
             }
             var walStart: Int? = nil
             if let wal = st.wal {
