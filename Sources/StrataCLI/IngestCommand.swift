@@ -24,7 +24,7 @@ struct IngestCommand: ParsableCommand {
             Traces: osprofiler events (one JSON object per line, or a JSON array) and reports of
             `osprofiler trace show --json`, detected by their trace_id/base_id keys or forced with
             --format osprofiler. Starts and stops pair across files; spans still open at the end
-            are kept, flagged incomplete, and completed when a later ingest brings their stops.
+            are kept, flagged, and completed when a later ingest brings the other half.
             Spans the database already holds (a file ingested again, files that overlap) are
             stored once; their events are counted under "duplicates".
             Directories are walked; each file's format is detected unless --format is given.

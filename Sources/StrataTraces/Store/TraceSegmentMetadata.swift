@@ -7,8 +7,8 @@ struct SegmentMetadata: Sendable, Equatable {
     var traces: Int
     /// Those of them that no earlier span segment holds part of.
     var newTraces: Int
-    /// trace_ids of spans that an earlier segment holds as their start alone (an incomplete
-    /// span) and that this segment holds whole: the earlier copies are left out of searches,
+    /// trace_ids of spans that an earlier segment holds as their start or stop alone (flagged
+    /// incomplete or missingStart) and that this segment holds whole: the earlier copies are left out of searches,
     /// statistics and counts.
     var completed: [TraceID]
 

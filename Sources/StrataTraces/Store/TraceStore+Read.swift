@@ -87,7 +87,7 @@ extension TraceStore {
         let context = ZstdContext()
         let minD = query.minDuration ?? .min, maxD = query.maxDuration ?? .max
         let completed = completedStarts(snapshot)
-        let incomplete = SpanStatus.incomplete.rawValue
+        let partial = SpanStatus.incomplete.rawValue | SpanStatus.missingStart.rawValue
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             guard e.maxTime >= query.start && e.minTime < query.end else { continue }
             let r = try reader(for: e.name)
@@ -102,8 +102,8 @@ extension TraceStore {
                             c.starts[k] >= query.start, c.starts[k] < query.end
                         else { continue }
                         if let wantError = query.error, (c.status[k] & SpanStatus.error.rawValue != 0) != wantError { continue }
-                        // A start stored alone that a later segment holds whole.
-                        if c.status[k] & incomplete != 0 && !completed.isEmpty && completed.contains(c.traceID(k)) { continue }
+                        // A start or stop stored alone that a later segment holds whole.
+                        if c.status[k] & partial != 0 && !completed.isEmpty && completed.contains(c.traceID(k)) { continue }
                         try segment(c, k, t, e.name)
                     }
                 }
@@ -121,7 +121,7 @@ extension TraceStore {
     }
 
     /// trace_ids of spans that a segment of `snapshot` holds whole and an earlier one as their
-    /// start alone (`SegmentMetadata.completed`), cached per generation.
+    /// start or stop alone (`SegmentMetadata.completed`), cached per generation.
     func completedStarts(_ snapshot: SegmentSnapshot) -> Set<TraceID> {
         if let cached = generationCompleted.withLock({ $0 }), cached.generation == snapshot.generation { return cached.ids }
         var ids = Set<TraceID>()

@@ -14,7 +14,6 @@ struct SpanStamp: Sendable, Equatable {
     static let partialFlags = SpanStatus.incomplete.rawValue | SpanStatus.missingStart.rawValue
 
     var isPartial: Bool { status & SpanStamp.partialFlags != 0 }
-    var isPartialStop: Bool { status & SpanStatus.missingStart.rawValue != 0 }
 
     /// True when `self` tells nothing that `known` does not: the same span again, or a part of
     /// it (a start alone with `known`'s start, a stop alone with `known`'s end).
@@ -66,8 +65,9 @@ extension TraceStore {
     ///
     /// Also returns the base_ids that a published segment already holds (traces continued by
     /// this flush), so that `stats()` counts each trace once, and the rows that complete a span
-    /// a segment holds as its start alone (`SegmentMetadata.completed`). Segments are asked about a trace
-    /// when their time range meets the trace's head spans widened by `lookBehind` µs before.
+    /// a segment holds as its start or stop alone (`SegmentMetadata.completed`). Segments are
+    /// asked about a trace when their time range meets the trace's head spans widened by
+    /// `lookBehind` µs before.
     static func rowsToWrite(
         _ table: SpanTable, segments: [SegmentEntry], lookBehind: Int64 = 0,
         reader: (String) throws(StorageError) -> TraceSegmentReader
@@ -123,7 +123,7 @@ extension TraceStore {
             }
             if suspicious || !known.isEmpty {
                 let drop = SpanStamp.resends(sorted[i..<j].map { spans[$0].stamp }, known: known)
-                let startsAlone = known.filter { $0.status & SpanStatus.incomplete.rawValue != 0 && !$0.isPartialStop }
+                let partsAlone = known.filter(\.isPartial)
                 for (k, row) in sorted[i..<j].enumerated() {
                     if drop[k] {
                         dropped += spans[row].paired ? 2 : 1
@@ -131,7 +131,7 @@ extension TraceStore {
                     }
                     out.append(row)
                     let s = spans[row].stamp
-                    if !s.isPartial && startsAlone.contains(where: { $0.repeats(s) }) { completing.insert(row) }
+                    if !s.isPartial && partsAlone.contains(where: { $0.repeats(s) }) { completing.insert(row) }
                 }
             } else {
                 out.append(contentsOf: sorted[i..<j])

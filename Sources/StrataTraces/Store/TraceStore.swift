@@ -168,6 +168,37 @@ public final class TraceStore: Sendable {
     /// What a segment holds of the span a stop of `trace` at `end` ends: the whole span, or its
     /// start alone (an incomplete span with that trace_id starting no later). Only asked for
     /// stops without a waiting start, which are rare.
+    /// The stop a segment holds alone (a span flagged missingStart) for a start of `trace` at
+    /// `start`: same trace_id, stopped no earlier. Only asked for starts that found no stop.
+    func storedStop(base: TraceID, trace: TraceID, after start: Int64, blocks: inout [String: TraceBlockColumns]) throws -> Span? {
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+        let missingStart = SpanStatus.missingStart.rawValue
+        for (e, r) in zip(entries, try readers(of: snapshot)) where e.maxTime >= start {
+            guard let b = try r.blockHolding(base) else { continue }
+            let c = try decodedBlock(r, e.name, b, &blocks)
+            guard let t = c.trace(base) else { continue }
+            for k in c.traceFirst[t]..<c.traceFirst[t + 1]
+            where c.traceID(k) == trace && c.status[k] & missingStart != 0 && c.starts[k] >= start {
+                return try wrap(r.path) { () throws(FormatError) in try c.span(k, trace: t) }
+            }
+        }
+        return nil
+    }
+
+    /// Block `b` of segment `name`, decoded whole, from `blocks` or read (and kept there).
+    func decodedBlock(_ r: TraceSegmentReader, _ name: String, _ b: Int, _ blocks: inout [String: TraceBlockColumns]) throws
+        -> TraceBlockColumns
+    {
+        let key = name + "#" + String(b)
+        if let cached = blocks[key] { return cached }
+        let c = try r.columns(inBlock: b)
+        if blocks.count >= 64 { blocks.removeAll() }  // bounded: a block is ~1 MB decoded
+        blocks[key] = c
+        return c
+    }
+
     /// - Parameter blocks: blocks decoded by earlier calls (by segment and block), reused: the
     ///   stops of one batch (a file of stops read after the file of starts) share blocks.
     func storedSpan(base: TraceID, trace: TraceID, end: Int64, blocks: inout [String: TraceBlockColumns]) throws -> StoredSpan? {
@@ -178,15 +209,7 @@ public final class TraceStore: Sendable {
         var start: Span? = nil
         for (e, r) in zip(entries, try readers(of: snapshot)) where e.minTime <= end {
             guard let b = try r.blockHolding(base) else { continue }
-            let key = e.name + "#" + String(b)
-            let c: TraceBlockColumns
-            if let cached = blocks[key] {
-                c = cached
-            } else {
-                c = try r.columns(inBlock: b)
-                if blocks.count >= 64 { blocks.removeAll() }  // bounded: a block is ~1 MB decoded
-                blocks[key] = c
-            }
+            let c = try decodedBlock(r, e.name, b, &blocks)
             guard let t = c.trace(base) else { continue }
             for k in c.traceFirst[t]..<c.traceFirst[t + 1] where c.traceID(k) == trace {
                 if c.starts[k] &+ c.durations[k] == end && c.status[k] & missingStart == 0 { return .whole }
@@ -229,7 +252,8 @@ public final class TraceStore: Sendable {
     ///
     /// A span that repeats one the store already holds (same trace_id and start, or a part of
     /// it: a start alone, a stop alone) is left out, so ingesting a file twice stores its spans
-    /// once; `duplicatesIgnored` counts it.
+    /// once; `duplicatesIgnored` counts it. A start about to be flagged incomplete whose stop a
+    /// segment holds alone is paired with it instead.
     ///
     /// Events waiting for their partner longer than `openSpanTimeout` (in event time) become
     /// flagged spans first; with `closingOpenSpans`, every waiting event does (the end of an
@@ -240,10 +264,27 @@ public final class TraceStore: Sendable {
         if options.readOnly { throw TraceStoreError.readOnly }
         return try state.withLock { st throws -> Int in
             if let f = st.failure { throw TraceStoreError.failed(f) }
+            let beforeExpiry = st.head.table.spans.count
             if closingOpenSpans {
                 st.head.expire(before: .max)
             } else if st.latest > Int64.min + options.openSpanTimeout {
                 st.head.expire(before: st.latest - options.openSpanTimeout)
+            }
+            // A start that found no stop here may find it stored alone in a segment (an earlier
+            // ingest brought the stops first): the two make the whole span.
+            var blocks: [String: TraceBlockColumns] = [:]
+            for row in beforeExpiry..<st.head.table.spans.count {
+                let p = st.head.table.spans[row]
+                guard p.status & SpanStatus.incomplete.rawValue != 0,
+                    let stop = try storedStop(base: p.base, trace: p.trace, after: p.start, blocks: &blocks)
+                else { continue }
+                var stopEvent = stop
+                stopEvent.status = .missingStart
+                stopEvent.duration = 0
+                let packed = st.head.table.pack(stopEvent, event: 2)
+                var whole = st.head.merge(start: p, stop: packed)
+                whole.paired = true
+                st.head.table.spans[row] = whole
             }
             // Spans the store already holds (a file ingested again, a retried batch) are left out.
             let snapshot = segments.snapshot()
