@@ -34,6 +34,8 @@ import Testing
         for base in Set(spans.map(\.baseID)) {
             #expect(try store.trace(base).count == spans.filter { $0.baseID == base }.count)
         }
+        // Scans (searches, statistics) leave them out too.
+        #expect(try Self.storedSpans(store).count == spans.count)
         #expect(try store.flush(closingOpenSpans: true) == 0)
         #expect(store.duplicatesIgnored == 2 * spans.count, "a start and a stop per span")
         #expect(store.spansWritten == spans.count)
@@ -49,6 +51,7 @@ import Testing
         let store = try Self.store(dir)
         let events = Self.events(spans)
         try store.append(events: events + events)
+        #expect(try Self.storedSpans(store).count == spans.count)
         #expect(try store.flush(closingOpenSpans: true) == spans.count)
         #expect(store.duplicatesIgnored == 2 * spans.count)
         let got = try store.trace(spans[0].baseID)
@@ -181,7 +184,10 @@ import Testing
             #expect(got.map(\.info.errorMessage) == want.map(\.info.errorMessage), when)
         }
         // A stop pairs on arrival; a start waits for the flush to find its stop.
-        if !stopsFirst { try check("before the flush") }
+        if !stopsFirst {
+            try check("before the flush")
+            #expect(try Self.storedSpans(store).count == spans.count, "before the flush")
+        }
         #expect(try store.flush(closingOpenSpans: true) == spans.count)
         try check("after the flush")
         // The incomplete copies stay in the first segment but are left out of scans and counts.

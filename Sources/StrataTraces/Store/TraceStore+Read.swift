@@ -86,8 +86,20 @@ extension TraceStore {
         defer { snapshot.release() }
         let context = ZstdContext()
         let minD = query.minDuration ?? .min, maxD = query.maxDuration ?? .max
-        let completed = completedStarts(snapshot)
         let partial = SpanStatus.incomplete.rawValue | SpanStatus.missingStart.rawValue
+        // The head's table is copied (copy on write) under the lock and read outside it.
+        // Numbers first; strings are built only for the spans that pass them.
+        let t = state.withLock { $0.head.table }
+        let headSpans = Array(
+            t.spans.lazy.filter { p in
+                p.start >= query.start && p.start < query.end && p.duration >= minD && p.duration <= maxD
+                    && (query.error.map { (p.status & SpanStatus.error.rawValue != 0) == $0 } ?? true)
+            }.map { t.span($0) }.filter { query.matches($0) })
+        // Resends still in the head are left out, as the flush will; so are parts stored alone
+        // that a head span completes.
+        let (visibleHead, completedInHead) = try headView(headSpans, snapshot)
+        var completed = completedStarts(snapshot)
+        if !completedInHead.isEmpty { completed.formUnion(completedInHead) }
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             guard e.maxTime >= query.start && e.minTime < query.end else { continue }
             let r = try reader(for: e.name)
@@ -109,15 +121,7 @@ extension TraceStore {
                 }
             }
         }
-        let spans = state.withLock { st in
-            // Numbers first; strings are built only for the spans that pass them.
-            let t = st.head.table
-            return t.spans.lazy.filter { p in
-                p.start >= query.start && p.start < query.end && p.duration >= minD && p.duration <= maxD
-                    && (query.error.map { (p.status & SpanStatus.error.rawValue != 0) == $0 } ?? true)
-            }.map { t.span($0) }.filter { query.matches($0) }
-        }
-        for s in spans { try head(s) }
+        for s in visibleHead { try head(s) }
     }
 
     /// trace_ids of spans that a segment of `snapshot` holds whole and an earlier one as their

@@ -141,6 +141,47 @@ extension TraceStore {
         return (out, dropped, continued, completing)
     }
 
+    /// Head spans as a search sees them: `spans` (matching head spans) less those that repeat
+    /// another of them or a span of `snapshot`'s segments (what the flush will leave out); and
+    /// the trace_ids of spans that segments hold as a part alone and a kept head span completes.
+    /// Segments are asked per trace, when their time range meets the trace's matching spans.
+    func headView(_ spans: [Span], _ snapshot: SegmentSnapshot) throws -> (spans: [Span], completed: Set<TraceID>) {
+        guard !spans.isEmpty else { return ([], []) }
+        let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+        let readers = try readers(of: snapshot)
+        var byBase: [TraceID: [Int]] = [:]
+        for (i, s) in spans.enumerated() { byBase[s.baseID, default: []].append(i) }
+        var drop = [Bool](repeating: false, count: spans.count)
+        var completed = Set<TraceID>()
+        for (base, members) in byBase {
+            var lo = Int64.max, hi = Int64.min
+            for i in members {
+                lo = min(lo, spans[i].start)
+                hi = max(hi, spans[i].end)
+            }
+            var known: [SpanStamp] = []
+            for (e, r) in zip(entries, readers) where e.minTime <= hi && e.maxTime >= lo {
+                guard let b = try r.blockHolding(base) else { continue }
+                let c = try r.columns(inBlock: b, withText: false, onlyTrace: base)
+                guard let t = c.trace(base) else { continue }
+                for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
+                    known.append(SpanStamp(trace: c.traceID(k), start: c.starts[k], duration: c.durations[k], status: c.status[k]))
+                }
+            }
+            if known.isEmpty && members.count == 1 { continue }
+            let d = SpanStamp.resends(members.map { spans[$0].stamp }, known: known)
+            let parts = known.filter(\.isPartial)
+            for (j, i) in members.enumerated() {
+                if d[j] {
+                    drop[i] = true
+                } else if !parts.isEmpty, !spans[i].stamp.isPartial, parts.contains(where: { $0.repeats(spans[i].stamp) }) {
+                    completed.insert(spans[i].traceID)
+                }
+            }
+        }
+        return (spans.indices.filter { !drop[$0] }.map { spans[$0] }, completed)
+    }
+
     /// `spans` (sorted by start, then trace_id) without the ones that repeat another
     /// (`SpanStamp.resends`): what a lookup shows for a trace whose resend is still in the head.
     static func withoutResends(_ spans: [Span]) -> [Span] {
