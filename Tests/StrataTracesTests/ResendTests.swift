@@ -144,8 +144,10 @@ import Testing
         var early = rest
         early.remove(at: glanceStop)
         try store.append(events: early)
+        #expect(try store.stats().traces == 1, "head spans of a trace a segment holds")
         try store.flush()  // glance's start still waits for its stop
         try store.append(events: [rest[glanceStop]])
+        #expect(try store.stats().traces == 1, "head spans of a trace a segment holds")
         try store.flush()
         let stats = try store.stats()
         #expect(stats.segments == 3)

@@ -217,9 +217,30 @@ extension TraceStore {
             minT = min(minT ?? e.minTime, e.minTime)
             maxT = max(maxT ?? e.maxTime, e.maxTime)
         }
-        let (head, pending, headTraces, hmin, hmax) = state.withLock { st in
-            let c = st.head.table.spans
-            return (c.count, st.head.pending.count, Set(c.map(\.base)).count, c.map(\.start).min(), c.map(\.end).max())
+        let (rows, pending) = state.withLock { st in (st.head.table.spans, st.head.pending.count) }
+        let head = rows.count
+        let hmin = rows.map(\.start).min(), hmax = rows.map(\.end).max()
+        // Head traces that a segment already holds part of are counted there.
+        var headTraces = 0
+        if !rows.isEmpty {
+            var range: [TraceID: (lo: Int64, hi: Int64)] = [:]
+            for p in rows {
+                let r = range[p.base] ?? (p.start, p.end)
+                range[p.base] = (min(r.lo, p.start), max(r.hi, p.end))
+            }
+            let entries = snap.entries.filter { $0.kind == TraceStore.segmentKind }
+            let readers = try readers(of: snap)
+            for (base, r) in range {
+                var held = false
+                for (e, reader) in zip(entries, readers)
+                where e.minTime <= r.hi && e.maxTime >= r.lo &- options.openSpanTimeout {
+                    if try reader.blockHolding(base) != nil {
+                        held = true
+                        break
+                    }
+                }
+                if !held { headTraces += 1 }
+            }
         }
         if let hmin { minT = min(minT ?? hmin, hmin) }
         if let hmax { maxT = max(maxT ?? hmax, hmax) }
