@@ -203,6 +203,67 @@ import Testing
         try check("after the stops were resent")
     }
 
+    /// `spacing`: between trace starts; at 4 minutes, plain flushes also expire events older than
+    /// the 10-minute open-span timeout, so halves are stored alone mid-stream.
+    @Test(arguments: [4_000_000, 240_000_000] as [Int64])
+    func anyDeliveryStoresWhatOneCleanIngestStores(spacing: Int64) throws {
+        // Events shuffled, cut into batches, some batches delivered again later, flushes (some
+        // closing open spans) at random points, a reopen now and then: the store must end as
+        // one clean ingest of the same events ends, in lookups, scans and counts.
+        var spans: [Span] = []
+        for n in 0..<8 {
+            let start: Int64 = 1_574_079_545_000_000 + Int64(n) * spacing
+            spans += TraceFixture.spans(trace: 70 + UInt64(n), spans: 3 + n % 4, start: start, error: n % 3 == 0)
+        }
+        let events = Self.events(spans)
+        let bases = Set(spans.map(\.baseID))
+        let reference = TemporaryDirectory()
+        let clean = try Self.store(reference)
+        try clean.append(events: events)
+        try clean.flush(closingOpenSpans: true)
+        func view(_ store: TraceStore) throws -> [[Span]] {
+            try bases.sorted().map { try store.trace($0).sorted { $0.traceID < $1.traceID } }
+        }
+        let want = try view(clean)
+        #expect(want.map(\.count).reduce(0, +) == spans.count)
+        for seed in UInt64(1)...64 {
+            var rng = PackedHeadTests.Mix(state: seed)
+            var order = events
+            order.shuffle(using: &rng)
+            var batches: [[SpanEvent]] = []
+            var i = 0
+            while i < order.count {
+                let n = Int.random(in: 1...12, using: &rng)
+                batches.append(Array(order[i..<min(order.count, i + n)]))
+                i += n
+            }
+            // Resends: some batches again, later on.
+            for _ in 0..<Int.random(in: 0...4, using: &rng) {
+                let b = batches[Int.random(in: 0..<batches.count, using: &rng)]
+                batches.insert(b, at: Int.random(in: 0...batches.count, using: &rng))
+            }
+            let dir = TemporaryDirectory()
+            var store = try Self.store(dir, wal: true)
+            for b in batches {
+                try store.append(events: b)
+                switch Int.random(in: 0..<10, using: &rng) {
+                case 0: try store.flush(closingOpenSpans: true)
+                case 1: try store.flush()
+                case 2:
+                    try store.close()
+                    store = try Self.store(dir, wal: true)
+                default: break
+                }
+            }
+            try store.flush(closingOpenSpans: true)
+            let got = try view(store)
+            #expect(got == want, "seed \(seed)")
+            #expect(try Self.storedSpans(store).count == spans.count, "seed \(seed)")
+            let stats = try store.stats()
+            #expect(stats.spans == spans.count && stats.traces == bases.count, "seed \(seed): \(stats.spans) spans, \(stats.traces) traces")
+        }
+    }
+
     @Test func segmentMetadataRoundTripsAndReadsOlderEntries() {
         let ids = (0..<3).map { TraceFixture.id(UInt64($0), 9) }
         let m = SegmentMetadata(traces: 300, newTraces: 298, completed: ids)

@@ -233,7 +233,7 @@ extension TraceStore {
             for (base, r) in range {
                 var held = false
                 for (e, reader) in zip(entries, readers)
-                where e.minTime <= r.hi && e.maxTime >= r.lo &- options.openSpanTimeout {
+                where e.minTime <= r.hi &+ options.openSpanTimeout && e.maxTime >= r.lo &- options.openSpanTimeout {
                     if try reader.blockHolding(base) != nil {
                         held = true
                         break

@@ -65,11 +65,12 @@ extension TraceStore {
     ///
     /// Also returns the base_ids that a published segment already holds (traces continued by
     /// this flush), so that `stats()` counts each trace once, and the rows that complete a span
-    /// a segment holds as its start or stop alone (`SegmentMetadata.completed`). Segments are
-    /// asked about a trace when their time range meets the trace's head spans widened by
-    /// `lookBehind` µs before.
+    /// a segment holds as its start or stop alone (`SegmentMetadata.completed`). For these,
+    /// segments are asked about a trace when their time range meets the trace's head spans
+    /// widened by `lookAround` µs on both sides (the parts of a trace need not overlap in time:
+    /// a short first call may arrive after the rest was flushed).
     static func rowsToWrite(
-        _ table: SpanTable, segments: [SegmentEntry], lookBehind: Int64 = 0,
+        _ table: SpanTable, segments: [SegmentEntry], lookAround: Int64 = 0,
         reader: (String) throws(StorageError) -> TraceSegmentReader
     ) throws -> (rows: [Int], dropped: Int, continued: Set<TraceID>, completing: Set<Int>) {
         let spans = table.spans
@@ -80,7 +81,7 @@ extension TraceStore {
             lo = min(lo, p.start)
             hi = max(hi, p.start &+ max(0, p.duration))
         }
-        let overlapping = try segments.filter { $0.minTime <= hi && $0.maxTime >= lo &- lookBehind }
+        let overlapping = try segments.filter { $0.minTime <= hi &+ lookAround && $0.maxTime >= lo &- lookAround }
             .map { (entry: $0, reader: try reader($0.name)) }
         var continued = Set<TraceID>()
         var completing = Set<Int>()
@@ -106,7 +107,8 @@ extension TraceStore {
                 j += 1
             }
             var known: [SpanStamp] = []
-            for (s, (e, r)) in overlapping.enumerated() where e.minTime <= maxEnd && e.maxTime >= minStart &- lookBehind {
+            for (s, (e, r)) in overlapping.enumerated()
+            where e.minTime <= maxEnd &+ lookAround && e.maxTime >= minStart &- lookAround {
                 guard let b = try r.blockHolding(base) else { continue }
                 continued.insert(base)
                 let c: TraceBlockColumns

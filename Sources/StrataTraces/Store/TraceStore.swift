@@ -291,7 +291,7 @@ public final class TraceStore: Sendable {
             let published = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
             let outcome = Result {
                 try TraceStore.rowsToWrite(
-                    st.head.table, segments: published, lookBehind: options.openSpanTimeout, reader: reader(for:))
+                    st.head.table, segments: published, lookAround: options.openSpanTimeout, reader: reader(for:))
             }
             snapshot.release()
             let (rows, dropped, continued, completing) = try outcome.get()
