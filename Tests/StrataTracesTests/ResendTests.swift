@@ -264,6 +264,76 @@ import Testing
         }
     }
 
+    @Test(arguments: [false, true])
+    func skewedHalvesPairAcrossIngestsAsInOne(stopsFirst: Bool) throws {
+        // A stop stamped before its start (clock skew between hosts): one ingest pairs it as a
+        // flagged stopBeforeStart span; halves in separate ingests must end the same.
+        var spans = TraceFixture.spans(trace: 61, spans: 4)
+        spans[3].duration = -40_000
+        let events = Self.events(spans)
+        let reference = TemporaryDirectory()
+        let clean = try Self.store(reference)
+        try clean.append(events: events)
+        try clean.flush(closingOpenSpans: true)
+        let want = try clean.trace(spans[0].baseID)
+        #expect(want.filter { $0.status.contains(.stopBeforeStart) }.count == 1)
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        let first: SpanEvent.Kind = stopsFirst ? .stop : .start
+        try store.append(events: events.filter { $0.kind == first })
+        try store.flush(closingOpenSpans: true)
+        try store.append(events: events.filter { $0.kind != first })
+        try store.flush(closingOpenSpans: true)
+        #expect(try store.trace(spans[0].baseID) == want)
+        #expect(try Self.storedSpans(store).count == spans.count)
+    }
+
+    @Test func headSpansHideStoredPartsWhateverTheQuery() throws {
+        // The glance span (an error) was stored as its start alone; its stop completes it in the
+        // head. A query the completed span does not match (error=false, short durations) must
+        // not bring back the stored incomplete copy, before or after the flush.
+        let spans = TraceFixture.spans(trace: 62, spans: 5, error: true)
+        let events = Self.events(spans)
+        let dir = TemporaryDirectory()
+        let store = try Self.store(dir)
+        try store.append(events: events.filter { $0.kind == .start })
+        try store.flush(closingOpenSpans: true)
+        try store.append(events: events.filter { $0.kind == .stop })
+        let queries = [TraceSearch(error: false), TraceSearch(error: true), TraceSearch(maxDuration: 100_000), TraceSearch()]
+        func scan(_ q: TraceSearch) throws -> [TraceID] {
+            var ids: [TraceID] = []
+            try store.forEachMatchingSpan(q) {
+                #expect(!$0.status.contains(.incomplete), "\($0.name) \($0.traceID)")
+                ids.append($0.traceID)
+            }
+            return ids.sorted()
+        }
+        let before = try queries.map(scan)
+        try store.flush(closingOpenSpans: true)
+        let after = try queries.map(scan)
+        #expect(before == after)
+        #expect(after[3].count == spans.count)
+        #expect(after[0].count + after[1].count == spans.count)
+    }
+
+    @Test func aFlushCutsAWindowSoNoSegmentListsTooManyCompletions() {
+        var table = SpanTable()
+        for n in 0..<6 { for s in TraceFixture.spans(trace: 80 + UInt64(n), spans: 3) { table.append(s, event: 0) } }
+        let sorted = TraceSegmentWriter.sortedRows(table, Array(table.spans.indices))
+        let completing = Set(sorted.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
+        let pieces = TraceStore.split(sorted, table, completing: completing, limit: 2)
+        #expect(pieces.count > 1)
+        #expect(pieces.flatMap { $0 } == sorted)
+        for (i, piece) in pieces.enumerated() {
+            // A piece closes at the first trace boundary once it holds the limit, so it holds at
+            // most limit - 1 plus one trace's completions (here at most 2).
+            let bases = Set(piece.map { table.spans[$0].base })
+            if i > 0 { #expect(bases.isDisjoint(with: Set(pieces[i - 1].map { table.spans[$0].base }))) }
+            #expect(piece.filter(completing.contains).count <= 3)
+        }
+        #expect(TraceStore.split(sorted, table, completing: completing, limit: completing.count) == [sorted])
+    }
+
     @Test func segmentMetadataRoundTripsAndReadsOlderEntries() {
         let ids = (0..<3).map { TraceFixture.id(UInt64($0), 9) }
         let m = SegmentMetadata(traces: 300, newTraces: 298, completed: ids)

@@ -8,7 +8,15 @@ extension TraceStore {
     /// head (see `flush`) is shown once.
     /// - Throws: `StorageError` naming the file and offset when a segment is damaged.
     public func trace(_ baseID: TraceID) throws -> [Span] {
-        let snapshot = segments.snapshot()
+        // The snapshot and the head are read together: a flush in between would otherwise
+        // leave its spans out of both.
+        let (snapshot, fromHead) = state.withLock { st in
+            let t = st.head.table
+            var spans: [Span] = []
+            for p in t.spans where p.base == baseID { spans.append(t.span(p)) }
+            st.head.pending.forEach { _, p in if p.base == baseID { spans.append(t.span(p)) } }
+            return (segments.snapshot(), spans)
+        }
         defer { snapshot.release() }
         var out: [Span] = []
         for r in try readers(of: snapshot) {
@@ -17,11 +25,7 @@ extension TraceStore {
             guard let t = columns.trace(baseID) else { continue }
             out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
         }
-        state.withLock { st in
-            let t = st.head.table
-            for p in t.spans where p.base == baseID { out.append(t.span(p)) }
-            st.head.pending.forEach { _, p in if p.base == baseID { out.append(t.span(p)) } }
-        }
+        out += fromHead
         out.sort { $0.start != $1.start ? $0.start < $1.start : $0.traceID < $1.traceID }
         return TraceStore.withoutResends(out)
     }
@@ -82,22 +86,30 @@ extension TraceStore {
         _ query: TraceSearch, withText: Bool, _ segment: (TraceBlockColumns, Int, Int, String) throws -> Void,
         head: (Span) throws -> Void
     ) throws {
-        let snapshot = segments.snapshot()
+        // The head's table is copied (copy on write) under the lock, with the snapshot taken
+        // at the same moment, and read outside it.
+        let (snapshot, t) = state.withLock { st in (segments.snapshot(), st.head.table) }
         defer { snapshot.release() }
         let context = ZstdContext()
         let minD = query.minDuration ?? .min, maxD = query.maxDuration ?? .max
         let partial = SpanStatus.incomplete.rawValue | SpanStatus.missingStart.rawValue
-        // The head's table is copied (copy on write) under the lock and read outside it.
         // Numbers first; strings are built only for the spans that pass them.
-        let t = state.withLock { $0.head.table }
-        let headSpans = Array(
-            t.spans.lazy.filter { p in
-                p.start >= query.start && p.start < query.end && p.duration >= minD && p.duration <= maxD
-                    && (query.error.map { (p.status & SpanStatus.error.rawValue != 0) == $0 } ?? true)
-            }.map { t.span($0) }.filter { query.matches($0) })
+        var headRows: [Int] = []
+        var headSpans: [Span] = []
+        for (i, p) in t.spans.enumerated()
+        where p.start >= query.start && p.start < query.end && p.duration >= minD && p.duration <= maxD
+            && (query.error.map { (p.status & SpanStatus.error.rawValue != 0) == $0 } ?? true)
+        {
+            let s = t.span(p)
+            if query.matches(s) {
+                headRows.append(i)
+                headSpans.append(s)
+            }
+        }
         // Resends still in the head are left out, as the flush will; so are parts stored alone
         // that a head span completes.
-        let (visibleHead, completedInHead) = try headView(headSpans, snapshot)
+        let (hidden, completedInHead) = try headView(t, headRows, snapshot)
+        let visibleHead = hidden.isEmpty ? headSpans : headRows.indices.filter { !hidden.contains(headRows[$0]) }.map { headSpans[$0] }
         var completed = completedStarts(snapshot)
         if !completedInHead.isEmpty { completed.formUnion(completedInHead) }
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
@@ -202,45 +214,36 @@ extension TraceStore {
 
     /// Counts and bytes of what is stored.
     public func stats() throws -> TraceStoreStats {
-        let snap = segments.snapshot()
+        let (snap, table, pending) = state.withLock { st in (segments.snapshot(), st.head.table, st.head.pending.count) }
         defer { snap.release() }
         var spans = 0, traces = 0, count = 0
         var minT: Int64? = nil, maxT: Int64? = nil
         for e in snap.entries where e.kind == TraceStore.segmentKind {
             count += 1
-            spans += Int(e.recordCount)
             // New traces leave out traces continued from an earlier segment, so a trace split by
-            // a flush counts once; a start stored alone and completed later counts once too.
+            // a flush counts once; a start or stop stored alone and completed later counts once.
+            // (Clamped sums: a manifest's numbers are checksummed, but never trusted to trap.)
             let meta = SegmentMetadata(decoding: e.metadata)
-            traces += meta.newTraces
-            spans -= meta.completed.count
+            spans = spans.addingReportingOverflow(Int(clamping: e.recordCount) - meta.completed.count).partialValue
+            traces = traces.addingReportingOverflow(meta.newTraces).partialValue
             minT = min(minT ?? e.minTime, e.minTime)
             maxT = max(maxT ?? e.maxTime, e.maxTime)
         }
-        let (rows, pending) = state.withLock { st in (st.head.table.spans, st.head.pending.count) }
-        let head = rows.count
+        // The head as the next flush will write it: resends left out, traces a segment holds
+        // part of counted there, stored parts that head spans complete not counted twice.
+        let rows = table.spans
         let hmin = rows.map(\.start).min(), hmax = rows.map(\.end).max()
-        // Head traces that a segment already holds part of are counted there.
-        var headTraces = 0
+        var head = 0, headTraces = 0
         if !rows.isEmpty {
-            var range: [TraceID: (lo: Int64, hi: Int64)] = [:]
-            for p in rows {
-                let r = range[p.base] ?? (p.start, p.end)
-                range[p.base] = (min(r.lo, p.start), max(r.hi, p.end))
-            }
             let entries = snap.entries.filter { $0.kind == TraceStore.segmentKind }
-            let readers = try readers(of: snap)
-            for (base, r) in range {
-                var held = false
-                for (e, reader) in zip(entries, readers)
-                where e.minTime <= r.hi &+ options.openSpanTimeout && e.maxTime >= r.lo &- options.openSpanTimeout {
-                    if try reader.blockHolding(base) != nil {
-                        held = true
-                        break
-                    }
-                }
-                if !held { headTraces += 1 }
+            let w = try TraceStore.rowsToWrite(table, segments: entries, lookAround: options.openSpanTimeout, reader: reader(for:))
+            head = w.rows.count
+            var last: TraceID? = nil
+            for r in w.rows where rows[r].base != last {
+                last = rows[r].base
+                if !w.continued.contains(rows[r].base) { headTraces += 1 }
             }
+            spans -= w.completing.count
         }
         if let hmin { minT = min(minT ?? hmin, hmin) }
         if let hmax { maxT = max(maxT ?? hmax, hmax) }

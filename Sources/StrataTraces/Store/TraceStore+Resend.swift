@@ -2,9 +2,10 @@ import StrataStorage
 
 /// What identifies a stored span for recognising a resend: its trace_id, times and flags.
 ///
-/// osprofiler gives every span a fresh uuid, so a second span with the same trace_id and the
-/// same start (or, for a stop alone, the same end) is the same span delivered again: a file
-/// ingested twice, a collector retrying a batch, files that overlap.
+/// osprofiler gives every span a fresh uuid, so a span with the same trace_id, start, duration
+/// and flags as another is the same span delivered again (a file ingested twice, a collector
+/// retrying a batch, files that overlap), and so is a start alone with a whole span's start or a
+/// stop alone with its end. Same trace_id with other times is kept: not a resend.
 struct SpanStamp: Sendable, Equatable {
     var trace: TraceID
     var start: Int64
@@ -24,6 +25,13 @@ struct SpanStamp: Sendable, Equatable {
         if status & SpanStatus.incomplete.rawValue != 0 { return start == known.start }
         if status & SpanStatus.missingStart.rawValue != 0 { return start == known.start &+ known.duration }
         return false
+    }
+
+    /// `stamps` grouped by trace_id.
+    static func byTrace(_ stamps: [SpanStamp]) -> [TraceID: [SpanStamp]] {
+        var out: [TraceID: [SpanStamp]] = [:]
+        for s in stamps { out[s.trace, default: []].append(s) }
+        return out
     }
 
     /// Which of `candidates` repeat a span of `known` or another candidate (true: drop it).
@@ -59,9 +67,10 @@ extension TraceStore {
     /// events those were (two for a span paired from a start and a stop, one otherwise).
     ///
     /// Inside the head a resend sorts next to its original (same parent, start and trace_id),
-    /// so a trace is only examined closely when two neighbours share trace_id and start or a
-    /// stop arrived alone. Segments are asked only for traces whose time range meets theirs:
-    /// the base_id filter first, then the one block that can hold the trace.
+    /// so a trace is examined closely only when two neighbours share trace_id and start, a stop
+    /// arrived alone, or a segment holds part of the trace. Segments are asked only for traces
+    /// whose time range meets theirs: the base_id filter first, then the one block that can
+    /// hold the trace.
     ///
     /// Also returns the base_ids that a published segment already holds (traces continued by
     /// this flush), so that `stats()` counts each trace once, and the rows that complete a span
@@ -125,7 +134,7 @@ extension TraceStore {
             }
             if suspicious || !known.isEmpty {
                 let drop = SpanStamp.resends(sorted[i..<j].map { spans[$0].stamp }, known: known)
-                let partsAlone = known.filter(\.isPartial)
+                let partsAlone = SpanStamp.byTrace(known.filter(\.isPartial))
                 for (k, row) in sorted[i..<j].enumerated() {
                     if drop[k] {
                         dropped += spans[row].paired ? 2 : 1
@@ -133,7 +142,7 @@ extension TraceStore {
                     }
                     out.append(row)
                     let s = spans[row].stamp
-                    if !s.isPartial && partsAlone.contains(where: { $0.repeats(s) }) { completing.insert(row) }
+                    if !s.isPartial, partsAlone[s.trace]?.contains(where: { $0.repeats(s) }) == true { completing.insert(row) }
                 }
             } else {
                 out.append(contentsOf: sorted[i..<j])
@@ -143,45 +152,58 @@ extension TraceStore {
         return (out, dropped, continued, completing)
     }
 
-    /// Head spans as a search sees them: `spans` (matching head spans) less those that repeat
-    /// another of them or a span of `snapshot`'s segments (what the flush will leave out); and
-    /// the trace_ids of spans that segments hold as a part alone and a kept head span completes.
-    /// Segments are asked per trace, when their time range meets the trace's matching spans.
-    func headView(_ spans: [Span], _ snapshot: SegmentSnapshot) throws -> (spans: [Span], completed: Set<TraceID>) {
-        guard !spans.isEmpty else { return ([], []) }
+    /// Which of the head's `rows` (rows of `table` a query matched) a search leaves out: those
+    /// the next flush will leave out as resends (judged among all head rows of their traces and
+    /// the spans of `snapshot`'s segments), and the trace_ids of spans that segments hold as a
+    /// part alone and a head span completes (the stored parts are left out too).
+    func headView(_ table: SpanTable, _ rows: [Int], _ snapshot: SegmentSnapshot) throws -> (hidden: Set<Int>, completed: Set<TraceID>) {
+        guard !rows.isEmpty else { return ([], []) }
+        let spans = table.spans
+        let wanted = Set(rows.map { spans[$0].base })
+        var byBase: [TraceID: [Int]] = [:]
+        for (i, p) in spans.enumerated() where wanted.contains(p.base) { byBase[p.base, default: []].append(i) }
         let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
         let readers = try readers(of: snapshot)
-        var byBase: [TraceID: [Int]] = [:]
-        for (i, s) in spans.enumerated() { byBase[s.baseID, default: []].append(i) }
-        var drop = [Bool](repeating: false, count: spans.count)
+        // The last block decoded per segment: bases are visited in order, so neighbours share blocks.
+        var decoded = [(block: Int, columns: TraceBlockColumns)?](repeating: nil, count: entries.count)
+        let slack = options.openSpanTimeout
+        var hidden = Set<Int>()
         var completed = Set<TraceID>()
-        for (base, members) in byBase {
+        for base in byBase.keys.sorted() {
+            let members = byBase[base] ?? []
             var lo = Int64.max, hi = Int64.min
             for i in members {
                 lo = min(lo, spans[i].start)
                 hi = max(hi, spans[i].end)
             }
             var known: [SpanStamp] = []
-            for (e, r) in zip(entries, readers) where e.minTime <= hi && e.maxTime >= lo {
-                guard let b = try r.blockHolding(base) else { continue }
-                let c = try r.columns(inBlock: b, withText: false, onlyTrace: base)
+            for (s, e) in entries.enumerated() where e.minTime <= hi &+ slack && e.maxTime >= lo &- slack {
+                guard let b = try readers[s].blockHolding(base) else { continue }
+                let c: TraceBlockColumns
+                if let d = decoded[s], d.block == b {
+                    c = d.columns
+                } else {
+                    c = try readers[s].columns(inBlock: b, withText: false)
+                    decoded[s] = (b, c)
+                }
                 guard let t = c.trace(base) else { continue }
                 for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
                     known.append(SpanStamp(trace: c.traceID(k), start: c.starts[k], duration: c.durations[k], status: c.status[k]))
                 }
             }
             if known.isEmpty && members.count == 1 { continue }
-            let d = SpanStamp.resends(members.map { spans[$0].stamp }, known: known)
-            let parts = known.filter(\.isPartial)
+            let drop = SpanStamp.resends(members.map { spans[$0].stamp }, known: known)
+            let parts = SpanStamp.byTrace(known.filter(\.isPartial))
             for (j, i) in members.enumerated() {
-                if d[j] {
-                    drop[i] = true
-                } else if !parts.isEmpty, !spans[i].stamp.isPartial, parts.contains(where: { $0.repeats(spans[i].stamp) }) {
-                    completed.insert(spans[i].traceID)
+                let stamp = spans[i].stamp
+                if drop[j] {
+                    hidden.insert(i)
+                } else if !parts.isEmpty, !stamp.isPartial, parts[stamp.trace]?.contains(where: { $0.repeats(stamp) }) == true {
+                    completed.insert(stamp.trace)
                 }
             }
         }
-        return (spans.indices.filter { !drop[$0] }.map { spans[$0] }, completed)
+        return (hidden, completed)
     }
 
     /// `spans` (sorted by start, then trace_id) without the ones that repeat another

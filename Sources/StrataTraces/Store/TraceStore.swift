@@ -122,7 +122,8 @@ public final class TraceStore: Sendable {
             // ended before the stop came) gets that start back, logged first, to pair with.
             var dropped = Set<Int>()
             var revived = SpanEventBatch()
-            var blocks: [String: TraceBlockColumns] = [:]
+            var probe: SegmentProbe? = nil
+            defer { probe?.snapshot.release() }
             var startsInBatch = TraceIDMap<Bool>()
             var latest = st.latest
             for (i, e) in rows.enumerated() {
@@ -133,7 +134,8 @@ public final class TraceStore: Sendable {
                 }
                 guard e.event == 2, !startsInBatch.contains(e.trace), st.head.isUnmatchedStop(trace: e.trace, time: e.start)
                 else { continue }
-                switch try storedSpan(base: e.base, trace: e.trace, end: e.start, blocks: &blocks) {
+                if probe == nil { probe = try self.probe() }
+                switch try storedSpan(base: e.base, trace: e.trace, end: e.start, in: &probe!) {
                 case .whole?:
                     dropped.insert(i)
                 case .startAlone(var start)?:
@@ -157,7 +159,7 @@ public final class TraceStore: Sendable {
         if full { try flush() }
     }
 
-    /// What the segments hold of the span that a stop of `trace` at `end` ends.
+    /// What the segments hold of the span that a stop ends.
     enum StoredSpan {
         /// The whole span (same trace_id and end): the stop is a resend.
         case whole
@@ -165,60 +167,74 @@ public final class TraceStore: Sendable {
         case startAlone(Span)
     }
 
-    /// What a segment holds of the span a stop of `trace` at `end` ends: the whole span, or its
-    /// start alone (an incomplete span with that trace_id starting no later). Only asked for
-    /// stops without a waiting start, which are rare.
-    /// The stop a segment holds alone (a span flagged missingStart) for a start of `trace` at
-    /// `start`: same trace_id, stopped no earlier. Only asked for starts that found no stop.
-    func storedStop(base: TraceID, trace: TraceID, after start: Int64, blocks: inout [String: TraceBlockColumns]) throws -> Span? {
-        let snapshot = segments.snapshot()
-        defer { snapshot.release() }
-        let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
-        let missingStart = SpanStatus.missingStart.rawValue
-        for (e, r) in zip(entries, try readers(of: snapshot)) where e.maxTime >= start {
-            guard let b = try r.blockHolding(base) else { continue }
-            let c = try decodedBlock(r, e.name, b, &blocks)
-            guard let t = c.trace(base) else { continue }
-            for k in c.traceFirst[t]..<c.traceFirst[t + 1]
-            where c.traceID(k) == trace && c.status[k] & missingStart != 0 && c.starts[k] >= start {
-                return try wrap(r.path) { () throws(FormatError) in try c.span(k, trace: t) }
-            }
+    /// The published span segments of one snapshot, asked about single spans on the rare
+    /// paths (a stop with no start waiting, a start with no stop at a flush). Decoded blocks are
+    /// kept: the events of one batch are close in time and share blocks.
+    struct SegmentProbe {
+        let snapshot: SegmentSnapshot
+        let entries: [SegmentEntry]
+        let readers: [TraceSegmentReader]
+        /// How far (µs) a segment's time range may be from the event and still be asked
+        /// (clock skew between the hosts that wrote the start and the stop).
+        let slack: Int64
+        var blocks: [Int: (block: Int, columns: TraceBlockColumns)] = [:]
+
+        /// Block `b` of segment `s`, decoded with text; the last one per segment is kept.
+        mutating func columns(_ s: Int, _ b: Int) throws -> TraceBlockColumns {
+            if let d = blocks[s], d.block == b { return d.columns }
+            let c = try readers[s].columns(inBlock: b)
+            blocks[s] = (b, c)
+            return c
         }
-        return nil
     }
 
-    /// Block `b` of segment `name`, decoded whole, from `blocks` or read (and kept there).
-    func decodedBlock(_ r: TraceSegmentReader, _ name: String, _ b: Int, _ blocks: inout [String: TraceBlockColumns]) throws
-        -> TraceBlockColumns
-    {
-        let key = name + "#" + String(b)
-        if let cached = blocks[key] { return cached }
-        let c = try r.columns(inBlock: b)
-        if blocks.count >= 64 { blocks.removeAll() }  // bounded: a block is ~1 MB decoded
-        blocks[key] = c
-        return c
-    }
-
-    /// - Parameter blocks: blocks decoded by earlier calls (by segment and block), reused: the
-    ///   stops of one batch (a file of stops read after the file of starts) share blocks.
-    func storedSpan(base: TraceID, trace: TraceID, end: Int64, blocks: inout [String: TraceBlockColumns]) throws -> StoredSpan? {
+    /// A probe of the current snapshot (the caller releases `snapshot`).
+    func probe() throws -> SegmentProbe {
         let snapshot = segments.snapshot()
-        defer { snapshot.release() }
-        let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+        do {
+            let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+            return SegmentProbe(snapshot: snapshot, entries: entries, readers: try readers(of: snapshot), slack: options.openSpanTimeout)
+        } catch {
+            snapshot.release()
+            throw error
+        }
+    }
+
+    /// What a segment holds of the span a stop of `trace` at `end` ends: the whole span (same
+    /// trace_id and end), or its start alone (a span with that trace_id flagged incomplete,
+    /// wherever its start lies: a stop before its start pairs as a flagged stopBeforeStart span).
+    func storedSpan(base: TraceID, trace: TraceID, end: Int64, in probe: inout SegmentProbe) throws -> StoredSpan? {
         let incomplete = SpanStatus.incomplete.rawValue, missingStart = SpanStatus.missingStart.rawValue
         var start: Span? = nil
-        for (e, r) in zip(entries, try readers(of: snapshot)) where e.minTime <= end {
+        for (s, e) in probe.entries.enumerated() where e.minTime <= end &+ probe.slack {
+            let r = probe.readers[s]
             guard let b = try r.blockHolding(base) else { continue }
-            let c = try decodedBlock(r, e.name, b, &blocks)
+            let c = try probe.columns(s, b)
             guard let t = c.trace(base) else { continue }
             for k in c.traceFirst[t]..<c.traceFirst[t + 1] where c.traceID(k) == trace {
                 if c.starts[k] &+ c.durations[k] == end && c.status[k] & missingStart == 0 { return .whole }
-                if c.status[k] & incomplete != 0 && c.starts[k] <= end {
+                if c.status[k] & incomplete != 0 {
                     start = try wrap(r.path) { () throws(FormatError) in try c.span(k, trace: t) }
                 }
             }
         }
         return start.map { .startAlone($0) }
+    }
+
+    /// The stop a segment holds alone (a span flagged missingStart) for a start of `trace` at
+    /// `start`: same trace_id. Only asked for starts that found no stop by a flush.
+    func storedStop(base: TraceID, trace: TraceID, start: Int64, in probe: inout SegmentProbe) throws -> Span? {
+        let missingStart = SpanStatus.missingStart.rawValue
+        for (s, e) in probe.entries.enumerated() where e.maxTime >= start &- probe.slack {
+            let r = probe.readers[s]
+            guard let b = try r.blockHolding(base) else { continue }
+            let c = try probe.columns(s, b)
+            guard let t = c.trace(base) else { continue }
+            for k in c.traceFirst[t]..<c.traceFirst[t + 1] where c.traceID(k) == trace && c.status[k] & missingStart != 0 {
+                return try wrap(r.path) { () throws(FormatError) in try c.span(k, trace: t) }
+            }
+        }
+        return nil
     }
 
     /// Resent events ignored since the store was opened (replay included): those recognised on
@@ -250,9 +266,9 @@ public final class TraceStore: Sendable {
 
     /// Writes the head's completed spans to a new segment and publishes it.
     ///
-    /// A span that repeats one the store already holds (same trace_id and start, or a part of
-    /// it: a start alone, a stop alone) is left out, so ingesting a file twice stores its spans
-    /// once; `duplicatesIgnored` counts it. A start about to be flagged incomplete whose stop a
+    /// A span that repeats one the store already holds (same trace_id, times and flags, or a
+    /// part of it: a start alone, a stop alone; see `SpanStamp`) is left out, so ingesting a file
+    /// twice stores its spans once; `duplicatesIgnored` counts it. A start about to be flagged incomplete whose stop a
     /// segment holds alone is paired with it instead.
     ///
     /// Events waiting for their partner longer than `openSpanTimeout` (in event time) become
@@ -272,19 +288,19 @@ public final class TraceStore: Sendable {
             }
             // A start that found no stop here may find it stored alone in a segment (an earlier
             // ingest brought the stops first): the two make the whole span.
-            var blocks: [String: TraceBlockColumns] = [:]
+            var probe: SegmentProbe? = nil
+            defer { probe?.snapshot.release() }
             for row in beforeExpiry..<st.head.table.spans.count {
                 let p = st.head.table.spans[row]
-                guard p.status & SpanStatus.incomplete.rawValue != 0,
-                    let stop = try storedStop(base: p.base, trace: p.trace, after: p.start, blocks: &blocks)
-                else { continue }
+                guard p.status & SpanStatus.incomplete.rawValue != 0 else { continue }
+                if probe == nil { probe = try self.probe() }
+                guard let stop = try storedStop(base: p.base, trace: p.trace, start: p.start, in: &probe!) else { continue }
                 var stopEvent = stop
                 stopEvent.status = .missingStart
                 stopEvent.duration = 0
                 let packed = st.head.table.pack(stopEvent, event: 2)
-                var whole = st.head.merge(start: p, stop: packed)
-                whole.paired = true
-                st.head.table.spans[row] = whole
+                // Not marked paired: one event (the start) came through this head.
+                st.head.table.spans[row] = st.head.merge(start: p, stop: packed)
             }
             // Spans the store already holds (a file ingested again, a retried batch) are left out.
             let snapshot = segments.snapshot()
@@ -295,11 +311,12 @@ public final class TraceStore: Sendable {
             }
             snapshot.release()
             let (rows, dropped, continued, completing) = try outcome.get()
-            st.resentSpans += dropped
             let written = rows.count
-            st.spansWritten += written
             var added: [SegmentEntry] = []
-            for part in TraceStore.partition(st.head.table, rows, width: options.segmentRange) {
+            let parts = TraceStore.partition(st.head.table, rows, width: options.segmentRange).flatMap {
+                TraceStore.split($0, st.head.table, completing: completing, limit: SegmentMetadata.maxCompleted)
+            }
+            for part in parts {
                 let (bytes, stats) = TraceSegmentWriter.encode(st.head.table, part, blockSpans: options.blockSpans)
                 let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
                 try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
@@ -336,6 +353,8 @@ public final class TraceStore: Sendable {
                 let stateBytes = walStart.map { TraceStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
                 try segments.publish(adding: added, removing: [], storeState: stateBytes)
             }
+            st.resentSpans += dropped
+            st.spansWritten += written
             st.head.restart()
             if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
             return written
@@ -363,6 +382,24 @@ public final class TraceStore: Sendable {
         }
         if members.count == 1 { return [sorted] }
         return members.keys.sorted().map { members[$0] ?? [] }
+    }
+
+    /// `part` (sorted rows) cut at trace boundaries so that no piece holds more than `limit` of
+    /// the `completing` rows (each is listed in its segment's metadata, which is bounded).
+    static func split(_ part: [Int], _ table: SpanTable, completing: Set<Int>, limit: Int) -> [[Int]] {
+        guard completing.count > limit else { return [part] }
+        var out: [[Int]] = []
+        var start = 0, count = 0
+        for (i, row) in part.enumerated() {
+            if count >= limit && i > start && table.spans[row].base != table.spans[part[i - 1]].base {
+                out.append(Array(part[start..<i]))
+                start = i
+                count = 0
+            }
+            if completing.contains(row) { count += 1 }
+        }
+        out.append(Array(part[start...]))
+        return out
     }
 
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.

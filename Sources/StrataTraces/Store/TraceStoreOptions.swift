@@ -50,9 +50,13 @@ public enum TraceStoreError: Error, Sendable, CustomStringConvertible {
 
 /// What the trace store holds.
 public struct TraceStoreStats: Sendable {
-    /// Spans in segments and in the head (pending events not counted).
+    /// Spans in segments and in the head (pending events not counted), as searches see them:
+    /// resends still in the head and stored parts (a start or stop alone) that a later span
+    /// completes are not counted.
     public var spans: Int
-    /// Distinct traces per segment, summed (a trace cut by a flush counts once per segment), plus the head's.
+    /// Distinct traces. A trace split across segments (or between segments and the head) counts
+    /// once when its parts are within `openSpanTimeout` of each other in time; parts further
+    /// apart count once each.
     public var traces: Int
     /// Every byte under the store's directory: segments, WAL, manifest.
     public var bytes: Int
