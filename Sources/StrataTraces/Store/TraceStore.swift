@@ -126,6 +126,7 @@ public final class TraceStore: Sendable {
             defer { probe?.snapshot.release() }
             var startsInBatch = TraceIDMap<Bool>()
             var latest = st.latest
+            var unmatched: [Int] = []
             for (i, e) in rows.enumerated() {
                 latest = max(latest, e.start)
                 if e.event == 1 {
@@ -134,6 +135,14 @@ public final class TraceStore: Sendable {
                 }
                 guard e.event == 2, !startsInBatch.contains(e.trace), st.head.isUnmatchedStop(trace: e.trace, time: e.start)
                 else { continue }
+                unmatched.append(i)
+            }
+            // Asked in base_id order, as segments store traces: neighbours share a block.
+            unmatched.sort { (rows[$0].base, rows[$0].trace, $0) < (rows[$1].base, rows[$1].trace, $1) }
+            var revivedTraces = Set<TraceID>()
+            for i in unmatched {
+                let e = rows[i]
+                if revivedTraces.contains(e.trace) { continue }  // its start is back: this stop pairs or repeats
                 if probe == nil { probe = try self.probe() }
                 switch try storedSpan(base: e.base, trace: e.trace, end: e.start, in: &probe!) {
                 case .whole?:
@@ -142,7 +151,7 @@ public final class TraceStore: Sendable {
                     start.status = .incomplete
                     start.duration = 0
                     revived.append(SpanEvent(kind: .start, span: start))
-                    startsInBatch.insert(e.trace, true)
+                    revivedTraces.insert(e.trace)
                 case nil:
                     break
                 }
@@ -290,9 +299,11 @@ public final class TraceStore: Sendable {
             // ingest brought the stops first): the two make the whole span.
             var probe: SegmentProbe? = nil
             defer { probe?.snapshot.release() }
-            for row in beforeExpiry..<st.head.table.spans.count {
+            let expired = (beforeExpiry..<st.head.table.spans.count).filter {
+                st.head.table.spans[$0].status & SpanStatus.incomplete.rawValue != 0
+            }.sorted { st.head.table.spans[$0].base < st.head.table.spans[$1].base }  // neighbours share blocks
+            for row in expired {
                 let p = st.head.table.spans[row]
-                guard p.status & SpanStatus.incomplete.rawValue != 0 else { continue }
                 if probe == nil { probe = try self.probe() }
                 guard let stop = try storedStop(base: p.base, trace: p.trace, start: p.start, in: &probe!) else { continue }
                 var stopEvent = stop
