@@ -316,35 +316,34 @@ import Testing
         #expect(after[0].count + after[1].count == spans.count)
     }
 
-    @Test func aFlushCutsAWindowSoNoSegmentListsTooManyCompletions() {
+    @Test func segmentsListWhatTheyCompleteInVersion2AndStayVersion1Otherwise() throws {
         var table = SpanTable()
-        for n in 0..<6 { for s in TraceFixture.spans(trace: 80 + UInt64(n), spans: 3) { table.append(s, event: 0) } }
+        for n in 0..<3 { for s in TraceFixture.spans(trace: 80 + UInt64(n), spans: 3) { table.append(s, event: 0) } }
         let sorted = TraceSegmentWriter.sortedRows(table, Array(table.spans.indices))
-        let completing = Set(sorted.enumerated().filter { $0.offset % 2 == 0 }.map(\.element))
-        let pieces = TraceStore.split(sorted, table, completing: completing, limit: 2)
-        #expect(pieces.count > 1)
-        #expect(pieces.flatMap { $0 } == sorted)
-        for (i, piece) in pieces.enumerated() {
-            // A piece closes at the first trace boundary once it holds the limit, so it holds at
-            // most limit - 1 plus one trace's completions (here at most 2).
-            let bases = Set(piece.map { table.spans[$0].base })
-            if i > 0 { #expect(bases.isDisjoint(with: Set(pieces[i - 1].map { table.spans[$0].base }))) }
-            #expect(piece.filter(completing.contains).count <= 3)
-        }
-        #expect(TraceStore.split(sorted, table, completing: completing, limit: completing.count) == [sorted])
+        let ids = [table.spans[sorted[4]].trace, table.spans[sorted[1]].trace, table.spans[sorted[1]].trace]
+        let dir = TemporaryDirectory()
+        let plain = TraceSegmentWriter.encode(table, sorted).bytes
+        let listed = TraceSegmentWriter.encode(table, sorted, completed: ids).bytes
+        #expect(plain[4] == 1 && listed[4] == 2)
+        try SystemFileSystem().put(plain, at: dir.child("a.spans"))
+        try SystemFileSystem().put(listed, at: dir.child("b.spans"))
+        let a = try TraceSegmentReader(path: dir.child("a.spans"), fs: SystemFileSystem())
+        let b = try TraceSegmentReader(path: dir.child("b.spans"), fs: SystemFileSystem())
+        #expect(a.completed.isEmpty)
+        #expect(b.completed == Array(Set(ids)).sorted())  // deduplicated, ascending
+        #expect(b.completes(ids[0]) && b.completes(ids[1]) && !b.completes(table.spans[sorted[0]].trace))
+        #expect(b.spanCount == a.spanCount && b.traceCount == a.traceCount)
     }
 
     @Test func segmentMetadataRoundTripsAndReadsOlderEntries() {
-        let ids = (0..<3).map { TraceFixture.id(UInt64($0), 9) }
-        let m = SegmentMetadata(traces: 300, newTraces: 298, completed: ids)
+        let m = SegmentMetadata(traces: 300, newTraces: 298)
         #expect(SegmentMetadata(decoding: m.encoded()) == m)
-        // Entries of earlier versions: [traces] alone, then [traces][newTraces].
-        #expect(SegmentMetadata(decoding: [0xAC, 0x02]) == SegmentMetadata(traces: 300, newTraces: 300, completed: []))
-        #expect(SegmentMetadata(decoding: [0xAC, 0x02, 0x05]) == SegmentMetadata(traces: 300, newTraces: 5, completed: []))
-        // A count larger than the bytes left lists nothing rather than reading past the end.
-        var cut = m.encoded()
-        cut.removeLast(20)
-        #expect(SegmentMetadata(decoding: cut).completed.isEmpty)
+        // Entries of earlier versions: [traces] alone.
+        #expect(SegmentMetadata(decoding: [0xAC, 0x02]) == SegmentMetadata(traces: 300, newTraces: 300))
+        // Cut or odd bytes decode to what could be read, without trapping.
+        #expect(SegmentMetadata(decoding: [0xAC]) == SegmentMetadata(traces: 0, newTraces: 0))
+        #expect(SegmentMetadata(decoding: [0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01, 0x05]).newTraces == 5)
+        #expect(SegmentMetadata(decoding: []) == SegmentMetadata(traces: 0, newTraces: 0))
     }
 
     @Test func wholeSpansArePreferredToTheirParts() {

@@ -3,6 +3,9 @@ enum TraceSegmentFormat {
     /// "STRS" little-endian at offset 0 and again in the footer.
     static let magic: UInt32 = 0x5352_5453
     static let version: UInt8 = 1
+    /// Version 2: version 1 plus, at the end of the index, the trace_ids of spans the segment
+    /// completes (`completed`). Written only when that list is not empty.
+    static let versionWithCompleted: UInt8 = 2
     static let headerSize = 8
     static let footerSize = 24
     /// Spans per block the writer aims for (blocks end at trace boundaries).

@@ -21,6 +21,9 @@ final class TraceSegmentReader: Sendable {
     /// postings[column][value code] = blocks with spans of that value.
     let postings: [[[TracePosting]]]
     let filter: BaseIDFilter
+    /// trace_ids (ascending) of spans this segment holds whole while an earlier segment holds
+    /// their start or stop alone: those earlier copies are left out of scans and counts.
+    let completed: [TraceID]
 
     /// Opens `path` and checks header, footer and index.
     /// - Throws: `StorageError` naming the file and offset.
@@ -40,7 +43,7 @@ final class TraceSegmentReader: Sendable {
                 throw StorageError(path: path, FormatError(.badMagic, at: 0, "not a span segment"))
             }
             let version = try wrap(path) { () throws(FormatError) in try hr.readUInt8() }
-            guard version == TraceSegmentFormat.version else {
+            guard version == TraceSegmentFormat.version || version == TraceSegmentFormat.versionWithCompleted else {
                 throw StorageError(path: path, FormatError(.unsupportedVersion, at: 4, "span segment version \(version)"))
             }
             let footerAt = size - TraceSegmentFormat.footerSize
@@ -66,7 +69,9 @@ final class TraceSegmentReader: Sendable {
             }
             let index = try wrap(path) { () throws(FormatError) in
                 try withRawBytes(raw) { b throws(FormatError) in
-                    try TraceSegmentReader.decodeIndex(b, dataEnd: Int(indexOffset), indexOffset: Int(indexOffset))
+                    try TraceSegmentReader.decodeIndex(
+                        b, dataEnd: Int(indexOffset), indexOffset: Int(indexOffset),
+                        withCompleted: version == TraceSegmentFormat.versionWithCompleted)
                 }
             }
             self.file = file
@@ -78,6 +83,7 @@ final class TraceSegmentReader: Sendable {
             blocks = index.blocks
             postings = index.postings
             filter = index.filter
+            completed = index.completed
         } catch {
             fs.close(file)
             throw error
@@ -103,9 +109,12 @@ final class TraceSegmentReader: Sendable {
         var blocks: [TraceBlockInfo]
         var postings: [[[TracePosting]]]
         var filter: BaseIDFilter
+        var completed: [TraceID]
     }
 
-    static func decodeIndex(_ b: UnsafeRawBufferPointer, dataEnd: Int, indexOffset: Int) throws(FormatError) -> Index {
+    static func decodeIndex(_ b: UnsafeRawBufferPointer, dataEnd: Int, indexOffset: Int, withCompleted: Bool = false) throws(FormatError)
+        -> Index
+    {
         var r = RawBufferReader(b)
         let spans = try r.count(limit: Int(UInt32.max), "span count")
         let traces = try r.count(limit: spans, "trace count")
@@ -181,10 +190,22 @@ final class TraceSegmentReader: Sendable {
             postings.append(column)
         }
         let filter = try BaseIDFilter.decode(&r)
+        var completed: [TraceID] = []
+        if withCompleted {
+            let n = try r.count(limit: spans, "completed span count")
+            completed.reserveCapacity(n)
+            for _ in 0..<n {
+                let id = TraceID(bytes16: try r.bytes(16))
+                guard completed.last.map({ $0 < id }) ?? true else {
+                    throw FormatError(.invalid, at: indexOffset, "completed trace_ids not ascending")
+                }
+                completed.append(id)
+            }
+        }
         try r.expectEnd("span segment index")
         return Index(
             spans: spans, traces: traces, dictionaries: dictionaries, kinds: kinds, blocks: blocks, postings: postings,
-            filter: filter)
+            filter: filter, completed: completed)
     }
 
     /// The block that holds `base`'s spans, if any.
@@ -197,6 +218,17 @@ final class TraceSegmentReader: Sendable {
             if base < b.firstBase { hi = mid - 1 } else if b.lastBase < base { lo = mid + 1 } else { return mid }
         }
         return nil
+    }
+
+    /// True when this segment completes a span of trace_id `id` (see `completed`).
+    func completes(_ id: TraceID) -> Bool {
+        var lo = 0, hi = completed.count - 1
+        while lo <= hi {
+            let mid = (lo + hi) / 2
+            if completed[mid] == id { return true }
+            if completed[mid] < id { lo = mid + 1 } else { hi = mid - 1 }
+        }
+        return false
     }
 
     /// Whether block `i` holds trace `base`, from the base_ids at the head of its raw id section

@@ -101,13 +101,16 @@ enum TraceSegmentWriter {
     }
 
     /// Encodes rows `spans` of `table`, in that order (sorted by `sortedRows`), as one segment file.
-    static func encode(_ table: SpanTable, _ spans: [Int], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9)
-        -> (bytes: [UInt8], stats: TraceSegmentStats)
-    {
+    /// - Parameter completed: trace_ids of spans here whose start or stop an earlier segment holds
+    ///   alone; when not empty the segment is version 2 and lists them at the end of its index.
+    static func encode(
+        _ table: SpanTable, _ spans: [Int], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9,
+        completed: [TraceID] = []
+    ) -> (bytes: [UInt8], stats: TraceSegmentStats) {
         let rows = table.spans
         var w = ByteWriter(capacity: spans.count * 24 + 4096)
         w.appendUInt32(TraceSegmentFormat.magic)
-        w.appendUInt8(TraceSegmentFormat.version)
+        w.appendUInt8(completed.isEmpty ? TraceSegmentFormat.version : TraceSegmentFormat.versionWithCompleted)
         w.append(contentsOf: [0, 0, 0])
         var dictionaries = TraceBlockCodec.Dictionaries(strings: table.strings.count, kinds: table.kinds.count)
         var values = BlockValueTable()
@@ -228,6 +231,14 @@ enum TraceSegmentWriter {
             previous = rows[r].base
         }
         filter.encode(into: &x)
+        if !completed.isEmpty {
+            let ids = Array(Set(completed)).sorted()
+            x.appendVarint(UInt64(ids.count))
+            var raw: [UInt8] = []
+            raw.reserveCapacity(ids.count * 16)
+            for id in ids { id.append(to: &raw) }
+            x.append(contentsOf: raw)
+        }
         let indexOffset = w.count
         BlockCompression.appendFramed(x.bytes, codec: .zstd, level: 3, to: &w, context: context)
         let footerStart = w.count

@@ -110,8 +110,11 @@ extension TraceStore {
         // that a head span completes.
         let (hidden, completedInHead) = try headView(t, headRows, snapshot)
         let visibleHead = hidden.isEmpty ? headSpans : headRows.indices.filter { !hidden.contains(headRows[$0]) }.map { headSpans[$0] }
-        var completed = completedStarts(snapshot)
-        if !completedInHead.isEmpty { completed.formUnion(completedInHead) }
+        // Segments that complete spans stored alone before them (few: most list none).
+        let completers = try readers(of: snapshot).filter { !$0.completed.isEmpty }
+        func completed(_ id: TraceID) -> Bool {
+            completedInHead.contains(id) || completers.contains { $0.completes(id) }
+        }
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             guard e.maxTime >= query.start && e.minTime < query.end else { continue }
             let r = try reader(for: e.name)
@@ -127,25 +130,13 @@ extension TraceStore {
                         else { continue }
                         if let wantError = query.error, (c.status[k] & SpanStatus.error.rawValue != 0) != wantError { continue }
                         // A start or stop stored alone that a later segment holds whole.
-                        if c.status[k] & partial != 0 && !completed.isEmpty && completed.contains(c.traceID(k)) { continue }
+                        if c.status[k] & partial != 0 && completed(c.traceID(k)) { continue }
                         try segment(c, k, t, e.name)
                     }
                 }
             }
         }
         for s in visibleHead { try head(s) }
-    }
-
-    /// trace_ids of spans that a segment of `snapshot` holds whole and an earlier one as their
-    /// start or stop alone (`SegmentMetadata.completed`), cached per generation.
-    func completedStarts(_ snapshot: SegmentSnapshot) -> Set<TraceID> {
-        if let cached = generationCompleted.withLock({ $0 }), cached.generation == snapshot.generation { return cached.ids }
-        var ids = Set<TraceID>()
-        for e in snapshot.entries where e.kind == TraceStore.segmentKind {
-            ids.formUnion(SegmentMetadata(decoding: e.metadata).completed)
-        }
-        generationCompleted.withLock { $0 = (snapshot.generation, ids) }
-        return ids
     }
 
     /// Blocks of `r` that may hold a span matching `q`, from the block table and the postings.
@@ -218,13 +209,13 @@ extension TraceStore {
         defer { snap.release() }
         var spans = 0, traces = 0, count = 0
         var minT: Int64? = nil, maxT: Int64? = nil
-        for e in snap.entries where e.kind == TraceStore.segmentKind {
+        for (e, r) in zip(snap.entries.filter { $0.kind == TraceStore.segmentKind }, try readers(of: snap)) {
             count += 1
             // New traces leave out traces continued from an earlier segment, so a trace split by
             // a flush counts once; a start or stop stored alone and completed later counts once.
             // (Clamped sums: a manifest's numbers are checksummed, but never trusted to trap.)
             let meta = SegmentMetadata(decoding: e.metadata)
-            spans = spans.addingReportingOverflow(Int(clamping: e.recordCount) - meta.completed.count).partialValue
+            spans = spans.addingReportingOverflow(Int(clamping: e.recordCount) - r.completed.count).partialValue
             traces = traces.addingReportingOverflow(meta.newTraces).partialValue
             minT = min(minT ?? e.minTime, e.minTime)
             maxT = max(maxT ?? e.maxTime, e.maxTime)

@@ -74,7 +74,7 @@ extension TraceStore {
     ///
     /// Also returns the base_ids that a published segment already holds (traces continued by
     /// this flush), so that `stats()` counts each trace once, and the rows that complete a span
-    /// a segment holds as its start or stop alone (`SegmentMetadata.completed`). For these,
+    /// a segment holds as its start or stop alone (`TraceSegmentReader.completed`). For these,
     /// segments are asked about a trace when their time range meets the trace's head spans
     /// widened by `lookAround` µs on both sides (the parts of a trace need not overlap in time:
     /// a short first call may arrive after the rest was flushed).

@@ -34,8 +34,6 @@ public final class TraceStore: Sendable {
     let readers = Mutex<[String: TraceSegmentReader]>([:])
     /// The readers of one generation's span segments in manifest order (a lookup visits them all).
     let generationReaders = Mutex<(generation: UInt64, readers: [TraceSegmentReader])?>(nil)
-    /// `completedStarts` of one generation.
-    let generationCompleted = Mutex<(generation: UInt64, ids: Set<TraceID>)?>(nil)
 
     struct State: ~Copyable {
         var head = SpanHead()
@@ -110,7 +108,7 @@ public final class TraceStore: Sendable {
     /// A stop whose span a segment already holds is a resend and is dropped. A stop whose start
     /// a segment holds alone (an incomplete span: it timed out, or an earlier ingest ended
     /// first) takes that start back and completes the span; the incomplete copy is then left
-    /// out of searches and counts (`SegmentMetadata.completed`).
+    /// out of searches and counts (`TraceSegmentReader.completed`).
     public func append(_ batch: SpanEventBatch) throws {
         if options.readOnly { throw TraceStoreError.readOnly }
         guard !batch.isEmpty else { return }
@@ -324,11 +322,10 @@ public final class TraceStore: Sendable {
             let (rows, dropped, continued, completing) = try outcome.get()
             let written = rows.count
             var added: [SegmentEntry] = []
-            let parts = TraceStore.partition(st.head.table, rows, width: options.segmentRange).flatMap {
-                TraceStore.split($0, st.head.table, completing: completing, limit: SegmentMetadata.maxCompleted)
-            }
-            for part in parts {
-                let (bytes, stats) = TraceSegmentWriter.encode(st.head.table, part, blockSpans: options.blockSpans)
+            for part in TraceStore.partition(st.head.table, rows, width: options.segmentRange) {
+                let completed = completing.isEmpty ? [] : part.filter(completing.contains).map { st.head.table.spans[$0].trace }
+                let (bytes, stats) = TraceSegmentWriter.encode(
+                    st.head.table, part, blockSpans: options.blockSpans, completed: completed)
                 let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
                 try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
                 // Traces that no earlier segment holds part of (`stats()` adds these up).
@@ -340,8 +337,7 @@ public final class TraceStore: Sendable {
                         if continued.contains(st.head.table.spans[r].base) { newTraces -= 1 }
                     }
                 }
-                let completed = completing.isEmpty ? [] : part.filter(completing.contains).map { st.head.table.spans[$0].trace }
-                let meta = SegmentMetadata(traces: stats.traceCount, newTraces: newTraces, completed: completed).encoded()
+                let meta = SegmentMetadata(traces: stats.traceCount, newTraces: newTraces).encoded()
                 added.append(
                     SegmentEntry(
                         name: name, kind: TraceStore.segmentKind, level: 0, minTime: stats.minStart,
@@ -393,24 +389,6 @@ public final class TraceStore: Sendable {
         }
         if members.count == 1 { return [sorted] }
         return members.keys.sorted().map { members[$0] ?? [] }
-    }
-
-    /// `part` (sorted rows) cut at trace boundaries so that no piece holds more than `limit` of
-    /// the `completing` rows (each is listed in its segment's metadata, which is bounded).
-    static func split(_ part: [Int], _ table: SpanTable, completing: Set<Int>, limit: Int) -> [[Int]] {
-        guard completing.count > limit else { return [part] }
-        var out: [[Int]] = []
-        var start = 0, count = 0
-        for (i, row) in part.enumerated() {
-            if count >= limit && i > start && table.spans[row].base != table.spans[part[i - 1]].base {
-                out.append(Array(part[start..<i]))
-                start = i
-                count = 0
-            }
-            if completing.contains(row) { count += 1 }
-        }
-        out.append(Array(part[start...]))
-        return out
     }
 
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.
