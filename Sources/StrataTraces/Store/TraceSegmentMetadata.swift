@@ -14,18 +14,15 @@ struct SegmentMetadata: Sendable, Equatable {
         w.appendVarint(UInt64(newTraces))
         return w.bytes
     }
+}
 
+extension SegmentMetadata {
     /// Decodes `bytes`; entries written before 2026-12 hold `traces` alone. Bytes that do not
     /// decode give what was read so far (the manifest's checksum guards them); bytes after
     /// the two numbers are ignored.
     init(decoding bytes: [UInt8]) {
         var r = ByteReader(bytes)
-        traces = Int(clamping: (try? r.readVarint()) ?? 0)
-        newTraces = r.isAtEnd ? traces : Int(clamping: (try? r.readVarint()) ?? UInt64(traces))
-    }
-
-    init(traces: Int, newTraces: Int) {
-        self.traces = traces
-        self.newTraces = newTraces
+        let traces = Int(clamping: (try? r.readVarint()) ?? 0)
+        self.init(traces: traces, newTraces: r.isAtEnd ? traces : Int(clamping: (try? r.readVarint()) ?? UInt64(traces)))
     }
 }

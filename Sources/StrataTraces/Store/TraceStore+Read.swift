@@ -226,8 +226,8 @@ extension TraceStore {
         let hmin = rows.map(\.start).min(), hmax = rows.map(\.end).max()
         var head = 0, headTraces = 0
         if !rows.isEmpty {
-            let entries = snap.entries.filter { $0.kind == TraceStore.segmentKind }
-            let w = try TraceStore.rowsToWrite(table, segments: entries, lookAround: options.openSpanTimeout, reader: reader(for:))
+            var probe = probe(of: snap, withText: false)
+            let w = try TraceStore.rowsToWrite(table, probe: &probe)
             head = w.rows.count
             var last: TraceID? = nil
             for r in w.rows where rows[r].base != last {

@@ -27,11 +27,16 @@ struct SpanStamp: Sendable, Equatable {
         return false
     }
 
-    /// `stamps` grouped by trace_id.
-    static func byTrace(_ stamps: [SpanStamp]) -> [TraceID: [SpanStamp]] {
-        var out: [TraceID: [SpanStamp]] = [:]
-        for s in stamps { out[s.trace, default: []].append(s) }
-        return out
+    /// For `candidates` against `known` (what segments hold of the same trace): which repeat a
+    /// span (`resends`), and which of those kept complete a span `known` holds as a part alone.
+    static func judge(_ candidates: [SpanStamp], known: [SpanStamp]) -> (drop: [Bool], completes: [Bool]) {
+        let drop = resends(candidates, known: known)
+        var parts: [TraceID: [SpanStamp]] = [:]
+        for k in known where k.isPartial { parts[k.trace, default: []].append(k) }
+        let completes = candidates.indices.map { i in
+            !drop[i] && !candidates[i].isPartial && parts[candidates[i].trace]?.contains { $0.repeats(candidates[i]) } == true
+        }
+        return (drop, completes)
     }
 
     /// Which of `candidates` repeat a span of `known` or another candidate (true: drop it).
@@ -50,6 +55,88 @@ struct SpanStamp: Sendable, Equatable {
             }
         }
         return drop
+    }
+}
+
+/// The published span segments of one snapshot, asked about single traces: the rare ingest
+/// paths (a stop with no start waiting, a start with no stop at a flush), the flush's check for
+/// resends, and the head as queries see it. Readers are opened on first use, and the last block
+/// decoded per segment is kept: callers ask in base_id order, the order segments store traces in,
+/// so neighbours share a block.
+struct SegmentProbe {
+    let snapshot: SegmentSnapshot
+    /// Whether `release()` releases `snapshot` (a probe that took it itself).
+    let owning: Bool
+    private(set) var entries: [SegmentEntry]
+    private var readers: [TraceSegmentReader?]
+    private let open: (String) throws(StorageError) -> TraceSegmentReader
+    /// How far (µs) a segment's time range may be from the times asked about and still be asked
+    /// (clock skew between hosts; the parts of one trace flushed apart).
+    let slack: Int64
+    /// Decode blocks with their text section (needed to rebuild a span, not to compare stamps).
+    let withText: Bool
+    private var blocks: [(block: Int, columns: TraceBlockColumns)?]
+
+    init(
+        snapshot: SegmentSnapshot, owning: Bool, slack: Int64, withText: Bool,
+        open: @escaping (String) throws(StorageError) -> TraceSegmentReader
+    ) {
+        self.snapshot = snapshot
+        self.owning = owning
+        entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+        readers = Array(repeating: nil, count: entries.count)
+        blocks = Array(repeating: nil, count: entries.count)
+        self.open = open
+        self.slack = slack
+        self.withText = withText
+    }
+
+    func release() { if owning { snapshot.release() } }
+
+    /// Keeps only the segments whose time range meets `lo...hi` widened by `slack`.
+    mutating func narrow(from lo: Int64, to hi: Int64) {
+        let keep = entries.indices.filter { entries[$0].minTime <= hi &+ slack && entries[$0].maxTime >= lo &- slack }
+        entries = keep.map { entries[$0] }
+        readers = keep.map { readers[$0] }
+        blocks = keep.map { blocks[$0] }
+    }
+
+    mutating func reader(_ s: Int) throws(StorageError) -> TraceSegmentReader {
+        if let r = readers[s] { return r }
+        let r = try open(entries[s].name)
+        readers[s] = r
+        return r
+    }
+
+    /// The block of segment `s` holding trace `base`, decoded, with the trace's index in it; nil
+    /// when the segment does not hold the trace.
+    mutating func trace(_ base: TraceID, inSegment s: Int) throws -> (columns: TraceBlockColumns, trace: Int)? {
+        let r = try reader(s)
+        guard let b = try r.blockHolding(base) else { return nil }
+        let c: TraceBlockColumns
+        if let d = blocks[s], d.block == b {
+            c = d.columns
+        } else {
+            c = try r.columns(inBlock: b, withText: withText)
+            blocks[s] = (b, c)
+        }
+        return c.trace(base).map { (c, $0) }
+    }
+
+    /// What the segments whose time range meets `lo...hi` (widened by `slack`) hold of trace
+    /// `base`: whether any holds part of it, and the stamps of its spans there.
+    mutating func stamps(of base: TraceID, from lo: Int64, to hi: Int64) throws -> (held: Bool, stamps: [SpanStamp]) {
+        var held = false
+        var out: [SpanStamp] = []
+        for s in entries.indices where entries[s].minTime <= hi &+ slack && entries[s].maxTime >= lo &- slack {
+            guard try reader(s).blockHolding(base) != nil else { continue }
+            held = true
+            guard let (c, t) = try trace(base, inSegment: s) else { continue }
+            for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
+                out.append(SpanStamp(trace: c.traceID(k), start: c.starts[k], duration: c.durations[k], status: c.status[k]))
+            }
+        }
+        return (held, out)
     }
 }
 
@@ -78,71 +165,49 @@ extension TraceStore {
     /// segments are asked about a trace when their time range meets the trace's head spans
     /// widened by `lookAround` µs on both sides (the parts of a trace need not overlap in time:
     /// a short first call may arrive after the rest was flushed).
-    static func rowsToWrite(
-        _ table: SpanTable, segments: [SegmentEntry], lookAround: Int64 = 0,
-        reader: (String) throws(StorageError) -> TraceSegmentReader
-    ) throws -> (rows: [Int], dropped: Int, continued: Set<TraceID>, completing: Set<Int>) {
+    static func rowsToWrite(_ table: SpanTable, probe: inout SegmentProbe) throws
+        -> (rows: [Int], dropped: Int, continued: Set<TraceID>, completing: Set<Int>)
+    {
         let spans = table.spans
         let sorted = TraceSegmentWriter.sortedRows(table, Array(spans.indices))
         guard !sorted.isEmpty else { return ([], 0, [], []) }
         var lo = Int64.max, hi = Int64.min
         for p in spans {
             lo = min(lo, p.start)
-            hi = max(hi, p.start &+ max(0, p.duration))
+            hi = max(hi, p.end)
         }
-        let overlapping = try segments.filter { $0.minTime <= hi &+ lookAround && $0.maxTime >= lo &- lookAround }
-            .map { (entry: $0, reader: try reader($0.name)) }
+        probe.narrow(from: lo, to: hi)
         var continued = Set<TraceID>()
         var completing = Set<Int>()
         var out: [Int] = []
         out.reserveCapacity(sorted.count)
         var dropped = 0
-        // The last block decoded per overlapping segment: traces come in base_id order, so the
-        // next trace asked of a segment is usually in the same block.
-        var decoded = [(block: Int, columns: TraceBlockColumns)?](repeating: nil, count: overlapping.count)
         var i = 0
         while i < sorted.count {
             let base = spans[sorted[i]].base
             var j = i + 1
-            var minStart = spans[sorted[i]].start, maxEnd = minStart &+ max(0, spans[sorted[i]].duration)
+            var minStart = spans[sorted[i]].start, maxEnd = spans[sorted[i]].end
             var suspicious = spans[sorted[i]].status & SpanStatus.missingStart.rawValue != 0
             while j < sorted.count, spans[sorted[j]].base == base {
                 let p = spans[sorted[j]], q = spans[sorted[j - 1]]
                 minStart = min(minStart, p.start)
-                maxEnd = max(maxEnd, p.start &+ max(0, p.duration))
+                maxEnd = max(maxEnd, p.end)
                 if p.status & SpanStatus.missingStart.rawValue != 0 || (p.trace == q.trace && p.start == q.start) {
                     suspicious = true
                 }
                 j += 1
             }
-            var known: [SpanStamp] = []
-            for (s, (e, r)) in overlapping.enumerated()
-            where e.minTime <= maxEnd &+ lookAround && e.maxTime >= minStart &- lookAround {
-                guard let b = try r.blockHolding(base) else { continue }
-                continued.insert(base)
-                let c: TraceBlockColumns
-                if let d = decoded[s], d.block == b {
-                    c = d.columns
-                } else {
-                    c = try r.columns(inBlock: b, withText: false)
-                    decoded[s] = (b, c)
-                }
-                guard let t = c.trace(base) else { continue }
-                for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
-                    known.append(SpanStamp(trace: c.traceID(k), start: c.starts[k], duration: c.durations[k], status: c.status[k]))
-                }
-            }
+            let (held, known) = try probe.stamps(of: base, from: minStart, to: maxEnd)
+            if held { continued.insert(base) }
             if suspicious || !known.isEmpty {
-                let drop = SpanStamp.resends(sorted[i..<j].map { spans[$0].stamp }, known: known)
-                let partsAlone = SpanStamp.byTrace(known.filter(\.isPartial))
+                let (drop, completes) = SpanStamp.judge(sorted[i..<j].map { spans[$0].stamp }, known: known)
                 for (k, row) in sorted[i..<j].enumerated() {
                     if drop[k] {
                         dropped += spans[row].paired ? 2 : 1
-                        continue
+                    } else {
+                        out.append(row)
+                        if completes[k] { completing.insert(row) }
                     }
-                    out.append(row)
-                    let s = spans[row].stamp
-                    if !s.isPartial, partsAlone[s.trace]?.contains(where: { $0.repeats(s) }) == true { completing.insert(row) }
                 }
             } else {
                 out.append(contentsOf: sorted[i..<j])
@@ -162,11 +227,7 @@ extension TraceStore {
         let wanted = Set(rows.map { spans[$0].base })
         var byBase: [TraceID: [Int]] = [:]
         for (i, p) in spans.enumerated() where wanted.contains(p.base) { byBase[p.base, default: []].append(i) }
-        let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
-        let readers = try readers(of: snapshot)
-        // The last block decoded per segment: bases are visited in order, so neighbours share blocks.
-        var decoded = [(block: Int, columns: TraceBlockColumns)?](repeating: nil, count: entries.count)
-        let slack = options.openSpanTimeout
+        var probe = probe(of: snapshot, withText: false)
         var hidden = Set<Int>()
         var completed = Set<TraceID>()
         for base in byBase.keys.sorted() {
@@ -176,34 +237,22 @@ extension TraceStore {
                 lo = min(lo, spans[i].start)
                 hi = max(hi, spans[i].end)
             }
-            var known: [SpanStamp] = []
-            for (s, e) in entries.enumerated() where e.minTime <= hi &+ slack && e.maxTime >= lo &- slack {
-                guard let b = try readers[s].blockHolding(base) else { continue }
-                let c: TraceBlockColumns
-                if let d = decoded[s], d.block == b {
-                    c = d.columns
-                } else {
-                    c = try readers[s].columns(inBlock: b, withText: false)
-                    decoded[s] = (b, c)
-                }
-                guard let t = c.trace(base) else { continue }
-                for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
-                    known.append(SpanStamp(trace: c.traceID(k), start: c.starts[k], duration: c.durations[k], status: c.status[k]))
-                }
-            }
+            let known = try probe.stamps(of: base, from: lo, to: hi).stamps
             if known.isEmpty && members.count == 1 { continue }
-            let drop = SpanStamp.resends(members.map { spans[$0].stamp }, known: known)
-            let parts = SpanStamp.byTrace(known.filter(\.isPartial))
+            let (drop, completes) = SpanStamp.judge(members.map { spans[$0].stamp }, known: known)
             for (j, i) in members.enumerated() {
-                let stamp = spans[i].stamp
-                if drop[j] {
-                    hidden.insert(i)
-                } else if !parts.isEmpty, !stamp.isPartial, parts[stamp.trace]?.contains(where: { $0.repeats(stamp) }) == true {
-                    completed.insert(stamp.trace)
-                }
+                if drop[j] { hidden.insert(i) }
+                if completes[j] { completed.insert(spans[i].trace) }
             }
         }
         return (hidden, completed)
+    }
+
+    /// A probe of `snapshot` (see `SegmentProbe`); with `owning`, its `release()` releases the snapshot.
+    func probe(of snapshot: SegmentSnapshot, withText: Bool, owning: Bool = false) -> SegmentProbe {
+        SegmentProbe(snapshot: snapshot, owning: owning, slack: options.openSpanTimeout, withText: withText) {
+            [self] (name: String) throws(StorageError) in try self.reader(for: name)
+        }
     }
 
     /// `spans` (sorted by start, then trace_id) without the ones that repeat another

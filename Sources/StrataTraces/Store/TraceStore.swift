@@ -121,7 +121,7 @@ public final class TraceStore: Sendable {
             var dropped = Set<Int>()
             var revived = SpanEventBatch()
             var probe: SegmentProbe? = nil
-            defer { probe?.snapshot.release() }
+            defer { probe?.release() }
             var startsInBatch = TraceIDMap<Bool>()
             var latest = st.latest
             var unmatched: [Int] = []
@@ -141,7 +141,7 @@ public final class TraceStore: Sendable {
             for i in unmatched {
                 let e = rows[i]
                 if revivedTraces.contains(e.trace) { continue }  // its start is back: this stop pairs or repeats
-                if probe == nil { probe = try self.probe() }
+                if probe == nil { probe = self.probe(of: segments.snapshot(), withText: true, owning: true) }
                 switch try storedSpan(base: e.base, trace: e.trace, end: e.start, in: &probe!) {
                 case .whole?:
                     dropped.insert(i)
@@ -174,39 +174,6 @@ public final class TraceStore: Sendable {
         case startAlone(Span)
     }
 
-    /// The published span segments of one snapshot, asked about single spans on the rare
-    /// paths (a stop with no start waiting, a start with no stop at a flush). Decoded blocks are
-    /// kept: the events of one batch are close in time and share blocks.
-    struct SegmentProbe {
-        let snapshot: SegmentSnapshot
-        let entries: [SegmentEntry]
-        let readers: [TraceSegmentReader]
-        /// How far (µs) a segment's time range may be from the event and still be asked
-        /// (clock skew between the hosts that wrote the start and the stop).
-        let slack: Int64
-        var blocks: [Int: (block: Int, columns: TraceBlockColumns)] = [:]
-
-        /// Block `b` of segment `s`, decoded with text; the last one per segment is kept.
-        mutating func columns(_ s: Int, _ b: Int) throws -> TraceBlockColumns {
-            if let d = blocks[s], d.block == b { return d.columns }
-            let c = try readers[s].columns(inBlock: b)
-            blocks[s] = (b, c)
-            return c
-        }
-    }
-
-    /// A probe of the current snapshot (the caller releases `snapshot`).
-    func probe() throws -> SegmentProbe {
-        let snapshot = segments.snapshot()
-        do {
-            let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
-            return SegmentProbe(snapshot: snapshot, entries: entries, readers: try readers(of: snapshot), slack: options.openSpanTimeout)
-        } catch {
-            snapshot.release()
-            throw error
-        }
-    }
-
     /// What a segment holds of the span a stop of `trace` at `end` ends: the whole span (same
     /// trace_id and end), or its start alone (a span with that trace_id flagged incomplete,
     /// wherever its start lies: a stop before its start pairs as a flagged stopBeforeStart span).
@@ -214,14 +181,12 @@ public final class TraceStore: Sendable {
         let incomplete = SpanStatus.incomplete.rawValue, missingStart = SpanStatus.missingStart.rawValue
         var start: Span? = nil
         for (s, e) in probe.entries.enumerated() where e.minTime <= end &+ probe.slack {
-            let r = probe.readers[s]
-            guard let b = try r.blockHolding(base) else { continue }
-            let c = try probe.columns(s, b)
-            guard let t = c.trace(base) else { continue }
+            guard let (c, t) = try probe.trace(base, inSegment: s) else { continue }
             for k in c.traceFirst[t]..<c.traceFirst[t + 1] where c.traceID(k) == trace {
                 if c.starts[k] &+ c.durations[k] == end && c.status[k] & missingStart == 0 { return .whole }
                 if c.status[k] & incomplete != 0 {
-                    start = try wrap(r.path) { () throws(FormatError) in try c.span(k, trace: t) }
+                    let path = try probe.reader(s).path
+                    start = try wrap(path) { () throws(FormatError) in try c.span(k, trace: t) }
                 }
             }
         }
@@ -233,12 +198,9 @@ public final class TraceStore: Sendable {
     func storedStop(base: TraceID, trace: TraceID, start: Int64, in probe: inout SegmentProbe) throws -> Span? {
         let missingStart = SpanStatus.missingStart.rawValue
         for (s, e) in probe.entries.enumerated() where e.maxTime >= start &- probe.slack {
-            let r = probe.readers[s]
-            guard let b = try r.blockHolding(base) else { continue }
-            let c = try probe.columns(s, b)
-            guard let t = c.trace(base) else { continue }
+            guard let (c, t) = try probe.trace(base, inSegment: s) else { continue }
             for k in c.traceFirst[t]..<c.traceFirst[t + 1] where c.traceID(k) == trace && c.status[k] & missingStart != 0 {
-                return try wrap(r.path) { () throws(FormatError) in try c.span(k, trace: t) }
+                return try wrap(try probe.reader(s).path) { () throws(FormatError) in try c.span(k, trace: t) }
             }
         }
         return nil
@@ -295,15 +257,15 @@ public final class TraceStore: Sendable {
             }
             // A start that found no stop here may find it stored alone in a segment (an earlier
             // ingest brought the stops first): the two make the whole span.
-            var probe: SegmentProbe? = nil
-            defer { probe?.snapshot.release() }
+            let snapshot = segments.snapshot()
+            defer { snapshot.release() }
+            var probe = self.probe(of: snapshot, withText: true)
             let expired = (beforeExpiry..<st.head.table.spans.count).filter {
                 st.head.table.spans[$0].status & SpanStatus.incomplete.rawValue != 0
             }.sorted { st.head.table.spans[$0].base < st.head.table.spans[$1].base }  // neighbours share blocks
             for row in expired {
                 let p = st.head.table.spans[row]
-                if probe == nil { probe = try self.probe() }
-                guard let stop = try storedStop(base: p.base, trace: p.trace, start: p.start, in: &probe!) else { continue }
+                guard let stop = try storedStop(base: p.base, trace: p.trace, start: p.start, in: &probe) else { continue }
                 var stopEvent = stop
                 stopEvent.status = .missingStart
                 stopEvent.duration = 0
@@ -312,14 +274,8 @@ public final class TraceStore: Sendable {
                 st.head.table.spans[row] = st.head.merge(start: p, stop: packed)
             }
             // Spans the store already holds (a file ingested again, a retried batch) are left out.
-            let snapshot = segments.snapshot()
-            let published = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
-            let outcome = Result {
-                try TraceStore.rowsToWrite(
-                    st.head.table, segments: published, lookAround: options.openSpanTimeout, reader: reader(for:))
-            }
-            snapshot.release()
-            let (rows, dropped, continued, completing) = try outcome.get()
+            var stamps = self.probe(of: snapshot, withText: false)
+            let (rows, dropped, continued, completing) = try TraceStore.rowsToWrite(st.head.table, probe: &stamps)
             let written = rows.count
             var added: [SegmentEntry] = []
             for part in TraceStore.partition(st.head.table, rows, width: options.segmentRange) {
