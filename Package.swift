@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Strata", targets: ["Strata"]),
         // The layers under it, for benchmarks and for embedders that want one store only.
         .library(name: "StrataEncoding", targets: ["StrataEncoding"]),
+        .library(name: "StrataLabels", targets: ["StrataLabels"]),
         .library(name: "StrataMetrics", targets: ["StrataMetrics"]),
         .library(name: "StrataLogs", targets: ["StrataLogs"]),
         .library(name: "StrataTraces", targets: ["StrataTraces"]),
@@ -32,34 +33,36 @@ let package = Package(
 
         // Bytes: buffers, varints, bit streams, CRC32C, block compression.
         .target(name: "StrataEncoding", dependencies: ["CLZ4", "CZstd"], swiftSettings: strictSwift),
+        // The data model every store and query language shares: labels, label sets, label matchers.
+        .target(name: "StrataLabels", swiftSettings: strictSwift),
         // Durability: atomic files, the lock, the write-ahead log, manifests and segment lifecycles.
         .target(name: "StrataStorage", dependencies: ["StrataEncoding"], swiftSettings: strictSwift),
         // The metric store: data model, chunks, head, blocks, label index, selection.
-        .target(name: "StrataMetrics", dependencies: ["StrataEncoding", "StrataStorage"], swiftSettings: strictSwift),
+        .target(name: "StrataMetrics", dependencies: ["StrataEncoding", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
         // The log store: records, WAL-backed head, columnar segments, field and trigram indexes, search.
-        .target(name: "StrataLogs", dependencies: ["StrataEncoding", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
+        .target(name: "StrataLogs", dependencies: ["StrataEncoding", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
         // The trace store: osprofiler spans, span segments keyed by base_id, trace queries.
-        .target(name: "StrataTraces", dependencies: ["StrataEncoding", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
+        .target(name: "StrataTraces", dependencies: ["StrataEncoding", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
         // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV; oslo.log, syslog, JSON lines.
-        .target(name: "StrataIngest", dependencies: ["StrataMetrics", "StrataLogs"], swiftSettings: strictSwift),
+        .target(name: "StrataIngest", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs"], swiftSettings: strictSwift),
         // The query languages: lexer, parser, AST and evaluator (PromQL, LogQL, trace queries).
-        .target(name: "StrataQuery", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
+        .target(name: "StrataQuery", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The simulated OpenStack testbed behind `strata generate` (no dependencies: fast and reusable).
         .target(name: "StrataSim", dependencies: [], swiftSettings: strictSwift),
         // The embedding surface: one database directory holding the stores.
         .target(
-            name: "Strata", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
+            name: "Strata", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
             dependencies: [
-                "Strata", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Strata", "StrataLabels", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
 
         .executableTarget(name: "EmbeddingExample", dependencies: ["Strata"], path: "Examples/Embedding", swiftSettings: strictSwift),
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
-        .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
+        .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataQuery", "StrataLabels", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
 
         .testTarget(
             name: "StrataEncodingTests",
@@ -69,21 +72,22 @@ let package = Package(
             name: "StrataStorageTests",
             dependencies: ["StrataStorage", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
+        .testTarget(name: "StrataLabelsTests", dependencies: ["StrataLabels"], swiftSettings: strictSwift),
         .testTarget(
             name: "StrataMetricsTests",
-            dependencies: ["StrataMetrics", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["StrataMetrics", "StrataLabels", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         .testTarget(
             name: "StrataQueryTests",
-            dependencies: ["StrataQuery", "Strata", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["StrataQuery", "Strata", "StrataLabels", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         .testTarget(
             name: "StrataLogsTests",
-            dependencies: ["StrataLogs", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["StrataLogs", "StrataLabels", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
-        .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
-        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataLabels"], swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
-        .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataLabels"], swiftSettings: strictSwift),
     ]
 )

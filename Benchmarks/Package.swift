@@ -40,6 +40,7 @@ package.targets += [
         name: "MetricWorkloads",
         dependencies: [
             .product(name: "StrataEncoding", package: "strata"),
+            .product(name: "StrataLabels", package: "strata"),
             .product(name: "StrataMetrics", package: "strata"),
         ],
         path: "Sources/MetricWorkloads",
@@ -50,6 +51,7 @@ package.targets += [
         dependencies: [
             "MetricWorkloads",
             .product(name: "StrataEncoding", package: "strata"),
+            .product(name: "StrataLabels", package: "strata"),
             .product(name: "StrataMetrics", package: "strata"),
             // For StrataQuery (the PromQL engine), which the root does not export as a product of its own.
             .product(name: "Strata", package: "strata"),
@@ -66,7 +68,7 @@ package.targets += [
         name: "LogWorkloads",
         dependencies: [
             .product(name: "StrataLogs", package: "strata"),
-            .product(name: "StrataMetrics", package: "strata"),
+            .product(name: "StrataLabels", package: "strata"),
         ],
         path: "Sources/LogWorkloads",
         swiftSettings: [.swiftLanguageMode(.v6)]

@@ -1,3 +1,4 @@
+@_exported import StrataLabels
 @_exported import StrataLogs
 @_exported import StrataMetrics
 @_exported import StrataQuery

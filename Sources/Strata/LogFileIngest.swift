@@ -1,4 +1,5 @@
 import StrataIngest
+import StrataLabels
 import StrataLogs
 
 #if canImport(Glibc)

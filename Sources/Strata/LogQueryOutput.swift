@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataLogs
 
 /// Renders log query results: Loki's `/loki/api/v1/query_range` JSON for streams, and text lines

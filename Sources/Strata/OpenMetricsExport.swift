@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// Writes series as OpenMetrics text that `strata ingest` reads back bit-exactly.

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataQuery
 
 /// Renders query results for people and programs: the Prometheus HTTP API's JSON, an aligned

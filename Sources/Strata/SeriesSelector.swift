@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// Parses a PromQL series selector: `name`, `name{l="v", l2=~"re"}` or `{l!="v"}`.

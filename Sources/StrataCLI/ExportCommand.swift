@@ -5,6 +5,7 @@ import Strata
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
+import StrataLabels
 #endif
 
 struct ExportCommand: ParsableCommand {

@@ -44,7 +44,7 @@ struct StrataCommand: ParsableCommand {
                 printError(fullMessage(for: error))
                 Glibc.exit(2)
             }
-            // Usage errors (ArgumentParser's 64) map to 2, as INTERFACE.md says.
+            // Usage errors (ArgumentParser's 64) map to 2, as the README's "The command line" says.
             printError(fullMessage(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)")
             printError("see 'strata --help'")
             Glibc.exit(2)

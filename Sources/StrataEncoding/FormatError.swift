@@ -37,17 +37,21 @@ public struct FormatError: Error, Equatable, Sendable, CustomStringConvertible {
         self.detail = detail
     }
 
-    public var description: String {
-        let what: String
+    /// What kind of problem, in words: "checksum mismatch", "truncated data", ...
+    public var what: String {
         switch kind {
-        case .truncated: what = "truncated data"
-        case .badVarint: what = "malformed varint"
-        case .badMagic: what = "bad magic number"
-        case .unsupportedVersion: what = "unsupported format version"
-        case .checksumMismatch: what = "checksum mismatch"
-        case .badCompression: what = "corrupt compressed block"
-        case .invalid: what = "invalid data"
+        case .truncated: "truncated data"
+        case .badVarint: "malformed varint"
+        case .badMagic: "bad magic number"
+        case .unsupportedVersion: "unsupported format version"
+        case .checksumMismatch: "checksum mismatch"
+        case .badCompression: "corrupt compressed block"
+        case .invalid: "invalid data"
         }
-        return detail.isEmpty ? "\(what) at offset \(offset)" : "\(what) at offset \(offset): \(detail)"
     }
+
+    /// `what`, and `detail` after a colon when there is one (no offset).
+    public var explanation: String { detail.isEmpty ? what : what + ": " + detail }
+
+    public var description: String { "\(what) at offset \(offset)" + (detail.isEmpty ? "" : ": " + detail) }
 }

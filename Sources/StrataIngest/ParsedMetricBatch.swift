@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// The samples a `MetricTextParser` produced from one chunk of text.

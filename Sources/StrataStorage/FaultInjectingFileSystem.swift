@@ -21,7 +21,7 @@ import Synchronization
 public final class FaultInjectingFileSystem: FileSystem {
     /// The operations a fault can be attached to; one per `FileSystem` requirement.
     public enum Operation: Sendable, Hashable, CaseIterable {
-        case open, close, write, pwrite, pread, readFile, fsync, fsyncDirectory, rename, unlink, removeDirectory,
+        case open, close, write, pwrite, pread, map, readFile, fsync, fsyncDirectory, rename, unlink, removeDirectory,
             createDirectory, listDirectory, fileSize, truncate, lock
     }
 
@@ -120,6 +120,11 @@ public final class FaultInjectingFileSystem: FileSystem {
     {
         try check(.pread, file.path, offset: offset)
         return try base.pread(file, into: buffer, at: offset)
+    }
+
+    public func map(_ path: String) throws(StorageError) -> MappedFile {
+        try check(.map, path)
+        return try base.map(path)
     }
 
     public func readFile(_ path: String) throws(StorageError) -> [UInt8] {

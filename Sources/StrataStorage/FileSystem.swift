@@ -41,6 +41,8 @@ public protocol FileSystem: Sendable {
     func pwrite(_ file: OpenFile, _ bytes: UnsafeRawBufferPointer, at offset: Int) throws(StorageError)
     /// Reads up to `buffer.count` bytes at `offset`; returns the count read (less only at end of file).
     func pread(_ file: OpenFile, into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(StorageError) -> Int
+    /// Maps the whole immutable file at `path` read-only (see `MappedFile`).
+    func map(_ path: String) throws(StorageError) -> MappedFile
     /// Reads the whole file at `path`.
     func readFile(_ path: String) throws(StorageError) -> [UInt8]
     /// Flushes the file's data and metadata to stable storage.

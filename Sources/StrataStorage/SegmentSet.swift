@@ -24,7 +24,7 @@ import Synchronization
 public final class SegmentSet: Sendable {
     /// The store directory.
     public let directory: String
-    let fs: any FileSystem
+    package let fs: any FileSystem
 
     struct State {
         var manifest: SegmentManifest

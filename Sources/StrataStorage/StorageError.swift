@@ -28,18 +28,7 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Wraps a decoder error found in the file `path`.
     public init(path: String, _ error: FormatError) {
-        let what: String
-        switch error.kind {
-        case .truncated: what = "truncated data"
-        case .badVarint: what = "malformed varint"
-        case .badMagic: what = "bad magic number"
-        case .unsupportedVersion: what = "unsupported format version"
-        case .checksumMismatch: what = "checksum mismatch"
-        case .badCompression: what = "corrupt compressed block"
-        case .invalid: what = "invalid data"
-        }
-        self = .corrupt(
-            path: path, offset: error.offset, detail: error.detail.isEmpty ? what : what + ": " + error.detail)
+        self = .corrupt(path: path, offset: error.offset, detail: error.explanation)
     }
 
     /// The file or directory the error is about.

@@ -57,3 +57,32 @@ public enum StoreWAL {
         return Opened(wal: nil, recovery: nil)
     }
 }
+
+extension StoreWAL {
+    /// Opens a store's directory the way metrics, logs and traces all do: creates it (unless
+    /// read-only), opens its manifest (removing files a crash left unpublished) and, when
+    /// `durability` keeps a WAL or one is on disk, replays the WAL from the manifest's
+    /// `walStart` through `replay`. Read-only, it then checks that no writer published
+    /// meanwhile (`SegmentSet.checkStillCurrent`).
+    /// - Returns: the store's segments and what opening the WAL found (no WAL: `wal` nil).
+    /// - Throws: `StorageError`, or what `replay` throws.
+    package static func openStore(
+        directory: String, fs: any FileSystem, readOnly: Bool, durability: Durability, walSegmentSize: Int,
+        replay: (_ type: UInt8, _ payload: UnsafeRawBufferPointer) throws -> Void
+    ) throws -> (segments: SegmentSet, wal: Opened) {
+        if !readOnly { try fs.createDirectory(directory) }
+        let segments = try SegmentSet.open(directory: directory, fs: fs, readOnly: readOnly)
+        let walDir = FileNames.join(directory, FileNames.walDirectory)
+        var opened = Opened(wal: nil, recovery: nil)
+        // Kept in .none mode too when one exists, so a flush can retire what an earlier writer logged.
+        let walExists = try fs.exists(walDir)
+        if durability != .none || walExists {
+            opened = try open(
+                directory: walDir, fs: fs, segmentSize: walSegmentSize,
+                start: StoreState(segments.snapshot()).walStart, readOnly: readOnly, replay: replay)
+        }
+        // A writer that published meanwhile may have retired WAL segments this open expected.
+        if readOnly { try segments.checkStillCurrent() }
+        return (segments, opened)
+    }
+}

@@ -80,6 +80,10 @@ public struct SystemFileSystem: FileSystem {
         return done
     }
 
+    public func map(_ path: String) throws(StorageError) -> MappedFile {
+        try MappedFile(path: path)
+    }
+
     public func readFile(_ path: String) throws(StorageError) -> [UInt8] {
         let file = try open(path, mode: .readOnly)
         defer { close(file) }

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataLabels
 import Testing
 
 /// Flips real bytes in each file kind and checks the errors name the file and offset.

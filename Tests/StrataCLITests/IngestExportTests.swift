@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataLabels
 import Testing
 
 @Suite("strata ingest / export / inspect")

@@ -1,4 +1,5 @@
 import Strata
+import StrataLabels
 import StrataMetrics
 import StrataQuery
 import Testing

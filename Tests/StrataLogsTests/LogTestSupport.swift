@@ -1,4 +1,5 @@
 import Foundation
+import StrataLabels
 import StrataMetrics
 
 @testable import StrataLogs

@@ -1,4 +1,5 @@
 import StrataEncoding
+import StrataLabels
 import StrataStorage
 import Testing
 

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// `load_with_nhcb`: promqltest also stores every classic histogram (`x_bucket{le=..}`, `x_count`,

@@ -1,4 +1,5 @@
 import Strata
+import StrataLabels
 import StrataQuery
 
 /// The comparison rules of promqltest (`evalCmd.compareResult`, `checkAnnotations`, `checkExpectedFailure`).

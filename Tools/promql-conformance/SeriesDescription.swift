@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// One position of a promqltest value sequence (`1`, `_`, `stale`, `{{...}}`).

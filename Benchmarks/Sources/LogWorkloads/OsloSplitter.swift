@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataLogs
 
 #if canImport(Glibc)

@@ -1,4 +1,5 @@
 import StrataEncoding
+import StrataLabels
 import StrataMetrics
 
 /// The yardstick for target 4: bytes/sample of Prometheus XOR chunks (120 samples each, as

@@ -1,4 +1,5 @@
 import Strata
+import StrataLabels
 
 /// LogQL over the log store, plus `\streams`, `\context`, and `\labels`/`\values` of stream labels.
 ///

@@ -1,4 +1,5 @@
 import Strata
+import StrataLabels
 
 /// Tab completion inside a PromQL query: metric names, functions, aggregations and keywords at
 /// the top level; label names inside `{...}` and in `by (...)`, `without (...)`, `on (...)`,

@@ -1,3 +1,4 @@
+import StrataLabels
 /// Where a file's records come from: the stream labels the file itself implies.
 public struct LogSource: Sendable, Equatable {
     /// Label `host` (nil: taken from the line when the format names one, else absent).

@@ -1,3 +1,5 @@
+import StrataLabels
+import StrataStorage
 import StrataEncoding
 
 /// Reads one immutable metric block through a memory map.

@@ -1,4 +1,5 @@
 import StrataEncoding
+import StrataLabels
 
 /// Builds one immutable metric block in memory.
 ///

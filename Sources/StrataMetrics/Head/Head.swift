@@ -1,3 +1,4 @@
+import StrataLabels
 /// The metric store's in-memory head: series registry, postings and recent samples.
 ///
 /// The head is a value type guarded by the store's mutex; it does no I/O. The store

@@ -1,3 +1,4 @@
+import StrataLabels
 /// A series' recent samples in memory, sorted by timestamp.
 
 struct HeadSeries: Sendable {

@@ -1,24 +1,8 @@
 import StrataEncoding
+import StrataLabels
 import StrataStorage
 
 extension MetricStore {
-    /// Store-level state kept in the manifest: `[version u8][walStart varint]`.
-    static func encodeStoreState(walStart: Int) -> [UInt8] {
-        var w = ByteWriter(capacity: 8)
-        w.appendUInt8(1)
-        w.appendVarint(UInt64(walStart))
-        return w.bytes
-    }
-
-    /// The first WAL segment that holds data not yet in blocks (0 when the manifest has none).
-    static func walStart(_ snapshot: SegmentSnapshot) -> Int {
-        let b = snapshot.storeState
-        guard !b.isEmpty else { return 0 }
-        var r = ByteReader(b)
-        guard (try? r.readUInt8()) == 1, let v = try? r.readVarint(), v < UInt64(Int32.max) else { return 0 }
-        return Int(v)
-    }
-
     /// Block facts kept in the manifest entry: `[seriesCount varint]`.
     static func encodeBlockMeta(_ s: BlockStats) -> [UInt8] {
         var w = ByteWriter(capacity: 8)

@@ -1,4 +1,5 @@
 import StrataEncoding
+import StrataLabels
 import StrataStorage
 
 /// What a metric store holds, for `strata inspect`.
@@ -148,7 +149,7 @@ extension MetricStore {
             if let r = cache[name] { return r }
             let r: Result<BlockReader, MetricReadError>
             do {
-                let f = try MappedFile(path: path)
+                let f = try fs.map(path)
                 do throws(FormatError) { r = .success(try BlockReader(file: f)) } catch { r = .failure(MetricReadError(path: path, error)) }
             } catch {
                 r = .failure(MetricReadError(path: path, offset: 0, detail: "\(error)"))

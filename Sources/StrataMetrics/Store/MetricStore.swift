@@ -1,4 +1,5 @@
 import StrataEncoding
+import StrataLabels
 import StrataStorage
 import Synchronization
 
@@ -42,28 +43,17 @@ public final class MetricStore: Sendable {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
-        if !options.readOnly { try fileSystem.createDirectory(directory) }
-        segments = try SegmentSet.open(directory: directory, fs: fileSystem, readOnly: options.readOnly)
+        var head = Head()
+        let opened = try StoreWAL.openStore(
+            directory: directory, fs: fileSystem, readOnly: options.readOnly, durability: options.durability,
+            walSegmentSize: options.walSegmentSize
+        ) { type, payload in try MetricStore.replay(type, payload, into: &head) }
+        segments = opened.segments
+        for e in segments.snapshot().entries { head.observe(maxTime: e.maxTime) }
         var st = State()
-        let walDir = FileNames.join(directory, FileNames.walDirectory)
-        let snapshot = segments.snapshot()
-        for e in snapshot.entries { st.head.observe(maxTime: e.maxTime) }
-        let walExists = try fileSystem.exists(walDir)
-        if options.durability != .none || walExists {
-            // Segments before the manifest's walStart are already in blocks: skipped (and deleted
-            // when writing).
-            var head = Head()
-            let opened = try StoreWAL.open(
-                directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize,
-                start: MetricStore.walStart(snapshot), readOnly: options.readOnly
-            ) { type, payload in try MetricStore.replay(type, payload, into: &head) }
-            head.observe(maxTime: st.head.highWatermark)
-            st.head = head
-            if let report = opened.recovery { st.recovery.append(report) }
-            st.wal = opened.wal  // kept in .none mode too, so a flush can retire what an earlier writer logged
-        }
-        // A writer that published meanwhile may have retired WAL segments this open expected.
-        if options.readOnly { try segments.checkStillCurrent() }
+        st.head = head
+        if let report = opened.wal.recovery { st.recovery.append(report) }
+        st.wal = opened.wal.wal
         state = Mutex(st)
     }
 
@@ -88,7 +78,7 @@ public final class MetricStore: Sendable {
                 MetricWALRecord.encodeSeries([(r, labels)], into: &w)
                 do {
                     try wal.append(type: MetricWALRecord.series, payload: w.bytes)
-                    try syncIfDurable(wal)
+                    try options.durability.acknowledge(wal)
                 } catch {
                     st.failure = "\(error)"
                     throw MetricStoreError.failed("\(error)")
@@ -156,7 +146,7 @@ public final class MetricStore: Sendable {
                     try wal.append(type: MetricWALRecord.samples) { w in
                         MetricWALRecord.encodeSamples(batch, skipping: skipped, into: &w)
                     }
-                    try syncIfDurable(wal)
+                    try options.durability.acknowledge(wal)
                 } catch {
                     st.failure = "\(error)"
                     throw MetricStoreError.failed("WAL write failed: \(error)")
@@ -207,7 +197,7 @@ public final class MetricStore: Sendable {
                 MetricWALRecord.encodeHistograms(ref: ref, taken[...], into: &w)
                 do {
                     try wal.append(type: MetricWALRecord.histograms, payload: w.bytes)
-                    try syncIfDurable(wal)
+                    try options.durability.acknowledge(wal)
                 } catch {
                     st.failure = "\(error)"
                     throw MetricStoreError.failed("WAL write failed: \(error)")
@@ -227,14 +217,6 @@ public final class MetricStore: Sendable {
         var b = SampleBatch(capacity: samples.count)
         for s in samples { b.append(ref, s.timestamp, s.value) }
         return try append(b)
-    }
-
-    private func syncIfDurable(_ wal: WriteAheadLog) throws {
-        switch options.durability {
-        case .fsync: try wal.sync()
-        case .buffered: try wal.flush()
-        case .none: break
-        }
     }
 
     func alignDown(_ t: Int64) -> Int64 {
@@ -299,8 +281,7 @@ public final class MetricStore: Sendable {
                 try wal.sync()
             }
             if !added.isEmpty || walStart != nil {
-                let stateBytes = walStart.map { MetricStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
-                try segments.publish(adding: added, removing: [], storeState: stateBytes)
+                try segments.publish(adding: added, removing: [], walStart: walStart)
             }
             if let wal = st.wal, let walStart {
                 try wal.removeSegments(before: UInt32(walStart))

@@ -1,14 +1,9 @@
+import StrataLabels
+import StrataStorage
 /// How a `MetricStore` behaves; every field has a default that suits a monitoring server.
 public struct MetricStoreOptions: Sendable {
-    /// When an append is acknowledged.
-    public enum Durability: Sendable {
-        /// After the WAL record is written and fsynced: survives power loss.
-        case fsync
-        /// After the WAL record is written to the OS: survives a crash of the process, not of the machine.
-        case buffered
-        /// No WAL: data is durable only after `flush()`. For bulk loads that flush at the end.
-        case none
-    }
+    /// When an append is acknowledged (one type for all stores, see `StrataStorage.Durability`).
+    public typealias Durability = StrataStorage.Durability
 
     /// When appends are acknowledged. Default `.fsync`.
     public var durability: Durability = .fsync

@@ -1,4 +1,5 @@
 import StrataEncoding
+import StrataLabels
 
 /// The metric store's WAL record types (FORMAT.md § Metric WAL records).
 enum MetricWALRecord {

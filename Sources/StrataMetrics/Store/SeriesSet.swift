@@ -1,4 +1,5 @@
 import StrataEncoding
+import StrataLabels
 
 /// Where one piece of a selected series' samples lives.
 enum SampleSource: Sendable {

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// The warnings and infos one query collects, deduplicated by text and kept in first-seen order.

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// One classic-histogram bucket: its upper bound (`le`) and cumulative count.

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 #if canImport(Glibc)

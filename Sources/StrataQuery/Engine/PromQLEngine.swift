@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// Evaluates PromQL over a `MetricStore` with Prometheus 3.x semantics.

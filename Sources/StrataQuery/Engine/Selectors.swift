@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// Samples of one series read for a range: timestamps and values, oldest first.

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// One element of an instant vector.

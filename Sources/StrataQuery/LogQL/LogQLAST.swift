@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataLogs
 import StrataMetrics
 

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataMetrics
 
 /// Selectors and their postfix modifiers: `name{matchers}`, `[range]`, `[range:step]`, `offset`, `@`.

@@ -48,7 +48,7 @@ struct Parser {
     let query: String
     let enableExperimentalFunctions: Bool
     /// `.logQL` lexes pipelines and parses LogQL's log range aggregations (`Parser+LogQL.swift`);
-    /// `.traces` lexes comparisons in braces and parses span statistics (`Parser+Traces.swift`).
+    /// `.traces` lexes comparisons in braces and parses span statistics (`TraceQuery/SpanStatisticExpr.swift`).
     let dialect: QueryDialect
     private(set) var tokens: [Token]
     private(set) var index = 0

@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 
 /// A search for traces, as Jaeger's search does: a trace matches when one of its spans
 /// satisfies every condition given. Times and durations are microseconds.

@@ -1,16 +1,14 @@
-import StrataMetrics
 import StrataEncoding
 import StrataStorage
 
 /// Reads one span segment: the index is loaded and checked on open, blocks are read and
 /// checked (CRC32C, zstd, structure) when a query needs them.
 ///
-/// Immutable after `init`; safe to share between tasks (block reads use `pread`).
+/// Immutable after `init`; safe to share between tasks (the file is mapped read-only).
 final class TraceSegmentReader: Sendable {
     let path: String
-    let fs: any FileSystem
-    let file: OpenFile
-    let fileSize: Int
+    let file: MappedFile
+    var fileSize: Int { file.bytes.count }
     let spanCount: Int
     let traceCount: Int
     /// Segment dictionaries, per dictionary column.
@@ -29,76 +27,63 @@ final class TraceSegmentReader: Sendable {
     /// - Throws: `StorageError` naming the file and offset.
     init(path: String, fs: any FileSystem) throws(StorageError) {
         self.path = path
-        self.fs = fs
-        let size = try fs.fileSize(path)
-        let file = try fs.open(path, mode: .readOnly)
-        do throws(StorageError) {
-            guard size >= TraceSegmentFormat.headerSize + TraceSegmentFormat.footerSize else {
-                throw StorageError.corrupt(path: path, offset: 0, detail: "span segment of \(size) bytes is too short")
-            }
-            let header = try TraceSegmentReader.read(fs, file, path, at: 0, count: TraceSegmentFormat.headerSize)
-            var hr = ByteReader(header)
-            let magic = try wrap(path) { () throws(FormatError) in try hr.readUInt32() }
-            guard magic == TraceSegmentFormat.magic else {
-                throw StorageError(path: path, FormatError(.badMagic, at: 0, "not a span segment"))
-            }
-            let version = try wrap(path) { () throws(FormatError) in try hr.readUInt8() }
-            guard version == TraceSegmentFormat.version || version == TraceSegmentFormat.versionWithCompleted else {
-                throw StorageError(path: path, FormatError(.unsupportedVersion, at: 4, "span segment version \(version)"))
-            }
-            let footerAt = size - TraceSegmentFormat.footerSize
-            let footer = try TraceSegmentReader.read(fs, file, path, at: footerAt, count: TraceSegmentFormat.footerSize)
-            var fr = ByteReader(footer, baseOffset: footerAt)
-            let (indexOffset, indexLength) = try wrap(path) { () throws(FormatError) in
-                let o = try fr.readUInt64(), l = try fr.readUInt64()
-                try fr.verifyCRC32C(from: 0)
-                guard try fr.readUInt32() == TraceSegmentFormat.magic else {
-                    throw FormatError(.badMagic, at: footerAt + 20, "footer magic")
-                }
-                return (o, l)
-            }
-            guard indexOffset >= UInt64(TraceSegmentFormat.headerSize), indexLength > 0,
-                indexOffset + indexLength == UInt64(footerAt)
-            else {
-                throw StorageError.corrupt(path: path, offset: footerAt, detail: "footer index range \(indexOffset)+\(indexLength) does not end at the footer")
-            }
-            let indexBytes = try TraceSegmentReader.read(fs, file, path, at: Int(indexOffset), count: Int(indexLength))
-            var ir = ByteReader(indexBytes, baseOffset: Int(indexOffset))
-            let raw = try wrap(path) { () throws(FormatError) in
-                try BlockCompression.readFramed(&ir, maxRawLength: TraceSegmentFormat.maxRawSection)
-            }
-            let index = try wrap(path) { () throws(FormatError) in
-                try withRawBytes(raw) { b throws(FormatError) in
-                    try TraceSegmentReader.decodeIndex(
-                        b, dataEnd: Int(indexOffset), indexOffset: Int(indexOffset),
-                        withCompleted: version == TraceSegmentFormat.versionWithCompleted)
-                }
-            }
-            self.file = file
-            self.fileSize = size
-            spanCount = index.spans
-            traceCount = index.traces
-            dictionaries = index.dictionaries
-            kinds = index.kinds
-            blocks = index.blocks
-            postings = index.postings
-            filter = index.filter
-            completed = index.completed
-        } catch {
-            fs.close(file)
-            throw error
+        let file = try fs.map(path)
+        let size = file.bytes.count
+        guard size >= TraceSegmentFormat.headerSize + TraceSegmentFormat.footerSize else {
+            throw StorageError.corrupt(path: path, offset: 0, detail: "span segment of \(size) bytes is too short")
         }
+        let header = try TraceSegmentReader.read(file, at: 0, count: TraceSegmentFormat.headerSize)
+        var hr = ByteReader(header)
+        let magic = try wrap(path) { () throws(FormatError) in try hr.readUInt32() }
+        guard magic == TraceSegmentFormat.magic else {
+            throw StorageError(path: path, FormatError(.badMagic, at: 0, "not a span segment"))
+        }
+        let version = try wrap(path) { () throws(FormatError) in try hr.readUInt8() }
+        guard version == TraceSegmentFormat.version || version == TraceSegmentFormat.versionWithCompleted else {
+            throw StorageError(path: path, FormatError(.unsupportedVersion, at: 4, "span segment version \(version)"))
+        }
+        let footerAt = size - TraceSegmentFormat.footerSize
+        let footer = try TraceSegmentReader.read(file, at: footerAt, count: TraceSegmentFormat.footerSize)
+        var fr = ByteReader(footer, baseOffset: footerAt)
+        let (indexOffset, indexLength) = try wrap(path) { () throws(FormatError) in
+            let o = try fr.readUInt64(), l = try fr.readUInt64()
+            try fr.verifyCRC32C(from: 0)
+            guard try fr.readUInt32() == TraceSegmentFormat.magic else {
+                throw FormatError(.badMagic, at: footerAt + 20, "footer magic")
+            }
+            return (o, l)
+        }
+        guard indexOffset >= UInt64(TraceSegmentFormat.headerSize), indexLength > 0,
+            indexOffset + indexLength == UInt64(footerAt)
+        else {
+            throw StorageError.corrupt(path: path, offset: footerAt, detail: "footer index range \(indexOffset)+\(indexLength) does not end at the footer")
+        }
+        let indexBytes = try TraceSegmentReader.read(file, at: Int(indexOffset), count: Int(indexLength))
+        var ir = ByteReader(indexBytes, baseOffset: Int(indexOffset))
+        let raw = try wrap(path) { () throws(FormatError) in
+            try BlockCompression.readFramed(&ir, maxRawLength: TraceSegmentFormat.maxRawSection)
+        }
+        let index = try wrap(path) { () throws(FormatError) in
+            try withRawBytes(raw) { b throws(FormatError) in
+                try TraceSegmentReader.decodeIndex(
+                    b, dataEnd: Int(indexOffset), indexOffset: Int(indexOffset),
+                    withCompleted: version == TraceSegmentFormat.versionWithCompleted)
+            }
+        }
+        self.file = file
+        spanCount = index.spans
+        traceCount = index.traces
+        dictionaries = index.dictionaries
+        kinds = index.kinds
+        blocks = index.blocks
+        postings = index.postings
+        filter = index.filter
+        completed = index.completed
     }
 
-    deinit { fs.close(file) }
-
-    static func read(_ fs: any FileSystem, _ file: OpenFile, _ path: String, at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
-        var out = [UInt8](repeating: 0, count: count)
-        let n = try withMutableRawBytes(&out) { b throws(StorageError) in try fs.pread(file, into: b, at: offset) }
-        guard n == count else {
-            throw StorageError.corrupt(path: path, offset: offset + n, detail: "file ends inside a section of \(count) bytes")
-        }
-        return out
+    /// A copy of the bytes `offset ..< offset + count` of `file`; a range past its end is corrupt.
+    static func read(_ file: MappedFile, at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
+        Array(try file.bytes(at: offset, count: count))
     }
 
     struct Index {
@@ -237,7 +222,7 @@ final class TraceSegmentReader: Sendable {
     func blockHolds(_ base: TraceID, block i: Int) throws(StorageError) -> Bool {
         let b = blocks[i]
         let want = min(b.length, 1 + 10 + 10 + b.traceCount * 16)
-        let head = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: want)
+        let head = try TraceSegmentReader.read(file, at: b.offset, count: want)
         var r = ByteReader(head)
         guard (try? r.readUInt8()) == BlockCodec.none.rawValue, let raw = try? r.readVarint(), let stored = try? r.readVarint(),
             raw == stored, raw >= UInt64(b.traceCount * 16), r.remaining >= b.traceCount * 16
@@ -267,7 +252,7 @@ final class TraceSegmentReader: Sendable {
         -> TraceBlockColumns
     {
         let b = blocks[i]
-        let bytes = try TraceSegmentReader.read(fs, file, path, at: b.offset, count: b.length)
+        let bytes = try TraceSegmentReader.read(file, at: b.offset, count: b.length)
         var r = ByteReader(bytes, baseOffset: b.offset)
         return try wrap(path) { () throws(FormatError) in
             let max = TraceSegmentFormat.maxRawSection

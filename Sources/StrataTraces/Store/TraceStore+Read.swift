@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 import StrataEncoding
 import StrataStorage
 

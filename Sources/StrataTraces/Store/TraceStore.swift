@@ -54,32 +54,25 @@ public final class TraceStore: Sendable {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
-        if !options.readOnly { try fileSystem.createDirectory(directory) }
-        segments = try SegmentSet.open(directory: directory, fs: fileSystem, readOnly: options.readOnly)
-        var st = State()
-        let walDir = FileNames.join(directory, FileNames.walDirectory)
-        let walExists = try fileSystem.exists(walDir)
-        if options.durability != .none || walExists {
-            var head = SpanHead()
-            var latest = Int64.min
-            let opened = try StoreWAL.open(
-                directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize,
-                start: TraceStore.walStart(segments.snapshot()), readOnly: options.readOnly
-            ) { type, payload in
-                guard type == TraceWALRecord.items else { return }
-                try TraceWALRecord.decode(payload) { kind, span in
-                    latest = max(latest, span.start)
-                    let p = head.table.pack(span, event: kind?.rawValue ?? 0)
-                    if p.event == 0 { head.table.spans.append(p) } else { head.add(p) }
-                }
+        var head = SpanHead()
+        var latest = Int64.min
+        let opened = try StoreWAL.openStore(
+            directory: directory, fs: fileSystem, readOnly: options.readOnly, durability: options.durability,
+            walSegmentSize: options.walSegmentSize
+        ) { type, payload in
+            guard type == TraceWALRecord.items else { return }
+            try TraceWALRecord.decode(payload) { kind, span in
+                latest = max(latest, span.start)
+                let p = head.table.pack(span, event: kind?.rawValue ?? 0)
+                if p.event == 0 { head.table.spans.append(p) } else { head.add(p) }
             }
-            st.head = head
-            st.latest = latest
-            if let report = opened.recovery { st.recovery.append(report) }
-            st.wal = opened.wal
         }
-        // A writer that published meanwhile may have retired WAL segments this open expected.
-        if options.readOnly { try segments.checkStillCurrent() }
+        segments = opened.segments
+        var st = State()
+        st.head = head
+        st.latest = latest
+        if let report = opened.wal.recovery { st.recovery.append(report) }
+        st.wal = opened.wal.wal
         state = Mutex(st)
     }
 
@@ -222,11 +215,7 @@ public final class TraceStore: Sendable {
         guard let wal = st.wal, options.durability != .none else { return }
         do {
             try wal.append(type: TraceWALRecord.items, encoding: encode)
-            switch options.durability {
-            case .fsync: try wal.sync()
-            case .buffered: try wal.flush()
-            case .none: break
-            }
+            try options.durability.acknowledge(wal)
         } catch {
             st.failure = "\(error)"
             throw TraceStoreError.failed("WAL write failed: \(error)")
@@ -313,8 +302,7 @@ public final class TraceStore: Sendable {
                 try wal.sync()
             }
             if !added.isEmpty || walStart != nil {
-                let stateBytes = walStart.map { TraceStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
-                try segments.publish(adding: added, removing: [], storeState: stateBytes)
+                try segments.publish(adding: added, removing: [], walStart: walStart)
             }
             st.resentSpans += dropped
             st.spansWritten += written
@@ -357,22 +345,7 @@ public final class TraceStore: Sendable {
         }
     }
 
-    // MARK: Manifest state
-
-    static func encodeStoreState(walStart: Int) -> [UInt8] {
-        var w = ByteWriter(capacity: 8)
-        w.appendUInt8(1)
-        w.appendVarint(UInt64(walStart))
-        return w.bytes
-    }
-
-    static func walStart(_ snapshot: SegmentSnapshot) -> Int {
-        let b = snapshot.storeState
-        guard !b.isEmpty else { return 0 }
-        var r = ByteReader(b)
-        guard (try? r.readUInt8()) == 1, let v = try? r.readVarint(), v < UInt64(Int32.max) else { return 0 }
-        return Int(v)
-    }
+    // MARK: Segment readers
 
     /// The readers of `snapshot`'s span segments, in its order (cached per generation).
     func readers(of snapshot: SegmentSnapshot) throws(StorageError) -> [TraceSegmentReader] {

@@ -1,5 +1,5 @@
 import StrataEncoding
-import StrataMetrics
+import StrataLabels
 
 /// Writes one log segment from records sorted by time (FORMAT.md, "Log store").
 struct LogSegmentWriter {

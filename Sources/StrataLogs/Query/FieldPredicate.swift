@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 
 /// A compiled `FieldFilter`: decides a record from the value of one field or stream label.
 struct FieldPredicate: Sendable {

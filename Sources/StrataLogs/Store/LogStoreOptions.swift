@@ -1,14 +1,9 @@
+import StrataStorage
+
 /// How a `LogStore` behaves; every field has a default that suits a log server.
 public struct LogStoreOptions: Sendable {
-    /// When an append is acknowledged.
-    public enum Durability: Sendable {
-        /// After the WAL record is written and fsynced: survives power loss.
-        case fsync
-        /// After the WAL record is written to the OS: survives a crash of the process, not of the machine.
-        case buffered
-        /// No WAL: records are durable only after `flush()`. For bulk loads that flush at the end.
-        case none
-    }
+    /// When an append is acknowledged (one type for all stores, see `StrataStorage.Durability`).
+    public typealias Durability = StrataStorage.Durability
 
     /// What happens to a line longer than `maxLineBytes`.
     public enum LongLinePolicy: Sendable {

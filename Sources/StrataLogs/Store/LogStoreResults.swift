@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 
 /// Where a record lives: a segment and a row in it.
 ///

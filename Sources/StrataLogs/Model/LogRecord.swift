@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 
 /// One log record: a timestamp, the stream it belongs to, the message and the fields parsed
 /// out of it.

@@ -1,5 +1,5 @@
 import StrataEncoding
-import StrataMetrics
+import StrataLabels
 
 /// The log store's WAL record types and their payloads (FORMAT.md, "Log store", WAL records).
 ///

@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 
 extension LogStore {
     /// Runs a log query: the records that pass every stream matcher, line filter and field

@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 
 /// A `LogQuery` with its filters compiled, and the record-at-a-time test every source shares.
 struct CompiledLogQuery: Sendable {

@@ -1,5 +1,4 @@
 import StrataEncoding
-import StrataMetrics
 import StrataStorage
 
 extension LogStore {
@@ -35,7 +34,7 @@ extension LogStore {
     static func open(_ e: SegmentEntry, in segments: SegmentSet, into st: inout State) {
         guard e.kind == LogSegmentFormat.segmentKind, let (number, _) = FileNames.parseSegment(e.name) else { return }
         do throws(LogStoreError) {
-            st.readers[e.name] = try LogSegmentReader(number: number, path: segments.path(of: e.name))
+            st.readers[e.name] = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: segments.fs)
         } catch {
             st.broken[e.name] = (e, error)
         }
@@ -79,8 +78,7 @@ extension LogStore {
                     try wal.sync()
                 }
                 if !added.isEmpty || walStart != nil {
-                    let stateBytes = walStart.map { LogStore.encodeStoreState(walStart: $0) } ?? segments.snapshot().storeState
-                    try segments.publish(adding: added, removing: [], storeState: stateBytes)
+                    try segments.publish(adding: added, removing: [], walStart: walStart)
                 }
                 if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
             } catch {
@@ -129,7 +127,7 @@ extension LogStore {
             guard let (number, _) = FileNames.parseSegment(e.name) else { continue }
             let path = segments.path(of: e.name)
             do {
-                let seg = try LogSegmentReader(number: number, path: path)
+                let seg = try LogSegmentReader(number: number, path: path, fs: fs)
                 var stats = LogSearchStats()
                 for b in seg.blocks.indices {
                     do {

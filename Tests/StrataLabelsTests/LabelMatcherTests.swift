@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 import Testing
 
 @Suite("Label matchers")

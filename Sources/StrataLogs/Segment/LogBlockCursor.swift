@@ -1,5 +1,4 @@
 import StrataEncoding
-import StrataMetrics
 
 /// One block of a segment being read by one query: columns are decompressed on first use and kept.
 final class LogBlockCursor {

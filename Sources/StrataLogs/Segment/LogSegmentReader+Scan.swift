@@ -1,4 +1,3 @@
-import StrataMetrics
 
 extension LogSegmentReader {
     /// What a query needs from this segment, worked out once from the dictionary and indexes.

@@ -1,4 +1,4 @@
-import StrataMetrics
+import StrataLabels
 
 /// A log search as the store executes it: what LogQL log queries compile to.
 ///

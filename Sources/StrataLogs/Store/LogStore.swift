@@ -1,5 +1,4 @@
 import StrataEncoding
-import StrataMetrics
 import StrataStorage
 import Synchronization
 
@@ -50,25 +49,18 @@ public final class LogStore: Sendable {
         self.fs = fileSystem
         var st = State()
         do {
-            if !options.readOnly { try fileSystem.createDirectory(directory) }
-            segments = try SegmentSet.open(directory: directory, fs: fileSystem, readOnly: options.readOnly)
-            let walDir = FileNames.join(directory, FileNames.walDirectory)
-            let walExists = try fileSystem.exists(walDir)
-            if options.durability != .none || walExists {
-                var head = LogHead()
-                let opened = try StoreWAL.open(
-                    directory: walDir, fs: fileSystem, segmentSize: options.walSegmentSize,
-                    start: LogStore.walStart(segments.snapshot()), readOnly: options.readOnly
-                ) { type, payload in
-                    guard type == LogWALRecord.records else { return }
-                    try LogWALRecord.decode(payload) { head.add($0) }
-                }
-                st.head = head
-                if let report = opened.recovery { st.recovery.append(report) }
-                st.wal = opened.wal
+            var head = LogHead()
+            let opened = try StoreWAL.openStore(
+                directory: directory, fs: fileSystem, readOnly: options.readOnly, durability: options.durability,
+                walSegmentSize: options.walSegmentSize
+            ) { type, payload in
+                guard type == LogWALRecord.records else { return }
+                try LogWALRecord.decode(payload) { head.add($0) }
             }
-            // A writer that published meanwhile may have retired WAL segments this open expected.
-            if options.readOnly { try segments.checkStillCurrent() }
+            segments = opened.segments
+            st.head = head
+            if let report = opened.wal.recovery { st.recovery.append(report) }
+            st.wal = opened.wal.wal
             for e in segments.entries { LogStore.open(e, in: segments, into: &st) }
         } catch let e as StorageError {
             throw LogStoreError.storage(e.description)
@@ -110,11 +102,7 @@ public final class LogStore: Sendable {
                         try wal.append(type: LogWALRecord.records) { w in LogWALRecord.encode(slice, into: &w) }
                         i = j
                     }
-                    switch options.durability {
-                    case .fsync: try wal.sync()
-                    case .buffered: try wal.flush()
-                    case .none: break
-                    }
+                    try options.durability.acknowledge(wal)
                 } catch {
                     st.failure = "\(error)"
                     throw LogStoreError.failed("WAL write failed: \(error)")
@@ -169,24 +157,5 @@ public final class LogStore: Sendable {
                 do { try st.wal?.sync() } catch { throw LogStoreError.storage("\(error)") }
             }
         }
-    }
-
-    // MARK: State in the manifest
-
-    /// Store-level state kept in the manifest: `[version u8 = 1][walStart varint]`.
-    static func encodeStoreState(walStart: Int) -> [UInt8] {
-        var w = ByteWriter(capacity: 8)
-        w.appendUInt8(1)
-        w.appendVarint(UInt64(walStart))
-        return w.bytes
-    }
-
-    /// The first WAL segment holding records not yet in segments (0 when the manifest has none).
-    static func walStart(_ snapshot: SegmentSnapshot) -> Int {
-        let b = snapshot.storeState
-        guard !b.isEmpty else { return 0 }
-        var r = ByteReader(b)
-        guard (try? r.readUInt8()) == 1, let v = try? r.readVarint(), v < UInt64(Int32.max) else { return 0 }
-        return Int(v)
     }
 }

@@ -1,5 +1,6 @@
+import StrataLabels
+import StrataStorage
 import StrataEncoding
-import StrataMetrics
 
 /// A read-only view of one log segment file: its directory, template dictionary and indexes are
 /// decoded when it is opened; columns are decompressed on demand, per block.
@@ -25,7 +26,7 @@ final class LogSegmentReader: Sendable {
 
     let number: UInt64
     let path: String
-    let file: LogMappedFile
+    let file: MappedFile
     let rowCount: Int
     let minTime: Int64
     let maxTime: Int64
@@ -40,10 +41,10 @@ final class LogSegmentReader: Sendable {
     let postings: [UInt8]
 
     /// Opens and checks the header, trailer and directory of `path`.
-    init(number: UInt64, path: String) throws(LogStoreError) {
+    init(number: UInt64, path: String, fs: any FileSystem = SystemFileSystem()) throws(LogStoreError) {
         self.number = number
         self.path = path
-        file = try LogMappedFile(path: path)
+        do throws(StorageError) { file = try fs.map(path) } catch { throw LogStoreError.storage(error.description) }
         let b = file.bytes
         func corrupt(_ offset: Int, _ detail: String) -> LogStoreError {
             .corrupt(path: path, offset: offset, detail: detail)
