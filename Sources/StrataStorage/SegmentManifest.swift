@@ -8,7 +8,7 @@ import StrataEncoding
 /// entry = name (varint length + UTF-8) | kind u8 | level u8 | minTime i64 | maxTime i64
 ///         | sizeBytes u64 | recordCount u64 | metadata (varint length + bytes)
 /// ```
-/// All integers little-endian (FORMAT.md § Manifest).
+/// All integers little-endian (Docs/format/manifest.md).
 public struct SegmentManifest: Sendable, Equatable {
     /// Incremented by every publish; the first manifest of a store is generation 0.
     public var generation: UInt64

@@ -1,6 +1,6 @@
 import StrataEncoding
 
-/// The bytes of write-ahead log segments (FORMAT.md § Write-ahead log).
+/// The bytes of write-ahead log segments (Docs/format/wal.md).
 ///
 /// ```
 /// segment = header record*

@@ -18,7 +18,7 @@ public struct ChunkDecodeWorkload: Sendable {
         public let timestampPacking: IntegerPacking?
     }
 
-    /// The packing byte of an integer residual column (FORMAT.md § Integer columns).
+    /// The packing byte of an integer residual column (Docs/format/metric-chunks.md § Integer columns).
     public enum IntegerPacking: UInt8, CaseIterable, Sendable, CustomStringConvertible {
         case bitPacked = 0, zstdVarints = 1, zstdBytePlanes = 2
         public var description: String {

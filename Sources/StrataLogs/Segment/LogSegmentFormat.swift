@@ -1,6 +1,6 @@
 import StrataEncoding
 
-/// Constants of the log segment file (`NNNNNN.logs`); FORMAT.md, "Log store", has every byte.
+/// Constants of the log segment file (`NNNNNN.logs`); Docs/format/log-segment.md has every byte.
 enum LogSegmentFormat {
     /// "STRATLOG" at offset 0.
     static let magic: [UInt8] = Array("STRATLOG".utf8)

@@ -1,7 +1,7 @@
 import StrataEncoding
 import StrataLabels
 
-/// Writes one log segment from records sorted by time (FORMAT.md, "Log store").
+/// Writes one log segment from records sorted by time (Docs/format/log-segment.md).
 struct LogSegmentWriter {
     let rowsPerBlock: Int
     let level: Int32

@@ -1,7 +1,7 @@
 import StrataEncoding
 import StrataLabels
 
-/// The log store's WAL record types and their payloads (FORMAT.md, "Log store", WAL records).
+/// The log store's WAL record types and their payloads (Docs/format/log-segment.md § Log WAL records).
 ///
 /// Type 1, a batch of records:
 /// `[count varint]` then per record `[timestamp zigzag varint][flags u8][label count varint]

@@ -1,6 +1,6 @@
 import StrataEncoding
 
-/// Constants of the metric block file (`NNNNNN.blk`); FORMAT.md § Metric blocks documents every byte.
+/// Constants of the metric block file (`NNNNNN.blk`); Docs/format/metric-block.md § Metric block documents every byte.
 enum BlockFormat {
     /// "SMB1" read as little-endian bytes 'S' 'M' 'B' 'K'.
     static let magic: UInt32 = 0x4B42_4D53

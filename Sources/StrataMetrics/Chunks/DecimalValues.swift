@@ -1,6 +1,6 @@
 import StrataEncoding
 
-/// Values that are short decimals, coded as integer mantissas (FORMAT.md § Decimal values).
+/// Values that are short decimals, coded as integer mantissas (Docs/format/metric-chunks.md § Decimal values).
 ///
 /// A chunk qualifies when one scale `d` in `0...maxScale` makes every value `v` equal, bit for bit,
 /// to `Double(m) / 10^d` for an integer `m` with `|m| <= 2^53`: exactly what parsing the text

@@ -14,7 +14,7 @@ enum IntPacking: UInt8 {
 /// Packs and unpacks columns of small unsigned integers (zigzag-mapped residuals).
 ///
 /// The encoder tries bit packing always and the zstd packings when the column is long enough,
-/// and keeps the smallest. See FORMAT.md § Integer columns.
+/// and keeps the smallest. See Docs/format/metric-chunks.md § Integer columns.
 @usableFromInline
 enum IntColumn {
     @usableFromInline static let blockSize = 128

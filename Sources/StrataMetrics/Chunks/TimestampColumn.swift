@@ -1,6 +1,6 @@
 import StrataEncoding
 
-/// Encoders and decoders of the timestamp column (FORMAT.md § Timestamp column).
+/// Encoders and decoders of the timestamp column (Docs/format/metric-chunks.md § Timestamp column).
 enum TimestampColumn {
     static func encode(_ ts: UnsafeBufferPointer<Int64>, into out: inout ByteWriter) {
         let n = ts.count

@@ -10,7 +10,7 @@ public struct HistogramSample: Sendable, Hashable {
     }
 }
 
-/// The byte layout of one histogram (shared by the WAL record and the block chunk; FORMAT.md):
+/// The byte layout of one histogram (shared by the WAL record and the block chunk; Docs/format/metric-block.md § Native histogram):
 ///
 /// ```
 /// hint u8 │ schema svarint │ zeroThreshold f64 │ zeroCount f64 │ count f64 │ sum f64 │

@@ -1,7 +1,7 @@
 import StrataEncoding
 import StrataLabels
 
-/// The metric store's WAL record types (FORMAT.md § Metric WAL records).
+/// The metric store's WAL record types (Docs/format/metric-block.md § Metric WAL records).
 enum MetricWALRecord {
     /// `[ref varint][label count varint]([name len-prefixed][value len-prefixed])*`, one or more per record.
     static let series: UInt8 = 1

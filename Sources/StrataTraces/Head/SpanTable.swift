@@ -23,7 +23,7 @@ struct SpanTable {
 
     init() {}
 
-    /// Dictionary columns (FORMAT.md: the segment dictionaries): name, service, project, host,
+    /// Dictionary columns (Docs/format/span-segment.md § Index: the dictionaries): name, service, project, host,
     /// then `SpanInfo` fields requestMethod, requestScheme, dbStatement, functionName, errorType.
     static let columns = TraceSegmentFormat.dictionaryColumns
     static let hostColumn = 3, serviceColumn = 1, projectColumn = 2, errorTypeColumn = 8

@@ -6,7 +6,7 @@ import Darwin
 import StrataEncoding
 
 /// Encodes one block of a span segment (`TraceBlockColumns` decodes it): whole traces, columns one after another
-/// (FORMAT.md § Span block), in four sections: the 16-byte ids (stored as they are: random
+/// (Docs/format/span-segment.md § Block sections), in four sections: the 16-byte ids (stored as they are: random
 /// bytes do not compress, and mixed with the rest they spoil zstd's literal tables), the
 /// codes (parents, flags, dictionary codes: low entropy), the times (starts and durations in
 /// µs: high entropy) and the text of the block dictionaries; the last three zstd-framed.

@@ -4,7 +4,7 @@ import StrataEncoding
 ///
 /// Decoding the integer columns of a block (parents, times, flags, kinds, value codes) is
 /// cheap; building `Span`s with their strings is not. A trace lookup builds the spans of one
-/// trace, a search tests the integer columns and builds nothing (FORMAT.md § Block sections).
+/// trace, a search tests the integer columns and builds nothing (Docs/format/span-segment.md § Block sections).
 struct TraceBlockColumns {
     let n: Int
     let bases: [TraceID]
@@ -311,7 +311,7 @@ struct TraceBlockColumns {
         return out
     }
 
-    /// Mode-0 starts of one trace (FORMAT.md § Block sections): relative to the previous
+    /// Mode-0 starts of one trace (Docs/format/span-segment.md § Block sections): relative to the previous
     /// sibling's end, the parent's start, or the trace start; resolved with an explicit stack,
     /// a reference loop is corrupt data.
     static func resolveStarts(

@@ -1,4 +1,4 @@
-/// Constants of the span segment file (`NNNNNN.spans`); FORMAT.md § Trace store has the bytes.
+/// Constants of the span segment file (`NNNNNN.spans`); Docs/format/span-segment.md has the bytes.
 enum TraceSegmentFormat {
     /// "STRS" little-endian at offset 0 and again in the footer.
     static let magic: UInt32 = 0x5352_5453

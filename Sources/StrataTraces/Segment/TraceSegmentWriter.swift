@@ -33,7 +33,7 @@ struct TracePosting: Sendable {
 }
 
 /// Writes a span segment: header, zstd-framed blocks of whole traces, a zstd-framed index
-/// (dictionaries, block table, postings, base_id filter) and a footer (FORMAT.md § Trace store).
+/// (dictionaries, block table, postings, base_id filter) and a footer (Docs/format/span-segment.md § Span segment).
 enum TraceSegmentWriter {
     /// Encodes `spans` (any order) as one segment file.
     static func encode(_ input: [Span], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9)

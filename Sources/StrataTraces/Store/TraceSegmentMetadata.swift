@@ -1,7 +1,7 @@
 import StrataEncoding
 import StrataStorage
 
-/// The store's bytes in a span segment's manifest entry (FORMAT.md, "Span segment manifest entry").
+/// The store's bytes in a span segment's manifest entry (Docs/format/manifest.md § Trace store state and span segment manifest entry).
 struct SegmentMetadata: Sendable, Equatable {
     /// Traces (distinct base_ids) in the segment.
     var traces: Int

@@ -1,6 +1,6 @@
 import StrataEncoding
 
-/// The trace store's WAL record (FORMAT.md § Trace WAL records): one type, a batch of items.
+/// The trace store's WAL record (Docs/format/span-segment.md § Trace WAL records): one type, a batch of items.
 ///
 /// ```
 /// [count varint] ( [kind u8: 0 span, 1 start event, 2 stop event] [span row] )*
