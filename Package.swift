@@ -46,20 +46,25 @@ let package = Package(
         .target(name: "StrataQuery", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The simulated OpenStack testbed behind `strata generate` (no dependencies: fast and reusable).
         .target(name: "StrataSim", dependencies: [], swiftSettings: strictSwift),
-        // The embedding surface: one database directory holding the stores.
+        // The embedding surface: one database directory holding the stores, file ingest, export and queries.
         .target(
             name: "Strata", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
+            swiftSettings: strictSwift),
+        // The command line's furniture (not a product): charts, table/CSV/JSON/colour output, time and
+        // selector parsing, the demo's KPI analysis and the crash workloads, shared by the CLI and its tests.
+        .target(
+            name: "StrataCLIKit", dependencies: ["Strata", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataQuery"],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
             dependencies: [
-                "Strata", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Strata", "StrataCLIKit", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
 
         .executableTarget(name: "EmbeddingExample", dependencies: ["Strata"], path: "Examples/Embedding", swiftSettings: strictSwift),
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
-        .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
+        .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataCLIKit", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
 
         .testTarget(
             name: "StrataEncodingTests",
@@ -84,6 +89,6 @@ let package = Package(
         .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest"], swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
-        .testTarget(name: "StrataCLITests", dependencies: ["Strata"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit"], swiftSettings: strictSwift),
     ]
 )

@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 import StrataMetrics
 import StrataQuery
 import Testing

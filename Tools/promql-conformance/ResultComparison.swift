@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 import StrataQuery
 
 /// The comparison rules of promqltest (`evalCmd.compareResult`, `checkAnnotations`, `checkExpectedFailure`).

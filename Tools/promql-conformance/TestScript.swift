@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 import StrataMetrics
 
 /// A promqltest file (Prometheus `promql/promqltest/test.go`): `load`, `clear` and `eval` commands.

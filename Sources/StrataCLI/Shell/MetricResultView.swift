@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// How the shell shows a PromQL result. JSON and CSV are those of `strata query`. A table of an
 /// instant result lists each series' value; a range result is summarised one row per series

@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// PromQL over the metric store, plus `\series`, `\labels` and `\values`.
 final class MetricsMode: ShellMode {

@@ -1,4 +1,5 @@
 import StrataLogs
+import StrataMetrics
 
 /// Renders log query results: Loki's `/loki/api/v1/query_range` JSON for streams, and text lines
 /// for terminals and pipes.

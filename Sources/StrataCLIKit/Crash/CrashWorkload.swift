@@ -1,3 +1,4 @@
+import StrataLogs
 import StrataMetrics
 
 /// The crash test's deterministic data, shared with the test that checks it.

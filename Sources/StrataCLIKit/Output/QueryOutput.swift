@@ -1,3 +1,4 @@
+import StrataMetrics
 import StrataQuery
 
 /// Renders query results for people and programs: the Prometheus HTTP API's JSON, an aligned
