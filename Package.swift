@@ -49,20 +49,25 @@ let package = Package(
         .target(name: "StrataQuery", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The simulated OpenStack testbed behind `strata generate` (no dependencies: fast and reusable).
         .target(name: "StrataSim", dependencies: [], swiftSettings: strictSwift),
-        // The embedding surface: one database directory holding the stores.
+        // The embedding surface: one database directory holding the stores, file ingest, export and queries.
         .target(
             name: "Strata", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
+            swiftSettings: strictSwift),
+        // The command line's furniture (not a product): charts, table/CSV/JSON/colour output, time and
+        // selector parsing, the demo's KPI analysis and the crash workloads, shared by the CLI and its tests.
+        .target(
+            name: "StrataCLIKit", dependencies: ["Strata", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataQuery"],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
             dependencies: [
-                "Strata", "StrataLabels", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Strata", "StrataCLIKit", "StrataLabels", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift),
 
         .executableTarget(name: "EmbeddingExample", dependencies: ["Strata"], path: "Examples/Embedding", swiftSettings: strictSwift),
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
-        .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataQuery", "StrataLabels", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
+        .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataCLIKit", "StrataLabels", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
 
         .testTarget(
             name: "StrataEncodingTests",
@@ -88,6 +93,6 @@ let package = Package(
         .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
         .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataLabels"], swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
-        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataLabels"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit", "StrataLabels"], swiftSettings: strictSwift),
     ]
 )

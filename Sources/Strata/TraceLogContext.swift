@@ -8,7 +8,7 @@ import StrataTraces
 ///
 /// ```swift
 /// let context = TraceLogContext(spans: try db.traces.trace(baseID))
-/// print(context.logQL)   // {host=~"wally113|wally117", program=~"(glance|nova).*"}
+/// let logs = try db.logs.search(context.requestQuery ?? context.windowQuery)
 /// ```
 public struct TraceLogContext: Sendable {
     /// Hosts of the spans, sorted.
@@ -54,16 +54,6 @@ public struct TraceLogContext: Sendable {
                 : FieldFilter("request_id", .regex, .string(requestIDs.joined(separator: "|")))
             requestQuery = LogQuery(fieldFilters: [filter], start: start, end: end, limit: 1000, direction: .forward)
         }
-    }
-
-    /// The window query as LogQL text (what `strata query` would take).
-    public var logQL: String {
-        var parts: [String] = []
-        if !hosts.isEmpty { parts.append("host=~\(QueryOutput.jsonString(hosts.joined(separator: "|")))") }
-        if !projects.isEmpty { parts.append("program=~\(QueryOutput.jsonString("(" + projects.joined(separator: "|") + ").*"))") }
-        var q = "{" + parts.joined(separator: ", ") + "}"
-        if requestIDs.count == 1 { q += " | request_id=\(QueryOutput.jsonString(requestIDs[0]))" }
-        return q
     }
 
     static func oneOf(_ name: String, _ values: [String], prefix: Bool) -> LabelMatcher? {

@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// What `strata demo` shows once the data is in: the KPI chart, the error logs, the shell hints.
 struct DemoReport {

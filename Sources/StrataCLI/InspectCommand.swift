@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataCLIKit
 import StrataStorage
 
 struct InspectCommand: ParsableCommand {

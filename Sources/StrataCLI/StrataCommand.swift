@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataCLIKit
 
 #if canImport(Glibc)
 import Glibc

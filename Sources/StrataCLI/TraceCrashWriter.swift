@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// `strata _crash-writer --store traces`: appends `TraceCrashWorkload` batches through the
 /// durable API, flushing every 7 batches, and prints `ack N` after batch N is acknowledged.

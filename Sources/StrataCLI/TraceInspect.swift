@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// The `traces` object of `strata inspect --json`.
 func traceInspectJSON(_ t: TraceStoreStats) -> String {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Strata
+import StrataCLIKit
 
 /// `strata query` for trace queries: searches print traces, statistics print metric results.
 struct TraceQueryRun {

@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 import Testing
 
 /// The terminal charts are pure functions from numbers to strings.

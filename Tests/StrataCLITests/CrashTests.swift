@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataCLIKit
 import Testing
 
 /// Kills a real writer process with SIGKILL at random moments and checks that every

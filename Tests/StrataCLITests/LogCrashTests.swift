@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataCLIKit
 import Testing
 
 /// Kills a real log writer (`strata _crash-writer --store logs`) with SIGKILL at random moments and

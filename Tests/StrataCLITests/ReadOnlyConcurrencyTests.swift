@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataCLIKit
 import Testing
 
 /// Readers open the database without the lock while a real writer process appends, cuts blocks,

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataCLIKit
 import Testing
 
 /// Kills a real trace writer with SIGKILL at random moments; every acknowledged batch must

@@ -1,5 +1,6 @@
 import Foundation
 import Strata
+import StrataCLIKit
 import StrataQuery
 
 /// The verdict on one eval case.

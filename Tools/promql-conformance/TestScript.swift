@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 import StrataLabels
 import StrataMetrics
 

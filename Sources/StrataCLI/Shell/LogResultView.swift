@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// How the logs mode shows results. Log lines: numbered (for `\context`), newest first, matches of
 /// `|=` filters highlighted and levels coloured on a terminal, under a bar chart of the matching

@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 import StrataLabels
 
 /// How the shell shows a PromQL result. JSON and CSV are those of `strata query`. A table of an

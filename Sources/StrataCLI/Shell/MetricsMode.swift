@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 import StrataLabels
 
 /// PromQL over the metric store, plus `\series`, `\labels` and `\values`.

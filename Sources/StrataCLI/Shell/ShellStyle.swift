@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 #if canImport(Glibc)
 import Glibc

@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// The time a bare query is evaluated at: one instant, or a range with a step (`\time`).
 /// Relative points (`now`, `now-1h`) are resolved afresh for every query.

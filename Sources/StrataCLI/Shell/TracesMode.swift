@@ -1,4 +1,5 @@
 import Strata
+import StrataCLIKit
 
 /// Trace queries over the span store, plus `\trace <base_id>` (a waterfall) and `\services`.
 ///

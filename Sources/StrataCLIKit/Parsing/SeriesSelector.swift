@@ -4,18 +4,18 @@ import StrataMetrics
 /// Parses a PromQL series selector: `name`, `name{l="v", l2=~"re"}` or `{l!="v"}`.
 ///
 /// Until the PromQL parser lands this serves `strata export`; errors point at the column.
-public enum SeriesSelector {
+package enum SeriesSelector {
     /// A selector the parser refused, with the 1-based column of the problem.
-    public struct ParseError: Error, CustomStringConvertible {
-        public var selector: String
-        public var column: Int
-        public var reason: String
-        public var description: String {
+    package struct ParseError: Error, CustomStringConvertible {
+        package var selector: String
+        package var column: Int
+        package var reason: String
+        package var description: String {
             "parse error at column \(column): \(reason)\n  \(selector)\n  " + String(repeating: " ", count: column - 1) + "^"
         }
     }
 
-    public static func parse(_ text: String) throws(ParseError) -> [LabelMatcher] {
+    package static func parse(_ text: String) throws(ParseError) -> [LabelMatcher] {
         let b = Array(text.utf8)
         var i = 0
         func fail(_ r: String) -> ParseError { ParseError(selector: text, column: i + 1, reason: r) }

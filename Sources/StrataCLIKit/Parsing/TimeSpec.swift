@@ -8,16 +8,16 @@ import Darwin
 /// RFC 3339 (`2024-09-04T11:23:00Z`, `2024-09-04T13:23:00.5+02:00`), Unix seconds with
 /// fractions (`1725449000.5`), `now`, and `now-1h` / `now+30m`; durations are
 /// Prometheus style (`90s`, `5m`, `1h30m`, `1d`, `250ms`).
-public enum TimeSpec {
+package enum TimeSpec {
     /// Current time in Unix milliseconds.
-    public static func nowMilliseconds() -> Int64 {
+    package static func nowMilliseconds() -> Int64 {
         var ts = timespec()
         clock_gettime(CLOCK_REALTIME, &ts)
         return Int64(ts.tv_sec) * 1000 + Int64(ts.tv_nsec) / 1_000_000
     }
 
     /// A time as Unix milliseconds, or nil when `s` is not one of the accepted forms.
-    public static func parse(_ s: String, now: Int64 = nowMilliseconds()) -> Int64? {
+    package static func parse(_ s: String, now: Int64 = nowMilliseconds()) -> Int64? {
         if s == "now" { return now }
         if s.hasPrefix("now-") || s.hasPrefix("now+") {
             guard let d = parseDuration(String(s.dropFirst(4))) else { return nil }
@@ -28,7 +28,7 @@ public enum TimeSpec {
     }
 
     /// `1725449000.5` → 1725449000500 (exact: digits are parsed, not rounded through a Double).
-    public static func parseUnixSeconds(_ s: String) -> Int64? {
+    static func parseUnixSeconds(_ s: String) -> Int64? {
         var u = Substring(s).utf8[...]
         var neg = false
         if u.first == UInt8(ascii: "-") { neg = true; u = u.dropFirst() }
@@ -62,7 +62,7 @@ public enum TimeSpec {
     }
 
     /// RFC 3339 with `T` or a space, optional fraction, `Z` or `±hh:mm`.
-    public static func parseRFC3339(_ s: String) -> Int64? {
+    static func parseRFC3339(_ s: String) -> Int64? {
         let b = Array(s.utf8)
         func num(_ i: Int, _ n: Int) -> Int64? {
             guard i + n <= b.count else { return nil }
@@ -106,7 +106,7 @@ public enum TimeSpec {
     }
 
     /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-    public static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
+    static func daysFromCivil(_ y0: Int64, _ m: Int64, _ d: Int64) -> Int64 {
         let y = m <= 2 ? y0 - 1 : y0
         let era = (y >= 0 ? y : y - 399) / 400
         let yoe = y - era * 400
@@ -117,7 +117,7 @@ public enum TimeSpec {
 
     /// A Prometheus duration (`1h30m`, `90s`, `250ms`, `2d`, `1w`, `1y`, or `0`) in milliseconds,
     /// as Prometheus's `model.ParseDuration` reads it (units largest first).
-    public static func parseDuration(_ s: String) -> Int64? {
+    package static func parseDuration(_ s: String) -> Int64? {
         if s == "0" { return 0 }
         let b = Array(s.utf8)
         guard !b.isEmpty else { return nil }
@@ -156,7 +156,7 @@ public enum TimeSpec {
     }
 
     /// Milliseconds as RFC 3339 UTC with millisecond precision when needed.
-    public static func formatRFC3339(_ ms: Int64) -> String {
+    package static func formatRFC3339(_ ms: Int64) -> String {
         let sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
         let frac = ms - sec * 1000
         var days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400

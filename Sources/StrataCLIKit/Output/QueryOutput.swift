@@ -1,4 +1,5 @@
 import StrataLabels
+import StrataMetrics
 import StrataQuery
 
 /// Renders query results for people and programs: the Prometheus HTTP API's JSON, an aligned
@@ -9,14 +10,14 @@ import StrataQuery
 /// print(QueryOutput.prometheusJSON(r))
 /// // {"status":"success","data":{"resultType":"vector","result":[{"metric":{"__name__":"up"},"value":[1700000000,"1"]}]}}
 /// ```
-public enum QueryOutput {
+package enum QueryOutput {
     /// The body Prometheus's `/api/v1/query` and `/api/v1/query_range` return, byte for byte:
     /// `{"status":"success","data":{"resultType":...,"result":[...]}}`, then `"warnings"` and
     /// `"infos"` when there are any. Labels are in name order, values are strings (`"NaN"`,
     /// `"+Inf"`), timestamps are seconds with up to three decimals.
     /// - Parameter limit: at most this many series (Prometheus's `limit` parameter); a cut adds
     ///   the warning Prometheus adds.
-    public static func prometheusJSON(_ result: QueryResult, limit: Int? = nil) -> String {
+    package static func prometheusJSON(_ result: QueryResult, limit: Int? = nil) -> String {
         let (value, warnings) = truncated(result, limit: limit)
         var out = "{\"status\":\"success\",\"data\":{\"resultType\":\""
         out += value.type.rawValue
@@ -50,7 +51,7 @@ public enum QueryOutput {
 
     /// An aligned plain-text table: one column per label name (`__name__` first), then the time
     /// (for range results, RFC 3339) and the value, right-aligned. A scalar or string is one line.
-    public static func table(_ result: QueryResult, limit: Int? = nil) -> String {
+    package static func table(_ result: QueryResult, limit: Int? = nil) -> String {
         let (value, _) = truncated(result, limit: limit)
         switch value {
         case .scalar(let t, let v):
@@ -77,7 +78,7 @@ public enum QueryOutput {
 
     /// RFC 4180 CSV with a header: one column per label name, `timestamp` (Unix seconds as in the
     /// JSON) and `value`; one row per sample.
-    public static func csv(_ result: QueryResult, limit: Int? = nil) -> String {
+    package static func csv(_ result: QueryResult, limit: Int? = nil) -> String {
         let (value, _) = truncated(result, limit: limit)
         var rows: [[String]]
         switch value {
@@ -104,7 +105,7 @@ public enum QueryOutput {
 
     /// A JSON string literal escaped as Go's `encoding/json` does (HTML-safe: `<`, `>`, `&`,
     /// U+2028 and U+2029 as `\u` escapes).
-    public static func jsonString(_ s: String) -> String {
+    package static func jsonString(_ s: String) -> String {
         var out = "\""
         for u in s.unicodeScalars {
             switch u {

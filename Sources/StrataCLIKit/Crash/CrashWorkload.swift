@@ -1,4 +1,5 @@
 import StrataLabels
+import StrataLogs
 import StrataMetrics
 
 /// The crash test's deterministic data, shared with the test that checks it.
@@ -15,7 +16,7 @@ package enum CrashWorkload {
 
 /// The log crash test's deterministic data: batch `b` holds `perBatch` records at distinct times.
 package enum LogCrashWorkload {
-    package static let perBatch = 8
+    static let perBatch = 8
     package static func stream(_ i: Int) -> Labels {
         Labels(sorted: [Label("host", "crash-\(i % 3)"), Label("program", "crash-writer")])
     }

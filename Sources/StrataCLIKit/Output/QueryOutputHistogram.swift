@@ -6,7 +6,7 @@ extension QueryOutput {
     /// `{"count":"4","sum":"10","buckets":[[0,"0.5","1","2"],...]}`. Each bucket is
     /// `[boundaries, lower, upper, count]` with boundaries 0 (upper inclusive), 1 (lower inclusive),
     /// 2 (neither) or 3 (both); empty buckets are left out, and so is `buckets` when none remain.
-    public static func histogramJSON(_ h: FloatHistogram) -> String {
+    package static func histogramJSON(_ h: FloatHistogram) -> String {
         var out = "{\"count\":\"" + formatValue(h.count) + "\",\"sum\":\"" + formatValue(h.sum) + "\""
         var first = true
         for b in h.allBuckets() where b.count != 0 {

@@ -2,13 +2,13 @@ import StrataTraces
 
 /// How `strata trace` and trace searches print: the waterfall tree, the nested JSON tree,
 /// and the table and JSON of search results.
-public enum TraceOutput {
+package enum TraceOutput {
     /// The trace as an indented tree with a timing bar per span (a waterfall).
     ///
     /// One line per span: start offset, duration, `project/service`, the indented point name
     /// with its request, db statement or function, the host, and a bar placed on the trace's
     /// time axis; errors and flags follow the bar. `color` adds ANSI colours (terminals only).
-    public static func tree(_ tree: TraceTree, barWidth: Int = 40, color: Bool = false) -> String {
+    package static func tree(_ tree: TraceTree, barWidth: Int = 40, color: Bool = false) -> String {
         let total = max(1, tree.end - tree.start)
         let nodes = tree.flattened()
         let errors = nodes.filter { $0.node.span.isError }.count
@@ -58,7 +58,7 @@ public enum TraceOutput {
     }
 
     /// The critical path as lines: offset, time on the path, service and span.
-    public static func criticalPath(_ tree: TraceTree) -> String {
+    package static func criticalPath(_ tree: TraceTree) -> String {
         let rows = tree.criticalPath().map { step in
             ("+" + duration(step.start - tree.start), duration(step.end - step.start), "\(serviceName(step.span)) \(step.span.name)\(detail(step.span))")
         }
@@ -72,7 +72,7 @@ public enum TraceOutput {
     }
 
     /// The tree as JSON: every span with its trace_id and parent_id, children nested under it.
-    public static func json(_ tree: TraceTree) -> String {
+    package static func json(_ tree: TraceTree) -> String {
         var out = "{\"base_id\":\"\(tree.baseID)\",\"start\":\"\(OsprofilerTimestamp.format(tree.start))Z\","
         out += "\"duration_us\":\(tree.end - tree.start),\"span_count\":\(tree.spanCount),\"spans\":["
         out += tree.roots.map(nodeJSON).joined(separator: ",")
@@ -106,7 +106,7 @@ public enum TraceOutput {
     }
 
     /// Search results as a table.
-    public static func searchTable(_ found: [TraceSummary]) -> String {
+    package static func searchTable(_ found: [TraceSummary]) -> String {
         var rows: [[String]] = [["base_id", "start", "duration", "spans", "errors", "root", "services"]]
         for t in found {
             rows.append([
@@ -126,7 +126,7 @@ public enum TraceOutput {
 
     /// Search results as CSV: a header row, then one row per trace (start in RFC 3339, duration in
     /// µs, services joined by `;`); fields with a comma, quote or newline are quoted.
-    public static func searchCSV(_ found: [TraceSummary]) -> String {
+    package static func searchCSV(_ found: [TraceSummary]) -> String {
         func field(_ s: String) -> String {
             s.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" }) ? "\"" + s.replacingAll("\"", "\"\"") + "\"" : s
         }
@@ -141,7 +141,7 @@ public enum TraceOutput {
     }
 
     /// Search results in the `data`-wrapped shape of the other query results, `resultType` "traces".
-    public static func searchJSON(_ found: [TraceSummary]) -> String {
+    package static func searchJSON(_ found: [TraceSummary]) -> String {
         let items = found.map { t in
             "{\"base_id\":\"\(t.baseID)\",\"root\":\(q(t.rootName)),\"services\":[\(t.services.map(q).joined(separator: ","))],"
                 + "\"span_count\":\(t.spanCount),\"start\":\"\(OsprofilerTimestamp.format(t.start))Z\",\"duration_us\":\(t.duration),"
@@ -178,7 +178,7 @@ public enum TraceOutput {
     }
 
     /// Microseconds as `850us`, `12.3ms`, `2.041s`.
-    public static func duration(_ us: Int64) -> String {
+    package static func duration(_ us: Int64) -> String {
         let a = abs(us)
         let sign = us < 0 ? "-" : ""
         if a < 1000 { return "\(sign)\(a)us" }

@@ -1,14 +1,15 @@
 import StrataLabels
 import StrataLogs
+import StrataMetrics
 
 /// Renders log query results: Loki's `/loki/api/v1/query_range` JSON for streams, and text lines
 /// for terminals and pipes.
-public enum LogQueryOutput {
+package enum LogQueryOutput {
     /// The body Loki returns for a streams result:
     /// `{"status":"success","data":{"resultType":"streams","result":[{"stream":{...},"values":[["<ns>","<line>"],...]}],"stats":{"summary":{...}}}}`.
     /// Streams appear in the order of their first hit; values keep the hits' order (newest first
     /// for a backward query). Stats carry Loki's summary keys only. Invalid UTF-8 is shown as U+FFFD.
-    public static func lokiStreamsJSON(_ result: LogSearchResult, execSeconds: Double) -> String {
+    package static func lokiStreamsJSON(_ result: LogSearchResult, execSeconds: Double) -> String {
         var order: [Labels] = []
         var values: [Labels: [LogRecord]] = [:]
         var bytes = 0
@@ -40,14 +41,14 @@ public enum LogQueryOutput {
     /// With `highlight`, the parts of the line that the `|=` literals and `|~` regexes matched are
     /// shown in bold red (ANSI escapes: use only on a terminal). A regex that Swift's `Regex` cannot
     /// compile (the store reads POSIX ERE) is left unhighlighted.
-    public static func text(_ record: LogRecord, highlight: [LineFilter] = []) -> String {
+    package static func text(_ record: LogRecord, highlight: [LineFilter] = []) -> String {
         var line = String(decoding: record.line, as: UTF8.self)
         if !highlight.isEmpty { line = highlighted(line, highlight) }
         return formatTimestamp(record.timestamp) + " " + record.stream.description + " " + line
     }
 
     /// RFC 3339 UTC with milliseconds, and nanoseconds when the time has any below the millisecond.
-    public static func formatTimestamp(_ ns: Int64) -> String {
+    package static func formatTimestamp(_ ns: Int64) -> String {
         let ms = ns >= 0 ? ns / 1_000_000 : (ns - 999_999) / 1_000_000
         let base = TimeSpec.formatRFC3339(ms)  // ...SS.mmmZ or ...SSZ
         let sub = ns - ms * 1_000_000

@@ -4,7 +4,7 @@ extension QueryOutput {
     /// `NaN`, `+Inf`, `-Inf` for the special values.
     ///
     /// `1` → `1`, `0.1` → `0.1`, `1e21` → `1e+21`, `1.5e-7` → `1.5e-07`, `-0.0` → `-0`.
-    public static func formatValue(_ v: Double) -> String {
+    package static func formatValue(_ v: Double) -> String {
         if v.isNaN { return "NaN" }
         if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
         let sign = v.sign == .minus ? "-" : ""
@@ -28,7 +28,7 @@ extension QueryOutput {
 
     /// A timestamp in ms as Prometheus writes it (`jsonutil.MarshalTimestamp`): seconds with the
     /// milliseconds as up to three decimals, written only when non-zero (`1435781451.781`, `10`, `0.050`, `1.500`).
-    public static func formatTimestamp(_ ms: Int64) -> String {
+    package static func formatTimestamp(_ ms: Int64) -> String {
         var t = ms
         var out = ""
         if t < 0 {
