@@ -2,6 +2,8 @@
 @_exported import StrataLogs
 @_exported import StrataMetrics
 @_exported import StrataQuery
+@_exported import enum StrataStorage.Durability
+@_exported import enum StrataStorage.StorageError
 import StrataStorage
 @_exported import StrataTraces
 
@@ -47,8 +49,8 @@ public final class Database: Sendable {
     /// Opens or creates the database at `path` and takes its lock; read-only, opens an existing
     /// database without the lock.
     /// - Throws: `StorageError.locked` (naming the holder's pid) when another process has it open
-    ///   for writing, or a storage error naming the file that could not be read.
-    public init(path: String, options: DatabaseOptions = DatabaseOptions()) throws {
+    ///   for writing, or the `StorageError` naming the file that could not be read.
+    public init(path: String, options: DatabaseOptions = DatabaseOptions()) throws(StorageError) {
         self.path = path
         let fs = SystemFileSystem()
         var options = options
@@ -66,7 +68,9 @@ public final class Database: Sendable {
                 do {
                     (metrics, logs, traces) = try Self.openStores(path, options, fs)
                     return
-                } catch where attempt < 8 && "\(error)".contains("; try again") {
+                } catch {
+                    // StoreWAL.open's invalidState for a WAL segment retired under it.
+                    guard attempt < 8, case .invalidState(_, let detail) = error, detail.hasSuffix("; try again") else { throw error }
                     attempt += 1
                 }
             }
@@ -83,17 +87,22 @@ public final class Database: Sendable {
     }
 
     /// The three stores, opened in order; the ones opened are closed again when a later one fails.
-    private static func openStores(_ path: String, _ options: DatabaseOptions, _ fs: SystemFileSystem) throws
+    private static func openStores(_ path: String, _ options: DatabaseOptions, _ fs: SystemFileSystem) throws(StorageError)
         -> (MetricStore, LogStore, TraceStore)
     {
-        let metrics = try MetricStore(
-            directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+        let metrics: MetricStore
+        do {
+            metrics = try MetricStore(
+                directory: FileNames.join(path, FileNames.metricsDirectory), options: options.metrics, fileSystem: fs)
+        } catch {
+            throw Self.storageError(error, path)
+        }
         let logs: LogStore
         do {
             logs = try LogStore(directory: FileNames.join(path, Self.logsDirectory), options: options.logs, fileSystem: fs)
         } catch {
             try? metrics.close()
-            throw error
+            throw Self.storageError(error, path)
         }
         do {
             let traces = try TraceStore(
@@ -102,17 +111,28 @@ public final class Database: Sendable {
         } catch {
             try? logs.close()
             try? metrics.close()
-            throw error
+            throw Self.storageError(error, path)
+        }
+    }
+
+    /// The file problem behind a store's error (opening and closing throw no other kind).
+    private static func storageError(_ error: some StoreErrorConvertible & CustomStringConvertible, _ path: String) -> StorageError {
+        switch error {
+        case let e as MetricStoreError: e.storageError ?? .invalidState(path: path, detail: e.description)
+        case let e as LogStoreError: e.storageError ?? .invalidState(path: path, detail: e.description)
+        case let e as TraceStoreError: e.storageError ?? .invalidState(path: path, detail: e.description)
+        default: .invalidState(path: path, detail: error.description)
         }
     }
 
     /// Makes everything durable (flushing heads that have no WAL) and releases the lock.
     /// Closes every store even when one fails; the first failure is thrown.
-    public func close() throws {
-        var failure: (any Error)?
-        do { try metrics.close() } catch { failure = error }
-        do { try logs.close() } catch { failure = failure ?? error }
-        do { try traces.close() } catch { failure = failure ?? error }
+    /// - Throws: the first store's `StorageError` (the file, offset and what went wrong).
+    public func close() throws(StorageError) {
+        var failure: StorageError?
+        do { try metrics.close() } catch { failure = Self.storageError(error, path) }
+        do { try logs.close() } catch { failure = failure ?? Self.storageError(error, path) }
+        do { try traces.close() } catch { failure = failure ?? Self.storageError(error, path) }
         lock?.release()
         if let failure { throw failure }
     }

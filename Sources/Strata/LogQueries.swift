@@ -30,7 +30,7 @@ extension Database {
     }
 
     /// The `before` records before and `after` records after a hit in its stream, oldest first, the hit included.
-    public func logContext(of id: LogRecordID, before: Int, after: Int) throws -> [LogHit] {
+    public func logContext(of id: LogRecordID, before: Int, after: Int) throws(LogStoreError) -> [LogHit] {
         try logs.context(of: id, before: before, after: after)
     }
 

@@ -78,21 +78,19 @@ struct VerifyCommand: ParsableCommand {
     func run() throws {
         try requireDatabaseDirectory(self.db)
         let db: Database
-        do { db = try Database(path: self.db) } catch let e as StorageError {
-            if case .locked = e { throw CLIFailure.io("\(e)") }
-            if case .io = e { throw CLIFailure.io("\(e)") }
-            print("\(e)")  // a damaged MANIFEST or segment list: a problem found
+        do { db = try Database(path: self.db) } catch {
+            let problem: StorageError = error
+            if problem.errno != nil || problem.isLocked { throw CLIFailure.io(problem.description) }
+            print(problem.description)  // a damaged MANIFEST or segment list: a problem found
             throw ExitCode(1)
         }
         defer { try? db.close() }
         var problems = db.metrics.recoveryReport.map { "repaired on open: \($0)" }
-        problems += db.metrics.verify()
+        problems += db.metrics.verify().map(\.description)
         problems += db.logs.recoveryReport.map { "repaired on open: \($0)" }
-        do { problems += try db.logs.verify().map(\.description) } catch {
-            problems.append("logs: \(error)")
-        }
+        problems += db.logs.verify().map(\.description)
         problems += db.traces.recoveryReport.map { "repaired on open: \($0)" }
-        problems += db.traces.verify()
+        problems += db.traces.verify().map(\.description)
         for p in problems { print(p) }
         if !problems.isEmpty {
             printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")

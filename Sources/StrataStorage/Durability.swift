@@ -15,4 +15,18 @@ public enum Durability: Sendable, Hashable {
         case .none: break
         }
     }
+
+    /// Writes a record with `write`, then acknowledges it per this choice. A failure is kept in
+    /// `failure` (the store refuses writes from then on: nothing acknowledged is lost) and thrown.
+    package func log(
+        to wal: WriteAheadLog, failure: inout StorageError?, _ write: (WriteAheadLog) throws(StorageError) -> Void
+    ) throws(StorageError) {
+        do {
+            try write(wal)
+            try acknowledge(wal)
+        } catch {
+            failure = error
+            throw error
+        }
+    }
 }

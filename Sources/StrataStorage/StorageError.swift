@@ -39,10 +39,34 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
         }
     }
 
+    /// The file offset the error is about, when there is one (corrupt bytes, positional I/O).
+    public var offset: Int? {
+        switch self {
+        case .io(_, _, let offset, _): return offset
+        case .corrupt(_, let offset, _): return offset
+        case .locked, .invalidState: return nil
+        }
+    }
+
+    /// What is wrong, without the path and offset ("checksum mismatch", "Input/output error (errno 5)").
+    public var detail: String {
+        switch self {
+        case .io(let operation, _, _, let e): return "\(operation) failed: \(String(cString: strerror(e))) (errno \(e))"
+        case .corrupt(_, _, let detail), .invalidState(_, let detail): return detail
+        case .locked(_, let pid): return "locked by another process (pid \(pid.map(String.init) ?? "unknown"))"
+        }
+    }
+
     /// The `errno` of a failed system call, nil for other cases.
     public var errno: Int32? {
         if case .io(_, _, _, let e) = self { return e }
         return nil
+    }
+
+    /// True when another process (or handle) holds the database lock.
+    public var isLocked: Bool {
+        if case .locked = self { return true }
+        return false
     }
 
     /// True when a system call failed because the file does not exist.
@@ -63,6 +87,18 @@ public enum StorageError: Error, Sendable, Equatable, CustomStringConvertible {
             return "database \(path) is locked by another process (pid \(pid))"
         case .invalidState(let path, let detail):
             return "\(path): \(detail)"
+        }
+    }
+}
+
+extension StorageError {
+    /// `error` as a `StorageError`: itself, a decoder's `FormatError` found in `path`, or any other
+    /// error (a replay callback's) as an invalid state of `path` with its description.
+    package init(_ error: any Error, path: String) {
+        switch error {
+        case let e as StorageError: self = e
+        case let e as FormatError: self.init(path: path, e)
+        default: self = .invalidState(path: path, detail: "\(error)")
         }
     }
 }

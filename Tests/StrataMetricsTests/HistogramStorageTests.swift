@@ -229,7 +229,7 @@ struct HistogramStorageTests {
         #expect {
             _ = try set.series[0].histograms()
         } throws: { e in
-            (e as? MetricReadError)?.path.hasSuffix(name) == true
+            (e as? MetricStoreError)?.storageError?.path.hasSuffix(name) == true
         }
         #expect(!store.verify().isEmpty)
     }

@@ -44,7 +44,7 @@ final class LogSegmentReader: Sendable {
     init(number: UInt64, path: String, fs: any FileSystem = SystemFileSystem()) throws(LogStoreError) {
         self.number = number
         self.path = path
-        do throws(StorageError) { file = try fs.map(path) } catch { throw LogStoreError.storage(error.description) }
+        do throws(StorageError) { file = try fs.map(path) } catch { throw LogStoreError.storage(error) }
         let b = file.bytes
         func corrupt(_ offset: Int, _ detail: String) -> LogStoreError {
             .corrupt(path: path, offset: offset, detail: detail)

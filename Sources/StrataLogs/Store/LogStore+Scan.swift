@@ -44,85 +44,89 @@ extension LogStore {
     /// and checkpoints the WAL.
     /// - Returns: the number of records written.
     @discardableResult
-    public func flush() throws -> Int {
-        if options.readOnly { throw LogStoreError.readOnly }
-        return try state.withLock { st throws -> Int in
-            if let f = st.failure { throw LogStoreError.failed(f) }
-            let records = st.head.records
-            var added: [SegmentEntry] = []
-            if !records.isEmpty {
-                let order = records.indices.sorted { a, b in
-                    records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
+    public func flush() throws(LogStoreError) -> Int {
+        try LogStoreError.catching(at: directory) {
+            if options.readOnly { throw LogStoreError.readOnly }
+            return try state.withLock { st throws -> Int in
+                if let f = st.failure { throw LogStoreError.failed(f) }
+                let records = st.head.records
+                var added: [SegmentEntry] = []
+                if !records.isEmpty {
+                    let order = records.indices.sorted { a, b in
+                        records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
+                    }
+                    let sorted = order.map { records[$0] }
+                    let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
+                    let (bytes, summary) = writer.encode(sorted)
+                    let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
+                    do {
+                        try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                    } catch {
+                        throw LogStoreError.storage(StorageError(error, path: directory))
+                    }
+                    var meta = ByteWriter(capacity: 8)
+                    meta.appendVarint(UInt64(summary.rawBytes))
+                    added.append(
+                        SegmentEntry(
+                            name: name, kind: LogSegmentFormat.segmentKind, level: 0, minTime: summary.minTime,
+                            maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(summary.rows),
+                            metadata: meta.bytes))
                 }
-                let sorted = order.map { records[$0] }
-                let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
-                let (bytes, summary) = writer.encode(sorted)
-                let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
+                var walStart: Int? = nil
                 do {
-                    try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                    if let wal = st.wal {
+                        walStart = Int(try wal.cut())
+                        try wal.sync()
+                    }
+                    if !added.isEmpty || walStart != nil {
+                        try segments.publish(adding: added, removing: [], walStart: walStart)
+                    }
+                    if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
                 } catch {
-                    throw LogStoreError.storage("\(error)")
+                    throw LogStoreError.storage(StorageError(error, path: directory))
                 }
-                var meta = ByteWriter(capacity: 8)
-                meta.appendVarint(UInt64(summary.rawBytes))
-                added.append(
-                    SegmentEntry(
-                        name: name, kind: LogSegmentFormat.segmentKind, level: 0, minTime: summary.minTime,
-                        maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(summary.rows),
-                        metadata: meta.bytes))
+                for e in added { LogStore.open(e, in: segments, into: &st) }
+                st.head = LogHead()
+                return records.count
             }
-            var walStart: Int? = nil
-            do {
-                if let wal = st.wal {
-                    walStart = Int(try wal.cut())
-                    try wal.sync()
-                }
-                if !added.isEmpty || walStart != nil {
-                    try segments.publish(adding: added, removing: [], walStart: walStart)
-                }
-                if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
-            } catch {
-                throw LogStoreError.storage("\(error)")
-            }
-            for e in added { LogStore.open(e, in: segments, into: &st) }
-            st.head = LogHead()
-            return records.count
         }
     }
 
     /// Sizes and counts: records, raw bytes, and every byte on disk (segments, WAL, manifest).
-    public func stats() throws -> LogStoreStats {
-        var s = LogStoreStats()
-        state.withLock { st in
-            s.headRecords = st.head.records.count
-            s.records = st.head.records.count
-            s.rawBytes = st.head.lineBytes
-            s.splitLines = st.splitLines
-            s.truncatedLines = st.truncatedLines
-        }
-        for e in segments.entries where e.kind == LogSegmentFormat.segmentKind {
-            s.segments += 1
-            s.segmentBytes += Int(e.sizeBytes)
-            s.records += Int(e.recordCount)
-            var r = ByteReader(e.metadata)
-            if let raw = try? r.readVarint() { s.rawBytes += Int(raw) }
-        }
-        do {
-            let walDir = FileNames.join(directory, FileNames.walDirectory)
-            if try fs.exists(walDir) {
-                for name in try fs.listDirectory(walDir) { s.walBytes += try fs.fileSize(FileNames.join(walDir, name)) }
+    public func stats() throws(LogStoreError) -> LogStoreStats {
+        try LogStoreError.catching(at: directory) {
+            var s = LogStoreStats()
+            state.withLock { st in
+                s.headRecords = st.head.records.count
+                s.records = st.head.records.count
+                s.rawBytes = st.head.lineBytes
+                s.splitLines = st.splitLines
+                s.truncatedLines = st.truncatedLines
             }
-            s.manifestBytes = try fs.fileSize(segments.manifestPath)
-        } catch {
-            throw LogStoreError.storage("\(error)")
+            for e in segments.entries where e.kind == LogSegmentFormat.segmentKind {
+                s.segments += 1
+                s.segmentBytes += Int(e.sizeBytes)
+                s.records += Int(e.recordCount)
+                var r = ByteReader(e.metadata)
+                if let raw = try? r.readVarint() { s.rawBytes += Int(raw) }
+            }
+            do {
+                let walDir = FileNames.join(directory, FileNames.walDirectory)
+                if try fs.exists(walDir) {
+                    for name in try fs.listDirectory(walDir) { s.walBytes += try fs.fileSize(FileNames.join(walDir, name)) }
+                }
+                s.manifestBytes = try fs.fileSize(segments.manifestPath)
+            } catch {
+                throw LogStoreError.storage(StorageError(error, path: directory))
+            }
+            return s
         }
-        return s
     }
 
     /// Reads every segment completely and checks every checksum and structure.
     /// - Returns: the problems found (empty when all is well), each naming a file and an offset.
-    public func verify() throws -> [LogStoreProblem] {
-        var problems: [LogStoreProblem] = []
+    public func verify() -> [StorageError] {
+        var problems: [StorageError] = []
         for e in segments.entries where e.kind == LogSegmentFormat.segmentKind {
             guard let (number, _) = FileNames.parseSegment(e.name) else { continue }
             let path = segments.path(of: e.name)
@@ -135,14 +139,14 @@ extension LogStore {
                         let cursor = LogBlockCursor(seg, b)
                         for g in seg.blocks[b].groups.indices { _ = try cursor.lines(ofGroup: g, &stats) }
                         _ = try cursor.record(0, &stats)
-                    } catch let LogStoreError.corrupt(p, o, d) {
-                        problems.append(LogStoreProblem(path: p, offset: o, detail: d))
+                    } catch let LogStoreError.storage(e) {
+                        problems.append(e)
                     }
                 }
-            } catch let LogStoreError.corrupt(p, o, d) {
-                problems.append(LogStoreProblem(path: p, offset: o, detail: d))
+            } catch let LogStoreError.storage(e) {
+                problems.append(e)
             } catch {
-                problems.append(LogStoreProblem(path: path, offset: 0, detail: "\(error)"))
+                problems.append(StorageError(error, path: path))
             }
         }
         return problems

@@ -30,7 +30,7 @@ public final class LogStore: Sendable {
     struct State: ~Copyable {
         var head = LogHead()
         var wal: WriteAheadLog?
-        var failure: String?
+        var failure: StorageError?
         var recovery: [String] = []
         var splitLines = 0
         var truncatedLines = 0
@@ -43,7 +43,9 @@ public final class LogStore: Sendable {
     /// Opens (or creates) the store in `directory`: reads the manifest, removes files a crash
     /// left unpublished, recovers the WAL (truncating a torn tail) and replays it into the head.
     /// - Throws: `LogStoreError.storage` when a file cannot be read or the manifest is corrupt.
-    public init(directory: String, options: LogStoreOptions = LogStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()) throws {
+    public init(
+        directory: String, options: LogStoreOptions = LogStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()
+    ) throws(LogStoreError) {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
@@ -62,8 +64,8 @@ public final class LogStore: Sendable {
             if let report = opened.wal.recovery { st.recovery.append(report) }
             st.wal = opened.wal.wal
             for e in segments.entries { LogStore.open(e, in: segments, into: &st) }
-        } catch let e as StorageError {
-            throw LogStoreError.storage(e.description)
+        } catch {
+            throw LogStoreError.storage(StorageError(error, path: directory))
         }
         state = Mutex(st)
     }
@@ -81,39 +83,41 @@ public final class LogStore: Sendable {
     /// and flagged `.truncated`, per `options.longLines`; nothing is dropped silently.
     /// - Throws: `LogStoreError.failed` when the WAL cannot be written (the store then refuses
     ///   further writes; nothing acknowledged is lost).
-    public func append(_ records: [LogRecord]) throws {
-        if options.readOnly { throw LogStoreError.readOnly }
-        if records.isEmpty { return }
-        let (kept, split, truncated) = LogStore.limitLineLengths(records, options)
-        let flushNeeded = try state.withLock { st throws -> Bool in
-            if let f = st.failure { throw LogStoreError.failed(f) }
-            if let wal = st.wal, options.durability != .none {
-                do {
-                    // Large batches go in several WAL records (each well under the WAL's record limit).
-                    var i = kept.startIndex
-                    while i < kept.endIndex {
-                        var j = i
-                        var bytes = 0
-                        while j < kept.endIndex && (j == i || bytes < 8 << 20) {
-                            bytes += kept[j].line.count + 64
-                            j += 1
+    public func append(_ records: [LogRecord]) throws(LogStoreError) {
+        try LogStoreError.catching(at: directory) {
+            if options.readOnly { throw LogStoreError.readOnly }
+            if records.isEmpty { return }
+            let (kept, split, truncated) = LogStore.limitLineLengths(records, options)
+            let flushNeeded = try state.withLock { st throws -> Bool in
+                if let f = st.failure { throw LogStoreError.failed(f) }
+                if let wal = st.wal, options.durability != .none {
+                    do throws(StorageError) {
+                        try options.durability.log(to: wal, failure: &st.failure) { wal throws(StorageError) in
+                            // Large batches go in several WAL records (each well under the WAL's record limit).
+                            var i = kept.startIndex
+                            while i < kept.endIndex {
+                                var j = i
+                                var bytes = 0
+                                while j < kept.endIndex && (j == i || bytes < 8 << 20) {
+                                    bytes += kept[j].line.count + 64
+                                    j += 1
+                                }
+                                let slice = kept[i..<j]
+                                try wal.append(type: LogWALRecord.records) { w in LogWALRecord.encode(slice, into: &w) }
+                                i = j
+                            }
                         }
-                        let slice = kept[i..<j]
-                        try wal.append(type: LogWALRecord.records) { w in LogWALRecord.encode(slice, into: &w) }
-                        i = j
+                    } catch {
+                        throw LogStoreError.failed(error)
                     }
-                    try options.durability.acknowledge(wal)
-                } catch {
-                    st.failure = "\(error)"
-                    throw LogStoreError.failed("WAL write failed: \(error)")
                 }
+                for r in kept { st.head.add(r) }
+                st.splitLines += split
+                st.truncatedLines += truncated
+                return st.head.lineBytes >= options.maxHeadBytes
             }
-            for r in kept { st.head.add(r) }
-            st.splitLines += split
-            st.truncatedLines += truncated
-            return st.head.lineBytes >= options.maxHeadBytes
+            if flushNeeded { try flush() }
         }
-        if flushNeeded { try flush() }
     }
 
     /// Applies `maxLineBytes`: returns the records to keep and how many lines were split or truncated.
@@ -148,13 +152,15 @@ public final class LogStore: Sendable {
     }
 
     /// Makes every acknowledged record durable: with a WAL, syncs it; without one, flushes the head.
-    public func close() throws {
-        if options.readOnly { return }
-        if options.durability == .none {
-            try flush()
-        } else {
-            try state.withLock { st throws in
-                do { try st.wal?.sync() } catch { throw LogStoreError.storage("\(error)") }
+    public func close() throws(LogStoreError) {
+        try LogStoreError.catching(at: directory) {
+            if options.readOnly { return }
+            if options.durability == .none {
+                try flush()
+            } else {
+                try state.withLock { st throws in
+                    do throws(StorageError) { try st.wal?.sync() } catch { throw LogStoreError.storage(error) }
+                }
             }
         }
     }

@@ -1,3 +1,4 @@
+import StrataStorage
 import StrataLabels
 
 /// Where a record lives: a segment and a row in it.
@@ -98,45 +99,43 @@ public struct LogStoreStats: Sendable, Equatable {
     public init() {}
 }
 
-/// One problem found by `LogStore.verify()`: a file, an offset in it and what is wrong.
-public struct LogStoreProblem: Sendable, Equatable, CustomStringConvertible {
-    public var path: String
-    public var offset: Int
-    public var detail: String
-    public init(path: String, offset: Int, detail: String) {
-        self.path = path
-        self.offset = offset
-        self.detail = detail
-    }
-    public var description: String { "\(path) at offset \(offset): \(detail)" }
-}
-
-/// Errors of the log store.
-public enum LogStoreError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// A segment file is damaged: the file, the offset and what is wrong.
-    case corrupt(path: String, offset: Int, detail: String)
+/// Errors of the log store: the same shape as `MetricStoreError` and `TraceStoreError`, plus
+/// the query errors only logs have.
+public enum LogStoreError: Error, Sendable, Equatable, CustomStringConvertible, StoreErrorConvertible {
+    /// A file could not be read or written, or its bytes are damaged (file, offset, what).
+    case storage(StorageError)
+    /// An earlier WAL failure (this one) left the store unable to accept writes.
+    case failed(StorageError)
+    /// A write to a store opened with `readOnly`.
+    case readOnly
     /// A line filter's or field filter's regular expression does not compile.
     case invalidRegex(pattern: String, reason: String)
     /// A query asks for something impossible (e.g. a non-positive step).
     case invalidQuery(String)
-    /// A file operation failed; the message names the file.
-    case storage(String)
-    /// An earlier WAL failure left the store unable to accept writes.
-    case failed(String)
     /// No record has this id (any more).
     case unknownRecord(LogRecordID)
-    /// A write to a store opened with `readOnly`.
-    case readOnly
+
+    /// Damaged bytes at `offset` of the segment file `path`.
+    static func corrupt(path: String, offset: Int, detail: String) -> LogStoreError {
+        .storage(.corrupt(path: path, offset: offset, detail: detail))
+    }
+
+    /// The file error behind `.storage` and `.failed`; nil for the other cases.
+    public var storageError: StorageError? {
+        switch self {
+        case .storage(let e), .failed(let e): e
+        default: nil
+        }
+    }
 
     public var description: String {
         switch self {
-        case .corrupt(let p, let o, let d): "\(p): corrupt at offset \(o): \(d)"
+        case .storage(let e): e.description
+        case .failed(let e): "log store is read-only after a write failure: \(e)"
+        case .readOnly: "the log store was opened read-only; writes need the database opened for writing"
         case .invalidRegex(let p, let r): "invalid regular expression \"\(p)\": \(r)"
         case .invalidQuery(let s): "invalid log query: \(s)"
-        case .storage(let s): s
-        case .failed(let s): "log store is read-only after a write failure: \(s)"
         case .unknownRecord(let id): "no log record \(id)"
-        case .readOnly: "the log store was opened read-only; writes need the database opened for writing"
         }
     }
 }

@@ -19,8 +19,8 @@ public struct MetricStoreStats: Sendable {
 extension MetricStore {
     /// The series matching every matcher that have samples in `[minTime, maxTime]` (ms, inclusive),
     /// in ascending label order. Samples are decoded lazily, chunk by chunk, as they are iterated.
-    /// - Throws: `MetricReadError` naming the file and offset when a block needed for the answer is damaged.
-    public func select(_ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64) throws(MetricReadError)
+    /// - Throws: `MetricStoreError.storage` naming the file and offset when a block needed for the answer is damaged.
+    public func select(_ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64) throws(MetricStoreError)
         -> SeriesSet
     {
         let snapshot = segments.snapshot()
@@ -36,11 +36,11 @@ extension MetricStore {
                     matchers, allCount: reader.seriesOffsets.count, values: { reader.labelValues($0) },
                     postings: { (n: String, v: String) throws(FormatError) -> [UInt32] in try reader.postings(n, v) })
             } catch {
-                throw MetricReadError(path: reader.path, error)
+                throw MetricStoreError.storage(StorageError(path: reader.path, error))
             }
             for id in ids {
                 let s: (labels: Labels, chunks: [BlockChunkMeta], histogramChunks: [BlockChunkMeta])
-                do throws(FormatError) { s = try reader.series(id) } catch { throw MetricReadError(path: reader.path, error) }
+                do throws(FormatError) { s = try reader.series(id) } catch { throw MetricStoreError.storage(StorageError(path: reader.path, error)) }
                 for c in s.chunks where c.maxTime >= minTime && c.minTime <= maxTime {
                     bySeries[s.labels, default: []].append(.chunk(reader, c, order: order))
                 }
@@ -81,7 +81,7 @@ extension MetricStore {
     }
 
     /// Every label name in the store, sorted.
-    public func labelNames() throws(MetricReadError) -> [String] {
+    public func labelNames() throws(MetricStoreError) -> [String] {
         var names = Set<String>()
         for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
             names.formUnion(try reader(for: e.name).labelNames)
@@ -91,7 +91,7 @@ extension MetricStore {
     }
 
     /// Every value of label `name` in the store, sorted.
-    public func labelValues(_ name: String) throws(MetricReadError) -> [String] {
+    public func labelValues(_ name: String) throws(MetricStoreError) -> [String] {
         var values = Set<String>()
         for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
             values.formUnion(try reader(for: e.name).labelValues(name))
@@ -101,31 +101,33 @@ extension MetricStore {
     }
 
     /// Counts of what is stored and the bytes it takes on disk.
-    public func stats() throws -> MetricStoreStats {
-        let snap = segments.snapshot()
-        let blocks = snap.entries.filter { $0.kind == SegmentKind.metricBlock }
-        var labels = Set<Labels>()
-        var samples = 0
-        var minT: Int64? = nil
-        var maxT: Int64? = nil
-        for e in blocks {
-            let r = try reader(for: e.name)
-            for id in 0..<UInt32(r.seriesOffsets.count) { labels.insert(try r.series(id).labels) }
-            samples += Int(e.recordCount)
-            minT = min(minT ?? e.minTime, e.minTime)
-            maxT = max(maxT ?? e.maxTime, e.maxTime)
-        }
-        let headSamples = state.withLock { st in
-            for s in st.head.series where !s.timestamps.isEmpty || !s.histograms.isEmpty { labels.insert(s.labels) }
-            if st.head.sampleCount > 0 {
-                minT = min(minT ?? st.head.minTime, st.head.minTime)
-                maxT = max(maxT ?? st.head.maxTime, st.head.maxTime)
+    public func stats() throws(MetricStoreError) -> MetricStoreStats {
+        try MetricStoreError.catching(at: directory) {
+            let snap = segments.snapshot()
+            let blocks = snap.entries.filter { $0.kind == SegmentKind.metricBlock }
+            var labels = Set<Labels>()
+            var samples = 0
+            var minT: Int64? = nil
+            var maxT: Int64? = nil
+            for e in blocks {
+                let r = try reader(for: e.name)
+                for id in 0..<UInt32(r.seriesOffsets.count) { labels.insert(try r.series(id).labels) }
+                samples += Int(e.recordCount)
+                minT = min(minT ?? e.minTime, e.minTime)
+                maxT = max(maxT ?? e.maxTime, e.maxTime)
             }
-            return st.head.sampleCount
+            let headSamples = state.withLock { st in
+                for s in st.head.series where !s.timestamps.isEmpty || !s.histograms.isEmpty { labels.insert(s.labels) }
+                if st.head.sampleCount > 0 {
+                    minT = min(minT ?? st.head.minTime, st.head.minTime)
+                    maxT = max(maxT ?? st.head.maxTime, st.head.maxTime)
+                }
+                return st.head.sampleCount
+            }
+            return MetricStoreStats(
+                series: labels.count, samples: samples + headSamples, bytes: try totalBytes(directory),
+                blocks: blocks.count, headSamples: headSamples, minTime: minT, maxTime: maxT)
         }
-        return MetricStoreStats(
-            series: labels.count, samples: samples + headSamples, bytes: try totalBytes(directory),
-            blocks: blocks.count, headSamples: headSamples, minTime: minT, maxTime: maxT)
     }
 
     /// Bytes of every file under `path`, recursively.
@@ -143,16 +145,16 @@ extension MetricStore {
     }
 
     /// The block reader for a published segment, opened once and cached (errors too).
-    func reader(for name: String) throws(MetricReadError) -> BlockReader {
+    func reader(for name: String) throws(MetricStoreError) -> BlockReader {
         let path = segments.path(of: name)
-        let r = readers.withLock { cache -> Result<BlockReader, MetricReadError> in
+        let r = readers.withLock { cache -> Result<BlockReader, MetricStoreError> in
             if let r = cache[name] { return r }
-            let r: Result<BlockReader, MetricReadError>
-            do {
+            let r: Result<BlockReader, MetricStoreError>
+            do throws(StorageError) {
                 let f = try fs.map(path)
-                do throws(FormatError) { r = .success(try BlockReader(file: f)) } catch { r = .failure(MetricReadError(path: path, error)) }
+                do throws(FormatError) { r = .success(try BlockReader(file: f)) } catch { r = .failure(.storage(StorageError(path: path, error))) }
             } catch {
-                r = .failure(MetricReadError(path: path, offset: 0, detail: "\(error)"))
+                r = .failure(.storage(error))
             }
             cache[name] = r
             return r
@@ -161,14 +163,14 @@ extension MetricStore {
     }
 
     /// Reads every block completely, checking every checksum and invariant.
-    /// - Returns: one line per problem (file, offset, what); empty when all is well.
-    public func verify() -> [String] {
-        var problems: [String] = []
+    /// - Returns: every problem found, each naming the file, the offset and what is wrong; empty when all is well.
+    public func verify() -> [StorageError] {
+        var problems: [StorageError] = []
         for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
             let path = segments.path(of: e.name)
             let r: BlockReader
             do { r = try reader(for: e.name) } catch {
-                problems.append(error.description)
+                problems.append(error.storageError ?? .invalidState(path: path, detail: error.description))
                 continue
             }
             var samples = 0
@@ -177,14 +179,14 @@ extension MetricStore {
                 do {
                     let s = try r.series(id)
                     if let p = prevLabels, !(p < s.labels) {
-                        problems.append("\(path): series \(id) is out of label order")
+                        problems.append(.corrupt(path: path, offset: Int(r.seriesOffsets[Int(id)]), detail: "series \(id) is out of label order"))
                     }
                     prevLabels = s.labels
                     for c in s.histogramChunks {
                         do throws(FormatError) {
                             samples += try r.decodeHistograms(c).count
                         } catch {
-                            problems.append(MetricReadError(path: path, error).description)
+                            problems.append(StorageError(path: path, error))
                         }
                     }
                     for c in s.chunks {
@@ -192,24 +194,25 @@ extension MetricStore {
                         try r.decode(c, timestamps: &ts, values: &vs)
                         samples += ts.count
                         for i in 1..<max(1, ts.count) where ts[i] <= ts[i - 1] {
-                            problems.append("\(path): offset \(c.timestampsOffset): timestamps not increasing")
+                            problems.append(.corrupt(path: path, offset: Int(c.timestampsOffset), detail: "timestamps not increasing"))
                             break
                         }
                         if let f = ts.first, let l = ts.last, f != c.minTime || l != c.maxTime {
-                            problems.append("\(path): offset \(c.timestampsOffset): chunk time range differs from index")
+                            problems.append(.corrupt(path: path, offset: Int(c.timestampsOffset), detail: "chunk time range differs from index"))
                         }
                     }
                 } catch {
-                    problems.append(MetricReadError(path: path, error).description)
+                    problems.append(StorageError(error, path: path))
                 }
             }
             for (name, values) in r.postingsIndex {
                 for v in values.keys {
-                    do { _ = try r.postings(name, v) } catch { problems.append(MetricReadError(path: path, error).description) }
+                    do { _ = try r.postings(name, v) } catch { problems.append(StorageError(path: path, error)) }
                 }
             }
             if samples != r.stats.sampleCount && problems.isEmpty {
-                problems.append("\(path): footer says \(r.stats.sampleCount) samples, chunks hold \(samples)")
+                problems.append(
+                    .corrupt(path: path, offset: r.file.bytes.count, detail: "footer says \(r.stats.sampleCount) samples, chunks hold \(samples)"))
             }
         }
         return problems

@@ -27,27 +27,31 @@ public final class MetricStore: Sendable {
     let fs: any FileSystem
     let segments: SegmentSet
     let state: Mutex<State>
-    let readers = Mutex<[String: Result<BlockReader, MetricReadError>]>([:])
+    let readers = Mutex<[String: Result<BlockReader, MetricStoreError>]>([:])
 
     struct State: ~Copyable {
         var head = Head()
         var wal: WriteAheadLog?
-        var failure: String?
+        var failure: StorageError?
         var recovery: [String] = []
     }
 
     /// Opens (or creates) the store in `directory`: reads the manifest, removes files a
     /// crash left unpublished, recovers the WAL (truncating a torn tail) and replays it.
-    /// - Throws: `StorageError` when a file cannot be read or the manifest is corrupt.
-    public init(directory: String, options: MetricStoreOptions = MetricStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()) throws {
+    /// - Throws: `MetricStoreError.storage` when a file cannot be read or the manifest is corrupt.
+    public init(
+        directory: String, options: MetricStoreOptions = MetricStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()
+    ) throws(MetricStoreError) {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
         var head = Head()
-        let opened = try StoreWAL.openStore(
-            directory: directory, fs: fileSystem, readOnly: options.readOnly, durability: options.durability,
-            walSegmentSize: options.walSegmentSize
-        ) { type, payload in try MetricStore.replay(type, payload, into: &head) }
+        let opened = try MetricStoreError.catching(at: directory) {
+            try StoreWAL.openStore(
+                directory: directory, fs: fileSystem, readOnly: options.readOnly, durability: options.durability,
+                walSegmentSize: options.walSegmentSize
+            ) { type, payload in try MetricStore.replay(type, payload, into: &head) }
+        }
         segments = opened.segments
         for e in segments.snapshot().entries { head.observe(maxTime: e.maxTime) }
         var st = State()
@@ -64,155 +68,161 @@ public final class MetricStore: Sendable {
 
     /// The ref of `labels`, registering (and logging) the series if it is new.
     /// - Throws: `MetricStoreError.seriesLimit` when the store is full.
-    public func seriesRef(for labels: Labels) throws -> SeriesRef {
-        if options.readOnly { throw MetricStoreError.readOnly }
-        return try state.withLock { st throws -> SeriesRef in
-            if let r = st.head.ref(of: labels) { return SeriesRef(r) }
-            if let f = st.failure { throw MetricStoreError.failed(f) }
-            guard st.head.seriesCount < options.seriesLimit else {
-                throw MetricStoreError.seriesLimit(limit: options.seriesLimit, labels: labels)
-            }
-            let r = st.head.register(labels)
-            if let wal = st.wal, options.durability != .none {
-                var w = ByteWriter(capacity: 64)
-                MetricWALRecord.encodeSeries([(r, labels)], into: &w)
-                do {
-                    try wal.append(type: MetricWALRecord.series, payload: w.bytes)
-                    try options.durability.acknowledge(wal)
-                } catch {
-                    st.failure = "\(error)"
-                    throw MetricStoreError.failed("\(error)")
+    public func seriesRef(for labels: Labels) throws(MetricStoreError) -> SeriesRef {
+        try MetricStoreError.catching(at: directory) {
+            if options.readOnly { throw MetricStoreError.readOnly }
+            return try state.withLock { st throws -> SeriesRef in
+                if let r = st.head.ref(of: labels) { return SeriesRef(r) }
+                if let f = st.failure { throw MetricStoreError.failed(f) }
+                guard st.head.seriesCount < options.seriesLimit else {
+                    throw MetricStoreError.seriesLimit(limit: options.seriesLimit, labels: labels)
                 }
+                let r = st.head.register(labels)
+                if let wal = st.wal, options.durability != .none {
+                    var w = ByteWriter(capacity: 64)
+                    MetricWALRecord.encodeSeries([(r, labels)], into: &w)
+                    do throws(StorageError) {
+                        try options.durability.log(to: wal, failure: &st.failure) { wal throws(StorageError) in
+                            try wal.append(type: MetricWALRecord.series, payload: w.bytes)
+                        }
+                    } catch {
+                        throw MetricStoreError.failed(error)
+                    }
+                }
+                return SeriesRef(r)
             }
-            return SeriesRef(r)
         }
     }
 
     /// Appends a batch. Returns once every accepted sample is durable per `options.durability`.
     /// Samples older than the out-of-order window, or at a time the series already has with
     /// another value, are rejected and reported in the summary; exact duplicates are ignored.
-    public func append(_ batch: SampleBatch) throws -> AppendSummary {
-        if options.readOnly { throw MetricStoreError.readOnly }
-        let cutNeeded: Bool
-        let summary: AppendSummary
-        (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
-            if let f = st.failure { throw MetricStoreError.failed(f) }
-            var sum = AppendSummary()
-            let n = batch.count
-            // Indices of samples not taken (rare); the WAL record is encoded from the batch minus these.
-            var skipped: [Int] = []
-            let logging = st.wal != nil && options.durability != .none
-            let window = options.outOfOrderWindow
-            try batch.refs.withUnsafeBufferPointer { refs in
-                try batch.timestamps.withUnsafeBufferPointer { ts in
-                    try batch.values.withUnsafeBufferPointer { vs in
-                        for i in 0..<n {
-                            let r = refs[i], t = ts[i], v = vs[i]
-                            guard st.head.isValid(r) else { throw MetricStoreError.unknownSeries(r) }
-                            let hw = st.head.highWatermark
-                            if hw > Int64.min &+ window && t < hw &- window {
-                                sum.tooOld += 1
-                                skipped.append(i)
-                                if sum.rejections.count < AppendSummary.maxListed {
-                                    sum.rejections.append(
-                                        AppendRejection(
-                                            labels: st.head.series[Int(r)].labels, timestamp: t, value: v,
-                                            reason: "out of bounds: older than the out-of-order window (\(window) ms before \(hw))"))
+    public func append(_ batch: SampleBatch) throws(MetricStoreError) -> AppendSummary {
+        try MetricStoreError.catching(at: directory) {
+            if options.readOnly { throw MetricStoreError.readOnly }
+            let cutNeeded: Bool
+            let summary: AppendSummary
+            (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
+                if let f = st.failure { throw MetricStoreError.failed(f) }
+                var sum = AppendSummary()
+                let n = batch.count
+                // Indices of samples not taken (rare); the WAL record is encoded from the batch minus these.
+                var skipped: [Int] = []
+                let logging = st.wal != nil && options.durability != .none
+                let window = options.outOfOrderWindow
+                try batch.refs.withUnsafeBufferPointer { refs in
+                    try batch.timestamps.withUnsafeBufferPointer { ts in
+                        try batch.values.withUnsafeBufferPointer { vs in
+                            for i in 0..<n {
+                                let r = refs[i], t = ts[i], v = vs[i]
+                                guard st.head.isValid(r) else { throw MetricStoreError.unknownSeries(r) }
+                                let hw = st.head.highWatermark
+                                if hw > Int64.min &+ window && t < hw &- window {
+                                    sum.tooOld += 1
+                                    skipped.append(i)
+                                    if sum.rejections.count < AppendSummary.maxListed {
+                                        sum.rejections.append(
+                                            AppendRejection(
+                                                labels: st.head.series[Int(r)].labels, timestamp: t, value: v,
+                                                reason: "out of bounds: older than the out-of-order window (\(window) ms before \(hw))"))
+                                    }
+                                    continue
                                 }
-                                continue
-                            }
-                            switch st.head.add(ref: r, t, v) {
-                            case .appended, .inserted:
-                                sum.accepted += 1
-                            case .duplicate:
-                                sum.duplicatesIgnored += 1
-                                skipped.append(i)
-                            case .conflict:
-                                sum.conflicts += 1
-                                skipped.append(i)
-                                if sum.rejections.count < AppendSummary.maxListed {
-                                    sum.rejections.append(
-                                        AppendRejection(
-                                            labels: st.head.series[Int(r)].labels, timestamp: t, value: v,
-                                            reason: "duplicate sample for timestamp with a different value"))
+                                switch st.head.add(ref: r, t, v) {
+                                case .appended, .inserted:
+                                    sum.accepted += 1
+                                case .duplicate:
+                                    sum.duplicatesIgnored += 1
+                                    skipped.append(i)
+                                case .conflict:
+                                    sum.conflicts += 1
+                                    skipped.append(i)
+                                    if sum.rejections.count < AppendSummary.maxListed {
+                                        sum.rejections.append(
+                                            AppendRejection(
+                                                labels: st.head.series[Int(r)].labels, timestamp: t, value: v,
+                                                reason: "duplicate sample for timestamp with a different value"))
+                                    }
                                 }
                             }
                         }
                     }
                 }
-            }
-            if logging, let wal = st.wal, sum.accepted > 0 {
-                do {
-                    try wal.append(type: MetricWALRecord.samples) { w in
-                        MetricWALRecord.encodeSamples(batch, skipping: skipped, into: &w)
+                if logging, let wal = st.wal, sum.accepted > 0 {
+                    do throws(StorageError) {
+                        try options.durability.log(to: wal, failure: &st.failure) { wal throws(StorageError) in
+                            try wal.append(type: MetricWALRecord.samples) { w in
+                                MetricWALRecord.encodeSamples(batch, skipping: skipped, into: &w)
+                            }
+                        }
+                    } catch {
+                        throw MetricStoreError.failed(error)
                     }
-                    try options.durability.acknowledge(wal)
-                } catch {
-                    st.failure = "\(error)"
-                    throw MetricStoreError.failed("WAL write failed: \(error)")
                 }
+                let head = st.head
+                let needsCut = head.sampleCount > 0 && head.maxTime - head.minTime > options.blockRange * 3 / 2
+                return (sum, needsCut)
             }
-            let head = st.head
-            let needsCut = head.sampleCount > 0 && head.maxTime - head.minTime > options.blockRange * 3 / 2
-            return (sum, needsCut)
+            if cutNeeded {
+                try flush(before: alignDown(state.withLock { $0.head.maxTime } - options.blockRange / 2))
+            }
+            return summary
         }
-        if cutNeeded {
-            try flush(before: alignDown(state.withLock { $0.head.maxTime } - options.blockRange / 2))
-        }
-        return summary
     }
 
     /// Appends samples of one series given by labels (registers it when new).
     /// Appends native histogram samples to the series `labels` (logged in the WAL like float samples).
     /// Histograms older than the out-of-order window are rejected; an equal histogram at an existing
     /// timestamp is a duplicate, a different one a conflict.
-    public func appendHistograms(_ labels: Labels, _ samples: [HistogramSample]) throws -> AppendSummary {
-        if options.readOnly { throw MetricStoreError.readOnly }
-        let ref = try seriesRef(for: labels).raw
-        let (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
-            if let f = st.failure { throw MetricStoreError.failed(f) }
-            var sum = AppendSummary()
-            var taken: [HistogramSample] = []
-            let window = options.outOfOrderWindow
-            for s in samples {
-                if let e = s.histogram.validationError() {
-                    throw MetricStoreError.invalidHistogram(labels: labels, timestamp: s.timestamp, reason: e)
+    public func appendHistograms(_ labels: Labels, _ samples: [HistogramSample]) throws(MetricStoreError) -> AppendSummary {
+        try MetricStoreError.catching(at: directory) {
+            if options.readOnly { throw MetricStoreError.readOnly }
+            let ref = try seriesRef(for: labels).raw
+            let (summary, cutNeeded) = try state.withLock { st throws -> (AppendSummary, Bool) in
+                if let f = st.failure { throw MetricStoreError.failed(f) }
+                var sum = AppendSummary()
+                var taken: [HistogramSample] = []
+                let window = options.outOfOrderWindow
+                for s in samples {
+                    if let e = s.histogram.validationError() {
+                        throw MetricStoreError.invalidHistogram(labels: labels, timestamp: s.timestamp, reason: e)
+                    }
+                    let hw = st.head.highWatermark
+                    if hw > Int64.min &+ window && s.timestamp < hw &- window {
+                        sum.tooOld += 1
+                        continue
+                    }
+                    let h = st.head.withStorageHint(ref: ref, s.timestamp, s.histogram)
+                    switch st.head.addHistogram(ref: ref, s.timestamp, h) {
+                    case .appended, .inserted:
+                        sum.accepted += 1
+                        taken.append(HistogramSample(s.timestamp, h))
+                    case .duplicate: sum.duplicatesIgnored += 1
+                    case .conflict: sum.conflicts += 1
+                    }
                 }
-                let hw = st.head.highWatermark
-                if hw > Int64.min &+ window && s.timestamp < hw &- window {
-                    sum.tooOld += 1
-                    continue
+                if let wal = st.wal, options.durability != .none, !taken.isEmpty {
+                    var w = ByteWriter(capacity: taken.count * 64 + 16)
+                    MetricWALRecord.encodeHistograms(ref: ref, taken[...], into: &w)
+                    do throws(StorageError) {
+                        try options.durability.log(to: wal, failure: &st.failure) { wal throws(StorageError) in
+                            try wal.append(type: MetricWALRecord.histograms, payload: w.bytes)
+                        }
+                    } catch {
+                        throw MetricStoreError.failed(error)
+                    }
                 }
-                let h = st.head.withStorageHint(ref: ref, s.timestamp, s.histogram)
-                switch st.head.addHistogram(ref: ref, s.timestamp, h) {
-                case .appended, .inserted:
-                    sum.accepted += 1
-                    taken.append(HistogramSample(s.timestamp, h))
-                case .duplicate: sum.duplicatesIgnored += 1
-                case .conflict: sum.conflicts += 1
-                }
+                let head = st.head
+                return (sum, head.sampleCount > 0 && head.maxTime - head.minTime > options.blockRange * 3 / 2)
             }
-            if let wal = st.wal, options.durability != .none, !taken.isEmpty {
-                var w = ByteWriter(capacity: taken.count * 64 + 16)
-                MetricWALRecord.encodeHistograms(ref: ref, taken[...], into: &w)
-                do {
-                    try wal.append(type: MetricWALRecord.histograms, payload: w.bytes)
-                    try options.durability.acknowledge(wal)
-                } catch {
-                    st.failure = "\(error)"
-                    throw MetricStoreError.failed("WAL write failed: \(error)")
-                }
+            if cutNeeded {
+                try flush(before: alignDown(state.withLock { $0.head.maxTime } - options.blockRange / 2))
             }
-            let head = st.head
-            return (sum, head.sampleCount > 0 && head.maxTime - head.minTime > options.blockRange * 3 / 2)
+            return summary
         }
-        if cutNeeded {
-            try flush(before: alignDown(state.withLock { $0.head.maxTime } - options.blockRange / 2))
-        }
-        return summary
     }
 
-    public func append(_ labels: Labels, _ samples: [Sample]) throws -> AppendSummary {
+    public func append(_ labels: Labels, _ samples: [Sample]) throws(MetricStoreError) -> AppendSummary {
         let ref = try seriesRef(for: labels)
         var b = SampleBatch(capacity: samples.count)
         for s in samples { b.append(ref, s.timestamp, s.value) }
@@ -228,75 +238,79 @@ public final class MetricStore: Sendable {
     /// one per aligned `blockRange` window, publishes them, and checkpoints the WAL.
     /// - Returns: the number of samples written.
     @discardableResult
-    public func flush(before cutoff: Int64 = .max) throws -> Int {
-        if options.readOnly { throw MetricStoreError.readOnly }
-        return try state.withLock { st throws -> Int in
-            if let f = st.failure { throw MetricStoreError.failed(f) }
-            let cutHistograms = st.head.cutHistograms(before: cutoff)
-            let cutData = st.head.cut(before: cutoff)
-            if cutData.isEmpty && cutHistograms.isEmpty { return 0 }  // nothing to publish; the WAL already holds the head
-            var windows: [Int64: [(Labels, [Int64], [Double])]] = [:]
-            var histogramWindows: [Int64: [Labels: [HistogramSample]]] = [:]
-            var total = 0
-            for (ref, hs) in cutHistograms {
-                let labels = st.head.series[Int(ref)].labels
-                total += hs.count
-                for h in hs { histogramWindows[alignDown(h.timestamp), default: [:]][labels, default: []].append(h) }
-            }
-            for (ref, ts, vs) in cutData {
-                let labels = st.head.series[Int(ref)].labels
-                total += ts.count
-                var i = 0
-                while i < ts.count {
-                    let w = alignDown(ts[i])
-                    var j = i
-                    while j < ts.count && ts[j] < w &+ options.blockRange { j += 1 }
-                    windows[w, default: []].append((labels, Array(ts[i..<j]), Array(vs[i..<j])))
-                    i = j
+    public func flush(before cutoff: Int64 = .max) throws(MetricStoreError) -> Int {
+        try MetricStoreError.catching(at: directory) {
+            if options.readOnly { throw MetricStoreError.readOnly }
+            return try state.withLock { st throws -> Int in
+                if let f = st.failure { throw MetricStoreError.failed(f) }
+                let cutHistograms = st.head.cutHistograms(before: cutoff)
+                let cutData = st.head.cut(before: cutoff)
+                if cutData.isEmpty && cutHistograms.isEmpty { return 0 }  // nothing to publish; the WAL already holds the head
+                var windows: [Int64: [(Labels, [Int64], [Double])]] = [:]
+                var histogramWindows: [Int64: [Labels: [HistogramSample]]] = [:]
+                var total = 0
+                for (ref, hs) in cutHistograms {
+                    let labels = st.head.series[Int(ref)].labels
+                    total += hs.count
+                    for h in hs { histogramWindows[alignDown(h.timestamp), default: [:]][labels, default: []].append(h) }
                 }
+                for (ref, ts, vs) in cutData {
+                    let labels = st.head.series[Int(ref)].labels
+                    total += ts.count
+                    var i = 0
+                    while i < ts.count {
+                        let w = alignDown(ts[i])
+                        var j = i
+                        while j < ts.count && ts[j] < w &+ options.blockRange { j += 1 }
+                        windows[w, default: []].append((labels, Array(ts[i..<j]), Array(vs[i..<j])))
+                        i = j
+                    }
+                }
+                var added: [SegmentEntry] = []
+                for w in Set(windows.keys).union(histogramWindows.keys).sorted() {
+                    var list = windows[w] ?? []
+                    var hist = histogramWindows[w] ?? [:]
+                    for l in hist.keys where !list.contains(where: { $0.0 == l }) { list.append((l, [], [])) }
+                    list.sort { $0.0 < $1.0 }
+                    var bw = BlockWriter(maxChunkSamples: options.maxChunkSamples)
+                    for (l, t, v) in list { bw.add(l, timestamps: t, values: v, histograms: hist.removeValue(forKey: l) ?? []) }
+                    let (bytes, stats) = bw.finish()
+                    let name = segments.nextSegmentName(ext: FileNames.metricBlockExtension)
+                    try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                    added.append(
+                        SegmentEntry(
+                            name: name, kind: SegmentKind.metricBlock, level: 0, minTime: stats.minTime,
+                            maxTime: stats.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(stats.sampleCount),
+                            metadata: MetricStore.encodeBlockMeta(stats)))
+                }
+                // Checkpoint: a fresh WAL segment that restates the series and what stays in the head,
+                // published together with the blocks; older segments go once the manifest names the new start.
+                var walStart: Int? = nil
+                if let wal = st.wal {
+                    walStart = Int(try wal.cut())
+                    try MetricStore.writeCheckpoint(st.head, to: wal)
+                    try wal.sync()
+                }
+                if !added.isEmpty || walStart != nil {
+                    try segments.publish(adding: added, removing: [], walStart: walStart)
+                }
+                if let wal = st.wal, let walStart {
+                    try wal.removeSegments(before: UInt32(walStart))
+                }
+                return total
             }
-            var added: [SegmentEntry] = []
-            for w in Set(windows.keys).union(histogramWindows.keys).sorted() {
-                var list = windows[w] ?? []
-                var hist = histogramWindows[w] ?? [:]
-                for l in hist.keys where !list.contains(where: { $0.0 == l }) { list.append((l, [], [])) }
-                list.sort { $0.0 < $1.0 }
-                var bw = BlockWriter(maxChunkSamples: options.maxChunkSamples)
-                for (l, t, v) in list { bw.add(l, timestamps: t, values: v, histograms: hist.removeValue(forKey: l) ?? []) }
-                let (bytes, stats) = bw.finish()
-                let name = segments.nextSegmentName(ext: FileNames.metricBlockExtension)
-                try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
-                added.append(
-                    SegmentEntry(
-                        name: name, kind: SegmentKind.metricBlock, level: 0, minTime: stats.minTime,
-                        maxTime: stats.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(stats.sampleCount),
-                        metadata: MetricStore.encodeBlockMeta(stats)))
-            }
-            // Checkpoint: a fresh WAL segment that restates the series and what stays in the head,
-            // published together with the blocks; older segments go once the manifest names the new start.
-            var walStart: Int? = nil
-            if let wal = st.wal {
-                walStart = Int(try wal.cut())
-                try MetricStore.writeCheckpoint(st.head, to: wal)
-                try wal.sync()
-            }
-            if !added.isEmpty || walStart != nil {
-                try segments.publish(adding: added, removing: [], walStart: walStart)
-            }
-            if let wal = st.wal, let walStart {
-                try wal.removeSegments(before: UInt32(walStart))
-            }
-            return total
         }
     }
 
     /// Flushes the head to blocks when the WAL is off; with a WAL, just makes it durable.
-    public func close() throws {
-        if options.readOnly { return }
-        if options.durability == .none {
-            try flush()
-        } else {
-            try state.withLock { st throws in try st.wal?.sync() }
+    public func close() throws(MetricStoreError) {
+        try MetricStoreError.catching(at: directory) {
+            if options.readOnly { return }
+            if options.durability == .none {
+                try flush()
+            } else {
+                try state.withLock { st throws in try st.wal?.sync() }
+            }
         }
     }
 }

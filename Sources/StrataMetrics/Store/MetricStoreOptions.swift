@@ -108,30 +108,42 @@ public struct AppendRejection: Sendable, CustomStringConvertible {
     public var description: String { "\(labels) @\(timestamp): \(reason)" }
 }
 
-/// Errors of the metric store's write side.
-public enum MetricStoreError: Error, Sendable, CustomStringConvertible {
+/// Errors of the metric store.
+///
+/// Metrics, logs and traces report problems with files the same way: `.storage` carries a
+/// `StorageError` that names the file, the offset and what is wrong; `.failed` is the first
+/// write failure, after which the store refuses writes; `.readOnly` a write to a reader.
+public enum MetricStoreError: Error, Sendable, CustomStringConvertible, StoreErrorConvertible {
+    /// A file could not be read or written, or its bytes are damaged.
+    case storage(StorageError)
+    /// An earlier WAL failure (this one) left the store unable to accept writes.
+    case failed(StorageError)
+    /// A write to a store opened with `readOnly`.
+    case readOnly
     /// Registering one more series would exceed `MetricStoreOptions.seriesLimit`.
     case seriesLimit(limit: Int, labels: Labels)
     /// A `SeriesRef` that this store never handed out.
     case unknownSeries(UInt32)
-    /// A file operation failed; the message names the file.
-    case storage(String)
-    /// An earlier WAL failure left the store unable to accept writes.
-    case failed(String)
     /// A histogram sample whose spans, buckets or bounds disagree.
     case invalidHistogram(labels: Labels, timestamp: Int64, reason: String)
-    /// A write to a store opened with `readOnly`.
-    case readOnly
+
+    /// The file error behind `.storage` and `.failed`; nil for the other cases.
+    public var storageError: StorageError? {
+        switch self {
+        case .storage(let e), .failed(let e): e
+        default: nil
+        }
+    }
 
     public var description: String {
         switch self {
+        case .storage(let e): e.description
+        case .failed(let e): "metric store is read-only after a write failure: \(e)"
+        case .readOnly: "the metric store was opened read-only; writes need the database opened for writing"
         case .seriesLimit(let limit, let labels):
             "series limit of \(limit) reached; refused new series \(labels) (raise MetricStoreOptions.seriesLimit)"
         case .unknownSeries(let r): "unknown series ref \(r)"
-        case .storage(let s): s
-        case .failed(let s): "store is read-only after a write failure: \(s)"
         case .invalidHistogram(let l, let t, let r): "invalid histogram for \(l) at \(t): \(r)"
-        case .readOnly: "the metric store was opened read-only; writes need the database opened for writing"
         }
     }
 }

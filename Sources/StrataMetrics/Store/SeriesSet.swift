@@ -1,3 +1,4 @@
+import StrataStorage
 import StrataEncoding
 import StrataLabels
 
@@ -54,7 +55,7 @@ public struct SelectedSeries: Sendable {
 
     /// The series' native histogram samples in the selected range, ascending; where two sources hold the
     /// same timestamp the newer one (head over blocks, later blocks over earlier) wins.
-    public func histograms() throws(MetricReadError) -> [HistogramSample] {
+    public func histograms() throws(MetricStoreError) -> [HistogramSample] {
         if histogramSources.isEmpty { return [] }
         var all: [(sample: HistogramSample, order: Int)] = []
         for src in histogramSources {
@@ -65,7 +66,7 @@ public struct SelectedSeries: Sendable {
                 do throws(FormatError) {
                     for h in try reader.decodeHistograms(meta) { all.append((h, order)) }
                 } catch {
-                    throw MetricReadError(path: reader.path, error)
+                    throw MetricStoreError.storage(StorageError(path: reader.path, error))
                 }
             }
         }
@@ -82,7 +83,7 @@ public struct SelectedSeries: Sendable {
         return out
     }
 
-    public func samples() throws(MetricReadError) -> [Sample] {
+    public func samples() throws(MetricStoreError) -> [Sample] {
         var it = makeIterator()
         var out: [Sample] = []
         while let s = try it.next() { out.append(s) }
@@ -95,25 +96,6 @@ public struct SelectedSeries: Sendable {
 public struct SeriesSet: Sendable {
     public let series: [SelectedSeries]
     let snapshot: (any Sendable)?
-}
-
-/// Reading stored samples failed: which file, at which offset, and why.
-public struct MetricReadError: Error, Sendable, CustomStringConvertible {
-    public var path: String
-    public var offset: Int
-    public var detail: String
-    public var description: String { "\(path): offset \(offset): \(detail)" }
-
-    init(path: String, _ e: FormatError) {
-        self.path = path
-        self.offset = e.offset
-        self.detail = e.description
-    }
-    init(path: String, offset: Int, detail: String) {
-        self.path = path
-        self.offset = offset
-        self.detail = detail
-    }
 }
 
 /// Walks a series' samples across head and blocks in time order, decoding one chunk
@@ -135,7 +117,7 @@ public struct SeriesSampleIterator: Sendable {
     }
 
     /// The next sample, or nil at the end.
-    public mutating func next() throws(MetricReadError) -> Sample? {
+    public mutating func next() throws(MetricStoreError) -> Sample? {
         while pos >= ts.count {
             guard try loadNextGroup() else { return nil }
         }
@@ -144,7 +126,7 @@ public struct SeriesSampleIterator: Sendable {
     }
 
     /// Appends the remaining samples in the range to the two arrays; returns how many.
-    public mutating func drain(timestamps: inout [Int64], values: inout [Double]) throws(MetricReadError) -> Int {
+    public mutating func drain(timestamps: inout [Int64], values: inout [Double]) throws(MetricStoreError) -> Int {
         var n = 0
         while true {
             if pos < ts.count {
@@ -160,7 +142,7 @@ public struct SeriesSampleIterator: Sendable {
                 next_ + 1 == sources.count || sources[next_ + 1].minTime > meta.maxTime
             {
                 do { try reader.decode(meta, timestamps: &timestamps, values: &values) } catch {
-                    throw MetricReadError(path: reader.path, error)
+                    throw MetricStoreError.storage(StorageError(path: reader.path, error))
                 }
                 n += meta.count
                 next_ += 1
@@ -170,7 +152,7 @@ public struct SeriesSampleIterator: Sendable {
         }
     }
 
-    private mutating func loadNextGroup() throws(MetricReadError) -> Bool {
+    private mutating func loadNextGroup() throws(MetricStoreError) -> Bool {
         ts.removeAll(keepingCapacity: true)
         vs.removeAll(keepingCapacity: true)
         pos = 0
@@ -215,13 +197,13 @@ public struct SeriesSampleIterator: Sendable {
         return true
     }
 
-    private static func decode(_ s: SampleSource, into t: inout [Int64], _ v: inout [Double]) throws(MetricReadError) {
+    private static func decode(_ s: SampleSource, into t: inout [Int64], _ v: inout [Double]) throws(MetricStoreError) {
         switch s {
         case .memory(let mts, let mvs, _):
             t.append(contentsOf: mts)
             v.append(contentsOf: mvs)
         case .chunk(let reader, let meta, _):
-            do { try reader.decode(meta, timestamps: &t, values: &v) } catch { throw MetricReadError(path: reader.path, error) }
+            do { try reader.decode(meta, timestamps: &t, values: &v) } catch { throw MetricStoreError.storage(StorageError(path: reader.path, error)) }
         }
     }
 }

@@ -7,67 +7,71 @@ extension TraceStore {
     /// waiting for their partner (as flagged spans). Sorted by start. A resend still in the
     /// head (see `flush`) is shown once.
     /// - Throws: `StorageError` naming the file and offset when a segment is damaged.
-    public func trace(_ baseID: TraceID) throws -> [Span] {
-        // The snapshot and the head are read together: a flush in between would otherwise
-        // leave its spans out of both.
-        let (snapshot, fromHead) = state.withLock { st in
-            let t = st.head.table
-            var spans: [Span] = []
-            for p in t.spans where p.base == baseID { spans.append(t.span(p)) }
-            st.head.pending.forEach { _, p in if p.base == baseID { spans.append(t.span(p)) } }
-            return (segments.snapshot(), spans)
+    public func trace(_ baseID: TraceID) throws(TraceStoreError) -> [Span] {
+        try TraceStoreError.catching(at: directory) {
+            // The snapshot and the head are read together: a flush in between would otherwise
+            // leave its spans out of both.
+            let (snapshot, fromHead) = state.withLock { st in
+                let t = st.head.table
+                var spans: [Span] = []
+                for p in t.spans where p.base == baseID { spans.append(t.span(p)) }
+                st.head.pending.forEach { _, p in if p.base == baseID { spans.append(t.span(p)) } }
+                return (segments.snapshot(), spans)
+            }
+            defer { snapshot.release() }
+            var out: [Span] = []
+            for r in try readers(of: snapshot) {
+                guard let b = try r.blockHolding(baseID) else { continue }
+                let columns = try r.columns(inBlock: b, onlyTrace: baseID)
+                guard let t = columns.trace(baseID) else { continue }
+                out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
+            }
+            out += fromHead
+            out.sort { $0.start != $1.start ? $0.start < $1.start : $0.traceID < $1.traceID }
+            return TraceStore.withoutResends(out)
         }
-        defer { snapshot.release() }
-        var out: [Span] = []
-        for r in try readers(of: snapshot) {
-            guard let b = try r.blockHolding(baseID) else { continue }
-            let columns = try r.columns(inBlock: b, onlyTrace: baseID)
-            guard let t = columns.trace(baseID) else { continue }
-            out += try wrap(r.path) { () throws(FormatError) in try columns.spans(ofTrace: t) }
-        }
-        out += fromHead
-        out.sort { $0.start != $1.start ? $0.start < $1.start : $0.traceID < $1.traceID }
-        return TraceStore.withoutResends(out)
     }
 
     /// The traces with a span matching `query`, newest first, at most `query.limit`.
-    public func search(_ query: TraceSearch) throws -> [TraceSummary] {
-        var found: [TraceID: Int64] = [:]  // base_id -> latest matching span start
-        var fromBlock: [TraceID: (summary: TraceSummary, segment: String)] = [:]
-        try forEachMatch(query, withText: false) { columns, k, t, segment in
-            let base = columns.bases[t]
-            found[base] = max(found[base] ?? .min, columns.starts[k])
-            if fromBlock[base] == nil { fromBlock[base] = (columns.summary(ofTrace: t), segment) }
-        } head: { s in
-            found[s.baseID] = max(found[s.baseID] ?? .min, s.start)
-        }
-        var ids = found.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
-        if query.limit > 0 && ids.count > query.limit { ids = Array(ids.prefix(query.limit)) }
-        // A trace seen in one block is summarised from it, unless another segment or the head
-        // may hold more of its spans (a trace cut by a flush): then it is read whole.
-        let snapshot = segments.snapshot()
-        defer { snapshot.release() }
-        let headBases = state.withLock { st in
-            Set(st.head.table.spans.map(\.base)).union(st.head.pending.allValues.map(\.base))
-        }
-        var out: [TraceSummary] = []
-        for id in ids {
-            if let (summary, segment) = fromBlock[id], !headBases.contains(id) {
-                var elsewhere = false
-                for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.name != segment {
-                    if try reader(for: e.name).blockHolding(id) != nil {
-                        elsewhere = true
-                        break
+    public func search(_ query: TraceSearch) throws(TraceStoreError) -> [TraceSummary] {
+        try TraceStoreError.catching(at: directory) {
+            var found: [TraceID: Int64] = [:]  // base_id -> latest matching span start
+            var fromBlock: [TraceID: (summary: TraceSummary, segment: String)] = [:]
+            try forEachMatch(query, withText: false) { columns, k, t, segment in
+                let base = columns.bases[t]
+                found[base] = max(found[base] ?? .min, columns.starts[k])
+                if fromBlock[base] == nil { fromBlock[base] = (columns.summary(ofTrace: t), segment) }
+            } head: { s in
+                found[s.baseID] = max(found[s.baseID] ?? .min, s.start)
+            }
+            var ids = found.sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }.map(\.key)
+            if query.limit > 0 && ids.count > query.limit { ids = Array(ids.prefix(query.limit)) }
+            // A trace seen in one block is summarised from it, unless another segment or the head
+            // may hold more of its spans (a trace cut by a flush): then it is read whole.
+            let snapshot = segments.snapshot()
+            defer { snapshot.release() }
+            let headBases = state.withLock { st in
+                Set(st.head.table.spans.map(\.base)).union(st.head.pending.allValues.map(\.base))
+            }
+            var out: [TraceSummary] = []
+            for id in ids {
+                if let (summary, segment) = fromBlock[id], !headBases.contains(id) {
+                    var elsewhere = false
+                    for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.name != segment {
+                        if try reader(for: e.name).blockHolding(id) != nil {
+                            elsewhere = true
+                            break
+                        }
+                    }
+                    if !elsewhere {
+                        out.append(summary)
+                        continue
                     }
                 }
-                if !elsewhere {
-                    out.append(summary)
-                    continue
-                }
+                out.append(TraceSummary(spans: try trace(id)))
             }
-            out.append(TraceSummary(spans: try trace(id)))
+            return out
         }
-        return out
     }
 
     /// Calls `body` with every stored span matching `query` (its limit ignored), segment by
@@ -204,43 +208,45 @@ extension TraceStore {
     }
 
     /// Counts and bytes of what is stored.
-    public func stats() throws -> TraceStoreStats {
-        let (snap, table, pending) = state.withLock { st in (segments.snapshot(), st.head.table, st.head.pending.count) }
-        defer { snap.release() }
-        var spans = 0, traces = 0, count = 0
-        var minT: Int64? = nil, maxT: Int64? = nil
-        for (e, r) in zip(snap.entries.filter { $0.kind == TraceStore.segmentKind }, try readers(of: snap)) {
-            count += 1
-            // New traces leave out traces continued from an earlier segment, so a trace split by
-            // a flush counts once; a start or stop stored alone and completed later counts once.
-            // (Clamped sums: a manifest's numbers are checksummed, but never trusted to trap.)
-            let meta = SegmentMetadata(decoding: e.metadata)
-            spans = spans.addingReportingOverflow(Int(clamping: e.recordCount) - r.completed.count).partialValue
-            traces = traces.addingReportingOverflow(meta.newTraces).partialValue
-            minT = min(minT ?? e.minTime, e.minTime)
-            maxT = max(maxT ?? e.maxTime, e.maxTime)
-        }
-        // The head as the next flush will write it: resends left out, traces a segment holds
-        // part of counted there, stored parts that head spans complete not counted twice.
-        let rows = table.spans
-        let hmin = rows.map(\.start).min(), hmax = rows.map(\.end).max()
-        var head = 0, headTraces = 0
-        if !rows.isEmpty {
-            var probe = probe(of: snap, withText: false)
-            let w = try TraceStore.rowsToWrite(table, probe: &probe)
-            head = w.rows.count
-            var last: TraceID? = nil
-            for r in w.rows where rows[r].base != last {
-                last = rows[r].base
-                if !w.continued.contains(rows[r].base) { headTraces += 1 }
+    public func stats() throws(TraceStoreError) -> TraceStoreStats {
+        try TraceStoreError.catching(at: directory) {
+            let (snap, table, pending) = state.withLock { st in (segments.snapshot(), st.head.table, st.head.pending.count) }
+            defer { snap.release() }
+            var spans = 0, traces = 0, count = 0
+            var minT: Int64? = nil, maxT: Int64? = nil
+            for (e, r) in zip(snap.entries.filter { $0.kind == TraceStore.segmentKind }, try readers(of: snap)) {
+                count += 1
+                // New traces leave out traces continued from an earlier segment, so a trace split by
+                // a flush counts once; a start or stop stored alone and completed later counts once.
+                // (Clamped sums: a manifest's numbers are checksummed, but never trusted to trap.)
+                let meta = SegmentMetadata(decoding: e.metadata)
+                spans = spans.addingReportingOverflow(Int(clamping: e.recordCount) - r.completed.count).partialValue
+                traces = traces.addingReportingOverflow(meta.newTraces).partialValue
+                minT = min(minT ?? e.minTime, e.minTime)
+                maxT = max(maxT ?? e.maxTime, e.maxTime)
             }
-            spans -= w.completing.count
+            // The head as the next flush will write it: resends left out, traces a segment holds
+            // part of counted there, stored parts that head spans complete not counted twice.
+            let rows = table.spans
+            let hmin = rows.map(\.start).min(), hmax = rows.map(\.end).max()
+            var head = 0, headTraces = 0
+            if !rows.isEmpty {
+                var probe = probe(of: snap, withText: false)
+                let w = try TraceStore.rowsToWrite(table, probe: &probe)
+                head = w.rows.count
+                var last: TraceID? = nil
+                for r in w.rows where rows[r].base != last {
+                    last = rows[r].base
+                    if !w.continued.contains(rows[r].base) { headTraces += 1 }
+                }
+                spans -= w.completing.count
+            }
+            if let hmin { minT = min(minT ?? hmin, hmin) }
+            if let hmax { maxT = max(maxT ?? hmax, hmax) }
+            return TraceStoreStats(
+                spans: spans + head, traces: traces + headTraces, bytes: try totalBytes(directory), segments: count,
+                headSpans: head, pendingEvents: pending, minTime: minT, maxTime: maxT)
         }
-        if let hmin { minT = min(minT ?? hmin, hmin) }
-        if let hmax { maxT = max(maxT ?? hmax, hmax) }
-        return TraceStoreStats(
-            spans: spans + head, traces: traces + headTraces, bytes: try totalBytes(directory), segments: count,
-            headSpans: head, pendingEvents: pending, minTime: minT, maxTime: maxT)
     }
 
     func totalBytes(_ path: String) throws -> Int {
@@ -252,20 +258,21 @@ extension TraceStore {
         return total
     }
 
-    /// Reads every segment and block, checks every checksum and invariant; one line per problem.
-    public func verify() -> [String] {
-        var problems: [String] = []
+    /// Reads every segment and block, checks every checksum and invariant.
+    /// - Returns: every problem found, each naming the file, the offset and what is wrong.
+    public func verify() -> [StorageError] {
+        var problems: [StorageError] = []
         let snap = segments.snapshot()
         defer { snap.release() }
         for e in snap.entries where e.kind == TraceStore.segmentKind {
             let path = segments.path(of: e.name)
             let r: TraceSegmentReader
             do { r = try reader(for: e.name) } catch {
-                problems.append("\(error)")
+                problems.append(error)
                 continue
             }
             if r.spanCount != Int(e.recordCount) {
-                problems.append("\(path): holds \(r.spanCount) spans, MANIFEST says \(e.recordCount)")
+                problems.append(.corrupt(path: path, offset: 0, detail: "holds \(r.spanCount) spans, MANIFEST says \(e.recordCount)"))
             }
             for b in 0..<r.blocks.count {
                 do {
@@ -276,20 +283,20 @@ extension TraceStore {
                             let p = spans[i - 1]
                             let ordered = p.baseID < s.baseID || (p.baseID == s.baseID && (p.parentID < s.parentID || (p.parentID == s.parentID && p.start <= s.start)))
                             if !ordered {
-                                problems.append("\(path): offset \(info.offset): spans out of (base_id, parent_id, start) order")
+                                problems.append(.corrupt(path: path, offset: info.offset, detail: "spans out of (base_id, parent_id, start) order"))
                                 break
                             }
                         }
                         if s.start < info.minStart || s.end > info.maxEnd {
-                            problems.append("\(path): offset \(info.offset): span outside the block's time range")
+                            problems.append(.corrupt(path: path, offset: info.offset, detail: "span outside the block's time range"))
                             break
                         }
                     }
                     if spans.first?.baseID != info.firstBase || spans.last?.baseID != info.lastBase {
-                        problems.append("\(path): offset \(info.offset): block base_id range differs from the index")
+                        problems.append(.corrupt(path: path, offset: info.offset, detail: "block base_id range differs from the index"))
                     }
                 } catch {
-                    problems.append("\(error)")
+                    problems.append(StorageError(error, path: path))
                 }
             }
         }

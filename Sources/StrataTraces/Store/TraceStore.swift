@@ -38,7 +38,7 @@ public final class TraceStore: Sendable {
     struct State: ~Copyable {
         var head = SpanHead()
         var wal: WriteAheadLog?
-        var failure: String?
+        var failure: StorageError?
         var recovery: [String] = []
         /// The latest event time seen, µs (the clock of the open-span timeout).
         var latest: Int64 = .min
@@ -49,22 +49,26 @@ public final class TraceStore: Sendable {
 
     /// Opens (or creates) the store: reads the manifest, removes unpublished files, recovers
     /// the WAL (truncating a torn tail) and replays it into the head.
-    /// - Throws: `StorageError` when a file cannot be read or the manifest is corrupt.
-    public init(directory: String, options: TraceStoreOptions = TraceStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()) throws {
+    /// - Throws: `TraceStoreError.storage` when a file cannot be read or the manifest is corrupt.
+    public init(
+        directory: String, options: TraceStoreOptions = TraceStoreOptions(), fileSystem: any FileSystem = SystemFileSystem()
+    ) throws(TraceStoreError) {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
         var head = SpanHead()
         var latest = Int64.min
-        let opened = try StoreWAL.openStore(
-            directory: directory, fs: fileSystem, readOnly: options.readOnly, durability: options.durability,
-            walSegmentSize: options.walSegmentSize
-        ) { type, payload in
-            guard type == TraceWALRecord.items else { return }
-            try TraceWALRecord.decode(payload) { kind, span in
-                latest = max(latest, span.start)
-                let p = head.table.pack(span, event: kind?.rawValue ?? 0)
-                if p.event == 0 { head.table.spans.append(p) } else { head.add(p) }
+        let opened = try TraceStoreError.catching(at: directory) {
+            try StoreWAL.openStore(
+                directory: directory, fs: fileSystem, readOnly: options.readOnly, durability: options.durability,
+                walSegmentSize: options.walSegmentSize
+            ) { type, payload in
+                guard type == TraceWALRecord.items else { return }
+                try TraceWALRecord.decode(payload) { kind, span in
+                    latest = max(latest, span.start)
+                    let p = head.table.pack(span, event: kind?.rawValue ?? 0)
+                    if p.event == 0 { head.table.spans.append(p) } else { head.add(p) }
+                }
             }
         }
         segments = opened.segments
@@ -82,14 +86,14 @@ public final class TraceStore: Sendable {
     // MARK: Writing
 
     /// Appends osprofiler events; returns once they are durable per `options.durability`.
-    public func append(events: [SpanEvent]) throws {
+    public func append(events: [SpanEvent]) throws(TraceStoreError) {
         var batch = SpanEventBatch()
         for e in events { batch.append(e) }
         try append(batch)
     }
 
     /// Appends whole spans (already paired); returns once they are durable.
-    public func append(spans: [Span]) throws {
+    public func append(spans: [Span]) throws(TraceStoreError) {
         var batch = SpanEventBatch()
         for s in spans { batch.append(span: s) }
         try append(batch)
@@ -102,61 +106,63 @@ public final class TraceStore: Sendable {
     /// a segment holds alone (an incomplete span: it timed out, or an earlier ingest ended
     /// first) takes that start back and completes the span; the incomplete copy is then left
     /// out of searches and counts (`TraceSegmentReader.completed`).
-    public func append(_ batch: SpanEventBatch) throws {
-        if options.readOnly { throw TraceStoreError.readOnly }
-        guard !batch.isEmpty else { return }
-        let rows = batch.table.spans
-        let full = try state.withLock { st throws -> Bool in
-            // A stop with no start waiting (here or earlier in the batch) whose span a segment
-            // already holds is a resend: dropped before it is logged, so replay agrees. One whose
-            // start a segment holds as an incomplete span (it timed out, or an earlier ingest
-            // ended before the stop came) gets that start back, logged first, to pair with.
-            var dropped = Set<Int>()
-            var revived = SpanEventBatch()
-            var probe: SegmentProbe? = nil
-            defer { probe?.release() }
-            var startsInBatch = TraceIDMap<Bool>()
-            var latest = st.latest
-            var unmatched: [Int] = []
-            for (i, e) in rows.enumerated() {
-                latest = max(latest, e.start)
-                if e.event == 1 {
-                    startsInBatch.insert(e.trace, true)
-                    continue
+    public func append(_ batch: SpanEventBatch) throws(TraceStoreError) {
+        try TraceStoreError.catching(at: directory) {
+            if options.readOnly { throw TraceStoreError.readOnly }
+            guard !batch.isEmpty else { return }
+            let rows = batch.table.spans
+            let full = try state.withLock { st throws -> Bool in
+                // A stop with no start waiting (here or earlier in the batch) whose span a segment
+                // already holds is a resend: dropped before it is logged, so replay agrees. One whose
+                // start a segment holds as an incomplete span (it timed out, or an earlier ingest
+                // ended before the stop came) gets that start back, logged first, to pair with.
+                var dropped = Set<Int>()
+                var revived = SpanEventBatch()
+                var probe: SegmentProbe? = nil
+                defer { probe?.release() }
+                var startsInBatch = TraceIDMap<Bool>()
+                var latest = st.latest
+                var unmatched: [Int] = []
+                for (i, e) in rows.enumerated() {
+                    latest = max(latest, e.start)
+                    if e.event == 1 {
+                        startsInBatch.insert(e.trace, true)
+                        continue
+                    }
+                    guard e.event == 2, !startsInBatch.contains(e.trace), st.head.isUnmatchedStop(trace: e.trace, time: e.start)
+                    else { continue }
+                    unmatched.append(i)
                 }
-                guard e.event == 2, !startsInBatch.contains(e.trace), st.head.isUnmatchedStop(trace: e.trace, time: e.start)
-                else { continue }
-                unmatched.append(i)
-            }
-            // Asked in base_id order, as segments store traces: neighbours share a block.
-            unmatched.sort { (rows[$0].base, rows[$0].trace, $0) < (rows[$1].base, rows[$1].trace, $1) }
-            var revivedTraces = Set<TraceID>()
-            for i in unmatched {
-                let e = rows[i]
-                if revivedTraces.contains(e.trace) { continue }  // its start is back: this stop pairs or repeats
-                if probe == nil { probe = self.probe(of: segments.snapshot(), withText: true, owning: true) }
-                switch try storedSpan(base: e.base, trace: e.trace, end: e.start, in: &probe!) {
-                case .whole?:
-                    dropped.insert(i)
-                case .startAlone(var start)?:
-                    start.status = .incomplete
-                    start.duration = 0
-                    revived.append(SpanEvent(kind: .start, span: start))
-                    revivedTraces.insert(e.trace)
-                case nil:
-                    break
+                // Asked in base_id order, as segments store traces: neighbours share a block.
+                unmatched.sort { (rows[$0].base, rows[$0].trace, $0) < (rows[$1].base, rows[$1].trace, $1) }
+                var revivedTraces = Set<TraceID>()
+                for i in unmatched {
+                    let e = rows[i]
+                    if revivedTraces.contains(e.trace) { continue }  // its start is back: this stop pairs or repeats
+                    if probe == nil { probe = self.probe(of: segments.snapshot(), withText: true, owning: true) }
+                    switch try storedSpan(base: e.base, trace: e.trace, end: e.start, in: &probe!) {
+                    case .whole?:
+                        dropped.insert(i)
+                    case .startAlone(var start)?:
+                        start.status = .incomplete
+                        start.duration = 0
+                        revived.append(SpanEvent(kind: .start, span: start))
+                        revivedTraces.insert(e.trace)
+                    case nil:
+                        break
+                    }
                 }
+                if !revived.isEmpty {
+                    try log(&st) { w in TraceWALRecord.encode(revived.table, skipping: [], into: &w) }
+                    st.head.add(batch: revived.table)
+                }
+                try log(&st) { w in TraceWALRecord.encode(batch.table, skipping: dropped, into: &w) }
+                st.head.add(batch: batch.table, skipping: dropped)
+                st.latest = latest
+                return st.head.completedCount >= options.maxHeadSpans
             }
-            if !revived.isEmpty {
-                try log(&st) { w in TraceWALRecord.encode(revived.table, skipping: [], into: &w) }
-                st.head.add(batch: revived.table)
-            }
-            try log(&st) { w in TraceWALRecord.encode(batch.table, skipping: dropped, into: &w) }
-            st.head.add(batch: batch.table, skipping: dropped)
-            st.latest = latest
-            return st.head.completedCount >= options.maxHeadSpans
+            if full { try flush() }
         }
-        if full { try flush() }
     }
 
     /// What the segments hold of the span that a stop ends.
@@ -213,12 +219,12 @@ public final class TraceStore: Sendable {
     private func log(_ st: inout State, _ encode: (inout ByteWriter) -> Void) throws {
         if let f = st.failure { throw TraceStoreError.failed(f) }
         guard let wal = st.wal, options.durability != .none else { return }
-        do {
-            try wal.append(type: TraceWALRecord.items, encoding: encode)
-            try options.durability.acknowledge(wal)
+        do throws(StorageError) {
+            try options.durability.log(to: wal, failure: &st.failure) { wal throws(StorageError) in
+                try wal.append(type: TraceWALRecord.items, encoding: encode)
+            }
         } catch {
-            st.failure = "\(error)"
-            throw TraceStoreError.failed("WAL write failed: \(error)")
+            throw TraceStoreError.failed(error)
         }
     }
 
@@ -234,81 +240,83 @@ public final class TraceStore: Sendable {
     /// ingest). Events still waiting are restated in the WAL checkpoint.
     /// - Returns: the number of spans written.
     @discardableResult
-    public func flush(closingOpenSpans: Bool = false) throws -> Int {
-        if options.readOnly { throw TraceStoreError.readOnly }
-        return try state.withLock { st throws -> Int in
-            if let f = st.failure { throw TraceStoreError.failed(f) }
-            let beforeExpiry = st.head.table.spans.count
-            if closingOpenSpans {
-                st.head.expire(before: .max)
-            } else if st.latest > Int64.min + options.openSpanTimeout {
-                st.head.expire(before: st.latest - options.openSpanTimeout)
-            }
-            // A start that found no stop here may find it stored alone in a segment (an earlier
-            // ingest brought the stops first): the two make the whole span.
-            let snapshot = segments.snapshot()
-            defer { snapshot.release() }
-            var probe = self.probe(of: snapshot, withText: true)
-            let expired = (beforeExpiry..<st.head.table.spans.count).filter {
-                st.head.table.spans[$0].status & SpanStatus.incomplete.rawValue != 0
-            }.sorted { st.head.table.spans[$0].base < st.head.table.spans[$1].base }  // neighbours share blocks
-            for row in expired {
-                let p = st.head.table.spans[row]
-                guard let stop = try storedStop(base: p.base, trace: p.trace, start: p.start, in: &probe) else { continue }
-                var stopEvent = stop
-                stopEvent.status = .missingStart
-                stopEvent.duration = 0
-                let packed = st.head.table.pack(stopEvent, event: 2)
-                // Not marked paired: one event (the start) came through this head.
-                st.head.table.spans[row] = st.head.merge(start: p, stop: packed)
-            }
-            // Spans the store already holds (a file ingested again, a retried batch) are left out.
-            var stamps = self.probe(of: snapshot, withText: false)
-            let (rows, dropped, continued, completing) = try TraceStore.rowsToWrite(st.head.table, probe: &stamps)
-            let written = rows.count
-            var added: [SegmentEntry] = []
-            for part in TraceStore.partition(st.head.table, rows, width: options.segmentRange) {
-                let completed = completing.isEmpty ? [] : part.filter(completing.contains).map { st.head.table.spans[$0].trace }
-                let (bytes, stats) = TraceSegmentWriter.encode(
-                    st.head.table, part, blockSpans: options.blockSpans, completed: completed)
-                let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
-                try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
-                // Traces that no earlier segment holds part of (`stats()` adds these up).
-                var newTraces = stats.traceCount
-                if !continued.isEmpty {
-                    var last: TraceID? = nil
-                    for r in part where st.head.table.spans[r].base != last {
-                        last = st.head.table.spans[r].base
-                        if continued.contains(st.head.table.spans[r].base) { newTraces -= 1 }
+    public func flush(closingOpenSpans: Bool = false) throws(TraceStoreError) -> Int {
+        try TraceStoreError.catching(at: directory) {
+            if options.readOnly { throw TraceStoreError.readOnly }
+            return try state.withLock { st throws -> Int in
+                if let f = st.failure { throw TraceStoreError.failed(f) }
+                let beforeExpiry = st.head.table.spans.count
+                if closingOpenSpans {
+                    st.head.expire(before: .max)
+                } else if st.latest > Int64.min + options.openSpanTimeout {
+                    st.head.expire(before: st.latest - options.openSpanTimeout)
+                }
+                // A start that found no stop here may find it stored alone in a segment (an earlier
+                // ingest brought the stops first): the two make the whole span.
+                let snapshot = segments.snapshot()
+                defer { snapshot.release() }
+                var probe = self.probe(of: snapshot, withText: true)
+                let expired = (beforeExpiry..<st.head.table.spans.count).filter {
+                    st.head.table.spans[$0].status & SpanStatus.incomplete.rawValue != 0
+                }.sorted { st.head.table.spans[$0].base < st.head.table.spans[$1].base }  // neighbours share blocks
+                for row in expired {
+                    let p = st.head.table.spans[row]
+                    guard let stop = try storedStop(base: p.base, trace: p.trace, start: p.start, in: &probe) else { continue }
+                    var stopEvent = stop
+                    stopEvent.status = .missingStart
+                    stopEvent.duration = 0
+                    let packed = st.head.table.pack(stopEvent, event: 2)
+                    // Not marked paired: one event (the start) came through this head.
+                    st.head.table.spans[row] = st.head.merge(start: p, stop: packed)
+                }
+                // Spans the store already holds (a file ingested again, a retried batch) are left out.
+                var stamps = self.probe(of: snapshot, withText: false)
+                let (rows, dropped, continued, completing) = try TraceStore.rowsToWrite(st.head.table, probe: &stamps)
+                let written = rows.count
+                var added: [SegmentEntry] = []
+                for part in TraceStore.partition(st.head.table, rows, width: options.segmentRange) {
+                    let completed = completing.isEmpty ? [] : part.filter(completing.contains).map { st.head.table.spans[$0].trace }
+                    let (bytes, stats) = TraceSegmentWriter.encode(
+                        st.head.table, part, blockSpans: options.blockSpans, completed: completed)
+                    let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
+                    try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                    // Traces that no earlier segment holds part of (`stats()` adds these up).
+                    var newTraces = stats.traceCount
+                    if !continued.isEmpty {
+                        var last: TraceID? = nil
+                        for r in part where st.head.table.spans[r].base != last {
+                            last = st.head.table.spans[r].base
+                            if continued.contains(st.head.table.spans[r].base) { newTraces -= 1 }
+                        }
                     }
+                    let meta = SegmentMetadata(traces: stats.traceCount, newTraces: newTraces).encoded()
+                    added.append(
+                        SegmentEntry(
+                            name: name, kind: TraceStore.segmentKind, level: 0, minTime: stats.minStart,
+                            maxTime: max(stats.minStart, stats.maxEnd), sizeBytes: UInt64(bytes.count),
+                            recordCount: UInt64(stats.spanCount), metadata: meta))
                 }
-                let meta = SegmentMetadata(traces: stats.traceCount, newTraces: newTraces).encoded()
-                added.append(
-                    SegmentEntry(
-                        name: name, kind: TraceStore.segmentKind, level: 0, minTime: stats.minStart,
-                        maxTime: max(stats.minStart, stats.maxEnd), sizeBytes: UInt64(bytes.count),
-                        recordCount: UInt64(stats.spanCount), metadata: meta))
-            }
-            var walStart: Int? = nil
-            if let wal = st.wal {
-                walStart = Int(try wal.cut())
-                let pending = st.head.pending.allValues.sorted { $0.trace < $1.trace }
-                var i = 0
-                while i < pending.count {
-                    let chunk = pending[i..<min(pending.count, i + 4096)]
-                    try wal.append(type: TraceWALRecord.items) { w in TraceWALRecord.encode(st.head.table, rows: chunk, into: &w) }
-                    i += 4096
+                var walStart: Int? = nil
+                if let wal = st.wal {
+                    walStart = Int(try wal.cut())
+                    let pending = st.head.pending.allValues.sorted { $0.trace < $1.trace }
+                    var i = 0
+                    while i < pending.count {
+                        let chunk = pending[i..<min(pending.count, i + 4096)]
+                        try wal.append(type: TraceWALRecord.items) { w in TraceWALRecord.encode(st.head.table, rows: chunk, into: &w) }
+                        i += 4096
+                    }
+                    try wal.sync()
                 }
-                try wal.sync()
+                if !added.isEmpty || walStart != nil {
+                    try segments.publish(adding: added, removing: [], walStart: walStart)
+                }
+                st.resentSpans += dropped
+                st.spansWritten += written
+                st.head.restart()
+                if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
+                return written
             }
-            if !added.isEmpty || walStart != nil {
-                try segments.publish(adding: added, removing: [], walStart: walStart)
-            }
-            st.resentSpans += dropped
-            st.spansWritten += written
-            st.head.restart()
-            if let wal = st.wal, let walStart { try wal.removeSegments(before: UInt32(walStart)) }
-            return written
         }
     }
 
@@ -336,12 +344,14 @@ public final class TraceStore: Sendable {
     }
 
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.
-    public func close() throws {
-        if options.readOnly { return }
-        if options.durability == .none {
-            try flush(closingOpenSpans: true)
-        } else {
-            try state.withLock { st throws in try st.wal?.sync() }
+    public func close() throws(TraceStoreError) {
+        try TraceStoreError.catching(at: directory) {
+            if options.readOnly { return }
+            if options.durability == .none {
+                try flush(closingOpenSpans: true)
+            } else {
+                try state.withLock { st throws in try st.wal?.sync() }
+            }
         }
     }
 

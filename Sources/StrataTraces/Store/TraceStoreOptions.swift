@@ -28,16 +28,27 @@ public struct TraceStoreOptions: Sendable {
     public init() {}
 }
 
-/// Errors of the trace store's write side.
-public enum TraceStoreError: Error, Sendable, CustomStringConvertible {
-    /// An earlier WAL failure left the store unable to accept writes.
-    case failed(String)
+/// Errors of the trace store: the same shape as `MetricStoreError` and `LogStoreError`.
+public enum TraceStoreError: Error, Sendable, CustomStringConvertible, StoreErrorConvertible {
+    /// A file could not be read or written, or its bytes are damaged.
+    case storage(StorageError)
+    /// An earlier WAL failure (this one) left the store unable to accept writes.
+    case failed(StorageError)
     /// A write to a store opened with `readOnly`.
     case readOnly
 
+    /// The file error behind `.storage` and `.failed`; nil for `.readOnly`.
+    public var storageError: StorageError? {
+        switch self {
+        case .storage(let e), .failed(let e): e
+        case .readOnly: nil
+        }
+    }
+
     public var description: String {
         switch self {
-        case .failed(let s): "trace store is read-only after a write failure: \(s)"
+        case .storage(let e): e.description
+        case .failed(let e): "trace store is read-only after a write failure: \(e)"
         case .readOnly: "the trace store was opened read-only; writes need the database opened for writing"
         }
     }
