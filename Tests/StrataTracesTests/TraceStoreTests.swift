@@ -1,5 +1,6 @@
 import StrataMetrics
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataTraces

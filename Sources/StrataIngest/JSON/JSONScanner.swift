@@ -1,4 +1,4 @@
-/// A small byte-level JSON reader over a buffer: just what osprofiler events need.
+/// A small byte-level JSON reader over a buffer: just what osprofiler events need (`OsprofilerParser`).
 ///
 /// It never builds a document tree: callers walk objects member by member, read strings
 /// and skip what they do not want, so an event costs one pass over its bytes. Every error
@@ -116,21 +116,6 @@ struct JSONScanner {
         return (zeroQuote | zeroSlash | control) & high
     }
 
-    /// Reads a string; when it is a UUID (the common case of osprofiler ids) also returns
-    /// the id, parsed without a second pass.
-    mutating func idString() throws(JSONError) -> (range: Range<Int>, id: TraceID?) {
-        skipWhitespace()
-        let p = position
-        if p &+ 38 <= bytes.count && bytes[p] == UInt8(ascii: "\"") && bytes[p &+ 37] == UInt8(ascii: "\""),
-            let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(p &+ 1)..<(p &+ 37)]))
-        {
-            // 36 hex digits and dashes: no quote, backslash or control character inside.
-            position = p &+ 38
-            return ((p &+ 1)..<(p &+ 37), id)
-        }
-        return (try rawString(), nil)
-    }
-
     /// Reads a string value and decodes its escapes.
     mutating func string() throws(JSONError) -> String {
         let r = try rawString()
@@ -159,6 +144,11 @@ struct JSONScanner {
         var out: [UInt8] = []
         _ = try decodedBytes(bytes, r, into: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The bytes of `r` in `b` as text (invalid UTF-8 repaired with U+FFFD).
+    static func text(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
     }
 
     /// Appends the decoded bytes of a raw string range to `out`; returns where they are in it.
