@@ -41,7 +41,7 @@ let package = Package(
         // The trace store: osprofiler spans, the head that pairs their events, span segments keyed by base_id, trace queries.
         .target(name: "StrataTraces", dependencies: ["StrataEncoding", "StrataStorage", "StrataMetrics"], swiftSettings: strictSwift),
         // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV; oslo.log, syslog, JSON lines; osprofiler
-        // events.
+        // events. One JSON scanner serves the logs and the traces.
         .target(name: "StrataIngest", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The query languages: lexer, parser, AST and evaluator (PromQL, LogQL, trace queries).
         .target(name: "StrataQuery", dependencies: ["StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),

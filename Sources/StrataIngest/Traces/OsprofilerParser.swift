@@ -105,7 +105,7 @@ public struct OsprofilerParser {
     mutating func string(_ s: inout JSONScanner, _ fields: inout Fields, _ f: Int) throws(JSONError) {
         let r = try s.rawString()
         if s.lastStringEscaped {
-            store(try JSONScanner.decodedBytes(s.bytes, r, into: &scratch), &fields, f, inScratch: true)
+            store(try s.decodedBytes(r, into: &scratch), &fields, f, inScratch: true)
         } else {
             store(r, &fields, f, inScratch: false)
         }
@@ -309,7 +309,7 @@ public struct OsprofilerParser {
         guard JSONScanner(b).hasEscape(raw) else { return .success((kind, (raw, false), ts, (base, trace, parent))) }
         let mark = scratch.count
         let point: Range<Int>
-        if let r = try? JSONScanner.decodedBytes(b, raw, into: &scratch) {
+        if let r = try? JSONScanner(b).decodedBytes(raw, into: &scratch) {
             point = r
         } else {
             scratch.removeLast(scratch.count - mark)
