@@ -41,10 +41,11 @@ let package = Package(
         .target(name: "StrataMetrics", dependencies: ["StrataEncoding", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
         // The log store: records, WAL-backed head, columnar segments, field and trigram indexes, search.
         .target(name: "StrataLogs", dependencies: ["StrataEncoding", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
-        // The trace store: osprofiler spans, span segments keyed by base_id, trace queries.
+        // The trace store: osprofiler spans, the head that pairs their events, span segments keyed by base_id, trace queries.
         .target(name: "StrataTraces", dependencies: ["StrataEncoding", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
-        // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV; oslo.log, syslog, JSON lines.
-        .target(name: "StrataIngest", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs"], swiftSettings: strictSwift),
+        // Text formats in: Prometheus exposition, OpenMetrics, Glances CSV; oslo.log, syslog, JSON lines; osprofiler
+        // events. One JSON scanner serves the logs and the traces.
+        .target(name: "StrataIngest", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The query languages: lexer, parser, AST and evaluator (PromQL, LogQL, trace queries).
         .target(name: "StrataQuery", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The simulated OpenStack testbed behind `strata generate` (no dependencies: fast and reusable).
@@ -90,8 +91,14 @@ let package = Package(
             name: "StrataLogsTests",
             dependencies: ["StrataLogs", "StrataLabels", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
-        .testTarget(name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage", "StrataLabels"], swiftSettings: strictSwift),
-        .testTarget(name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataLabels"], swiftSettings: strictSwift),
+        // Fixtures the test targets share (osprofiler traces as spans and as event JSON).
+        .target(name: "StrataTestSupport", dependencies: ["StrataTraces", "StrataIngest"], path: "Tests/StrataTestSupport", swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataTracesTests", dependencies: ["StrataTraces", "StrataStorage", "StrataLabels", "StrataTestSupport"],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataLabels", "StrataTraces", "StrataStorage", "StrataTestSupport"],
+            swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit", "StrataLabels"], swiftSettings: strictSwift),
     ]

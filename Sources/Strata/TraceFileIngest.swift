@@ -1,3 +1,4 @@
+import StrataIngest
 import StrataTraces
 
 #if canImport(Glibc)

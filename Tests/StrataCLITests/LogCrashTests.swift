@@ -42,7 +42,7 @@ struct LogCrashTests {
                     #expect(byTime[want.timestamp] == want, "round \(round): batch \(b) record \(i) lost or changed")
                 }
             }
-            #expect(try logs.verify().isEmpty)
+            #expect(logs.verify().isEmpty)
             let segments = try logs.stats().segments
             sawSegments = sawSegments || segments > 0
         }

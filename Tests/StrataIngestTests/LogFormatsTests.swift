@@ -112,6 +112,32 @@ import Testing
         #expect(custom.counts.unparsed == 0)
     }
 
+    /// The members of JSON lines as `key=value` (nil: the line does not parse; the caller keeps
+    /// it as unparsed), pinned when the log path moved to the shared, lenient `JSONScanner`.
+    @Test(arguments: [
+        // Strings unescaped, numbers and literals as written, objects and arrays as their JSON, nulls left out.
+        (#"{"a":"x","b":-1.5e3,"c":true,"d":null,"e":{"f":[1,{"g":"}"}]},"h":[ 1, 2 ]}"#,
+         ["a=x", "b=-1.5e3", "c=true", #"e={"f":[1,{"g":"}"}]}"#, "h=[ 1, 2 ]"]),
+        (#"{"k\u00e9y":"a\"b\\c\/d\n\t \ud83d\ude00 \ud800"}"#, ["kéy=a\"b\\c/d\n\t 😀 \u{FFFD}"]),
+        (#"  { "a" : 1 , "b" : "x" }  trailing"#, ["a=1", "b=x"]),
+        ("{}", []),
+        (#"{"a":null}"#, []),
+        (#"{"a":"x","a":"y"}"#, ["a=x", "a=y"]),
+        // Lenient: a raw tab, an unknown escape, bare words, brackets that only balance.
+        ("{\"m\":\"a\tb\"}", ["m=a\tb"]),
+        (#"{"m":"a\qb","x":NaN,"y":-Infinity,"z":[1 2],"w":{"v"}}"#, ["m=aqb", "x=NaN", "y=-Infinity", "z=[1 2]", #"w={"v"}"#]),
+        // A line that breaks off after a null member keeps the members before it.
+        (#"{"a":1,"b":null"#, ["a=1"]),
+        // Not an object, or broken.
+        ("not json", nil), ("[1,2]", nil), ("{broken", nil), (#"{"a":1"#, nil), (#"{"a":1,}"#, nil), (#"{"a" 1}"#, nil),
+        (#"{"a":}"#, nil), (#"{"a":"x" "b":1}"#, nil), (#"{"a":{"b":1}"#, nil), (#"{"a":"\u12"}"#, nil),
+        (#"{"a":"\uZZZZ"}"#, nil), (#"{"a":"open}"#, nil), ("{a:1}", nil),
+    ] as [(String, [String]?)])
+    func jsonLineMembers(_ line: String, _ expected: [String]?) {
+        let got = Array(line.utf8).withUnsafeBufferPointer { JSONLineParser.members($0) }
+        #expect(got?.map { "\($0.key)=\($0.value)" } == expected)
+    }
+
     @Test func unparseableLinesAreKeptAndCounted() {
         // No time before the first timed record: it takes that record's time.
         let text = "not json at all\n{\"ts\":1574197201,\"msg\":\"ok\"}\n{broken\n"

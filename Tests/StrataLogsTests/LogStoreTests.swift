@@ -114,7 +114,7 @@ import Testing
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".logs") }
         let size = try files.reduce(0) { $0 + ((try FileManager.default.attributesOfItem(atPath: dir.path + "/" + $1)[.size] as? Int) ?? 0) }
         #expect(s.segmentBytes == size)
-        #expect(try store.verify().isEmpty)
+        #expect(store.verify().isEmpty)
     }
 
     @Test func countOverTimeRefusesTooManyBuckets() throws {

@@ -1,10 +1,11 @@
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataTraces
 
-/// The pieces of the packed ingest path: the TraceID map, the 8-at-a-time scanners, the
-/// interners, and the parser's batches (rolled back at a chunk boundary).
+/// The pieces of the packed ingest path: the TraceID map, the 8-at-a-time UUID parser, the
+/// interners, and parsed batches in the head.
 @Suite struct PackedHeadTests {
     /// A deterministic generator (SplitMix64), so a failure repeats.
     struct Mix: RandomNumberGenerator {
@@ -92,39 +93,6 @@ import Testing
         #expect(TraceID(parsing: String(canonical.dropLast())) == nil)
     }
 
-    @Test func stringsEndAtTheFirstUnescapedQuoteWhereverItFalls() throws {
-        // A quote, an escape or a control character at every offset across two 8-byte words.
-        for length in 0..<24 {
-            let body = String(repeating: "a", count: length)
-            for (text, escaped) in [("\(body)\"", false), ("\(body)\\\"x\"", true), ("\(body)\\\\\"", true)] {
-                let bytes = Array(("\"" + text + " tail").utf8)
-                var s = JSONScanner(UnsafeRawBufferPointer(start: nil, count: 0))
-                let r = try bytes.withUnsafeBytes { b throws(JSONError) -> Range<Int> in
-                    s = JSONScanner(b)
-                    return try s.rawString()
-                }
-                let expected = text.utf8.count - 1
-                #expect(r == 1..<(1 + expected), "length \(length): \(text)")
-                #expect(s.lastStringEscaped == escaped)
-            }
-            let control = Array(("\"" + body + "\u{01}\"").utf8)
-            control.withUnsafeBytes { b in
-                var s = JSONScanner(b)
-                #expect(throws: JSONError.self) { try s.rawString() }
-            }
-            let open = Array(("\"" + body).utf8)
-            open.withUnsafeBytes { b in
-                var s = JSONScanner(b)
-                do throws(JSONError) {
-                    _ = try s.rawString()
-                    Issue.record("an unterminated string was accepted")
-                } catch {
-                    #expect(error.kind == .truncated)
-                }
-            }
-        }
-    }
-
     @Test func internersGiveOneIDPerDistinctValue() {
         var strings = ByteInterner()
         var kinds = KindTable()
@@ -150,37 +118,12 @@ import Testing
         #expect(kinds.count == keys.count)
     }
 
-    @Test func aReportCutAnywhereParsesToTheSameEvents() throws {
-        let bytes = try SystemFileSystem().readFile("../shared/data/msds/workloads/create_delete_image_config/test.json")
-        var whole = OsprofilerParser()
-        var all = SpanEventBatch()
-        _ = bytes.withUnsafeBytes { whole.parse($0, final: true, into: &all, onProblem: { Issue.record("\($0)") }) }
-        #expect(all.count == 24)  // 12 spans, each a start and a stop
-        let expected = all.events
-        // The report is one nested value: cut before its end, nothing may be taken from it.
-        for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 37)) {
-            var parser = OsprofilerParser()
-            var batch = SpanEventBatch()
-            let used = bytes.withUnsafeBytes {
-                parser.parse(UnsafeRawBufferPointer(rebasing: $0[0..<cut]), final: false, into: &batch, onProblem: { _ in })
-            }
-            #expect(batch.isEmpty && parser.eventCount == 0, "cut at \(cut)")
-            let rest = bytes.withUnsafeBytes {
-                parser.parse(UnsafeRawBufferPointer(rebasing: $0[used...]), final: true, into: &batch, onProblem: { Issue.record("\($0)") })
-            }
-            #expect(rest == bytes.count - used)
-            #expect(batch.events == expected, "cut at \(cut)")
-        }
-    }
-
     @Test func aResentStopIsIgnoredInTheHeadAndAfterAFlush() throws {
         let spans = TraceFixture.spans(trace: 21, spans: 4)
         let lines = spans.map(TraceFixture.eventLines)
         func batch(_ text: String) -> SpanEventBatch {
-            var parser = OsprofilerParser()
-            var b = SpanEventBatch()
-            let bytes = Array(text.utf8)
-            _ = bytes.withUnsafeBytes { parser.parse($0, final: true, into: &b, onProblem: { Issue.record("\($0)") }) }
+            let (b, problems) = parseBatch(text)
+            #expect(problems.isEmpty)
             return b
         }
         // Each line pair is a start then a stop; the stops alone, to resend.
@@ -216,10 +159,8 @@ import Testing
         text += "{\"info\": {\"host\": \"h\\u00e9\", \"zone\": [1, 2]}, \"name\": \"x\\\"y-start\", \"service\": \"s\", \"project\": \"p\", "
             + "\"timestamp\": \"2019-11-18T12:19:05.100000\", \"trace_id\": \"116851fb-890f-46f7-a753-0dac94d55499\", "
             + "\"parent_id\": \"116851FB-890F-46F7-A753-0DAC94D55400\", \"base_id\": \"116851fb890f46f7a7530dac94d55400\"}\n"
-        let bytes = Array(text.utf8)
-        var parser = OsprofilerParser()
-        var batch = SpanEventBatch()
-        _ = bytes.withUnsafeBytes { parser.parse($0, final: true, into: &batch, onProblem: { Issue.record("\($0)") }) }
+        let (batch, problems) = parseBatch(text)
+        #expect(problems.isEmpty)
         let events = batch.events
         #expect(events.count == 2 * spans.count + 1)
         let odd = try #require(events.last)

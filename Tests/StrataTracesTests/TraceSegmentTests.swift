@@ -1,4 +1,5 @@
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataTraces

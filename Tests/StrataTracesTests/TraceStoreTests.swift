@@ -1,6 +1,7 @@
 import StrataLabels
 import StrataMetrics
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataTraces

@@ -1,3 +1,4 @@
+import StrataIngest
 import StrataTraces
 
 /// Simulator traces scaled up: replica r of the template spans has fresh ids (base, trace,

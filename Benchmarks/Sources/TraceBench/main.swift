@@ -1,3 +1,4 @@
+import StrataIngest
 import StrataStorage
 import StrataTraces
 

@@ -1,3 +1,4 @@
+import StrataIngest
 import StrataTraces
 
 /// How `strata trace` and trace searches print: the waterfall tree, the nested JSON tree,

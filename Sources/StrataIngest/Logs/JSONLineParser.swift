@@ -22,7 +22,7 @@ public struct JSONLogMapping: Sendable {
 /// timestamp key is absent or unreadable, does not parse (the caller's fallback rules apply).
 enum JSONLineParser {
     static func parse(_ p: UnsafeBufferPointer<UInt8>, mapping: JSONLogMapping) -> ParsedLogLine? {
-        guard let members = JSONObjectScanner.members(p) else { return nil }
+        guard let members = members(p) else { return nil }
         func lookup(_ keys: [String]) -> (String, String)? {
             for k in keys {
                 if let m = members.first(where: { $0.key == k }) { return (m.key, m.value) }
@@ -48,6 +48,45 @@ enum JSONLineParser {
             line.fields.append(LogField(m.key, m.value))
         }
         return line
+    }
+
+    /// A top-level member of a line's object: its key, and its value as text (a string
+    /// unescaped; a number, literal, object or array as written).
+    struct Member {
+        var key: String
+        var value: String
+    }
+
+    /// The top-level members of a one-line JSON object, in order, `null` ones left out; nil when
+    /// the line is not an object or breaks off.
+    ///
+    /// Read leniently (`JSONScanner.Strictness.lenient`), as shippers write: raw control
+    /// characters and unknown escapes in strings, bare words such as `NaN`, and brackets that
+    /// balance are taken as they are. What follows the closing `}` is not read, nor what follows
+    /// a `null` member that is not followed by `,` (the members before it are kept).
+    static func members(_ p: UnsafeBufferPointer<UInt8>) -> [Member]? {
+        var s = JSONScanner(UnsafeRawBufferPointer(p), strictness: .lenient)
+        var out: [Member] = []
+        do throws(JSONError) {
+            guard try s.beginObject() else { return out }
+            while true {
+                let k = try s.key()
+                let key = s.lastStringEscaped ? try s.decoded(k) : JSONScanner.text(s.bytes, k)
+                if s.peek() == UInt8(ascii: "\"") {
+                    out.append(Member(key: key, value: try s.string()))
+                } else {
+                    let r = try s.skipValue()
+                    if s.equals(r, "null") {
+                        guard (try? s.nextMember()) == true else { return out }
+                        continue
+                    }
+                    out.append(Member(key: key, value: JSONScanner.text(s.bytes, r)))
+                }
+                guard try s.nextMember() else { return out }
+            }
+        } catch {
+            return nil
+        }
     }
 
     static func timestamp(_ text: String) -> Int64? {

@@ -12,25 +12,27 @@ import Darwin
 /// A `Span` holds 15 `String`s; copying, pairing and sorting a million of them was mostly
 /// reference counting and page faults (Benchmarks/README.md § Trace store). A `PackedSpan`
 /// is 112 bytes of plain data. `Span`s are built only when something reads the head.
-struct SpanTable {
+///
+/// `package`: StrataIngest's osprofiler parser writes events straight into a table.
+package struct SpanTable {
     /// Interned strings; id 0 is "".
-    var strings = ByteInterner()
+    package var strings = ByteInterner()
     /// Distinct combinations of the nine dictionary columns' string ids.
-    var kinds = KindTable()
+    package var kinds = KindTable()
     /// Text of the block columns, each span's 7 fields one after another.
-    var text: [UInt8] = []
-    var spans: [PackedSpan] = []
+    package var text: [UInt8] = []
+    package var spans: [PackedSpan] = []
 
-    init() {}
+    package init() {}
 
     /// Dictionary columns (Docs/format/span-segment.md § Index: the dictionaries): name, service, project, host,
     /// then `SpanInfo` fields requestMethod, requestScheme, dbStatement, functionName, errorType.
-    static let columns = TraceSegmentFormat.dictionaryColumns
+    package static let columns = TraceSegmentFormat.dictionaryColumns
     static let hostColumn = 3, serviceColumn = 1, projectColumn = 2, errorTypeColumn = 8
     /// Text fields: `SpanInfo` fields requestPath, requestQuery, dbParams, functionArgs,
     /// functionKwargs, errorMessage, extra (TraceSegmentFormat.blockInfoFields).
-    static let textFields = TraceSegmentFormat.blockInfoFields.count
-    static let errorMessageField = 5, extraField = 6
+    package static let textFields = TraceSegmentFormat.blockInfoFields.count
+    package static let errorMessageField = 5, extraField = 6
 
     // MARK: Packing and unpacking
 
@@ -91,7 +93,7 @@ struct SpanTable {
     }
 
     /// The event of a packed row with `event` 1 or 2.
-    func event(_ p: PackedSpan) -> SpanEvent {
+    package func event(_ p: PackedSpan) -> SpanEvent {
         SpanEvent(kind: p.event == 2 ? .stop : .start, span: span(p))
     }
 
@@ -139,7 +141,7 @@ struct SpanTable {
 }
 
 /// One span or event in a `SpanTable`: plain data, no references.
-struct PackedSpan {
+package struct PackedSpan {
     var base: TraceID
     var trace: TraceID
     var parent: TraceID
@@ -148,24 +150,40 @@ struct PackedSpan {
     /// Offset of the span's text fields in the table's arena.
     var text: Int
     /// Byte counts of the 7 text fields (lane 7 unused).
-    var lengths: SIMD8<UInt32>
+    package var lengths: SIMD8<UInt32>
     /// The table's kind: the nine dictionary columns' string ids.
-    var kind: UInt32
+    package var kind: UInt32
     var status: UInt8
     /// 0 a whole span, 1 a start event, 2 a stop event.
     var event: UInt8
     /// A span the head paired from a start and a stop.
     var paired = false
 
+    package init(
+        base: TraceID, trace: TraceID, parent: TraceID, start: Int64, duration: Int64, text: Int, lengths: SIMD8<UInt32>,
+        kind: UInt32, status: UInt8, event: UInt8
+    ) {
+        self.base = base
+        self.trace = trace
+        self.parent = parent
+        self.start = start
+        self.duration = duration
+        self.text = text
+        self.lengths = lengths
+        self.kind = kind
+        self.status = status
+        self.event = event
+    }
+
     @inline(__always) var end: Int64 { start &+ max(0, duration) }
     @inline(__always) var textCount: Int { Int(lengths.wrappedSum()) }
 }
 
 /// The nine dictionary columns' string ids of a span (lanes 9-15 are zero).
-typealias KindKey = SIMD16<UInt32>
+package typealias KindKey = SIMD16<UInt32>
 
 /// Interned `KindKey`s, numbered in first-seen order.
-struct KindTable {
+package struct KindTable {
     private(set) var keys: [KindKey] = []
     private var slots = [Int32](repeating: -1, count: 64)
     private var last: (key: KindKey, id: UInt32)? = nil
@@ -174,7 +192,7 @@ struct KindTable {
 
     @inline(__always) func key(_ id: UInt32) -> KindKey { keys[Int(id)] }
 
-    mutating func intern(_ key: KindKey) -> UInt32 {
+    package mutating func intern(_ key: KindKey) -> UInt32 {
         if let last, last.key == key { return last.id }
         let h = KindTable.hash(key)
         let mask = slots.count - 1
@@ -219,7 +237,7 @@ struct KindTable {
 }
 
 /// Byte strings interned to dense ids (0 is the empty string), with a seeded hash.
-struct ByteInterner {
+package struct ByteInterner {
     private(set) var storage: [UInt8] = []
     /// Value `i` is `storage[ends[i]..<ends[i + 1]]`.
     private(set) var ends: [Int] = [0, 0]
@@ -232,7 +250,7 @@ struct ByteInterner {
     var count: Int { ends.count - 1 }
 
     /// The id of `b`, adding it if new.
-    mutating func intern(_ b: UnsafeRawBufferPointer) -> UInt32 {
+    package mutating func intern(_ b: UnsafeRawBufferPointer) -> UInt32 {
         if b.isEmpty { return 0 }
         let h = ByteHash.hash(b)
         let mask = slots.count - 1

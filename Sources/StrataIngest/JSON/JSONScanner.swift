@@ -1,19 +1,44 @@
-/// A small byte-level JSON reader over a buffer: just what osprofiler events need.
+/// A small byte-level JSON reader over a buffer: what osprofiler events (`OsprofilerParser`)
+/// and JSON-lines logs (`JSONLineParser`) need.
 ///
 /// It never builds a document tree: callers walk objects member by member, read strings
-/// and skip what they do not want, so an event costs one pass over its bytes. Every error
+/// and skip what they do not want, so a value costs one pass over its bytes. Every error
 /// names the byte offset in the buffer; nothing traps on bad input.
+///
+/// ```swift
+/// var s = JSONScanner(bytes)
+/// if try s.beginObject() {
+///     repeat {
+///         let key = try s.key()
+///         if s.equals(key, "name") { name = try s.string() } else { try s.skipValue() }
+///     } while try s.nextMember()
+/// }
+/// ```
 struct JSONScanner {
+    /// How much of RFC 8259 a scanner insists on.
+    enum Strictness {
+        /// RFC 8259: errors for control characters in strings, unknown escapes and any value
+        /// that is not JSON.
+        case strict
+        /// What log shippers write too: raw control characters in strings, unknown escapes
+        /// (`\q` reads `q`), and `skipValue` takes any bare word up to `,`, `}` or a space
+        /// (`NaN`, `Infinity`) and any bracketed `{...}` or `[...]` (brackets counted outside
+        /// strings, whose escapes must decode; nothing else checked).
+        case lenient
+    }
+
     let bytes: UnsafeRawBufferPointer
     var position: Int
+    let strictness: Strictness
     /// True when the last string `rawString` read had a backslash escape.
     var lastStringEscaped = false
     /// Nesting depth limit for `skipValue`, so hostile input cannot exhaust the stack.
     static let maxDepth = 512
 
-    init(_ bytes: UnsafeRawBufferPointer, at position: Int = 0) {
+    init(_ bytes: UnsafeRawBufferPointer, at position: Int = 0, strictness: Strictness = .strict) {
         self.bytes = bytes
         self.position = position
+        self.strictness = strictness
     }
 
     @inline(__always)
@@ -39,7 +64,7 @@ struct JSONScanner {
         position &+= 1
     }
 
-    /// Consumes `{` and reports whether the object is empty (consuming its `}` then).
+    /// Consumes `{`; false when the object is empty (its `}` consumed too), true when a member follows.
     mutating func beginObject() throws(JSONError) -> Bool {
         try expect(UInt8(ascii: "{"), "'{'")
         if peek() == UInt8(ascii: "}") {
@@ -98,7 +123,7 @@ struct JSONScanner {
                 position &+= 2
                 continue
             }
-            if c < 0x20 { throw JSONError(.syntax, at: position, "control character in a string") }
+            if c < 0x20 && strictness == .strict { throw JSONError(.syntax, at: position, "control character in a string") }
             position &+= 1
         }
         throw JSONError(.truncated, at: start, "unterminated string")
@@ -116,25 +141,10 @@ struct JSONScanner {
         return (zeroQuote | zeroSlash | control) & high
     }
 
-    /// Reads a string; when it is a UUID (the common case of osprofiler ids) also returns
-    /// the id, parsed without a second pass.
-    mutating func idString() throws(JSONError) -> (range: Range<Int>, id: TraceID?) {
-        skipWhitespace()
-        let p = position
-        if p &+ 38 <= bytes.count && bytes[p] == UInt8(ascii: "\"") && bytes[p &+ 37] == UInt8(ascii: "\""),
-            let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(p &+ 1)..<(p &+ 37)]))
-        {
-            // 36 hex digits and dashes: no quote, backslash or control character inside.
-            position = p &+ 38
-            return ((p &+ 1)..<(p &+ 37), id)
-        }
-        return (try rawString(), nil)
-    }
-
     /// Reads a string value and decodes its escapes.
     mutating func string() throws(JSONError) -> String {
         let r = try rawString()
-        return try JSONScanner.decode(bytes, r)
+        return lastStringEscaped ? try decoded(r) : JSONScanner.text(bytes, r)
     }
 
     /// True when the raw string bytes contain a backslash.
@@ -149,20 +159,22 @@ struct JSONScanner {
     }
 
     /// Decodes the JSON escapes of a raw string range into a String.
-    static func decode(_ bytes: UnsafeRawBufferPointer, _ r: Range<Int>) throws(JSONError) -> String {
-        var plain = true
-        for i in r where bytes[i] == UInt8(ascii: "\\") {
-            plain = false
-            break
-        }
-        if plain { return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[r]), as: UTF8.self) }
+    func decoded(_ r: Range<Int>) throws(JSONError) -> String {
+        guard hasEscape(r) else { return JSONScanner.text(bytes, r) }
         var out: [UInt8] = []
-        _ = try decodedBytes(bytes, r, into: &out)
+        out.reserveCapacity(r.count)
+        _ = try decodedBytes(r, into: &out)
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// The bytes of `r` in `b` as text (invalid UTF-8 repaired with U+FFFD).
+    static func text(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
+        String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
+    }
+
     /// Appends the decoded bytes of a raw string range to `out`; returns where they are in it.
-    static func decodedBytes(_ bytes: UnsafeRawBufferPointer, _ r: Range<Int>, into out: inout [UInt8]) throws(JSONError) -> Range<Int> {
+    /// `\uXXXX` escapes become UTF-8 (a surrogate pair one scalar, a lone surrogate U+FFFD).
+    func decodedBytes(_ r: Range<Int>, into out: inout [UInt8]) throws(JSONError) -> Range<Int> {
         let start = out.count
         var i = r.lowerBound
         while i < r.upperBound {
@@ -183,12 +195,12 @@ struct JSONScanner {
             case UInt8(ascii: "r"): out.append(0x0D)
             case UInt8(ascii: "t"): out.append(0x09)
             case UInt8(ascii: "u"):
-                var scalar = try hex4(bytes, i, r.upperBound)
+                var scalar = try JSONScanner.hex4(bytes, i, r.upperBound)
                 i &+= 4
                 if scalar >= 0xD800 && scalar < 0xDC00, i &+ 6 <= r.upperBound, bytes[i] == UInt8(ascii: "\\"),
                     bytes[i &+ 1] == UInt8(ascii: "u")
                 {
-                    let low = try hex4(bytes, i &+ 2, r.upperBound)
+                    let low = try JSONScanner.hex4(bytes, i &+ 2, r.upperBound)
                     if low >= 0xDC00 && low < 0xE000 {
                         scalar = 0x10000 &+ ((scalar &- 0xD800) << 10) &+ (low &- 0xDC00)
                         i &+= 6
@@ -197,7 +209,8 @@ struct JSONScanner {
                 let u = Unicode.Scalar(scalar) ?? "\u{FFFD}"
                 out.append(contentsOf: Array(String(Character(u)).utf8))
             default:
-                throw JSONError(.syntax, at: i &- 1, "invalid escape")
+                guard strictness == .lenient else { throw JSONError(.syntax, at: i &- 1, "invalid escape") }
+                out.append(e)
             }
         }
         return start..<out.count
@@ -220,13 +233,18 @@ struct JSONScanner {
         return v
     }
 
-    /// Skips one value of any type and returns the range of its bytes.
+    /// Skips one value of any type and returns the range of its bytes (leniently when
+    /// `strictness` is `.lenient`: see `Strictness`).
     @discardableResult
     mutating func skipValue(depth: Int = 0) throws(JSONError) -> Range<Int> {
         guard depth < JSONScanner.maxDepth else { throw JSONError(.syntax, at: position, "nesting deeper than 512") }
         skipWhitespace()
         let start = position
         guard position < bytes.count else { throw JSONError(.truncated, at: position, "expected a value") }
+        if strictness == .lenient && bytes[position] != UInt8(ascii: "\"") {
+            try skipLenientValue()
+            return start..<position
+        }
         switch bytes[position] {
         case UInt8(ascii: "\""):
             _ = try rawString()
@@ -277,6 +295,45 @@ struct JSONScanner {
         return start..<position
     }
 
+    /// Lenient `skipValue` of anything but a string: a `{...}` or `[...]` by counting brackets
+    /// outside strings (whose escapes must decode), else a bare word up to `,`, `}` or a space.
+    private mutating func skipLenientValue() throws(JSONError) {
+        let start = position
+        let c = bytes[position]
+        if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+            var depth = 0
+            while position < bytes.count {
+                let c = bytes[position]
+                if c == UInt8(ascii: "\"") {
+                    let r = try rawString()
+                    if lastStringEscaped {
+                        var decoded: [UInt8] = []
+                        _ = try decodedBytes(r, into: &decoded)  // bad \u escapes are errors here too
+                    }
+                    continue
+                }
+                if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") {
+                    depth &+= 1
+                } else if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+                    depth &-= 1
+                    if depth == 0 {
+                        position &+= 1
+                        return
+                    }
+                }
+                position &+= 1
+            }
+            throw JSONError(.truncated, at: start, "unterminated object or array")
+        }
+        while position < bytes.count {
+            let c = bytes[position]
+            if c == UInt8(ascii: ",") || c == UInt8(ascii: "}") || c <= 0x20 { break }
+            position &+= 1
+        }
+        guard position > start else { throw JSONError(.syntax, at: start, "expected a value") }
+    }
+
+    /// Consumes `word` (`true`, `false`, `null`).
     mutating func literal(_ word: StaticString) throws(JSONError) {
         let n = word.utf8CodeUnitCount
         guard position &+ n <= bytes.count else { throw JSONError(.truncated, at: position, "expected \(word)") }

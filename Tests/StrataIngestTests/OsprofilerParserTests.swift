@@ -1,7 +1,9 @@
 import StrataStorage
+import StrataTestSupport
+import StrataTraces
 import Testing
 
-@testable import StrataTraces
+@testable import StrataIngest
 
 @Suite struct OsprofilerParserTests {
     @Test func linesRoundTripThroughTheAssembler() throws {
@@ -86,6 +88,29 @@ import Testing
             parser.parse($0, final: true, onEvent: { _ in events += 1 }, onProblem: { _ in problems += 1 })
         }
         #expect(events == 6 && problems == 0)
+    }
+
+    @Test func aReportCutAnywhereParsesToTheSameEvents() throws {
+        let bytes = try SystemFileSystem().readFile("../shared/data/msds/workloads/create_delete_image_config/test.json")
+        var whole = OsprofilerParser()
+        var all = SpanEventBatch()
+        _ = bytes.withUnsafeBytes { whole.parse($0, final: true, into: &all, onProblem: { Issue.record("\($0)") }) }
+        #expect(all.count == 24)  // 12 spans, each a start and a stop
+        let expected = all.events
+        // The report is one nested value: cut before its end, nothing may be taken from it.
+        for cut in stride(from: 1, to: bytes.count, by: max(1, bytes.count / 37)) {
+            var parser = OsprofilerParser()
+            var batch = SpanEventBatch()
+            let used = bytes.withUnsafeBytes {
+                parser.parse(UnsafeRawBufferPointer(rebasing: $0[0..<cut]), final: false, into: &batch, onProblem: { _ in })
+            }
+            #expect(batch.isEmpty && parser.eventCount == 0, "cut at \(cut)")
+            let rest = bytes.withUnsafeBytes {
+                parser.parse(UnsafeRawBufferPointer(rebasing: $0[used...]), final: true, into: &batch, onProblem: { Issue.record("\($0)") })
+            }
+            #expect(rest == bytes.count - used)
+            #expect(batch.events == expected, "cut at \(cut)")
+        }
     }
 
     @Test func unknownInfoMembersAreKeptAsJSON() {

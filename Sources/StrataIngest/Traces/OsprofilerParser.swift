@@ -1,38 +1,4 @@
-/// Events parsed from osprofiler JSON, packed (`SpanTable`): the fast path from the parser
-/// to `TraceStore.append(_:)`, with no `String` per field.
-///
-/// ```swift
-/// var batch = SpanEventBatch()
-/// _ = bytes.withUnsafeBytes { parser.parse($0, final: true, into: &batch, onProblem: { print($0) }) }
-/// try store.append(batch)
-/// batch.removeAll()
-/// ```
-public struct SpanEventBatch: Sendable {
-    var table = SpanTable()
-
-    public init() {}
-
-    /// Events in the batch.
-    public var count: Int { table.spans.count }
-    public var isEmpty: Bool { table.spans.isEmpty }
-    /// The events as values (builds their strings).
-    public var events: [SpanEvent] { table.spans.map { table.event($0) } }
-
-    /// Adds `event`.
-    public mutating func append(_ event: SpanEvent) { table.append(event.span, event: event.kind.rawValue) }
-    /// Adds a whole span.
-    public mutating func append(span: Span) { table.append(span, event: 0) }
-
-    /// Empties the batch, keeping its memory for the next one.
-    public mutating func removeAll() {
-        table.spans.removeAll(keepingCapacity: true)
-        table.text.removeAll(keepingCapacity: true)
-        if table.strings.count > 4096 || table.kinds.count > 4096 {
-            table.strings = ByteInterner()
-            table.kinds = KindTable()
-        }
-    }
-}
+import StrataTraces
 
 /// Reads osprofiler events from JSON bytes: one object per line (what the drivers store),
 /// a JSON array of them, or the nested report of `osprofiler trace show --json` (events
@@ -139,7 +105,7 @@ public struct OsprofilerParser {
     mutating func string(_ s: inout JSONScanner, _ fields: inout Fields, _ f: Int) throws(JSONError) {
         let r = try s.rawString()
         if s.lastStringEscaped {
-            store(try JSONScanner.decodedBytes(s.bytes, r, into: &scratch), &fields, f, inScratch: true)
+            store(try s.decodedBytes(r, into: &scratch), &fields, f, inScratch: true)
         } else {
             store(r, &fields, f, inScratch: false)
         }
@@ -343,7 +309,7 @@ public struct OsprofilerParser {
         guard JSONScanner(b).hasEscape(raw) else { return .success((kind, (raw, false), ts, (base, trace, parent))) }
         let mark = scratch.count
         let point: Range<Int>
-        if let r = try? JSONScanner.decodedBytes(b, raw, into: &scratch) {
+        if let r = try? JSONScanner(b).decodedBytes(raw, into: &scratch) {
             point = r
         } else {
             scratch.removeLast(scratch.count - mark)
@@ -465,8 +431,18 @@ extension JSONScanner {
         return b.count
     }
 
-    /// The bytes of `r` as text.
-    static func text(_ b: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
-        String(decoding: UnsafeRawBufferPointer(rebasing: b[r]), as: UTF8.self)
+    /// Reads a string; when it is a UUID (the common case of osprofiler ids) also returns
+    /// the id, parsed without a second pass.
+    mutating func idString() throws(JSONError) -> (range: Range<Int>, id: TraceID?) {
+        skipWhitespace()
+        let p = position
+        if p &+ 38 <= bytes.count && bytes[p] == UInt8(ascii: "\"") && bytes[p &+ 37] == UInt8(ascii: "\""),
+            let id = TraceID(bytes: UnsafeRawBufferPointer(rebasing: bytes[(p &+ 1)..<(p &+ 37)]))
+        {
+            // 36 hex digits and dashes: no quote, backslash or control character inside.
+            position = p &+ 38
+            return ((p &+ 1)..<(p &+ 37), id)
+        }
+        return (try rawString(), nil)
     }
 }
