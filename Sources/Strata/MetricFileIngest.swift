@@ -106,7 +106,7 @@ public struct MetricFileIngester {
                 guard idx < refs.count, let ref = refs[idx] else {
                     throw IngestError.io(path: path, reason: "internal: parser reported a sample before its series")
                 }
-                sb.append(ref, batch.timestamps[i], batch.values[i])
+                sb.append(ref, milliseconds: batch.timestamps[i], batch.values[i])
             }
             report.linesRejected += batch.rejected.count
             for r in batch.rejected where report.rejectedLines.count < 1000 { report.rejectedLines.append(r) }

@@ -77,7 +77,7 @@ enum QueryReport {
 
     /// The first and last sample time of the data (node_load1 of the first host).
     static func span(_ store: MetricStore) throws -> (start: Int64, end: Int64) {
-        let set = try store.select([.equal("__name__", "node_load1")], from: .min, through: .max)
+        let set = try store.select([.equal("__name__", "node_load1")], from: .distantPast, through: .distantFuture)
         guard let first = set.series.first else { throw ReportError(message: "no node_load1 series in the database") }
         var ts: [Int64] = []
         var vs: [Double] = []

@@ -13,9 +13,9 @@ import Synchronization
 /// let store = try MetricStore(directory: "/var/lib/strata/metrics")
 /// let ref = try store.seriesRef(for: try Labels(validating: ["__name__": "up", "job": "node"]))
 /// var batch = SampleBatch()
-/// batch.append(ref, 1_700_000_000_000, 1)
+/// batch.append(ref, .milliseconds(1_700_000_000_000), 1)
 /// let summary = try store.append(batch)     // acknowledged: in the WAL on disk
-/// let set = try store.select([.equal("job", "node")], from: 0, through: .max)
+/// let set = try store.select([.equal("job", "node")], from: .distantPast, through: .now)
 /// ```
 ///
 /// The store is safe to use from many tasks; appends are serialised.
@@ -215,7 +215,7 @@ public final class MetricStore: Sendable {
     public func append(_ labels: Labels, _ samples: [Sample]) throws -> AppendSummary {
         let ref = try seriesRef(for: labels)
         var b = SampleBatch(capacity: samples.count)
-        for s in samples { b.append(ref, s.timestamp, s.value) }
+        for s in samples { b.append(ref, milliseconds: s.timestamp, s.value) }
         return try append(b)
     }
 
