@@ -99,7 +99,7 @@ struct DemoReport {
     func failedRequests(from: Int64, to: Int64, db dbPath: String) throws {
         let engine = TraceQueryEngine(store: db.traces)
         let found: [TraceSummary]
-        do { found = try engine.search(TraceSearch(error: true), start: from, end: to + 1, limit: 8) } catch {
+        do { found = try engine.search(TraceSearch(error: true), start: .milliseconds(from), end: .milliseconds(to + 1), limit: 8) } catch {
             throw CLIFailure.problem(error.description)
         }
         print(style.dim("$ strata query \(dbPath) '{error=true}' --start \(Self.rfc(from)) --end \(Self.rfc(to))"))

@@ -100,9 +100,10 @@ enum QueryReport {
                 // Whole steps from the first sample to the first step at or after the last one
                 // (20 h at 60 s: 1,201 steps).
                 let steps = (span.end - span.start + step - 1) / step
-                return try engine.rangeQuery(c.query, start: span.start, end: span.start + steps * step, step: step)
+                return try engine.rangeQuery(
+                    c.query, start: .milliseconds(span.start), end: .milliseconds(span.start + steps * step), step: .milliseconds(step))
             }
-            return try engine.instantQuery(c.query, at: span.end)
+            return try engine.instantQuery(c.query, at: .milliseconds(span.end))
         }
         _ = try once()
         var times: [Double] = []
