@@ -28,8 +28,8 @@ public struct DatabaseOptions: Sendable {
 /// ```swift
 /// let db = try Database(path: "/var/lib/strata")
 /// let up = try Labels(validating: ["__name__": "up", "job": "node"])
-/// _ = try db.metrics.append(up, [Sample(1_700_000_000_000, 1)])
-/// let result = try db.metrics.select([.equal("__name__", "up")], from: 0, through: .max)
+/// _ = try db.metrics.append(up, [Sample(.now, 1)])
+/// let result = try db.metrics.select([.equal("__name__", "up")], from: .distantPast, through: .distantFuture)
 /// try db.close()
 /// ```
 public final class Database: Sendable {

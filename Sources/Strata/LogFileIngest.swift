@@ -38,16 +38,21 @@ public struct LogFileIngester {
     /// The year given to RFC 3164 syslog times; updated from the full timestamps of every file
     /// ingested before (so `messages` read after `nova-api.log` takes its year).
     public var syslogYear: Int
-    /// Time (ns) of records in a file that has no readable time at all.
+    /// Time of records in a file that has no readable time at all, raw nanoseconds since the epoch.
     public var fallbackTimestamp: Int64
     /// Records per append (a WAL record each).
     public var batchSize = 8192
     /// Called with bytes read so far in the current file.
     public var progress: ((Int) -> Void)?
 
-    /// - Parameter now: the ingest time in ns: the fallback for files without times, and its year
-    ///   the first guess for syslog files.
-    public init(now: Int64 = 0) {
+    /// - Parameter now: the ingest time: the fallback for files without times, and its year the
+    ///   first guess for syslog files (the epoch by default).
+    public init(now: Timestamp = .nanoseconds(0)) {
+        self.init(now: now.nanoseconds)
+    }
+
+    /// An ingester with a raw nanoseconds ingest time: the path inside the package.
+    package init(now: Int64) {
         self.fallbackTimestamp = now
         self.syslogYear = now == 0 ? 1970 : Self.year(ofNanoseconds: now)
     }

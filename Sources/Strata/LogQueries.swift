@@ -1,11 +1,12 @@
+import StrataLabels
 import StrataLogs
 import StrataQuery
 
 /// Counts of a log query per time bucket (for histograms).
 public struct LogHistogram: Sendable, Equatable {
-    /// Bucket `i` covers `[start + i*step, start + (i+1)*step)` (ns).
-    public var start: Int64
-    public var step: Int64
+    /// Bucket `i` covers `[start + i*step, start + (i+1)*step)`.
+    public var start: Timestamp
+    public var step: Duration
     /// Records per bucket, all streams together.
     public var totals: [Int]
     /// Records per bucket for each stream with any.
@@ -16,15 +17,16 @@ extension Database {
     /// The LogQL engine over this database's log store.
     public var logQL: LogQLEngine { LogQLEngine(store: logs) }
 
-    /// Runs a LogQL log query over `[start, end)` (ns): matching records, newest first by default.
+    /// Runs a LogQL log query over `[start, end)` (open by default): matching records, newest first by default.
     ///
     /// ```swift
-    /// let r = try db.searchLogs(#"{host="wally113"} |= "ERROR" | request_id="req-1""#, start: t0, end: t1)
-    /// for hit in r.hits { print(String(decoding: hit.record.line, as: UTF8.self)) }
+    /// let r = try db.searchLogs(#"{host="wally113"} |= "ERROR" | request_id="req-1""#, start: .now - .seconds(3600))
+    /// for hit in r.hits { print(hit.record.time, String(decoding: hit.record.line, as: UTF8.self)) }
     /// ```
     /// - Throws: `QueryError` (`.parse` with the column for bad syntax, `.storage` naming a damaged file).
     public func searchLogs(
-        _ logql: String, start: Int64 = .min, end: Int64 = .max, limit: Int = 100, direction: LogDirection = .backward
+        _ logql: String, start: Timestamp = .distantPast, end: Timestamp = .distantFuture, limit: Int = 100,
+        direction: LogDirection = .backward
     ) throws(QueryError) -> LogSearchResult {
         try logQL.logs(logql, start: start, end: end, limit: limit, direction: direction)
     }
@@ -34,14 +36,18 @@ extension Database {
         try logs.context(of: id, before: before, after: after)
     }
 
-    /// Counts per time bucket of any LogQL log query (`step` and the range in ns).
-    public func logHistogram(_ logql: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> LogHistogram {
+    /// Counts per `step` bucket of `[start, end)` of any LogQL log query.
+    public func logHistogram(_ logql: String, start: Timestamp, end: Timestamp, step: Duration) throws(QueryError)
+        -> LogHistogram
+    {
         let series = try logQL.counts(logql, start: start, end: end, step: step)
+        let (start, end, step) = (start.nanoseconds, end.nanoseconds, step.rawUnits(1))
         let buckets = Int((end - start + step - 1) / step)
         var totals = [Int](repeating: 0, count: buckets)
         for s in series {
             for (i, c) in s.counts.enumerated() where i < buckets { totals[i] += c }
         }
-        return LogHistogram(start: start, step: step, totals: totals, streams: series.filter { $0.counts.contains { $0 > 0 } })
+        return LogHistogram(
+            start: .nanoseconds(start), step: .nanoseconds(step), totals: totals, streams: series.filter { $0.counts.contains { $0 > 0 } })
     }
 }

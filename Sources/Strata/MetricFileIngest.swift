@@ -1,4 +1,5 @@
 import StrataIngest
+import StrataLabels
 import StrataMetrics
 
 #if canImport(Glibc)
@@ -34,12 +35,17 @@ public struct MetricFileIngester {
     public var strict = false
     /// Host label for Glances files; nil derives it from the file name.
     public var host: String?
-    /// Timestamp (ms) given to samples that carry none.
+    /// The time given to samples that carry none, raw Unix milliseconds.
     public var defaultTimestamp: Int64
     /// Called with bytes read so far, for progress displays.
     public var progress: ((Int) -> Void)?
 
-    public init(defaultTimestamp: Int64) { self.defaultTimestamp = defaultTimestamp }
+    /// An ingester that gives samples without a time of their own `defaultTime` (rounded down to
+    /// the millisecond), usually `.now`.
+    public init(defaultTime: Timestamp) { self.defaultTimestamp = defaultTime.milliseconds }
+
+    /// An ingester with a raw Unix-milliseconds default time: the path inside the package.
+    package init(defaultTimestamp: Int64) { self.defaultTimestamp = defaultTimestamp }
 
     /// Guesses the format from the file name and its first bytes.
     public static func detectFormat(path: String, head: [UInt8]) -> MetricFileFormat? {
@@ -106,7 +112,7 @@ public struct MetricFileIngester {
                 guard idx < refs.count, let ref = refs[idx] else {
                     throw IngestError.io(path: path, reason: "internal: parser reported a sample before its series")
                 }
-                sb.append(ref, batch.timestamps[i], batch.values[i])
+                sb.append(ref, milliseconds: batch.timestamps[i], batch.values[i])
             }
             report.linesRejected += batch.rejected.count
             for r in batch.rejected where report.rejectedLines.count < 1000 { report.rejectedLines.append(r) }

@@ -15,7 +15,8 @@ public struct TraceLogContext: Sendable {
     public var hosts: [String]
     /// osprofiler projects of the spans (glance, nova, ...), sorted.
     public var projects: [String]
-    /// The trace's window widened by the margin, nanoseconds (start inclusive, end exclusive).
+    /// The trace's window widened by the margin, raw nanoseconds since the epoch (start inclusive,
+    /// end exclusive), as `LogQuery` takes it.
     public var start: Int64
     public var end: Int64
     /// `req-<uuid>` ids found in the spans' payloads, sorted (empty when the spans carry none,
@@ -27,8 +28,10 @@ public struct TraceLogContext: Sendable {
     public var requestQuery: LogQuery?
 
     /// The context of one trace's spans.
-    /// - Parameter margin: how far (µs) before the first start and after the last end to look.
-    public init(spans: [Span], margin: Int64 = 1_000_000) {
+    /// - Parameter margin: how far before the first start and after the last end to look
+    ///   (whole microseconds count).
+    public init(spans: [Span], margin: Duration = .seconds(1)) {
+        let margin = margin.rawUnits(1_000)
         hosts = Set(spans.map(\.host).filter { !$0.isEmpty }).sorted()
         projects = Set(spans.map { $0.project.isEmpty ? $0.service : $0.project }.filter { !$0.isEmpty }).sorted()
         let first = spans.map(\.start).min() ?? 0

@@ -44,7 +44,7 @@ struct CrashWriterCommand: ParsableCommand {
         }
         for b in from..<(from + batches) {
             var batch = SampleBatch(capacity: series)
-            for s in 0..<series { batch.append(refs[s], CrashWorkload.timestamp(b), CrashWorkload.value(batch: b, series: s)) }
+            for s in 0..<series { batch.append(refs[s], milliseconds: CrashWorkload.timestamp(b), CrashWorkload.value(batch: b, series: s)) }
             _ = try db.metrics.append(batch)
             var line = "ack \(b)\n"
             line.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }

@@ -49,10 +49,9 @@ struct DemoReport {
 
     /// Errors per minute over the run, errors per service around `fall` (ms), and each service's first error line there.
     func errorLogs(around fall: Int64) throws {
-        let ns: Int64 = 1_000_000
         let from = fall - 3 * 60_000, to = fall + 7 * 60_000
         let histogram: LogHistogram
-        do { histogram = try db.logHistogram(Self.errorSelector, start: start * ns, end: end * ns, step: 60_000 * ns) } catch {
+        do { histogram = try db.logHistogram(Self.errorSelector, start: .milliseconds(start), end: .milliseconds(end), step: .seconds(60)) } catch {
             throw CLIFailure.problem(error.description)
         }
         print("Error records per minute over the run (\(Self.errorSelector)):")
@@ -78,7 +77,7 @@ struct DemoReport {
 
         let search: LogSearchResult
         do {
-            search = try db.searchLogs(Self.errorSelector, start: from * ns, end: to * ns, limit: 0, direction: .forward)
+            search = try db.searchLogs(Self.errorSelector, start: .milliseconds(from), end: .milliseconds(to), limit: 0, direction: .forward)
         } catch { throw CLIFailure.problem(error.description) }
         var seen: Set<String> = []
         var firsts: [LogHit] = []
@@ -99,7 +98,7 @@ struct DemoReport {
     func failedRequests(from: Int64, to: Int64, db dbPath: String) throws {
         let engine = TraceQueryEngine(store: db.traces)
         let found: [TraceSummary]
-        do { found = try engine.search(TraceSearch(error: true), start: from, end: to + 1, limit: 8) } catch {
+        do { found = try engine.search(TraceSearch(error: true), start: .milliseconds(from), end: .milliseconds(to + 1), limit: 8) } catch {
             throw CLIFailure.problem(error.description)
         }
         print(style.dim("$ strata query \(dbPath) '{error=true}' --start \(Self.rfc(from)) --end \(Self.rfc(to))"))

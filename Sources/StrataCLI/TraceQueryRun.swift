@@ -23,7 +23,8 @@ struct TraceQueryRun {
             case .search(let search):
                 let start = try c.start.map { try parseTime($0, flag: "--start", default: now) }
                 let end = try c.end.map { try parseTime($0, flag: "--end", default: now) }
-                let found = try engine.search(search, start: start, end: end.map { $0 + 1 }, limit: c.limit ?? 20)
+                let found = try engine.search(
+                    search, start: start.map { .milliseconds($0) }, end: end.map { .milliseconds($0 + 1) }, limit: c.limit ?? 20)
                 switch c.format {
                 case .json: out.write(TraceOutput.searchJSON(found) + "\n")
                 case .csv: out.write(TraceOutput.searchCSV(found))

@@ -175,7 +175,7 @@ struct MetricStoreTests {
                     let ref = try! store.seriesRef(for: labels("m", ("task", "\(task)")))
                     for chunk in 0..<10 {
                         var b = SampleBatch()
-                        for i in 0..<100 { b.append(ref, Self.t0 + Int64(chunk * 100 + i), Double(i)) }
+                        for i in 0..<100 { b.append(ref, milliseconds: Self.t0 + Int64(chunk * 100 + i), Double(i)) }
                         _ = try! store.append(b)
                     }
                 }

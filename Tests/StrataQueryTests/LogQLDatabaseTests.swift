@@ -36,7 +36,7 @@ import Darwin
         #expect(hits.count == 12)
         #expect(String(decoding: hits[0].record.line, as: UTF8.self).hasSuffix("step 119"))
         let t0: Int64 = 1_574_197_200_000_000_000
-        let h = try db.logHistogram(#"{program="nova-compute"} |= "step""#, start: t0, end: t0 + 120_000_000_000, step: 30_000_000_000)
+        let h = try db.logHistogram(#"{program="nova-compute"} |= "step""#, start: .nanoseconds(t0), end: .nanoseconds(t0) + .seconds(120), step: .seconds(30))
         #expect(h.totals == [30, 30, 30, 30])
         #expect(h.streams.count == 2)  // INFO and ERROR
         let around = try db.logContext(of: hits[1].id, before: 1, after: 1)

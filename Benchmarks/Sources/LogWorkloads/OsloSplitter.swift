@@ -102,7 +102,7 @@ public struct OsloSplitter {
                 k = colon + 1
             }
         }
-        return LogRecord(timestamp: ts, stream: stream, line: bytes, fields: fields)
+        return LogRecord(time: .nanoseconds(ts), stream: stream, line: bytes, fields: fields)
     }
 
     func findLog(_ b: [UInt8]) -> Int? {

@@ -26,7 +26,7 @@ enum AnchorReport {
         var options = MetricStoreOptions()
         options.durability = .none
         let store = try MetricStore(directory: database + "/metrics", options: options)
-        let set = try store.select([try LabelMatcher(.regex, "__name__", ".+")], from: .min, through: .max)
+        let set = try store.select([try LabelMatcher(.regex, "__name__", ".+")], from: .distantPast, through: .distantFuture)
         var byFamily: [String: Totals] = [:]
         var ts: [Int64] = [], vs: [Double] = []
         for s in set.series {

@@ -77,7 +77,7 @@ enum QueryReport {
 
     /// The first and last sample time of the data (node_load1 of the first host).
     static func span(_ store: MetricStore) throws -> (start: Int64, end: Int64) {
-        let set = try store.select([.equal("__name__", "node_load1")], from: .min, through: .max)
+        let set = try store.select([.equal("__name__", "node_load1")], from: .distantPast, through: .distantFuture)
         guard let first = set.series.first else { throw ReportError(message: "no node_load1 series in the database") }
         var ts: [Int64] = []
         var vs: [Double] = []
@@ -100,9 +100,10 @@ enum QueryReport {
                 // Whole steps from the first sample to the first step at or after the last one
                 // (20 h at 60 s: 1,201 steps).
                 let steps = (span.end - span.start + step - 1) / step
-                return try engine.rangeQuery(c.query, start: span.start, end: span.start + steps * step, step: step)
+                return try engine.rangeQuery(
+                    c.query, start: .milliseconds(span.start), end: .milliseconds(span.start + steps * step), step: .milliseconds(step))
             }
-            return try engine.instantQuery(c.query, at: span.end)
+            return try engine.instantQuery(c.query, at: .milliseconds(span.end))
         }
         _ = try once()
         var times: [Double] = []

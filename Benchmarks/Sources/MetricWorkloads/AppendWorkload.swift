@@ -44,11 +44,11 @@ public struct AppendRun {
             var b = SampleBatch(capacity: (end - k) * w.seriesCount)
             if seriesMajor {
                 for s in 0..<w.seriesCount {
-                    for i in k..<end { b.append(refs[s], w.timestamps[w.hostOf[s]][i], w.values[s][i]) }
+                    for i in k..<end { b.append(refs[s], milliseconds: w.timestamps[w.hostOf[s]][i], w.values[s][i]) }
                 }
             } else {
                 for i in k..<end {
-                    for s in 0..<w.seriesCount { b.append(refs[s], w.timestamps[w.hostOf[s]][i], w.values[s][i]) }
+                    for s in 0..<w.seriesCount { b.append(refs[s], milliseconds: w.timestamps[w.hostOf[s]][i], w.values[s][i]) }
                 }
             }
             batches.append(b)

@@ -14,7 +14,7 @@ public enum SelectWorkload {
         var b = SampleBatch(capacity: w.seriesCount)
         for i in 0..<scrapes {
             b.removeAll()
-            for s in 0..<w.seriesCount { b.append(refs[s], w.timestamps[w.hostOf[s]][i], w.values[s][i]) }
+            for s in 0..<w.seriesCount { b.append(refs[s], milliseconds: w.timestamps[w.hostOf[s]][i], w.values[s][i]) }
             let summary = try store.append(b)
             precondition(summary.accepted == b.count, "rejected samples while building: \(summary.rejections.prefix(3))")
         }
@@ -25,7 +25,7 @@ public enum SelectWorkload {
     /// Selects every series (`job="node"`) over all time and drains each one's samples into
     /// reused arrays; returns the samples read.
     public static func selectAll(_ store: MetricStore, scratch: inout DecodeScratch) throws -> Int {
-        let set = try store.select([.equal("job", "node")], from: .min, through: .max)
+        let set = try store.select([.equal("job", "node")], from: .distantPast, through: .distantFuture)
         var n = 0
         for s in set.series {
             scratch.timestamps.removeAll(keepingCapacity: true)

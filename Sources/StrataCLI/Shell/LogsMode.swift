@@ -115,7 +115,7 @@ final class LogsMode: ShellMode {
         view.window = (start, end, Self.bucket(for: end - start, columns: max(10, min(100, ctx.width - 12))))
         var histogram: LogHistogram?
         if ctx.format == .table, let w = view.window, end > start {
-            do { histogram = try db.logHistogram(query, start: start * ms, end: end * ms + 1, step: w.step * ms) } catch {
+            do { histogram = try db.logHistogram(query, start: .milliseconds(start), end: .milliseconds(end) + .nanoseconds(1), step: .milliseconds(w.step)) } catch {
                 throw ShellError(error.description)
             }
         }

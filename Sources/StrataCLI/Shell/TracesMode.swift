@@ -99,7 +99,7 @@ final class TracesMode: ShellMode {
     private func search(_ search: TraceSearch, _ ctx: ShellContext) throws(ShellError) -> ShellResult {
         let w = Self.window(ctx)
         let found: [TraceSummary]
-        do { found = try engine.search(search, start: w.start, end: w.end + 1, limit: traceLimit) } catch {
+        do { found = try engine.search(search, start: .milliseconds(w.start), end: .milliseconds(w.end + 1), limit: traceLimit) } catch {
             throw ShellError(error.description)
         }
         lastFound = found

@@ -1,13 +1,18 @@
 import StrataLabels
 
-/// One log record: a timestamp, the stream it belongs to, the message and the fields parsed
+/// One log record: a time, the stream it belongs to, the message and the fields parsed
 /// out of it.
+///
+/// ```swift
+/// let r = LogRecord(time: .now, stream: try Labels(validating: ["host": "wally113"]), line: Array("up".utf8))
+/// ```
 ///
 /// Stream labels are few and low-cardinality (`host`, `program`, `level`, `file`); everything
 /// with many values (request ids, instance uuids, users, projects, pids, HTTP fields) is a
 /// field, never a stream label.
 public struct LogRecord: Sendable, Equatable {
-    /// Nanoseconds since the Unix epoch, UTC.
+    /// The raw time, nanoseconds since the Unix epoch (the log store's unit, what segments and
+    /// queries compare); `time` is the same as a `Timestamp`.
     public var timestamp: Int64
     /// The stream's labels (sorted by name, as `Labels` keeps them).
     public var stream: Labels
@@ -22,6 +27,14 @@ public struct LogRecord: Sendable, Equatable {
     public var flags: LogRecordFlags
 
     public init(
+        time: Timestamp, stream: Labels, line: [UInt8], fields: [LogField] = [],
+        flags: LogRecordFlags = []
+    ) {
+        self.init(timestamp: time.nanoseconds, stream: stream, line: line, fields: fields, flags: flags)
+    }
+
+    /// A record at `timestamp` nanoseconds since the epoch: the raw path inside the package.
+    package init(
         timestamp: Int64, stream: Labels, line: [UInt8], fields: [LogField] = [],
         flags: LogRecordFlags = []
     ) {
@@ -30,6 +43,12 @@ public struct LogRecord: Sendable, Equatable {
         self.line = line
         self.fields = fields
         self.flags = flags
+    }
+
+    /// The record's time.
+    public var time: Timestamp {
+        get { .nanoseconds(timestamp) }
+        set { timestamp = newValue.nanoseconds }
     }
 
     /// The value of field `name`, if present.

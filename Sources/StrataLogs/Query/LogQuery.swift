@@ -12,7 +12,8 @@ public struct LogQuery: Sendable {
     /// Filters on fields or stream labels (all must hold). A record without the field has the
     /// empty string as its value, as in LogQL.
     public var fieldFilters: [FieldFilter]
-    /// Inclusive start and exclusive end, nanoseconds since the epoch.
+    /// Inclusive start and exclusive end, raw nanoseconds since the epoch (`.min` and `.max`: open);
+    /// `startTime` and `endTime` are the same as `Timestamp`s.
     public var start: Int64
     public var end: Int64
     /// Maximum records returned (0 = no limit).
@@ -31,6 +32,19 @@ public struct LogQuery: Sendable {
         self.end = end
         self.limit = limit
         self.direction = direction
+    }
+}
+
+extension LogQuery {
+    /// The inclusive start (`.distantPast`: open).
+    public var startTime: Timestamp {
+        get { .nanoseconds(start) }
+        set { start = newValue.nanoseconds }
+    }
+    /// The exclusive end (`.distantFuture`: open).
+    public var endTime: Timestamp {
+        get { .nanoseconds(end) }
+        set { end = newValue.nanoseconds }
     }
 }
 

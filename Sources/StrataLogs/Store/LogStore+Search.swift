@@ -71,7 +71,14 @@ extension LogStore {
     /// `[start + i*step, start + (i+1)*step)`; the query's own time range applies too.
     /// Streams without any match are left out; the list is sorted by stream labels.
     /// - Throws: `LogStoreError.invalidQuery` for a non-positive step or more than `maxBuckets` buckets.
-    public func countOverTime(_ q: LogQuery, start: Int64, end: Int64, step: Int64) throws(LogStoreError) -> [LogCountSeries] {
+    public func countOverTime(_ q: LogQuery, start: Timestamp, end: Timestamp, step: Duration) throws(LogStoreError)
+        -> [LogCountSeries]
+    {
+        try countOverTime(q, start: start.nanoseconds, end: end.nanoseconds, step: step.rawUnits(1))
+    }
+
+    /// `countOverTime(_:start:end:step:)` in raw nanoseconds: the path inside the package.
+    package func countOverTime(_ q: LogQuery, start: Int64, end: Int64, step: Int64) throws(LogStoreError) -> [LogCountSeries] {
         try LogStoreError.catching(at: directory) {
             guard step > 0 else { throw LogStoreError.invalidQuery("step must be positive, got \(step)") }
             guard end > start else { return [] }

@@ -12,7 +12,7 @@ import Synchronization
 ///
 /// ```swift
 /// let store = try LogStore(directory: "/var/lib/strata/logs")
-/// try store.append([LogRecord(timestamp: t, stream: labels, line: Array(text.utf8))])  // durable now
+/// try store.append([LogRecord(time: .now, stream: labels, line: Array(text.utf8))])  // durable now
 /// let result = try store.search(LogQuery(lineFilters: [LineFilter(.contains, "ERROR")], limit: 20))
 /// for hit in result.hits { print(hit.id, String(decoding: hit.record.line, as: UTF8.self)) }
 /// ```

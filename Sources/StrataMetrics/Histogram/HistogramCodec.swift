@@ -1,12 +1,28 @@
 import StrataEncoding
+import StrataLabels
 
-/// One histogram sample: a timestamp in Unix milliseconds and a float histogram.
+/// One histogram sample: a time (kept in Unix milliseconds, the metric store's unit) and a float histogram.
 public struct HistogramSample: Sendable, Hashable {
+    /// The raw time, Unix milliseconds; `time` is the same as a `Timestamp`.
     public var timestamp: Int64
     public var histogram: FloatHistogram
-    public init(_ timestamp: Int64, _ histogram: FloatHistogram) {
+
+    /// A histogram sample at `time`, rounded down to the millisecond.
+    public init(_ time: Timestamp, _ histogram: FloatHistogram) {
+        self.timestamp = time.milliseconds
+        self.histogram = histogram
+    }
+
+    /// A histogram sample at `timestamp` Unix milliseconds: the raw path inside the package.
+    package init(_ timestamp: Int64, _ histogram: FloatHistogram) {
         self.timestamp = timestamp
         self.histogram = histogram
+    }
+
+    /// The sample's time (setting it rounds down to the millisecond).
+    public var time: Timestamp {
+        get { .milliseconds(timestamp) }
+        set { timestamp = newValue.milliseconds }
     }
 }
 

@@ -17,10 +17,25 @@ public struct MetricStoreStats: Sendable {
 }
 
 extension MetricStore {
-    /// The series matching every matcher that have samples in `[minTime, maxTime]` (ms, inclusive),
-    /// in ascending label order. Samples are decoded lazily, chunk by chunk, as they are iterated.
+    /// The series matching every matcher that have samples in `[start, end]` (inclusive; the store
+    /// keeps milliseconds, `.distantPast` and `.distantFuture` leave a side open), in ascending
+    /// label order. Samples are decoded lazily, chunk by chunk, as they are iterated.
+    ///
+    /// ```swift
+    /// let set = try store.select([.equal("__name__", "up")], from: .now - .seconds(3600), through: .now)
+    /// ```
     /// - Throws: `MetricStoreError.storage` naming the file and offset when a block needed for the answer is damaged.
-    public func select(_ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64) throws(MetricStoreError)
+    public func select(_ matchers: [LabelMatcher], from start: Timestamp, through end: Timestamp) throws(MetricStoreError)
+        -> SeriesSet
+    {
+        try select(
+            matchers, from: start.rawBound(unit: 1_000_000, roundingUp: true),
+            through: end.rawBound(unit: 1_000_000, roundingUp: false))
+    }
+
+    /// `select(_:from:through:)` over raw Unix milliseconds `[minTime, maxTime]`: the path inside
+    /// the package (the PromQL evaluator works in ms).
+    package func select(_ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64) throws(MetricStoreError)
         -> SeriesSet
     {
         let snapshot = segments.snapshot()

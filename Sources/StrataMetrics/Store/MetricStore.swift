@@ -13,9 +13,9 @@ import Synchronization
 /// let store = try MetricStore(directory: "/var/lib/strata/metrics")
 /// let ref = try store.seriesRef(for: try Labels(validating: ["__name__": "up", "job": "node"]))
 /// var batch = SampleBatch()
-/// batch.append(ref, 1_700_000_000_000, 1)
+/// batch.append(ref, .milliseconds(1_700_000_000_000), 1)
 /// let summary = try store.append(batch)     // acknowledged: in the WAL on disk
-/// let set = try store.select([.equal("job", "node")], from: 0, through: .max)
+/// let set = try store.select([.equal("job", "node")], from: .distantPast, through: .now)
 /// ```
 ///
 /// The store is safe to use from many tasks; appends are serialised.
@@ -225,7 +225,7 @@ public final class MetricStore: Sendable {
     public func append(_ labels: Labels, _ samples: [Sample]) throws(MetricStoreError) -> AppendSummary {
         let ref = try seriesRef(for: labels)
         var b = SampleBatch(capacity: samples.count)
-        for s in samples { b.append(ref, s.timestamp, s.value) }
+        for s in samples { b.append(ref, milliseconds: s.timestamp, s.value) }
         return try append(b)
     }
 
@@ -234,11 +234,22 @@ public final class MetricStore: Sendable {
         return t >= 0 ? t / r * r : -((-t + r - 1) / r) * r
     }
 
-    /// Writes every head sample older than `cutoff` (all of them by default) into blocks,
-    /// one per aligned `blockRange` window, publishes them, and checkpoints the WAL.
+    /// Writes every head sample into blocks, one per aligned `blockRange` window, publishes
+    /// them, and checkpoints the WAL.
     /// - Returns: the number of samples written.
     @discardableResult
-    public func flush(before cutoff: Int64 = .max) throws(MetricStoreError) -> Int {
+    public func flush() throws(MetricStoreError) -> Int { try flush(before: Int64.max) }
+
+    /// Writes every head sample older than `cutoff` into blocks, as `flush()` does.
+    /// - Returns: the number of samples written.
+    @discardableResult
+    public func flush(before cutoff: Timestamp) throws(MetricStoreError) -> Int {
+        try flush(before: cutoff.rawBound(unit: 1_000_000, roundingUp: true))
+    }
+
+    /// `flush(before:)` with the cutoff in raw Unix milliseconds: the path inside the package.
+    @discardableResult
+    package func flush(before cutoff: Int64) throws(MetricStoreError) -> Int {
         try MetricStoreError.catching(at: directory) {
             if options.readOnly { throw MetricStoreError.readOnly }
             return try state.withLock { st throws -> Int in

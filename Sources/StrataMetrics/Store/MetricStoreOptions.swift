@@ -45,10 +45,17 @@ public struct SampleBatch: Sendable {
         values.reserveCapacity(capacity)
     }
 
-    /// Adds a sample for `series` at `timestamp` (Unix ms).
+    /// Adds a sample for `series` at `time` (rounded down to the millisecond, the store's unit).
     @inlinable
-    public mutating func append(_ series: SeriesRef, _ timestamp: Int64, _ value: Double) {
-        appendRaw(series.raw, timestamp, value)
+    public mutating func append(_ series: SeriesRef, _ time: Timestamp, _ value: Double) {
+        appendRaw(series.raw, time.milliseconds, value)
+    }
+
+    /// Adds a sample for `series` at `milliseconds` since the epoch: the raw path, for loops that
+    /// already hold Unix milliseconds (the store's unit, so nothing is converted).
+    @inlinable
+    public mutating func append(_ series: SeriesRef, milliseconds: Int64, _ value: Double) {
+        appendRaw(series.raw, milliseconds, value)
     }
 
     @usableFromInline

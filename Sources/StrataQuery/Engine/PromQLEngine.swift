@@ -10,7 +10,7 @@ import StrataMetrics
 ///
 /// ```swift
 /// let engine = PromQLEngine(store: store)
-/// let r = try engine.rangeQuery("rate(http_requests_total[5m])", start: t0, end: t1, step: 60_000)
+/// let r = try engine.rangeQuery("rate(http_requests_total[5m])", start: t0, end: t1, step: .seconds(60))
 /// ```
 public final class PromQLEngine: Sendable {
     let store: MetricStore
@@ -21,21 +21,35 @@ public final class PromQLEngine: Sendable {
         self.options = options
     }
 
-    /// Evaluates a parsed expression at one instant (ms).
+    /// Evaluates a parsed expression at one instant.
     /// - Parameters:
     ///   - expr: the parsed expression.
     ///   - query: its text, used for annotation positions and error carets.
-    ///   - time: evaluation time in milliseconds since the epoch.
+    ///   - time: evaluation time, rounded down to the millisecond.
     /// - Returns: a vector, scalar, string or (for a range-vector expression) matrix, with annotations.
     /// - Throws: `QueryError` (execution errors, too many samples, timeout, storage).
-    public func instantQuery(_ expr: Expr, query: String, at time: Int64) throws(QueryError) -> QueryResult {
+    public func instantQuery(_ expr: Expr, query: String, at time: Timestamp) throws(QueryError) -> QueryResult {
+        try instantQuery(expr, query: query, at: time.milliseconds)
+    }
+
+    /// Evaluates a parsed expression at every step of `[start, end]` (rounded down to the
+    /// millisecond); the result is a matrix sorted by labels.
+    /// - Throws: `QueryError`; also when the expression is a string or a range vector, or the step
+    ///   is under a millisecond.
+    public func rangeQuery(_ expr: Expr, query: String, start: Timestamp, end: Timestamp, step: Duration) throws(QueryError)
+        -> QueryResult
+    {
+        try rangeQuery(expr, query: query, start: start.milliseconds, end: end.milliseconds, step: step.rawUnits(1_000_000))
+    }
+
+    /// `instantQuery(_:query:at:)` at raw Unix milliseconds: the path inside the package.
+    package func instantQuery(_ expr: Expr, query: String, at time: Int64) throws(QueryError) -> QueryResult {
         let ctx = EvalContext(store: store, options: options, query: query, start: time, end: time)
         return try Self.evaluateInstant(expr, query: query, at: time, context: ctx)
     }
 
-    /// Evaluates a parsed expression at every step of `[start, end]` (ms); the result is a matrix sorted by labels.
-    /// - Throws: `QueryError`; also when the expression is a string or a range vector, or the step is not positive.
-    public func rangeQuery(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError)
+    /// `rangeQuery(_:query:start:end:step:)` over raw Unix milliseconds: the path inside the package.
+    package func rangeQuery(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError)
         -> QueryResult
     {
         let ctx = EvalContext(store: store, options: options, query: query, start: start, end: end, step: step)

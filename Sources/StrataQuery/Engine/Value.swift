@@ -4,6 +4,7 @@ import StrataMetrics
 /// One element of an instant vector.
 public struct VectorElement: Sendable {
     public var labels: Labels
+    /// The evaluation time, raw Unix milliseconds; `time` is the same as a `Timestamp`.
     public var timestamp: Int64
     /// The float value (0 when the element is a histogram).
     public var value: Double
@@ -15,16 +16,19 @@ public struct VectorElement: Sendable {
         self.value = value
         self.histogram = histogram
     }
+
+    /// The evaluation time.
+    public var time: Timestamp { .milliseconds(timestamp) }
 }
 
 /// One series of a range vector or of a range query's result.
 /// Float points and histogram points are kept apart, as Prometheus's `Series` does (`Floats`, `Histograms`).
 public struct MatrixSeries: Sendable {
     public var labels: Labels
-    /// Times of the float points.
+    /// Times of the float points, raw Unix milliseconds (`times` gives them as `Timestamp`s).
     public var timestamps: [Int64]
     public var values: [Double]
-    /// Times of the histogram points.
+    /// Times of the histogram points, raw Unix milliseconds.
     public var histogramTimestamps: [Int64]
     public var histograms: [FloatHistogram]
     public init(
@@ -37,10 +41,16 @@ public struct MatrixSeries: Sendable {
         self.histogramTimestamps = histogramTimestamps
         self.histograms = histograms
     }
+
+    /// Times of the float points (a new array: loops over many points read `timestamps`).
+    public var times: [Timestamp] { timestamps.map { .milliseconds($0) } }
+    /// Times of the histogram points.
+    public var histogramTimes: [Timestamp] { histogramTimestamps.map { .milliseconds($0) } }
 }
 
 /// The result of evaluating a query.
 public enum QueryValue: Sendable {
+    /// A scalar or string at its evaluation time (raw Unix milliseconds, as `VectorElement.timestamp`).
     case scalar(timestamp: Int64, value: Double)
     case string(timestamp: Int64, value: String)
     case vector([VectorElement])

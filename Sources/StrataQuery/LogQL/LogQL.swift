@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// switch try LogQL.parse(#"{host="wally113"} |= "ERROR" | http_status >= 500"#) {
-/// case .logs(let selector): store.search(selector.logQuery(start: t0, end: t1, limit: 100))
+/// case .logs(let selector): store.search(selector.logQuery(start: .now - .seconds(3600), end: .now, limit: 100))
 /// case .metric(let expr): ...  // LogQLEngine evaluates it
 /// }
 /// ```

@@ -31,17 +31,27 @@ public struct LogSelectorExpr: Sendable, CustomStringConvertible {
         self.range = range
     }
 
-    /// The store's query for this selector over `[start, end)` (ns), ignoring `alternatives`
-    /// (callers check that there are none, or use `logQueries`).
-    public func logQuery(start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward) -> LogQuery {
+    /// The store's query for this selector over `[start, end)`, ignoring `alternatives` (callers
+    /// check that there are none, or use `logQueries`).
+    public func logQuery(start: Timestamp, end: Timestamp, limit: Int, direction: LogDirection = .backward) -> LogQuery {
+        logQuery(start: start.nanoseconds, end: end.nanoseconds, limit: limit, direction: direction)
+    }
+
+    /// The store queries whose union this selector selects over `[start, end)`: one per
+    /// combination of the `or` stages' groups (one query when there are none).
+    public func logQueries(start: Timestamp, end: Timestamp, limit: Int, direction: LogDirection = .backward) -> [LogQuery] {
+        logQueries(start: start.nanoseconds, end: end.nanoseconds, limit: limit, direction: direction)
+    }
+
+    /// `logQuery(start:end:limit:direction:)` over raw nanoseconds: the path inside the package.
+    package func logQuery(start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward) -> LogQuery {
         LogQuery(
             streams: streams, lineFilters: lineFilters, fieldFilters: fieldFilters, start: start, end: end, limit: limit,
             direction: direction)
     }
 
-    /// The store queries whose union this selector selects: one per combination of the `or`
-    /// stages' groups (one query when there are none).
-    public func logQueries(start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward) -> [LogQuery] {
+    /// `logQueries(start:end:limit:direction:)` over raw nanoseconds: the path inside the package.
+    package func logQueries(start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward) -> [LogQuery] {
         var combos: [[FieldFilter]] = [fieldFilters]
         for stage in alternatives {
             combos = combos.flatMap { base in stage.map { base + $0 } }

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataLogs
 import StrataMetrics
 
@@ -7,8 +8,8 @@ import StrataMetrics
 ///
 /// ```swift
 /// let engine = LogQLEngine(store: db.logs)
-/// let hits = try engine.logs(#"{program="nova-api"} |= "ERROR""#, start: t0, end: t1, limit: 100)
-/// let m = try engine.rangeQuery(#"sum by (host) (count_over_time({level="ERROR"}[1m]))"#, start: a, end: b, step: 60_000)
+/// let hits = try engine.logs(#"{program="nova-api"} |= "ERROR""#, start: .now - .seconds(3600), end: .now, limit: 100)
+/// let m = try engine.rangeQuery(#"sum by (host) (count_over_time({level="ERROR"}[1m]))"#, start: a, end: b, step: .seconds(60))
 /// ```
 public final class LogQLEngine: Sendable {
     let store: LogStore
@@ -19,13 +20,47 @@ public final class LogQLEngine: Sendable {
         self.options = options
     }
 
-    /// Runs a log query over `[start, end)` (ns).
+    /// Runs a log query over `[start, end)` (`.distantPast` and `.distantFuture` leave a side open).
     /// - Parameters:
     ///   - limit: records returned at most (0 = all).
     ///   - direction: `.backward` (newest first, LogQL's default) or `.forward`.
     /// - Throws: `QueryError(.parse)` for bad syntax or a metric query; `.execution` for a bad regex;
     ///   `.storage` naming the damaged file.
     public func logs(
+        _ query: String, start: Timestamp, end: Timestamp, limit: Int, direction: LogDirection = .backward
+    ) throws(QueryError) -> LogSearchResult {
+        try logs(query, start: start.nanoseconds, end: end.nanoseconds, limit: limit, direction: direction)
+    }
+
+    /// Runs a parsed log selector over `[start, end)`: one store query, or the union of one per `or`
+    /// combination (merged by record, ordered by time in `direction`, cut to `limit`).
+    public func search(
+        _ selector: LogSelectorExpr, start: Timestamp, end: Timestamp, limit: Int, direction: LogDirection = .backward,
+        query: String = ""
+    ) throws(QueryError) -> LogSearchResult {
+        try search(selector, start: start.nanoseconds, end: end.nanoseconds, limit: limit, direction: direction, query: query)
+    }
+
+    /// Counts the records of a log query per bucket `[start + i*step, start + (i+1)*step)`, per stream.
+    /// - Throws: `QueryError` for bad syntax, a metric query, `or` between label filters, an empty
+    ///   range or a step under a nanosecond.
+    public func counts(_ query: String, start: Timestamp, end: Timestamp, step: Duration) throws(QueryError) -> [LogCountSeries] {
+        try counts(query, start: start.nanoseconds, end: end.nanoseconds, step: step.rawUnits(1))
+    }
+
+    /// Evaluates a metric query over logs at one instant (rounded down to the millisecond): a vector.
+    public func instantQuery(_ query: String, at time: Timestamp) throws(QueryError) -> QueryResult {
+        try instantQuery(query, at: time.milliseconds)
+    }
+
+    /// Evaluates a metric query over logs at each `step` of `[start, end]` (rounded down to the
+    /// millisecond): a matrix.
+    public func rangeQuery(_ query: String, start: Timestamp, end: Timestamp, step: Duration) throws(QueryError) -> QueryResult {
+        try rangeQuery(query, start: start.milliseconds, end: end.milliseconds, step: step.rawUnits(1_000_000))
+    }
+
+    /// `logs(_:start:end:limit:direction:)` over raw nanoseconds: the path inside the package.
+    package func logs(
         _ query: String, start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward
     ) throws(QueryError) -> LogSearchResult {
         guard case .logs(let selector) = try LogQL.parse(query) else {
@@ -34,9 +69,8 @@ public final class LogQLEngine: Sendable {
         return try search(selector, start: start, end: end, limit: limit, direction: direction, query: query)
     }
 
-    /// Runs a parsed log selector: one store query, or the union of one per `or` combination
-    /// (merged by record, ordered by time in `direction`, cut to `limit`).
-    public func search(
+    /// `search(_:start:end:limit:direction:query:)` over raw nanoseconds: the path inside the package.
+    package func search(
         _ selector: LogSelectorExpr, start: Int64, end: Int64, limit: Int, direction: LogDirection = .backward,
         query: String = ""
     ) throws(QueryError) -> LogSearchResult {
@@ -67,8 +101,8 @@ public final class LogQLEngine: Sendable {
         return LogSearchResult(hits: hits, stats: stats)
     }
 
-    /// Counts the records of a log query per bucket `[start + i*step, start + (i+1)*step)` (ns), per stream.
-    public func counts(_ query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> [LogCountSeries] {
+    /// `counts(_:start:end:step:)` over raw nanoseconds: the path inside the package.
+    package func counts(_ query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> [LogCountSeries] {
         guard step > 0, end > start else { throw QueryError(.execution, "counting needs end > start and a positive step") }
         guard case .logs(let selector) = try LogQL.parse(query) else {
             throw QueryError(.parse, "counts are taken of a log query ({...} with filters), not of a metric query")
@@ -82,15 +116,15 @@ public final class LogQLEngine: Sendable {
         }
     }
 
-    /// Evaluates a metric query over logs at one instant (ms): a vector.
-    public func instantQuery(_ query: String, at time: Int64) throws(QueryError) -> QueryResult {
+    /// `instantQuery(_:at:)` at raw Unix milliseconds: the path inside the package.
+    package func instantQuery(_ query: String, at time: Int64) throws(QueryError) -> QueryResult {
         let expr = try metricExpression(query)
         return try PromQLEngine.evaluateInstant(
             expr, query: query, at: time, context: context(query, start: time, end: time))
     }
 
-    /// Evaluates a metric query over logs at each step of `[start, end]` (ms): a matrix.
-    public func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
+    /// `rangeQuery(_:start:end:step:)` over raw Unix milliseconds: the path inside the package.
+    package func rangeQuery(_ query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
         let expr = try metricExpression(query)
         return try PromQLEngine.evaluateRange(
             expr, query: query, start: start, end: end, step: step, context: context(query, start: start, end: end, step: step))

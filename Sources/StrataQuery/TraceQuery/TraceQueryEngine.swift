@@ -6,44 +6,85 @@ import StrataTraces
 ///
 /// Searches return trace summaries; statistics return metric-shaped results (Prometheus
 /// vector or matrix, one series per project/service/name), so they print, export and chart
-/// like any PromQL result. Query times are milliseconds (as for PromQL); the store keeps µs.
+/// like any PromQL result. Statistics are evaluated at whole milliseconds (as PromQL is; result
+/// timestamps are Unix ms); the store keeps µs.
+///
+/// ```swift
+/// let engine = TraceQueryEngine(store: db.traces)
+/// if case .search(let slow) = try TraceQuery.parse(#"{service="glance", duration > 2s}"#) {
+///     let found = try engine.search(slow, start: .now - .seconds(3600), end: .now)
+/// }
+/// ```
 public struct TraceQueryEngine: Sendable {
     public let store: TraceStore
-    /// The window of a statistic without `[window]` in an instant query (µs). Default 5 minutes.
+    /// The window of a statistic without `[window]` in an instant query, raw µs. Default 5 minutes.
     public var defaultWindow: Int64 = 5 * 60 * 1_000_000
     /// Limits and cancellation for expressions over statistics.
     public var options = PromQLEngineOptions()
 
     public init(store: TraceStore) { self.store = store }
 
-    /// An expression over statistics (`TraceQuery.expression`) at `time` (ms): PromQL's evaluator
-    /// with span statistics as its leaves.
-    public func instant(_ expr: Expr, query: String, at time: Int64) throws(QueryError) -> QueryResult {
+    /// An expression over statistics (`TraceQuery.expression`) at `time` (rounded down to the
+    /// millisecond): PromQL's evaluator with span statistics as its leaves.
+    public func instant(_ expr: Expr, query: String, at time: Timestamp) throws(QueryError) -> QueryResult {
+        try instant(expr, query: query, at: time.milliseconds)
+    }
+
+    /// An expression over statistics at each `step` from `start` to `end` (rounded down to the
+    /// millisecond): a matrix.
+    public func range(_ expr: Expr, query: String, start: Timestamp, end: Timestamp, step: Duration) throws(QueryError)
+        -> QueryResult
+    {
+        try range(expr, query: query, start: start.milliseconds, end: end.milliseconds, step: step.rawUnits(1_000_000))
+    }
+
+    /// A statistic at `time` (rounded down to the millisecond) over the `window` before it
+    /// (`defaultWindow` when nil): a vector.
+    public func instant(_ stat: TraceStatistic, _ query: TraceSearch, window: Duration?, at time: Timestamp) throws(QueryError)
+        -> QueryResult
+    {
+        try instant(stat, query, window: window.map { $0.rawUnits(1_000) }, at: time.milliseconds)
+    }
+
+    /// A statistic at each `step` from `start` to `end` (rounded down to the millisecond), each
+    /// over the `window` before it (default: the step): a matrix.
+    public func range(
+        _ stat: TraceStatistic, _ query: TraceSearch, window: Duration?, start: Timestamp, end: Timestamp, step: Duration
+    ) throws(QueryError) -> QueryResult {
+        try range(
+            stat, query, window: window.map { $0.rawUnits(1_000) }, start: start.milliseconds, end: end.milliseconds,
+            step: step.rawUnits(1_000_000))
+    }
+
+    /// `instant(_:query:at:)` at raw Unix milliseconds: the path inside the package.
+    package func instant(_ expr: Expr, query: String, at time: Int64) throws(QueryError) -> QueryResult {
         let ctx = EvalContext(
             store: nil, options: options, query: query, start: time, end: time,
             extensionEvaluator: SpanStatisticEvaluator(engine: self))
         return try PromQLEngine.evaluateInstant(expr, query: query, at: time, context: ctx)
     }
 
-    /// An expression over statistics at each step from `start` to `end` (ms): a matrix.
-    public func range(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
+    /// `range(_:query:start:end:step:)` over raw Unix milliseconds: the path inside the package.
+    package func range(_ expr: Expr, query: String, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
         let ctx = EvalContext(
             store: nil, options: options, query: query, start: start, end: end, step: step,
             extensionEvaluator: SpanStatisticEvaluator(engine: self))
         return try PromQLEngine.evaluateRange(expr, query: query, start: start, end: end, step: step, context: ctx)
     }
 
-    /// Runs a search; `start`/`end` (ms, end exclusive) bound the span start times when given.
-    public func search(_ query: TraceSearch, start: Int64? = nil, end: Int64? = nil, limit: Int? = nil) throws(QueryError) -> [TraceSummary] {
+    /// Runs a search; `start` (inclusive) and `end` (exclusive) narrow the span start times when given.
+    public func search(_ query: TraceSearch, start: Timestamp? = nil, end: Timestamp? = nil, limit: Int? = nil) throws(QueryError)
+        -> [TraceSummary]
+    {
         var q = query
-        if let start { q.start = max(q.start, start * 1000) }
-        if let end { q.end = min(q.end, end * 1000) }
+        if let start { q.start = max(q.start, start.rawBound(unit: 1_000, roundingUp: true)) }
+        if let end { q.end = min(q.end, end.rawBound(unit: 1_000, roundingUp: true)) }
         if let limit { q.limit = limit }
         do { return try store.search(q) } catch { throw QueryError(.storage, "\(error)") }
     }
 
-    /// A statistic at `time` (ms) over the window before it: a vector.
-    public func instant(_ stat: TraceStatistic, _ query: TraceSearch, window: Int64?, at time: Int64) throws(QueryError) -> QueryResult {
+    /// `instant(_:_:window:at:)` with a raw µs window at raw Unix milliseconds: the path inside the package.
+    package func instant(_ stat: TraceStatistic, _ query: TraceSearch, window: Int64?, at time: Int64) throws(QueryError) -> QueryResult {
         let w = window ?? defaultWindow
         let end = time * 1000 + 1
         let rows = try statistics(query, from: end - w, to: end, buckets: [(end - w, end)])
@@ -54,9 +95,9 @@ public struct TraceQueryEngine: Sendable {
         return QueryResult(value: .vector(out))
     }
 
-    /// A statistic at each step from `start` to `end` (ms), each over the window before it
-    /// (default: the step): a matrix.
-    public func range(_ stat: TraceStatistic, _ query: TraceSearch, window: Int64?, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
+    /// `range(_:_:window:start:end:step:)` with a raw µs window over raw Unix milliseconds: the path
+    /// inside the package.
+    package func range(_ stat: TraceStatistic, _ query: TraceSearch, window: Int64?, start: Int64, end: Int64, step: Int64) throws(QueryError) -> QueryResult {
         let w = window ?? step * 1000
         var times: [Int64] = []
         var t = start

@@ -1,8 +1,16 @@
+import StrataLabels
+
 /// One osprofiler span: a `<point>-start` event paired with its `<point>-stop`.
 ///
-/// Times are microseconds since the Unix epoch, UTC (osprofiler timestamps carry
-/// microseconds). A span built from a start without a stop, or a stop without a start, is
-/// kept and flagged in `status` (see `SpanStatus`).
+/// The store keeps times in microseconds since the Unix epoch, UTC (osprofiler timestamps carry
+/// microseconds): `start` and `duration` are those raw numbers, `startTime`, `endTime` and
+/// `elapsed` the same as a `Timestamp` and a `Duration`. A span built from a start without a
+/// stop, or a stop without a start, is kept and flagged in `status` (see `SpanStatus`).
+///
+/// ```swift
+/// let span = Span(baseID: request, traceID: id, parentID: request, name: "wsgi", project: "glance",
+///                 startTime: .now, elapsed: .milliseconds(2_400))
+/// ```
 public struct Span: Sendable, Equatable {
     /// The whole request, shared by every span of the trace.
     public var baseID: TraceID
@@ -18,16 +26,31 @@ public struct Span: Sendable, Equatable {
     public var project: String
     /// The host that emitted the start event (`info.host`).
     public var host: String
-    /// The start event's time (the stop's time for a span without a start), microseconds.
+    /// The start event's time (the stop's time for a span without a start), raw microseconds
+    /// since the epoch; `startTime` is the same as a `Timestamp`.
     public var start: Int64
-    /// stop - start in microseconds; 0 when either is missing; negative only when flagged `stopBeforeStart`.
+    /// stop - start, raw microseconds; 0 when either is missing; negative only when flagged
+    /// `stopBeforeStart`. `elapsed` is the same as a `Duration`.
     public var duration: Int64
     /// Error and completeness flags.
     public var status: SpanStatus
     /// The payload of `info` beyond the host.
     public var info: SpanInfo
 
+    /// A span starting at `startTime` that took `elapsed` (both rounded down to the microsecond).
     public init(
+        baseID: TraceID, traceID: TraceID, parentID: TraceID, name: String, service: String = "", project: String = "",
+        host: String = "", startTime: Timestamp, elapsed: Duration = .zero, status: SpanStatus = [],
+        info: SpanInfo = SpanInfo()
+    ) {
+        self.init(
+            baseID: baseID, traceID: traceID, parentID: parentID, name: name, service: service, project: project,
+            host: host, start: startTime.microseconds, duration: elapsed.rawUnits(1_000), status: status, info: info)
+    }
+
+    /// A span at raw microseconds `start` that took `duration` µs: the path inside the package
+    /// (the osprofiler parser, the segment codec).
+    package init(
         baseID: TraceID, traceID: TraceID, parentID: TraceID, name: String, service: String = "", project: String = "",
         host: String = "", start: Int64, duration: Int64 = 0, status: SpanStatus = [], info: SpanInfo = SpanInfo()
     ) {
@@ -44,8 +67,20 @@ public struct Span: Sendable, Equatable {
         self.info = info
     }
 
-    /// start + duration (start for a span without both events).
+    /// start + duration (start for a span without both events), raw microseconds.
     @inlinable public var end: Int64 { start &+ max(0, duration) }
+    /// When the span started (setting it rounds down to the microsecond).
+    @inlinable public var startTime: Timestamp {
+        get { .microseconds(start) }
+        set { start = newValue.microseconds }
+    }
+    /// When the span ended: `startTime + elapsed` (`startTime` for a span without both events).
+    @inlinable public var endTime: Timestamp { .microseconds(end) }
+    /// How long the span took (setting it rounds down to the microsecond).
+    @inlinable public var elapsed: Duration {
+        get { .microseconds(duration) }
+        set { duration = newValue.rawUnits(1_000) }
+    }
     /// True when the stop carried an error (`etype`).
     @inlinable public var isError: Bool { status.contains(.error) }
     /// True for a top-level span (`parent_id == base_id`).

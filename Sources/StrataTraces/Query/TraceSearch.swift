@@ -1,13 +1,15 @@
 import StrataLabels
 
 /// A search for traces, as Jaeger's search does: a trace matches when one of its spans
-/// satisfies every condition given. Times and durations are microseconds.
+/// satisfies every condition given. The stored times and durations are raw microseconds (the
+/// trace store's unit); `startTime`, `endTime`, `minElapsed` and `maxElapsed` set and read them
+/// as `Timestamp` and `Duration`.
 ///
 /// ```swift
 /// var q = TraceSearch()
 /// q.service = "glance"          // osprofiler project or service
-/// q.minDuration = 2_000_000     // 2 s
-/// q.start = hourAgo; q.end = now
+/// q.minElapsed = .seconds(2)
+/// q.startTime = .now - .seconds(3600); q.endTime = .now
 /// let traces = try store.search(q)
 /// ```
 public struct TraceSearch: Sendable, Equatable {
@@ -18,12 +20,12 @@ public struct TraceSearch: Sendable, Equatable {
     /// The trace point, e.g. `wsgi`, `db`, `rpc`.
     public var name: String?
     public var host: String?
-    /// Inclusive bounds on the span's duration.
+    /// Inclusive bounds on the span's duration, raw microseconds.
     public var minDuration: Int64?
     public var maxDuration: Int64?
     /// true: the span is an error; false: it is not.
     public var error: Bool?
-    /// The span starts in `[start, end)`.
+    /// The span starts in `[start, end)`, raw microseconds (`.min` and `.max`: open).
     public var start: Int64 = .min
     public var end: Int64 = .max
     /// Most traces returned, newest first (0 = all).
@@ -70,7 +72,31 @@ public struct TraceSearch: Sendable, Equatable {
     }
 }
 
-/// One trace found by a search, as Jaeger lists it.
+extension TraceSearch {
+    /// The earliest span start wanted, inclusive (`.distantPast`: open); set, it is rounded up to
+    /// the microsecond.
+    public var startTime: Timestamp {
+        get { .microseconds(start) }
+        set { start = newValue.rawBound(unit: 1_000, roundingUp: true) }
+    }
+    /// The end of the span starts wanted, exclusive (`.distantFuture`: open); set, it is rounded
+    /// up to the microsecond.
+    public var endTime: Timestamp {
+        get { .microseconds(end) }
+        set { end = newValue.rawBound(unit: 1_000, roundingUp: true) }
+    }
+    /// The shortest span duration wanted (inclusive; set, rounded up to the microsecond).
+    public var minElapsed: Duration? {
+        get { minDuration.map { .microseconds($0) } }
+        set { minDuration = newValue.map { $0.rawUnits(1_000, roundingUp: true) } }
+    }
+    /// The longest span duration wanted (inclusive; set, rounded down to the microsecond).
+    public var maxElapsed: Duration? {
+        get { maxDuration.map { .microseconds($0) } }
+        set { maxDuration = newValue.map { $0.rawUnits(1_000) } }
+    }
+}
+
 extension TraceSearch {
     /// Whether a span with these attributes satisfies matcher `m` (see `matchers`).
     static func matches(_ m: LabelMatcher, name: String, service: String, project: String, host: String) -> Bool {
@@ -88,6 +114,7 @@ extension TraceSearch {
     }
 }
 
+/// One trace found by a search, as Jaeger lists it.
 public struct TraceSummary: Sendable, Equatable {
     public var baseID: TraceID
     /// `project service name` of the earliest top-level span (of the earliest span if none is top-level).
@@ -95,16 +122,17 @@ public struct TraceSummary: Sendable, Equatable {
     /// The projects (services) touched, sorted.
     public var services: [String]
     public var spanCount: Int
-    /// Earliest start, µs.
+    /// Earliest start, raw microseconds since the epoch; `startTime` is the same as a `Timestamp`.
     public var start: Int64
-    /// Latest end - earliest start, µs.
+    /// Latest end - earliest start, raw microseconds; `elapsed` is the same as a `Duration`.
     public var duration: Int64
     /// Spans with an error.
     public var errorCount: Int
     /// Spans flagged incomplete, missing a start, skewed or duplicated.
     public var flaggedCount: Int
 
-    public init(
+    /// A summary from its parts, times in raw microseconds (the segment reader's path).
+    package init(
         baseID: TraceID, rootName: String, services: [String], spanCount: Int, start: Int64, duration: Int64,
         errorCount: Int, flaggedCount: Int
     ) {
@@ -133,4 +161,11 @@ public struct TraceSummary: Sendable, Equatable {
         errorCount = spans.filter(\.isError).count
         flaggedCount = spans.filter { !$0.status.isDisjoint(with: SpanStatus.flagged) }.count
     }
+
+    /// When the trace's earliest span started.
+    public var startTime: Timestamp { .microseconds(start) }
+    /// From the earliest start to the latest end.
+    public var elapsed: Duration { .microseconds(duration) }
+    /// When the trace's last span ended.
+    public var endTime: Timestamp { .microseconds(start &+ duration) }
 }

@@ -13,7 +13,9 @@ import Synchronization
 /// let store = try TraceStore(directory: "/var/lib/strata/traces")
 /// try store.append(events: events)            // acknowledged: in the WAL on disk
 /// let spans = try store.trace(baseID)         // head and segments
-/// let found = try store.search(TraceSearch(service: "glance", minDuration: 2_000_000))
+/// var slow = TraceSearch(service: "glance")
+/// slow.minElapsed = .seconds(2)
+/// let found = try store.search(slow)
 /// ```
 ///
 /// Safe to use from many tasks; appends are serialised. The caller owns exclusive access to
