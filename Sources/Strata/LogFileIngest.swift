@@ -64,19 +64,20 @@ public struct LogFileIngester {
     }
 
     /// Parses and appends one file.
-    /// - Throws: `IngestError.io` when the file cannot be read; the store's error when an append fails.
-    public mutating func ingest(path: String, format: LogFormat, into store: LogStore) throws -> LogFileIngestReport {
-        try ingest(path: path, format: format) { try store.append($0) }
+    /// - Throws: `IngestError.read` when the file cannot be read, `.logs` when the store refuses a write.
+    public mutating func ingest(path: String, format: LogFormat, into store: LogStore) throws(IngestError) -> LogFileIngestReport {
+        try ingest(path: path, format: format) { (records) throws(LogStoreError) in try store.append(records) }
     }
 
     /// Parses one file and hands its records to `sink` in batches of `batchSize` (a dry run passes
     /// a sink that drops them).
+    /// - Throws: `IngestError.read` when the file cannot be read, `.logs` with what `sink` throws.
     public mutating func ingest(
-        path: String, format: LogFormat, sink: ([LogRecord]) throws -> Void
-    ) throws -> LogFileIngestReport {
+        path: String, format: LogFormat, sink: ([LogRecord]) throws(LogStoreError) -> Void
+    ) throws(IngestError) -> LogFileIngestReport {
         var report = LogFileIngestReport(path: path, format: format)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw IngestError.read(.io(operation: "open", path: path, offset: nil, errno: errno)) }
         defer { close(fd) }
         var parser = LogTextParser(
             format: format, source: LogSource(path: path, host: host), jsonMapping: jsonMapping, syslogYear: syslogYear,
@@ -88,7 +89,7 @@ public struct LogFileIngester {
         records.reserveCapacity(batchSize)
         while !eof {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + carry, $0.count - carry) }
-            if n < 0 { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
+            if n < 0 { throw IngestError.read(.io(operation: "read", path: path, offset: report.bytesRead, errno: errno)) }
             if n == 0 { eof = true }
             report.bytesRead += n
             let filled = carry + n
@@ -106,7 +107,7 @@ public struct LogFileIngester {
                 }
             }
             if records.count >= batchSize || (eof && !records.isEmpty) {
-                try sink(records)
+                do { try sink(records) } catch { throw .logs(error) }
                 report.recordsAccepted += records.count
                 records.removeAll(keepingCapacity: true)
             }

@@ -65,10 +65,11 @@ public struct MetricFileIngester {
 
     /// Ingests one file. Without `strict`, good lines go in even when others are rejected;
     /// with it, a file with any bad line contributes nothing.
-    public func ingest(path: String, format: MetricFileFormat, into store: MetricStore) throws -> FileIngestReport {
+    /// - Throws: `IngestError.read` when the file cannot be read, `.metrics` when the store refuses a write.
+    public func ingest(path: String, format: MetricFileFormat, into store: MetricStore) throws(IngestError) -> FileIngestReport {
         var report = FileIngestReport(path: path, format: format)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw IngestError.read(.io(operation: "open", path: path, offset: nil, errno: errno)) }
         defer { close(fd) }
 
         var parser: any MetricTextParser
@@ -86,7 +87,7 @@ public struct MetricFileIngester {
         var eof = false
         while !eof {
             let n = buffer.withUnsafeMutableBytes { read(fd, $0.baseAddress! + carry, $0.count - carry) }
-            if n < 0 { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
+            if n < 0 { throw IngestError.read(.io(operation: "read", path: path, offset: report.bytesRead, errno: errno)) }
             if n == 0 { eof = true }
             report.bytesRead += n
             let filled = carry + n
@@ -104,13 +105,13 @@ public struct MetricFileIngester {
             // Series first (so refs exist), then the samples.
             for (index, labels) in batch.newSeries {
                 while refs.count <= index { refs.append(nil) }
-                refs[index] = try store.seriesRef(for: labels)
+                do { refs[index] = try store.seriesRef(for: labels) } catch { throw .metrics(error) }
             }
             var sb = SampleBatch(capacity: batch.seriesIndex.count)
             for i in 0..<batch.seriesIndex.count {
                 let idx = Int(batch.seriesIndex[i])
                 guard idx < refs.count, let ref = refs[idx] else {
-                    throw IngestError.io(path: path, reason: "internal: parser reported a sample before its series")
+                    throw IngestError.read(.invalidState(path: path, detail: "internal: the parser reported a sample before its series"))
                 }
                 sb.append(ref, milliseconds: batch.timestamps[i], batch.values[i])
             }
@@ -119,7 +120,7 @@ public struct MetricFileIngester {
             if strict {
                 if report.linesRejected == 0 { staged.append(sb) }
             } else if sb.count > 0 {
-                record(try store.append(sb), into: &report)
+                do { record(try store.append(sb), into: &report) } catch { throw .metrics(error) }
             }
             batch.removeAll(keepingCapacity: true)
             progress?(report.bytesRead)
@@ -128,7 +129,9 @@ public struct MetricFileIngester {
             if report.linesRejected > 0 {
                 report.discarded = true
             } else {
-                for sb in staged { record(try store.append(sb), into: &report) }
+                for sb in staged {
+                    do { record(try store.append(sb), into: &report) } catch { throw .metrics(error) }
+                }
             }
         }
         return report
@@ -149,15 +152,27 @@ public struct MetricFileIngester {
     }
 }
 
-/// Ingest could not read its input.
+/// Ingest could not read its input, or a store refused what it read. Every case names the file
+/// or carries the store's error (which names the file and offset where there is one).
 public enum IngestError: Error, CustomStringConvertible {
-    case io(path: String, reason: String)
+    /// The input file could not be opened or read (the call, the path and the errno).
+    case read(StorageError)
+    /// The file's format cannot be told from its first bytes.
     case unknownFormat(path: String)
+    /// The metric store refused the data.
+    case metrics(MetricStoreError)
+    /// The log store refused the data.
+    case logs(LogStoreError)
+    /// The trace store refused the data.
+    case traces(TraceStoreError)
 
     public var description: String {
         switch self {
-        case .io(let p, let r): "\(p): \(r)"
+        case .read(let e): e.description
         case .unknownFormat(let p): "\(p): cannot tell the format; pass --format"
+        case .metrics(let e): e.description
+        case .logs(let e): e.description
+        case .traces(let e): e.description
         }
     }
 }

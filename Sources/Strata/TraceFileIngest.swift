@@ -50,11 +50,11 @@ public struct TraceFileIngester {
     }
 
     /// Reads `path` and appends its events to `store`.
-    /// - Throws: `IngestError.io` when the file cannot be read; store errors as thrown by `TraceStore`.
-    public func ingest(path: String, into store: TraceStore) throws -> TraceFileReport {
+    /// - Throws: `IngestError.read` when the file cannot be read, `.traces` when the store refuses a write.
+    public func ingest(path: String, into store: TraceStore) throws(IngestError) -> TraceFileReport {
         var report = TraceFileReport(path: path)
         let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw IngestError.io(path: path, reason: String(cString: strerror(errno))) }
+        guard fd >= 0 else { throw IngestError.read(.io(operation: "open", path: path, offset: nil, errno: errno)) }
         defer { close(fd) }
         var parser = OsprofilerParser()
         var buffer = [UInt8](repeating: 0, count: 8 << 20)
@@ -70,7 +70,7 @@ public struct TraceFileIngester {
                 let n = buffer.withUnsafeMutableBytes { b in read(fd, b.baseAddress! + filled, b.count - filled) }
                 if n < 0 {
                     if errno == EINTR { continue }
-                    throw IngestError.io(path: path, reason: String(cString: strerror(errno)))
+                    throw IngestError.read(.io(operation: "read", path: path, offset: report.bytesRead, errno: errno))
                 }
                 if n == 0 { eof = true }
                 filled += n
@@ -84,7 +84,7 @@ public struct TraceFileIngester {
                     onProblem: { problems.append($0) })
             }
             if !batch.isEmpty {
-                try store.append(batch)
+                do { try store.append(batch) } catch { throw .traces(error) }
                 report.events += batch.count
                 batch.removeAll()
             }
