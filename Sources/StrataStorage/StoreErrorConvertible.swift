@@ -9,6 +9,7 @@ package protocol StoreErrorConvertible: Error {
 extension StoreErrorConvertible {
     /// Runs `body` and rethrows its error as `Self`: an error of this type as it is, any other
     /// through `StorageError(_:path:)` (a `FormatError` becomes `.corrupt` at `path`).
+    @inlinable
     package static func catching<T>(at path: String, _ body: () throws -> T) throws(Self) -> T {
         do { return try body() } catch let e as Self { throw e } catch { throw storage(StorageError(error, path: path)) }
     }
