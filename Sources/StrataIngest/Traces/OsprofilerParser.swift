@@ -23,8 +23,14 @@ public struct OsprofilerParser {
     var extra: [UInt8] = []
     /// Decoded string values of the value being parsed (`Fields` point into it).
     var scratch: [UInt8] = []
+    /// The statuses of a start and a stop event, read once (StrataTraces' statics are calls from here).
+    let startStatus = SpanStatus.incomplete.rawValue, stopStatus = SpanStatus.missingStart.rawValue
 
-    public init() {}
+    public init() {
+        assert(
+            Fields.columns == SpanTable.columns && Fields.texts == SpanTable.textFields - 1
+                && Fields.extra == SpanTable.extraField, "Fields no longer matches SpanTable")
+    }
 
     /// Parses complete values in `buffer` into `batch` and returns how many bytes were consumed.
     ///
@@ -98,6 +104,9 @@ public struct OsprofilerParser {
         var inScratch = SIMD16<Int32>()
         static let host = 3, service = 1, project = 2, method = 4, scheme = 5, statement = 6, function = 7, etype = 8
         static let path = 9, query = 10, params = 11, args = 12, kwargs = 13, message = 14
+        /// `SpanTable.columns`, its text fields before `extra`, and `SpanTable.extraField`, as
+        /// constants (loops over them unroll; `init` checks them in debug builds).
+        static let columns = 9, texts = 6, extra = 6
     }
 
     /// Reads a string value as field `f`: its bytes in the input, or decoded into `scratch`.
@@ -215,7 +224,7 @@ public struct OsprofilerParser {
         var key = KindKey()
         var p = PackedSpan(base: ids.0, trace: ids.1, parent: ids.2, start: time, duration: 0, text: table.text.count,
                            lengths: SIMD8(), kind: 0,
-                           status: kind == .start ? SpanStatus.incomplete.rawValue : SpanStatus.missingStart.rawValue,
+                           status: kind == .start ? startStatus : stopStatus,
                            event: kind.rawValue)
         scratch.withUnsafeBytes { sb in
             @inline(__always) func value(_ f: Int) -> UnsafeRawBufferPointer {
@@ -223,16 +232,16 @@ public struct OsprofilerParser {
                 let src = fields.inScratch[f] != 0 ? sb : input
                 return UnsafeRawBufferPointer(rebasing: src[lo..<(lo + Int(fields.counts[f]))])
             }
-            for c in 0..<SpanTable.columns where fields.counts[c] != 0 {
+            for c in 0..<Fields.columns where fields.counts[c] != 0 {
                 key[c] = table.strings.intern(value(c))
             }
-            for j in 0..<(SpanTable.textFields - 1) where fields.counts[9 + j] != 0 {
-                table.text.append(contentsOf: value(9 + j))
-                p.lengths[j] = UInt32(fields.counts[9 + j])
+            for j in 0..<Fields.texts where fields.counts[Fields.path + j] != 0 {
+                table.text.append(contentsOf: value(Fields.path + j))
+                p.lengths[j] = UInt32(fields.counts[Fields.path + j])
             }
         }
         table.text.append(contentsOf: extra)
-        p.lengths[SpanTable.extraField] = UInt32(extra.count)
+        p.lengths[Fields.extra] = UInt32(extra.count)
         p.kind = table.kinds.intern(key)
         return p
     }
