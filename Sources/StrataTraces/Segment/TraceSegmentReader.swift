@@ -83,7 +83,11 @@ final class TraceSegmentReader: Sendable {
 
     /// A copy of the bytes `offset ..< offset + count` of `file`; a range past its end is corrupt.
     static func read(_ file: MappedFile, at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
-        Array(try file.bytes(at: offset, count: count))
+        let source = try file.bytes(at: offset, count: count)
+        return [UInt8](unsafeUninitializedCapacity: count) { out, n in
+            if let base = source.baseAddress, count > 0 { out.baseAddress!.initialize(from: base.assumingMemoryBound(to: UInt8.self), count: count) }
+            n = count
+        }
     }
 
     struct Index {
