@@ -21,11 +21,20 @@ final class LogBlockCursor {
     var singleRows = false
     /// Single rows rebuilt per group; after a few, the whole group is rebuilt once instead.
     private var singleRowCount: [Int: Int] = [:]
+    /// The segment's template dictionary, fetched once per cursor (the segment decodes it on first use).
+    private var dictionaryCache: TemplateDictionary?
 
     init(_ segment: LogSegmentReader, _ blockIndex: Int) {
         self.segment = segment
         self.blockIndex = blockIndex
         self.block = segment.blocks[blockIndex]
+    }
+
+    private func dictionary() throws(LogStoreError) -> TemplateDictionary {
+        if let d = dictionaryCache { return d }
+        let d = try segment.dictionary()
+        dictionaryCache = d
+        return d
     }
 
     private func corrupt(_ at: Int, _ detail: String) -> LogStoreError {
@@ -77,7 +86,7 @@ final class LogBlockCursor {
 
     func loadTemplates(_ stats: inout LogSearchStats) throws(LogStoreError) {
         guard templateIDs.isEmpty else { return }
-        let tids = try varints(3, limit: segment.dictionary.templates.count, &stats, "template id")
+        let tids = try varints(3, limit: (try dictionary()).templates.count, &stats, "template id")
         var counters: [UInt32: Int] = [:]
         var rk: [Int] = []
         rk.reserveCapacity(tids.count)
@@ -107,7 +116,7 @@ final class LogBlockCursor {
             for at in group.numbersAt { columns.append(try segment.frame(at, &stats)) }
             ids = try segment.frame(group.idsAt, &stats)
         }
-        guard let l = segment.dictionary.programs[Int(group.tid)].rebuild(rows: group.rows, columns: columns, ids: ids) else {
+        guard let l = (try dictionary()).programs[Int(group.tid)].rebuild(rows: group.rows, columns: columns, ids: ids) else {
             throw corrupt(group.numbersAt.first ?? group.idsAt, "variables of template \(group.tid) do not fit its \(group.rows) rows")
         }
         groupLines[g] = l
@@ -128,7 +137,7 @@ final class LogBlockCursor {
                 vars = (columns, try segment.frame(group.idsAt, &stats))
                 groupVariables[g] = vars
             }
-            guard let line = segment.dictionary.programs[Int(group.tid)].rebuildRow(ranks[i], columns: vars.columns, ids: vars.ids) else {
+            guard let line = (try dictionary()).programs[Int(group.tid)].rebuildRow(ranks[i], columns: vars.columns, ids: vars.ids) else {
                 throw corrupt(group.numbersAt.first ?? group.idsAt, "variables of template \(group.tid) do not fit its \(group.rows) rows")
             }
             return line.withUnsafeBytes(body)

@@ -37,7 +37,7 @@ extension LogSegmentReader {
     }
 
     /// The plan, or nil when the segment cannot hold a match.
-    func plan(_ q: CompiledLogQuery, _ stats: inout LogSearchStats) -> Plan? {
+    func plan(_ q: CompiledLogQuery, _ stats: inout LogSearchStats) throws(LogStoreError) -> Plan? {
         stats.segmentsConsidered += 1
         guard rowCount > 0, maxTime >= q.start, minTime < q.end else {
             stats.segmentsSkipped += 1
@@ -55,22 +55,25 @@ extension LogSegmentReader {
         let labelNames = Set(streams.flatMap { $0.labels.map(\.name) })
         for p in q.fields {
             guard let v = p.exactValue, !labelNames.contains(p.filter.name) else { continue }
-            var rows = self.rows(forKey: KeyHash.field(p.filter.name, v))
+            var rows = try self.rows(forKey: KeyHash.field(p.filter.name, v))
             for id in LogSegmentReader.uuids(in: Array(v.utf8)) {
-                rows = LogSegmentReader.union(rows, id.withUnsafeBytes { self.rows(forKey: KeyHash.lineID(LineTemplate.uuid, $0)) })
+                let key = id.withUnsafeBytes { KeyHash.lineID(LineTemplate.uuid, $0) }
+                rows = LogSegmentReader.union(rows, try self.rows(forKey: key))
             }
             narrow(rows)
         }
         for m in q.lines where !m.negated {
             guard case .literal(let lit) = m.kind else { continue }
             for id in LogSegmentReader.uuids(in: lit) {
-                narrow(id.withUnsafeBytes { self.rows(forKey: KeyHash.lineID(LineTemplate.uuid, $0)) })
+                let key = id.withUnsafeBytes { KeyHash.lineID(LineTemplate.uuid, $0) }
+                narrow(try self.rows(forKey: key))
             }
         }
         if let c = candidates, c.isEmpty {
             stats.segmentsSkipped += 1
             return nil
         }
+        let dictionary = try self.dictionary()
         if candidates != nil {
             return Plan(streamOK: streamOK, decisions: [TemplateDecision?](repeating: nil, count: dictionary.templates.count),
                         candidates: candidates, lines: q.lines, dictionary: dictionary)
@@ -120,7 +123,7 @@ extension LogSegmentReader {
 
     /// Calls `visit` for every matching row.
     func scan(_ q: CompiledLogQuery, stats: inout LogSearchStats, _ visit: (Match) -> Void) throws {
-        guard let plan = plan(q, &stats) else { return }
+        guard let plan = try plan(q, &stats) else { return }
         var failure: LogStoreError? = nil
         try forEachMatch(q, plan, &stats) { cursor, i in
             // Index candidates are few: build their records now, while their block is decoded.
@@ -139,7 +142,7 @@ extension LogSegmentReader {
 
     /// The number of matching rows; whole groups decided by the dictionary are counted without reading rows.
     func count(_ q: CompiledLogQuery, stats: inout LogSearchStats) throws -> Int {
-        guard let plan = plan(q, &stats) else { return 0 }
+        guard let plan = try plan(q, &stats) else { return 0 }
         if plan.candidates != nil || !q.fields.isEmpty {
             var n = 0
             try forEachMatch(q, plan, &stats) { _, _ in n += 1 }

@@ -1,10 +1,21 @@
 import StrataLabels
 import StrataStorage
 import StrataEncoding
+import Synchronization
 
-/// A read-only view of one log segment file: its directory, template dictionary and indexes are
-/// decoded when it is opened; columns are decompressed on demand, per block.
+/// A read-only view of one log segment file. Opening reads and checks the header, the trailer
+/// and the directory only; the template dictionary (with its trigram index) and the field index
+/// are read, checked and decoded the first time a query needs them, and kept; columns are
+/// decompressed on demand, per block. A damaged section is reported, with the file and offset,
+/// by the first query that touches it.
 final class LogSegmentReader: Sendable {
+    /// The field index: sorted key hashes and where each key's postings start in `postings`.
+    struct FieldIndex: Sendable {
+        var keys: [UInt64]
+        var starts: [Int]
+        var postings: [UInt8]
+    }
+
     struct Group: Sendable {
         var tid: UInt32
         var rows: Int
@@ -33,12 +44,16 @@ final class LogSegmentReader: Sendable {
     let rawBytes: Int
     let streams: [Labels]
     let fieldNames: [String]
-    let dictionary: TemplateDictionary
     let blocks: [Block]
-    /// Field index: sorted key hashes and where each key's postings start in `postings`.
-    let indexKeys: [UInt64]
-    let indexStarts: [Int]
-    let postings: [UInt8]
+    let version: UInt8
+    /// Frame offsets of the template dictionary, the trigram index and the field index.
+    let templatesAt: Int
+    let trigramsAt: Int
+    let indexAt: Int
+    /// Where the frames end (the directory's offset).
+    let dataEnd: Int
+    private let loadedDictionary = Mutex<Result<TemplateDictionary, LogStoreError>?>(nil)
+    private let loadedIndex = Mutex<Result<FieldIndex, LogStoreError>?>(nil)
 
     /// Opens and checks the header, trailer and directory of `path`.
     init(number: UInt64, path: String, fs: any FileSystem = SystemFileSystem()) throws(LogStoreError) {
@@ -70,10 +85,6 @@ final class LogSegmentReader: Sendable {
             throw corrupt(t, "directory offset \(dirAt) and length \(dirLength) do not end at the trailer")
         }
         let end = dirAt  // frames live in [headerSize, dirAt)
-        func frame(_ at: Int) throws(LogStoreError) -> [UInt8] {
-            guard at >= LogSegmentFormat.headerSize, at < end else { throw corrupt(at, "frame offset outside the data region") }
-            return try LogSegmentReader.readFrame(b, at: at, limit: end, path: path)
-        }
         let dirBytes = try LogSegmentReader.readFrame(b, at: dirAt, limit: t, path: path)
         let dir = try LogSegmentReader.decoding(path, dirAt, "directory") {
             try dirBytes.withUnsafeBytes { try Directory($0, end: end) }
@@ -85,8 +96,41 @@ final class LogSegmentReader: Sendable {
         streams = dir.streams
         fieldNames = dir.fieldNames
         blocks = dir.blocks
-        let (templatesAt, trigramsAt, indexAt) = (dir.templatesAt, dir.trigramsAt, dir.indexAt)
-        let tb = try frame(templatesAt)
+        self.version = version
+        (templatesAt, trigramsAt, indexAt) = (dir.templatesAt, dir.trigramsAt, dir.indexAt)
+        dataEnd = end
+        for at in [templatesAt, trigramsAt, indexAt] where at < LogSegmentFormat.headerSize || at >= end {
+            throw corrupt(at, "frame offset outside the data region")
+        }
+    }
+
+    /// The template dictionary and its trigram index, read and checked on first use.
+    func dictionary() throws(LogStoreError) -> TemplateDictionary {
+        try loadedDictionary.withLock { (loaded: inout Result<TemplateDictionary, LogStoreError>?) throws(LogStoreError) in
+            if loaded == nil { loaded = Result { () throws(LogStoreError) in try decodeDictionary() } }
+            return try loaded!.get()
+        }
+    }
+
+    /// The field index, read and checked on first use.
+    func fieldIndex() throws(LogStoreError) -> FieldIndex {
+        try loadedIndex.withLock { (loaded: inout Result<FieldIndex, LogStoreError>?) throws(LogStoreError) in
+            if loaded == nil { loaded = Result { () throws(LogStoreError) in try decodeFieldIndex() } }
+            return try loaded!.get()
+        }
+    }
+
+    private func corrupt(_ offset: Int, _ detail: String) -> LogStoreError {
+        .corrupt(path: path, offset: offset, detail: detail)
+    }
+
+    private func sectionFrame(_ at: Int) throws(LogStoreError) -> [UInt8] {
+        try LogSegmentReader.readFrame(file.bytes, at: at, limit: dataEnd, path: path)
+    }
+
+    private func decodeDictionary() throws(LogStoreError) -> TemplateDictionary {
+        let path = self.path, version = self.version
+        let tb = try sectionFrame(templatesAt)
         let templates = try LogSegmentReader.decoding(path, templatesAt, "template dictionary") {
             try tb.withUnsafeBytes { p in
                 var r = RawBufferReader(p)
@@ -101,12 +145,28 @@ final class LogSegmentReader: Sendable {
                 return templates
             }
         }
-        let gb = try frame(trigramsAt)
+        let gb = try sectionFrame(trigramsAt)
         let trigrams = try LogSegmentReader.decoding(path, trigramsAt, "trigram index") {
             try gb.withUnsafeBytes { try TrigramIndex(decoding: $0, templateCount: templates.count, baseOffset: 0) }
         }
-        let ib = try frame(indexAt)
-        let rows = dir.rowCount
+        let dictionary = TemplateDictionary(templates, trigrams: trigrams)
+        let dirAt = dataEnd
+        for b in blocks {
+            for g in b.groups {
+                guard Int(g.tid) < templates.count else {
+                    throw corrupt(dirAt, "block names template \(g.tid) of \(templates.count)")
+                }
+                guard g.numbersAt.count == dictionary.programs[Int(g.tid)].numberSlots else {
+                    throw corrupt(dirAt, "template \(g.tid) has \(dictionary.programs[Int(g.tid)].numberSlots) number slots, a block lists \(g.numbersAt.count)")
+                }
+            }
+        }
+        return dictionary
+    }
+
+    private func decodeFieldIndex() throws(LogStoreError) -> FieldIndex {
+        let ib = try sectionFrame(indexAt)
+        let rows = rowCount
         let (keys, starts) = try LogSegmentReader.decoding(path, indexAt, "field index") {
             try ib.withUnsafeBytes { p in
                 var r = RawBufferReader(p)
@@ -129,20 +189,7 @@ final class LogSegmentReader: Sendable {
                 return (keys, starts)
             }
         }
-        dictionary = TemplateDictionary(templates, trigrams: trigrams)
-        for b in blocks {
-            for g in b.groups {
-                guard Int(g.tid) < templates.count else {
-                    throw corrupt(dirAt, "block names template \(g.tid) of \(templates.count)")
-                }
-                guard g.numbersAt.count == dictionary.programs[Int(g.tid)].numberSlots else {
-                    throw corrupt(dirAt, "template \(g.tid) has \(dictionary.programs[Int(g.tid)].numberSlots) number slots, a block lists \(g.numbersAt.count)")
-                }
-            }
-        }
-        indexKeys = keys
-        indexStarts = starts
-        postings = ib
+        return FieldIndex(keys: keys, starts: starts, postings: ib)
     }
 
     /// Runs `decode` on a decompressed section; a format error names the section's frame offset.
@@ -191,7 +238,9 @@ final class LogSegmentReader: Sendable {
     }
 
     /// Rows under index key `key` (sorted, unique).
-    func rows(forKey key: UInt64) -> [UInt32] {
+    func rows(forKey key: UInt64) throws(LogStoreError) -> [UInt32] {
+        let index = try fieldIndex()
+        let (indexKeys, indexStarts, postings) = (index.keys, index.starts, index.postings)
         var lo = 0, hi = indexKeys.count
         while lo < hi {
             let mid = (lo + hi) / 2

@@ -23,20 +23,34 @@ extension LogStore {
 
     /// Readers of the live segments, oldest first. A segment that could not be opened fails the
     /// query if its time range overlaps `[start, end)`, and is passed over otherwise.
-    func openSegments(start: Int64 = .min, end: Int64 = .max) throws -> [LogSegmentReader] {
-        try state.withLock { st throws -> [LogSegmentReader] in
-            for (_, b) in st.broken where b.entry.maxTime >= start && b.entry.minTime < end { throw b.error }
-            return st.readers.values.sorted { $0.number < $1.number }
+    func openSegments(start: Int64 = .min, end: Int64 = .max) throws(LogStoreError) -> [LogSegmentReader] {
+        let entries = segments.entries
+        return try state.withLock { (st: inout State) throws(LogStoreError) -> [LogSegmentReader] in
+            var out: [LogSegmentReader] = []
+            for e in entries where e.kind == LogSegmentFormat.segmentKind && e.maxTime >= start && e.minTime < end {
+                if let r = st.readers[e.name] {
+                    out.append(r)
+                } else if let b = st.broken[e.name] {
+                    throw b.error
+                } else if let r = try LogStore.open(e, in: segments, into: &st) {
+                    out.append(r)
+                }
+            }
+            return out.sorted { $0.number < $1.number }
         }
     }
 
-    /// Opens the reader of a manifest entry, or records why it cannot be read.
-    static func open(_ e: SegmentEntry, in segments: SegmentSet, into st: inout State) {
-        guard e.kind == LogSegmentFormat.segmentKind, let (number, _) = FileNames.parseSegment(e.name) else { return }
+    /// Opens the reader of a manifest entry (its header, trailer and directory: sections are read
+    /// when a query needs them), or records and throws why it cannot be read.
+    static func open(_ e: SegmentEntry, in segments: SegmentSet, into st: inout State) throws(LogStoreError) -> LogSegmentReader? {
+        guard e.kind == LogSegmentFormat.segmentKind, let (number, _) = FileNames.parseSegment(e.name) else { return nil }
         do throws(LogStoreError) {
-            st.readers[e.name] = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: segments.fs)
+            let r = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: segments.fs)
+            st.readers[e.name] = r
+            return r
         } catch {
             st.broken[e.name] = (e, error)
+            throw error
         }
     }
 
@@ -85,7 +99,6 @@ extension LogStore {
                 } catch {
                     throw LogStoreError.storage(StorageError(error, path: directory))
                 }
-                for e in added { LogStore.open(e, in: segments, into: &st) }
                 st.head = LogHead()
                 return records.count
             }
@@ -132,6 +145,10 @@ extension LogStore {
             let path = segments.path(of: e.name)
             do {
                 let seg = try LogSegmentReader(number: number, path: path, fs: fs)
+                // Sections are read lazily by queries; verify reads them all. The field index
+                // alone being damaged leaves the blocks to check.
+                do { _ = try seg.fieldIndex() } catch let LogStoreError.storage(e) { problems.append(e) }
+                _ = try seg.dictionary()
                 var stats = LogSearchStats()
                 for b in seg.blocks.indices {
                     do {

@@ -34,7 +34,7 @@ public final class LogStore: Sendable {
         var recovery: [String] = []
         var splitLines = 0
         var truncatedLines = 0
-        /// Open segment readers by file name.
+        /// Segment readers by file name, opened by the first query whose time range meets them.
         var readers: [String: LogSegmentReader] = [:]
         /// Segments that could not be opened, with the reason.
         var broken: [String: (entry: SegmentEntry, error: LogStoreError)] = [:]
@@ -63,7 +63,6 @@ public final class LogStore: Sendable {
             st.head = head
             if let report = opened.wal.recovery { st.recovery.append(report) }
             st.wal = opened.wal.wal
-            for e in segments.entries { LogStore.open(e, in: segments, into: &st) }
         } catch {
             throw LogStoreError.storage(StorageError(error, path: directory))
         }
