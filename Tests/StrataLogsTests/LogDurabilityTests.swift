@@ -16,6 +16,9 @@ import Testing
         try FileManager.default.contentsOfDirectory(atPath: dir).filter { $0.hasSuffix(".logs") }.sorted().map { dir + "/" + $0 }
     }
 
+    /// `flip` for callers that cannot throw (the file exists: a test wrote it).
+    func flipForTests(_ path: String, at offset: Int) { try! flip(path, at: offset) }
+
     func flip(_ path: String, at offset: Int) throws {
         let h = try FileHandle(forUpdating: URL(fileURLWithPath: path))
         defer { try? h.close() }

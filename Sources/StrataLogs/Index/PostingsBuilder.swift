@@ -21,11 +21,36 @@ struct PostingsBuilder {
         previous.append(heads.updateValue(node, forKey: key) ?? 0)
     }
 
-    /// `[count varint]` then per key, ascending: `[hash u64 LE][rows varint][first row varint][deltas varint]*`.
+    /// `[count varint]` then per key, ascending: `[hash u64 LE][rows varint][first row varint][deltas varint]*`
+    /// (the whole field index of a version 1-2 segment, and one chunk of a version 3 segment's).
     func encoded() -> [UInt8] {
-        var w = ByteWriter(capacity: heads.count * 12 + rows.count * 2 + 16)
-        w.appendVarint(UInt64(heads.count))
+        chunks(maxKeys: Int.max).first?.bytes ?? [0]
+    }
+
+    /// One chunk of the field index: its first and last key and its encoding (as `encoded()`).
+    struct Chunk {
+        var firstKey: UInt64
+        var lastKey: UInt64
+        var keys: Int
+        var bytes: [UInt8]
+    }
+
+    /// The keys in ascending order cut into chunks of at most `maxKeys` keys, each encoded as
+    /// `encoded()` encodes the whole: a reader decodes only the chunk that can hold a key.
+    func chunks(maxKeys: Int) -> [Chunk] {
+        var out: [Chunk] = []
+        var w = ByteWriter(capacity: 1 << 16)
+        var inChunk: [UInt64] = []
         var list: [UInt32] = []
+        func close() {
+            guard let first = inChunk.first, let last = inChunk.last else { return }
+            var c = ByteWriter(capacity: w.bytes.count + 4)
+            c.appendVarint(UInt64(inChunk.count))
+            c.append(contentsOf: w.bytes)
+            out.append(Chunk(firstKey: first, lastKey: last, keys: inChunk.count, bytes: c.bytes))
+            w = ByteWriter(capacity: 1 << 16)
+            inChunk.removeAll(keepingCapacity: true)
+        }
         for key in heads.keys.sorted() {
             list.removeAll(keepingCapacity: true)
             var node = heads[key]!
@@ -40,7 +65,10 @@ struct PostingsBuilder {
                 w.appendVarint(UInt64(i == 0 ? r : r &- last))
                 last = r
             }
+            inChunk.append(key)
+            if inChunk.count >= maxKeys { close() }
         }
-        return w.bytes
+        close()
+        return out
     }
 }

@@ -6,9 +6,14 @@ enum LogSegmentFormat {
     static let magic: [UInt8] = Array("STRATLOG".utf8)
     /// "SLG1" as the last four bytes.
     static let trailerMagic: [UInt8] = Array("SLG1".utf8)
-    /// 2: templates may hold `LineTemplate.hexRun` placeholders (version 1: a `0x05` byte was a
-    /// literal). Readers take both.
-    static let version: UInt8 = 2
+    /// 3: the field index is cut into chunks of `fieldIndexChunkKeys` keys under a chunk table,
+    /// so a lookup decodes one chunk (version 2: one frame). 2: templates may hold
+    /// `LineTemplate.hexRun` placeholders (version 1: a `0x05` byte was a literal). Readers take all three.
+    static let version: UInt8 = 3
+    /// The first version with a chunked field index.
+    static let chunkedFieldIndexVersion: UInt8 = 3
+    /// Keys per field index chunk (version 3).
+    static let fieldIndexChunkKeys = 1024
     static let headerSize = 16
     /// `[directory offset u64][directory length u64][crc32c u32 of the 16 bytes before][magic 4]`.
     static let trailerSize = 24

@@ -9,11 +9,32 @@ import Synchronization
 /// decompressed on demand, per block. A damaged section is reported, with the file and offset,
 /// by the first query that touches it.
 final class LogSegmentReader: Sendable {
-    /// The field index: sorted key hashes and where each key's postings start in `postings`.
+    /// The field index. Version 1-2: the whole of it, sorted key hashes and where each key's
+    /// postings start in `postings`. Version 3: the chunk table (each chunk is decoded as a
+    /// version-2 index when a lookup needs it).
     struct FieldIndex: Sendable {
-        var keys: [UInt64]
-        var starts: [Int]
-        var postings: [UInt8]
+        var keys: [UInt64] = []
+        var starts: [Int] = []
+        var postings: [UInt8] = []
+        var chunks: [Chunk] = []
+
+        struct Chunk: Sendable {
+            var firstKey: UInt64
+            var lastKey: UInt64
+            var keys: Int
+            /// File offset of the chunk's frame.
+            var at: Int
+        }
+
+        /// The chunk whose key range holds `key`, if any.
+        func chunk(holding key: UInt64) -> Chunk? {
+            var lo = 0, hi = chunks.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if chunks[mid].lastKey < key { lo = mid + 1 } else { hi = mid }
+            }
+            return lo < chunks.count && chunks[lo].firstKey <= key ? chunks[lo] : nil
+        }
     }
 
     struct Group: Sendable {
@@ -166,9 +187,40 @@ final class LogSegmentReader: Sendable {
 
     private func decodeFieldIndex() throws(LogStoreError) -> FieldIndex {
         let ib = try sectionFrame(indexAt)
-        let rows = rowCount
-        let (keys, starts) = try LogSegmentReader.decoding(path, indexAt, "field index") {
+        guard version >= LogSegmentFormat.chunkedFieldIndexVersion else {
+            let (keys, starts) = try decodeKeys(ib, at: indexAt, "field index")
+            return FieldIndex(keys: keys, starts: starts, postings: ib)
+        }
+        let (headerSize, end) = (LogSegmentFormat.headerSize, dataEnd)
+        let chunks = try LogSegmentReader.decoding(path, indexAt, "field index chunk table") {
             try ib.withUnsafeBytes { p in
+                var r = RawBufferReader(p)
+                let n = try r.count(limit: p.count / 18, "field index chunks")
+                var chunks: [FieldIndex.Chunk] = []
+                chunks.reserveCapacity(n)
+                for i in 0..<n {
+                    let at = r.fileOffset
+                    let first = try r.uint64(), last = try r.uint64()
+                    let keys = try r.count(limit: Int(UInt32.max), "chunk keys")
+                    let frameAt = try r.count(limit: end - 1, "chunk offset")
+                    guard first <= last, i == 0 || first > chunks[i - 1].lastKey, keys > 0, frameAt >= headerSize else {
+                        throw FormatError(.invalid, at: at, "field index chunk \(i) out of order or out of place")
+                    }
+                    chunks.append(FieldIndex.Chunk(firstKey: first, lastKey: last, keys: keys, at: frameAt))
+                }
+                try r.expectEnd("field index chunk table")
+                return chunks
+            }
+        }
+        return FieldIndex(chunks: chunks)
+    }
+
+    /// Decodes a version-2 field index (the whole index, or one version-3 chunk): the keys and
+    /// where each key's postings start in `bytes`.
+    private func decodeKeys(_ bytes: [UInt8], at frameAt: Int, _ what: String) throws(LogStoreError) -> ([UInt64], [Int]) {
+        let rows = rowCount
+        return try LogSegmentReader.decoding(path, frameAt, what) {
+            try bytes.withUnsafeBytes { p in
                 var r = RawBufferReader(p)
                 let n = try r.count(limit: p.count / 9, "index keys")
                 var keys: [UInt64] = [], starts: [Int] = []
@@ -185,11 +237,27 @@ final class LogSegmentReader: Sendable {
                     let m = try r.count(limit: rows, "postings")
                     for _ in 0..<m { _ = try r.varint() }
                 }
-                try r.expectEnd("field index")
+                try r.expectEnd(what)
                 return (keys, starts)
             }
         }
-        return FieldIndex(keys: keys, starts: starts, postings: ib)
+    }
+
+    /// A version-3 field index chunk, read, checked and decoded: its keys must be the ones the
+    /// chunk table promises.
+    private func decodeChunk(_ c: FieldIndex.Chunk) throws(LogStoreError) -> FieldIndex {
+        let bytes = try sectionFrame(c.at)
+        let (keys, starts) = try decodeKeys(bytes, at: c.at, "field index chunk")
+        guard keys.count == c.keys, keys.first == c.firstKey, keys.last == c.lastKey else {
+            throw corrupt(c.at, "field index chunk holds \(keys.count) keys, its table entry says \(c.keys) from \(c.firstKey) to \(c.lastKey)")
+        }
+        return FieldIndex(keys: keys, starts: starts, postings: bytes)
+    }
+
+    /// Reads and checks the whole field index (every chunk of a version-3 segment): for `verify`.
+    func verifyFieldIndex() throws(LogStoreError) {
+        let index = try fieldIndex()
+        for c in index.chunks { _ = try decodeChunk(c) }
     }
 
     /// Runs `decode` on a decompressed section; a format error names the section's frame offset.
@@ -237,9 +305,14 @@ final class LogSegmentReader: Sendable {
         return f
     }
 
-    /// Rows under index key `key` (sorted, unique).
+    /// Rows under index key `key` (sorted, unique). A version-3 segment decodes the one chunk
+    /// whose key range holds `key` (none when no chunk does).
     func rows(forKey key: UInt64) throws(LogStoreError) -> [UInt32] {
-        let index = try fieldIndex()
+        var index = try fieldIndex()
+        if version >= LogSegmentFormat.chunkedFieldIndexVersion {
+            guard let c = index.chunk(holding: key) else { return [] }
+            index = try decodeChunk(c)
+        }
         let (indexKeys, indexStarts, postings) = (index.keys, index.starts, index.postings)
         var lo = 0, hi = indexKeys.count
         while lo < hi {

@@ -5,6 +5,9 @@ import StrataLabels
 struct LogSegmentWriter {
     let rowsPerBlock: Int
     let level: Int32
+    /// Version 3's chunked field index; false writes a version-2 segment (one field index frame),
+    /// which tests use to check that readers still take it.
+    var chunkedFieldIndex = true
 
     /// What the manifest and `stats()` need to know about a written segment.
     struct Summary {
@@ -51,7 +54,7 @@ struct LogSegmentWriter {
     func encode(_ records: [LogRecord]) -> ([UInt8], Summary) {
         var out = ByteWriter(capacity: 1 << 20)
         out.append(contentsOf: LogSegmentFormat.magic)
-        out.appendUInt8(LogSegmentFormat.version)
+        out.appendUInt8(chunkedFieldIndex ? LogSegmentFormat.version : LogSegmentFormat.chunkedFieldIndexVersion - 1)
         out.append(contentsOf: [UInt8](repeating: 0, count: 7))
         let zctx = ZstdContext()
         func frame(_ raw: [UInt8]) -> UInt64 {
@@ -211,7 +214,23 @@ struct LogSegmentWriter {
         for t in templates { tw.appendLengthPrefixed(bytes: t) }
         let templatesAt = frame(tw.bytes)
         let trigramsAt = frame(TrigramIndex.build(templates).encoded())
-        let fieldIndexAt = frame(index.encoded())
+        // Field index (version 3): its chunks, then the chunk table the directory points at.
+        let fieldIndexAt: UInt64
+        if chunkedFieldIndex {
+            var table = ByteWriter(capacity: 4096)
+            let chunks = index.chunks(maxKeys: LogSegmentFormat.fieldIndexChunkKeys)
+            table.appendVarint(UInt64(chunks.count))
+            for c in chunks {
+                let at = frame(c.bytes)
+                table.appendUInt64(c.firstKey)
+                table.appendUInt64(c.lastKey)
+                table.appendVarint(UInt64(c.keys))
+                table.appendVarint(at)
+            }
+            fieldIndexAt = frame(table.bytes)
+        } else {
+            fieldIndexAt = frame(index.encoded())
+        }
 
         dir.appendVarint(UInt64(summary.rows))
         dir.appendSignedVarint(summary.rows > 0 ? summary.minTime : 0)

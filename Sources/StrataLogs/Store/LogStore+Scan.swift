@@ -147,7 +147,7 @@ extension LogStore {
                 let seg = try LogSegmentReader(number: number, path: path, fs: fs)
                 // Sections are read lazily by queries; verify reads them all. The field index
                 // alone being damaged leaves the blocks to check.
-                do { _ = try seg.fieldIndex() } catch let LogStoreError.storage(e) { problems.append(e) }
+                do { try seg.verifyFieldIndex() } catch let LogStoreError.storage(e) { problems.append(e) }
                 _ = try seg.dictionary()
                 var stats = LogSearchStats()
                 for b in seg.blocks.indices {
