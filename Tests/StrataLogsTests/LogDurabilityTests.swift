@@ -135,7 +135,7 @@ import Testing
                     _ = try seg.count(cq, stats: &stats)
                     try seg.scan(cq, stats: &stats) { _ in }
                 }
-                for b in seg.blocks.indices { _ = try LogBlockCursor(seg, b).record(0, &stats) }
+                for (b, block) in try seg.blocks().enumerated() { _ = try LogBlockCursor(seg, b, block).record(0, &stats) }
             } catch let e as LogStoreError {
                 guard case .storage(.corrupt(let path, let offset, _)) = e else {
                     Issue.record("flip at \(at): \(e) is not a corruption error")

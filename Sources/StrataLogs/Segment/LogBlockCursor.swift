@@ -24,10 +24,11 @@ final class LogBlockCursor {
     /// The segment's template dictionary, fetched once per cursor (the segment decodes it on first use).
     private var dictionaryCache: TemplateDictionary?
 
-    init(_ segment: LogSegmentReader, _ blockIndex: Int) {
+    /// A cursor on block `blockIndex` of `segment`, whose directory entry is `block`.
+    init(_ segment: LogSegmentReader, _ blockIndex: Int, _ block: LogSegmentReader.Block) {
         self.segment = segment
         self.blockIndex = blockIndex
-        self.block = segment.blocks[blockIndex]
+        self.block = block
     }
 
     private func dictionary() throws(LogStoreError) -> TemplateDictionary {

@@ -9,13 +9,19 @@ extension LogSegmentReader {
         let candidates: [UInt32]?
         let lines: [LineMatcher]
         let dictionary: TemplateDictionary
+        /// The segment's blocks (decoded for the plan: a segment no plan reaches never decodes them).
+        let blocks: [Block]
 
-        init(streamOK: [Bool], decisions: [TemplateDecision?], candidates: [UInt32]?, lines: [LineMatcher], dictionary: TemplateDictionary) {
+        init(
+            streamOK: [Bool], decisions: [TemplateDecision?], candidates: [UInt32]?, lines: [LineMatcher],
+            dictionary: TemplateDictionary, blocks: [Block]
+        ) {
             self.streamOK = streamOK
             self.decisions = decisions
             self.candidates = candidates
             self.lines = lines
             self.dictionary = dictionary
+            self.blocks = blocks
         }
 
         /// Per template, the slot check (computed on first use; `.some(nil)` = rebuild lines instead).
@@ -76,14 +82,14 @@ extension LogSegmentReader {
         let dictionary = try self.dictionary()
         if candidates != nil {
             return Plan(streamOK: streamOK, decisions: [TemplateDecision?](repeating: nil, count: dictionary.templates.count),
-                        candidates: candidates, lines: q.lines, dictionary: dictionary)
+                        candidates: candidates, lines: q.lines, dictionary: dictionary, blocks: try blocks())
         }
         let decisions = dictionary.decisions(q.lines)
         guard decisions.contains(where: { $0 != .none }) else {
             stats.segmentsSkipped += 1
             return nil
         }
-        return Plan(streamOK: streamOK, decisions: decisions, candidates: nil, lines: q.lines, dictionary: dictionary)
+        return Plan(streamOK: streamOK, decisions: decisions, candidates: nil, lines: q.lines, dictionary: dictionary, blocks: try blocks())
     }
 
     /// The 16-byte forms of every lowercase UUID in `bytes`.
@@ -149,6 +155,7 @@ extension LogSegmentReader {
             return n
         }
         var n = 0
+        let blocks = plan.blocks
         for b in blocks.indices {
             let block = blocks[b]
             stats.blocksConsidered += 1
@@ -163,7 +170,7 @@ extension LogSegmentReader {
                 n += try countRows(q, plan, b, &stats)
                 continue
             }
-            let cursor = LogBlockCursor(self, b)
+            let cursor = LogBlockCursor(self, b, block)
             for (g, group) in block.groups.enumerated() {
                 switch plan.decision(group.tid) {
                 case .none: continue
@@ -196,18 +203,19 @@ extension LogSegmentReader {
 
     private func countRows(_ q: CompiledLogQuery, _ plan: Plan, _ b: Int, _ stats: inout LogSearchStats) throws -> Int {
         var n = 0
-        let cursor = LogBlockCursor(self, b)
-        try matchRows(q, plan, cursor, 0..<blocks[b].rowCount, &stats) { _, _ in n += 1 }
+        let cursor = LogBlockCursor(self, b, plan.blocks[b])
+        try matchRows(q, plan, cursor, 0..<plan.blocks[b].rowCount, &stats) { _, _ in n += 1 }
         return n
     }
 
     /// Runs `body` on every matching row (a cursor and the row within its block).
     func forEachMatch(_ q: CompiledLogQuery, _ plan: Plan, _ stats: inout LogSearchStats, _ body: (LogBlockCursor, Int) -> Void) throws {
+        let blocks = plan.blocks
         if let candidates = plan.candidates {
             var considered = 0
             var i = 0
             while i < candidates.count {
-                guard let b = blockIndex(of: Int(candidates[i])) else { break }
+                guard let b = LogSegmentReader.blockIndex(of: Int(candidates[i]), in: blocks) else { break }
                 let block = blocks[b]
                 var rows: [Int] = []
                 while i < candidates.count && Int(candidates[i]) < block.rowStart + block.rowCount {
@@ -216,7 +224,7 @@ extension LogSegmentReader {
                 }
                 considered += 1
                 guard block.maxTime >= q.start, block.minTime < q.end else { continue }
-                let cursor = LogBlockCursor(self, b)
+                let cursor = LogBlockCursor(self, b, block)
                 cursor.singleRows = rows.count < 64
                 try matchRows(q, plan, cursor, rows, &stats, body)
             }
@@ -233,7 +241,7 @@ extension LogSegmentReader {
                 stats.blocksSkipped += 1
                 continue
             }
-            try matchRows(q, plan, LogBlockCursor(self, b), 0..<block.rowCount, &stats, body)
+            try matchRows(q, plan, LogBlockCursor(self, b, block), 0..<block.rowCount, &stats, body)
         }
     }
 

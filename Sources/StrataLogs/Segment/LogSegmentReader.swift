@@ -65,8 +65,11 @@ final class LogSegmentReader: Sendable {
     let rawBytes: Int
     let streams: [Labels]
     let fieldNames: [String]
-    let blocks: [Block]
     let version: UInt8
+    /// The decompressed directory and where its block list starts (decoded on first use).
+    private let directory: [UInt8]
+    private let blocksAt: Int
+    private let loadedBlocks = Mutex<Result<[Block], LogStoreError>?>(nil)
     /// Frame offsets of the template dictionary, the trigram index and the field index.
     let templatesAt: Int
     let trigramsAt: Int
@@ -110,18 +113,35 @@ final class LogSegmentReader: Sendable {
         let dir = try LogSegmentReader.decoding(path, dirAt, "directory") {
             try dirBytes.withUnsafeBytes { try Directory($0, end: end) }
         }
+        directory = dirBytes
+        blocksAt = dir.blocksAt
         rowCount = dir.rowCount
         minTime = dir.minTime
         maxTime = dir.maxTime
         rawBytes = dir.rawBytes
         streams = dir.streams
         fieldNames = dir.fieldNames
-        blocks = dir.blocks
         self.version = version
         (templatesAt, trigramsAt, indexAt) = (dir.templatesAt, dir.trigramsAt, dir.indexAt)
         dataEnd = end
         for at in [templatesAt, trigramsAt, indexAt] where at < LogSegmentFormat.headerSize || at >= end {
             throw corrupt(at, "frame offset outside the data region")
+        }
+    }
+
+    /// The blocks of the directory, decoded and checked on first use (a query that the field
+    /// index or the time range rules out never decodes them).
+    func blocks() throws(LogStoreError) -> [Block] {
+        try loadedBlocks.withLock { (loaded: inout Result<[Block], LogStoreError>?) throws(LogStoreError) in
+            if loaded == nil {
+                let (bytes, at, rows, streamCount, end) = (directory, blocksAt, rowCount, streams.count, dataEnd)
+                loaded = Result { () throws(LogStoreError) in
+                    try LogSegmentReader.decoding(path, end, "directory blocks") {
+                        try bytes.withUnsafeBytes { try Directory.blocks($0, at: at, rowCount: rows, streamCount: streamCount, end: end) }
+                    }
+                }
+            }
+            return try loaded!.get()
         }
     }
 
@@ -172,7 +192,7 @@ final class LogSegmentReader: Sendable {
         }
         let dictionary = TemplateDictionary(templates, trigrams: trigrams)
         let dirAt = dataEnd
-        for b in blocks {
+        for b in try blocks() {
             for g in b.groups {
                 guard Int(g.tid) < templates.count else {
                     throw corrupt(dirAt, "block names template \(g.tid) of \(templates.count)")
@@ -334,8 +354,8 @@ final class LogSegmentReader: Sendable {
         return out
     }
 
-    /// The block holding `row`.
-    func blockIndex(of row: Int) -> Int? {
+    /// The block of `blocks` holding `row`.
+    static func blockIndex(of row: Int, in blocks: [Block]) -> Int? {
         var lo = 0, hi = blocks.count
         while lo < hi {
             let mid = (lo + hi) / 2
@@ -346,9 +366,12 @@ final class LogSegmentReader: Sendable {
 
     /// The record at `row`.
     func record(row: UInt32) throws -> LogRecord {
-        guard let bi = blockIndex(of: Int(row)) else { throw LogStoreError.unknownRecord(LogRecordID(segment: number, row: row)) }
+        let blocks = try self.blocks()
+        guard let bi = LogSegmentReader.blockIndex(of: Int(row), in: blocks) else {
+            throw LogStoreError.unknownRecord(LogRecordID(segment: number, row: row))
+        }
         var stats = LogSearchStats()
-        let cursor = LogBlockCursor(self, bi)
+        let cursor = LogBlockCursor(self, bi, blocks[bi])
         cursor.singleRows = true
         return try cursor.record(Int(row) - blocks[bi].rowStart, &stats)
     }
@@ -365,7 +388,8 @@ struct Directory {
     var templatesAt = 0
     var trigramsAt = 0
     var indexAt = 0
-    var blocks: [LogSegmentReader.Block] = []
+    /// Where the block list starts in the directory payload.
+    var blocksAt = 0
 
     /// Decodes the directory payload; frame offsets must be below `end`.
     init(_ p: UnsafeRawBufferPointer, end: Int) throws(FormatError) {
@@ -389,7 +413,18 @@ struct Directory {
         templatesAt = try r.count(limit: end, "template offset")
         trigramsAt = try r.count(limit: end, "trigram offset")
         indexAt = try r.count(limit: end, "field index offset")
+        blocksAt = r.position
+        // The block list (the rest) is decoded by `blocks(_:at:...)` when a query first needs it.
+    }
+
+    /// Decodes the block list that starts at `at` in the directory payload `p`.
+    static func blocks(_ p: UnsafeRawBufferPointer, at: Int, rowCount: Int, streamCount ns: Int, end: Int) throws(FormatError)
+        -> [LogSegmentReader.Block]
+    {
+        var r = RawBufferReader(p, at: at)
+        var blocks: [LogSegmentReader.Block] = []
         let nb = try r.count(limit: p.count, "block count")
+        blocks.reserveCapacity(nb)
         var rowStart = 0
         for _ in 0..<nb {
             let rc = try r.count(limit: rowCount - rowStart, "block rows")
@@ -423,5 +458,6 @@ struct Directory {
         guard rowStart == rowCount else {
             throw FormatError(.invalid, at: r.fileOffset, "blocks hold \(rowStart) rows, directory says \(rowCount)")
         }
+        return blocks
     }
 }

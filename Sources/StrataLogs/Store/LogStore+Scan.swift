@@ -148,13 +148,14 @@ extension LogStore {
                 // Sections are read lazily by queries; verify reads them all. The field index
                 // alone being damaged leaves the blocks to check.
                 do { try seg.verifyFieldIndex() } catch let LogStoreError.storage(e) { problems.append(e) }
+                let blocks = try seg.blocks()
                 _ = try seg.dictionary()
                 var stats = LogSearchStats()
-                for b in seg.blocks.indices {
+                for (b, block) in blocks.enumerated() {
                     do {
-                        _ = try LogBlockCursor(seg, b).record(0, &stats)
-                        let cursor = LogBlockCursor(seg, b)
-                        for g in seg.blocks[b].groups.indices { _ = try cursor.lines(ofGroup: g, &stats) }
+                        _ = try LogBlockCursor(seg, b, block).record(0, &stats)
+                        let cursor = LogBlockCursor(seg, b, block)
+                        for g in block.groups.indices { _ = try cursor.lines(ofGroup: g, &stats) }
                         _ = try cursor.record(0, &stats)
                     } catch let LogStoreError.storage(e) {
                         problems.append(e)

@@ -26,17 +26,19 @@ extension LogStore {
                     hits.append(LogHit(id: m.id, record: r))
                     continue
                 }
-                guard let seg = readers[m.id.segment], let b = seg.blockIndex(of: Int(m.id.row)) else {
+                guard let seg = readers[m.id.segment] else { throw LogStoreError.unknownRecord(m.id) }
+                let blocks = try seg.blocks()
+                guard let b = LogSegmentReader.blockIndex(of: Int(m.id.row), in: blocks) else {
                     throw LogStoreError.unknownRecord(m.id)
                 }
                 if cursorSegment != m.id.segment {
                     cursors.removeAll()
                     cursorSegment = m.id.segment
                 }
-                let cursor = cursors[b] ?? LogBlockCursor(seg, b)
+                let cursor = cursors[b] ?? LogBlockCursor(seg, b, blocks[b])
                 cursor.singleRows = true
                 cursors[b] = cursor
-                hits.append(LogHit(id: m.id, record: try cursor.record(Int(m.id.row) - seg.blocks[b].rowStart, &stats)))
+                hits.append(LogHit(id: m.id, record: try cursor.record(Int(m.id.row) - blocks[b].rowStart, &stats)))
             }
             return LogSearchResult(hits: hits, stats: stats)
         }
