@@ -89,7 +89,7 @@ let package = Package(
             swiftSettings: strictSwift),
         .testTarget(
             name: "StrataLogsTests",
-            dependencies: ["StrataLogs", "StrataLabels", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["StrataLogs", "StrataLabels", "StrataStorage", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         // Fixtures the test targets share (osprofiler traces as spans and as event JSON).
         .target(name: "StrataTestSupport", dependencies: ["StrataTraces", "StrataIngest"], path: "Tests/StrataTestSupport", swiftSettings: strictSwift),

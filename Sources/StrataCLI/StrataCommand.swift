@@ -19,12 +19,13 @@ struct StrataCommand: ParsableCommand {
               strata inspect ./db --json            # what is stored
               strata export ./db '{__name__="node_load1"}' --start now-1h --end now
               strata verify ./db                    # check every checksum
+              strata compact ./db                   # merge small segments
               strata trace ./db <base_id>           # one request's call tree
 
             Exit status: 0 success, 1 the command ran but found a problem (rejected input,
             corruption), 2 usage or I/O error.
             """,
-        subcommands: [IngestCommand.self, QueryCommand.self, TraceCommand.self, ShellCommand.self, DemoCommand.self, ExportCommand.self, InspectCommand.self, VerifyCommand.self, CrashWriterCommand.self, GenerateCommand.self]
+        subcommands: [IngestCommand.self, QueryCommand.self, TraceCommand.self, ShellCommand.self, DemoCommand.self, ExportCommand.self, InspectCommand.self, VerifyCommand.self, CompactCommand.self, CrashWriterCommand.self, GenerateCommand.self]
     )
 
     static func main() {

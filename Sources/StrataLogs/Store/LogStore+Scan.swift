@@ -32,7 +32,7 @@ extension LogStore {
                     out.append(r)
                 } else if let b = st.broken[e.name] {
                     throw b.error
-                } else if let r = try LogStore.open(e, in: segments, into: &st) {
+                } else if let r = try LogStore.open(e, in: segments, readOnly: options.readOnly, into: &st) {
                     out.append(r)
                 }
             }
@@ -42,13 +42,21 @@ extension LogStore {
 
     /// Opens the reader of a manifest entry (its header, trailer and directory: sections are read
     /// when a query needs them), or records and throws why it cannot be read.
-    static func open(_ e: SegmentEntry, in segments: SegmentSet, into st: inout State) throws(LogStoreError) -> LogSegmentReader? {
+    static func open(_ e: SegmentEntry, in segments: SegmentSet, readOnly: Bool, into st: inout State) throws(LogStoreError) -> LogSegmentReader? {
         guard e.kind == LogSegmentFormat.segmentKind, let (number, _) = FileNames.parseSegment(e.name) else { return nil }
         do throws(LogStoreError) {
             let r = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: segments.fs)
             st.readers[e.name] = r
             return r
         } catch {
+            // A reader that opened the store before another process compacted it finds the
+            // retired inputs gone: say so (opening the database again sees the output).
+            if readOnly, case .storage(let s) = error, s.isNotFound {
+                throw LogStoreError.storage(
+                    .invalidState(
+                        path: s.path,
+                        detail: "the segment was merged away by a compaction after this reader opened the database; open it again"))
+            }
             st.broken[e.name] = (e, error)
             throw error
         }

@@ -26,6 +26,8 @@ public final class LogStore: Sendable {
     let fs: any FileSystem
     let segments: SegmentSet
     let state: Mutex<State>
+    /// Held by `compact()`: one compaction at a time.
+    let compacting = Mutex(())
 
     struct State: ~Copyable {
         var head = LogHead()

@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataStorage
 
 /// How a `LogStore` behaves; every field has a default that suits a log server.
@@ -27,6 +28,11 @@ public struct LogStoreOptions: Sendable {
     public var compressionLevel: Int32 = 3
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
+    /// `compact()` merges neighbouring segments into outputs of at most this many raw line
+    /// bytes; a segment of at least half of it is left alone. Default 256 MiB.
+    public var compactionTargetBytes: Int = 256 << 20
+    /// `compact()` merges segments only while the output spans at most this much time. Default 1 day.
+    public var compactionWindow: Duration = .seconds(86_400)
 
     /// Open for reading while another process may write: nothing on disk is created, repaired or
     /// deleted, the WAL is replayed up to its last whole record, and every write throws

@@ -1,0 +1,200 @@
+import StrataEncoding
+import StrataLabels
+import StrataStorage
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+
+/// One merge of a compaction: the segments it read and the one it wrote.
+public struct LogCompactionStep: Sendable, Equatable {
+    /// The input segment files, oldest first.
+    public var inputs: [String]
+    /// Records and file bytes of the inputs.
+    public var records: Int
+    public var inputBytes: Int
+    /// The output segment file (nil in a dry run) and its bytes (0 in a dry run).
+    public var output: String?
+    public var outputBytes: Int
+    /// Raw line bytes the step rewrote.
+    public var rawBytes: Int
+    /// Wall seconds of the step (0 in a dry run).
+    public var seconds: Double
+}
+
+/// What `LogStore.compact` did, or would do (`dryRun`).
+public struct LogCompactionReport: Sendable, Equatable {
+    public var steps: [LogCompactionStep] = []
+    /// Live segments before and after.
+    public var segmentsBefore = 0
+    public var segmentsAfter = 0
+    /// The largest file a step wrote (or, in a dry run, the sum of the inputs of the largest
+    /// step: an output is at most about as large as its inputs). A compaction never needs more
+    /// free disk than this.
+    public var peakExtraBytes = 0
+    public init() {}
+}
+
+extension LogStore {
+    /// Merges small segments into larger ones: segments are taken in time order, and runs of
+    /// neighbours are merged while the output stays under `options.compactionTargetBytes` of
+    /// raw text and within `options.compactionWindow` of time. A segment at least half the
+    /// target is left as it is. Each merge reads its inputs, writes one segment with its own
+    /// dictionary and indexes, and publishes it in the same manifest write that retires the
+    /// inputs, so a crash at any moment leaves either the inputs or the output, never both or
+    /// neither (`SegmentSet`), and leftovers are removed at the next open.
+    ///
+    /// Appends, flushes and queries go on meanwhile. A query that opened a segment before a
+    /// merge retired it keeps reading it (the file is mapped); `LogRecordID`s of merged
+    /// records change (ids are positions in a segment).
+    /// - Parameters:
+    ///   - dryRun: plan only: report what would be merged, write nothing.
+    ///   - progress: called after each step with the steps done and planned.
+    /// - Throws: `LogStoreError.storage` when a segment cannot be read or written (a full disk:
+    ///   the error says how many bytes the output needed). Steps done before it stay done; the
+    ///   failed step leaves its inputs live.
+    @discardableResult
+    public func compact(dryRun: Bool = false, progress: ((Int, Int) -> Void)? = nil) throws(LogStoreError)
+        -> LogCompactionReport
+    {
+        if options.readOnly && !dryRun { throw LogStoreError.readOnly }
+        return try compacting.withLock { _ throws(LogStoreError) -> LogCompactionReport in
+            try compactLocked(dryRun: dryRun, progress: progress)
+        }
+    }
+
+    private func compactLocked(dryRun: Bool, progress: ((Int, Int) -> Void)?) throws(LogStoreError) -> LogCompactionReport {
+        var report = LogCompactionReport()
+        let entries = segments.entries.filter { $0.kind == LogSegmentFormat.segmentKind }
+        report.segmentsBefore = entries.count
+        let runs = LogStore.compactionRuns(
+            entries, targetRawBytes: options.compactionTargetBytes, window: options.compactionWindow.rawUnits(1))
+        for (k, run) in runs.enumerated() {
+            let raw = run.reduce(0) { $0 + LogStore.rawBytes(of: $1) }
+            let inputBytes = run.reduce(0) { $0 + Int($1.sizeBytes) }
+            var step = LogCompactionStep(
+                inputs: run.map(\.name), records: run.reduce(0) { $0 + Int($1.recordCount) }, inputBytes: inputBytes,
+                output: nil, outputBytes: 0, rawBytes: raw, seconds: 0)
+            if dryRun {
+                report.peakExtraBytes = max(report.peakExtraBytes, inputBytes)
+            } else {
+                let start = ContinuousClock.now
+                let (name, size) = try merge(run)
+                step.output = name
+                step.outputBytes = size
+                step.seconds = LogStore.seconds(ContinuousClock.now - start)
+                report.peakExtraBytes = max(report.peakExtraBytes, size)
+            }
+            report.steps.append(step)
+            progress?(k + 1, runs.count)
+        }
+        report.segmentsAfter = dryRun ? report.segmentsBefore - runs.reduce(0) { $0 + $1.count - 1 } : segments.entries.count
+        return report
+    }
+
+    /// The merges a compaction makes: runs of at least two segments, each in time order.
+    static func compactionRuns(_ entries: [SegmentEntry], targetRawBytes: Int, window: Int64) -> [[SegmentEntry]] {
+        let sorted = entries.sorted { ($0.minTime, $0.name) < ($1.minTime, $1.name) }
+        var runs: [[SegmentEntry]] = []
+        var run: [SegmentEntry] = []
+        var runRaw = 0
+        var runMin = Int64.max, runMax = Int64.min
+        func close() {
+            if run.count >= 2 { runs.append(run) }
+            run = []
+            runRaw = 0
+            runMin = .max
+            runMax = .min
+        }
+        for e in sorted {
+            let raw = rawBytes(of: e)
+            if raw >= targetRawBytes / 2 {
+                close()
+                continue
+            }
+            let span = max(runMax, e.maxTime).subtractingReportingOverflow(min(runMin, e.minTime))
+            if !run.isEmpty && (runRaw + raw > targetRawBytes || span.overflow || span.partialValue > window) { close() }
+            run.append(e)
+            runRaw += raw
+            runMin = min(runMin, e.minTime)
+            runMax = max(runMax, e.maxTime)
+        }
+        close()
+        return runs
+    }
+
+    /// Raw line bytes of a segment, from its manifest entry.
+    static func rawBytes(of e: SegmentEntry) -> Int {
+        var r = ByteReader(e.metadata)
+        return (try? r.readVarint()).map { Int(clamping: $0) } ?? 0
+    }
+
+    static func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    /// Reads `run`, writes its records (sorted by time; ties keep segment then row order) as one
+    /// segment, and publishes it in place of the run.
+    private func merge(_ run: [SegmentEntry]) throws(LogStoreError) -> (name: String, size: Int) {
+        var records: [LogRecord] = []
+        records.reserveCapacity(run.reduce(0) { $0 + Int($1.recordCount) })
+        var stats = LogSearchStats()
+        // In segment-number order (the order they were written), so that the stable sort below
+        // keeps records with equal timestamps in the order a query sees them.
+        var numbered: [(number: UInt64, entry: SegmentEntry)] = []
+        for e in run {
+            guard let (number, _) = FileNames.parseSegment(e.name) else {
+                throw LogStoreError.corrupt(path: segments.path(of: e.name), offset: 0, detail: "not a segment file name")
+            }
+            numbered.append((number, e))
+        }
+        for (number, e) in numbered.sorted(by: { $0.number < $1.number }) {
+            let reader = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: fs)
+            for (b, block) in try reader.blocks().enumerated() {
+                let cursor = LogBlockCursor(reader, b, block)
+                for i in 0..<block.rowCount { records.append(try cursor.record(i, &stats)) }
+            }
+        }
+        // Stable: equal timestamps keep their order (segments oldest first, rows in order).
+        let order = records.indices.sorted { a, b in
+            records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
+        }
+        let sorted = order.map { records[$0] }
+        let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
+        let (bytes, summary) = writer.encode(sorted)
+        let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
+        let path = segments.path(of: name)
+        do throws(StorageError) {
+            try AtomicFile.write(bytes, to: path, fs: fs)
+        } catch {
+            throw LogStoreError.storage(LogStore.explainingSpace(error, needed: bytes.count))
+        }
+        var meta = ByteWriter(capacity: 8)
+        meta.appendVarint(UInt64(summary.rawBytes))
+        let entry = SegmentEntry(
+            name: name, kind: LogSegmentFormat.segmentKind, level: (run.map(\.level).max() ?? 0) &+ 1,
+            minTime: summary.minTime, maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count),
+            recordCount: UInt64(summary.rows), metadata: meta.bytes)
+        do throws(StorageError) {
+            try segments.publish(adding: [entry], removing: run.map(\.name))
+        } catch {
+            throw LogStoreError.storage(LogStore.explainingSpace(error, needed: bytes.count))
+        }
+        // Readers of the retired inputs go; queries that hold one keep their mapping.
+        state.withLock { st in
+            for e in run { st.readers[e.name] = nil; st.broken[e.name] = nil }
+        }
+        return (name, bytes.count)
+    }
+
+    /// A full disk (ENOSPC, EDQUOT) said with the space the write needed.
+    static func explainingSpace(_ error: StorageError, needed: Int) -> StorageError {
+        guard case .io(let operation, let path, let offset, let e) = error, e == ENOSPC || e == EDQUOT else { return error }
+        return .invalidState(
+            path: path,
+            detail: "\(operation) failed at offset \(offset.map(String.init) ?? "-"): no space left on the device; "
+                + "this compaction step needed \(needed) bytes free (errno \(e)); the store is unchanged")
+    }
+}
