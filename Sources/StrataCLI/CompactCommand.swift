@@ -62,7 +62,7 @@ struct CompactCommand: ParsableCommand {
             rows.append([
                 "logs", "\(k + 1)", "\(s.inputs.count) segments", "\(s.records)", formatBytes(s.inputBytes),
                 dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format: "%.3f", s.seconds),
-                dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.rawBytes) / s.seconds, unit: "B/s") + " raw",
+                dryRun || s.seconds <= 0 ? "-" : formatBytes(Int(Double(s.rawBytes) / s.seconds)) + "/s raw",
             ])
         }
         if !rows.isEmpty {
