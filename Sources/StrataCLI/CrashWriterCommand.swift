@@ -21,6 +21,8 @@ struct CrashWriterCommand: ParsableCommand {
     @Option var series: Int = 20
     /// `metrics` (a database), `logs` (a LogStore opened directly in the directory) or `traces`.
     @Option var store: String = "metrics"
+    /// Logs: run a compaction after every this many batches (0: never); prints `compacted N`.
+    @Option(name: .customLong("compact-every")) var compactEvery: Int = 0
 
     func run() throws {
         if store == "traces" { return try runTraceCrashWriter(db: db, from: from, batches: batches) }
@@ -30,6 +32,11 @@ struct CrashWriterCommand: ParsableCommand {
                 try logs.append(LogCrashWorkload.records(batch: b))
                 var line = "ack \(b)\n"
                 line.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+                if compactEvery > 0 && (b + 1) % compactEvery == 0 {
+                    let merged = try logs.compact().steps.count
+                    var done = "compacted \(merged)\n"
+                    done.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+                }
             }
             try logs.close()
             return
