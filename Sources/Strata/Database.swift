@@ -19,6 +19,9 @@ public struct DatabaseOptions: Sendable {
     /// nothing on disk is created, repaired or deleted, and every write throws. Readers see what
     /// was written up to the open (the WAL's last whole record); open again to see more.
     public var readOnly = false
+    /// Compact the log store in the background every this often (`LogStore.compact()`); nil,
+    /// the default, leaves compaction to the caller or to `strata compact`. Ignored read-only.
+    public var compactionInterval: Duration? = nil
     public init() {}
 }
 
@@ -42,6 +45,11 @@ public final class Database: Sendable {
     /// The trace store (`<path>/traces`).
     public let traces: TraceStore
     private let lock: DatabaseLock?
+    private let compaction: BackgroundCompaction?
+
+    /// What the last background compaction pass did (`DatabaseOptions.compactionInterval`): nil
+    /// when none ran yet or background compaction is off.
+    public var lastBackgroundCompaction: Result<LogCompactionReport, LogStoreError>? { compaction?.last }
 
     /// The log store's directory name inside the database.
     static let logsDirectory = "logs"
@@ -62,6 +70,7 @@ public final class Database: Sendable {
             options.logs.readOnly = true
             options.traces.readOnly = true
             lock = nil
+            compaction = nil
             // A writer may publish and retire files while the stores open: try again then.
             var attempt = 0
             while true {
@@ -84,6 +93,9 @@ public final class Database: Sendable {
             lock.release()
             throw error
         }
+        let logs = self.logs
+        compaction = options.compactionInterval.map { BackgroundCompaction(logs: logs, interval: $0) }
+        compaction?.start()
     }
 
     /// The three stores, opened in order; the ones opened are closed again when a later one fails.
@@ -129,6 +141,7 @@ public final class Database: Sendable {
     /// Closes every store even when one fails; the first failure is thrown.
     /// - Throws: the first store's `StorageError` (the file, offset and what went wrong).
     public func close() throws(StorageError) {
+        compaction?.stop()  // waits for a pass in progress
         var failure: StorageError?
         do { try metrics.close() } catch { failure = Self.storageError(error, path) }
         do { try logs.close() } catch { failure = failure ?? Self.storageError(error, path) }
