@@ -81,7 +81,7 @@ let package = Package(
         .testTarget(name: "StrataLabelsTests", dependencies: ["StrataLabels"], swiftSettings: strictSwift),
         .testTarget(
             name: "StrataMetricsTests",
-            dependencies: ["StrataMetrics", "StrataLabels", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["StrataMetrics", "StrataLabels", "StrataStorage", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         .testTarget(
             name: "StrataQueryTests",

@@ -1,7 +1,8 @@
 import StrataLogs
+import StrataMetrics
 import Synchronization
 
-/// Runs `LogStore.compact()` every `interval` on a background task until stopped, so a
+/// Runs `MetricStore.compact()` and `LogStore.compact()` every `interval` on a background task until stopped, so a
 /// long-running process that embeds Strata stays compacted without a separate job
 /// (`DatabaseOptions.compactionInterval`).
 final class BackgroundCompaction: Sendable {
@@ -9,13 +10,16 @@ final class BackgroundCompaction: Sendable {
         var stopped = false
         var task: Task<Void, Never>?
         var last: Result<LogCompactionReport, LogStoreError>?
+        var lastMetrics: Result<MetricCompactionReport, MetricStoreError>?
     }
 
     private let state = Mutex(State())
     private let logs: LogStore
+    private let metrics: MetricStore
     private let interval: Duration
 
-    init(logs: LogStore, interval: Duration) {
+    init(metrics: MetricStore, logs: LogStore, interval: Duration) {
+        self.metrics = metrics
         self.logs = logs
         self.interval = interval
     }
@@ -31,6 +35,7 @@ final class BackgroundCompaction: Sendable {
             try? await Task.sleep(for: interval)
             let stopped = state.withLock { st -> Bool in
                 if st.stopped { return true }
+                do throws(MetricStoreError) { st.lastMetrics = .success(try metrics.compact()) } catch { st.lastMetrics = .failure(error) }
                 do throws(LogStoreError) { st.last = .success(try logs.compact()) } catch { st.last = .failure(error) }
                 return false
             }
@@ -47,6 +52,7 @@ final class BackgroundCompaction: Sendable {
         task?.cancel()
     }
 
-    /// What the last pass did (nil before the first); waits while a pass runs.
+    /// What the last pass did to the logs and to the metrics (nil before the first); waits while a pass runs.
     var last: Result<LogCompactionReport, LogStoreError>? { state.withLock { $0.last } }
+    var lastMetrics: Result<MetricCompactionReport, MetricStoreError>? { state.withLock { $0.lastMetrics } }
 }

@@ -19,7 +19,8 @@ public struct DatabaseOptions: Sendable {
     /// nothing on disk is created, repaired or deleted, and every write throws. Readers see what
     /// was written up to the open (the WAL's last whole record); open again to see more.
     public var readOnly = false
-    /// Compact the log store in the background every this often (`LogStore.compact()`); nil,
+    /// Compact the metric and log stores in the background every this often
+    /// (`MetricStore.compact()`, `LogStore.compact()`); nil,
     /// the default, leaves compaction to the caller or to `strata compact`. Ignored read-only.
     public var compactionInterval: Duration? = nil
     public init() {}
@@ -47,9 +48,11 @@ public final class Database: Sendable {
     private let lock: DatabaseLock?
     private let compaction: BackgroundCompaction?
 
-    /// What the last background compaction pass did (`DatabaseOptions.compactionInterval`): nil
-    /// when none ran yet or background compaction is off.
+    /// What the last background compaction pass did to the logs (`DatabaseOptions.compactionInterval`):
+    /// nil when none ran yet or background compaction is off.
     public var lastBackgroundCompaction: Result<LogCompactionReport, LogStoreError>? { compaction?.last }
+    /// The same for the metrics.
+    public var lastBackgroundMetricCompaction: Result<MetricCompactionReport, MetricStoreError>? { compaction?.lastMetrics }
 
     /// The log store's directory name inside the database.
     static let logsDirectory = "logs"
@@ -93,8 +96,8 @@ public final class Database: Sendable {
             lock.release()
             throw error
         }
-        let logs = self.logs
-        compaction = options.compactionInterval.map { BackgroundCompaction(logs: logs, interval: $0) }
+        let (metrics, logs) = (self.metrics, self.logs)
+        compaction = options.compactionInterval.map { BackgroundCompaction(metrics: metrics, logs: logs, interval: $0) }
         compaction?.start()
     }
 

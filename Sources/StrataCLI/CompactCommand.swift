@@ -12,16 +12,22 @@ struct CompactCommand: ParsableCommand {
         commandName: "compact",
         abstract: "Merge small segments into large ones, so queries open fewer files.",
         discussion: """
-            Log segments are merged in time order while an output stays under 256 MiB of raw text
-            and one day of time (LogStoreOptions.compactionTargetBytes, .compactionWindow); each
-            merge replaces its inputs in one atomic manifest write, so an interrupted compaction
-            leaves the inputs or the output, never both. Queries (`strata query`, `strata shell`)
-            run meanwhile: readers take no lock; `strata ingest` needs the database lock, which
-            this command holds while it runs. Metric blocks and span segments are not compacted
-            yet: this command says so and leaves them.
+            Metric blocks merge as Prometheus merges them: overlapping blocks (a
+            backfill) into one, then neighbours into aligned windows of 6 h, 18 h
+            and 54 h, except the newest window (MetricStoreOptions
+            .compactionRanges). Log segments merge in time order while an output
+            stays under 256 MiB of raw text and one day of time (LogStoreOptions
+            .compactionTargetBytes, .compactionWindow). Span segments are not
+            compacted yet: the command says so.
 
-            Prints one row per merge: inputs, records, bytes before and after, seconds. A progress
-            bar is drawn on a terminal, nothing in a pipe.
+            Each merge replaces its inputs in one atomic manifest write: an
+            interrupted compaction leaves the inputs or the output, never both.
+            Queries (strata query, strata shell) run meanwhile, as readers take
+            no lock; strata ingest needs the database lock, held by this command.
+
+            Prints one row per merge: inputs, samples or records, bytes before
+            and after, seconds, rate. A progress bar is drawn on a terminal,
+            nothing in a pipe.
 
             Examples:
               strata compact ./db --dry-run          # what would be merged
@@ -37,16 +43,22 @@ struct CompactCommand: ParsableCommand {
         try requireDatabaseDirectory(self.db)
         let db = try openDatabase(self.db, mustExist: true)
         defer { try? db.close() }
-        let plan: LogCompactionReport
-        do { plan = try db.logs.compact(dryRun: true) } catch { throw CLIFailure.problem("\(error)") }
-        let report: LogCompactionReport
-        if dryRun {
-            report = plan
-        } else {
-            let sizes = plan.steps.map(\.rawBytes)
-            var bar = ProgressLine(total: sizes.reduce(0, +), enabled: isatty(2) == 1 && !json)
+        let metricPlan: MetricCompactionReport
+        let logPlan: LogCompactionReport
+        do {
+            metricPlan = try db.metrics.compact(dryRun: true)
+            logPlan = try db.logs.compact(dryRun: true)
+        } catch { throw CLIFailure.problem("\(error)") }
+        var metricReport = metricPlan
+        var logReport = logPlan
+        if !dryRun {
+            let metricBytes = metricPlan.steps.map(\.inputBytes)
+            let logBytes = logPlan.steps.map(\.rawBytes)
+            var bar = ProgressLine(total: metricBytes.reduce(0, +) + logBytes.reduce(0, +), enabled: isatty(2) == 1 && !json)
             do {
-                report = try db.logs.compact { done, _ in bar.update(sizes.prefix(done).reduce(0, +)) }
+                metricReport = try db.metrics.compact()
+                bar.update(metricBytes.reduce(0, +))
+                logReport = try db.logs.compact { done, _ in bar.update(metricBytes.reduce(0, +) + logBytes.prefix(done).reduce(0, +)) }
             } catch {
                 bar.clear()
                 throw CLIFailure.problem("\(error)")
@@ -54,11 +66,18 @@ struct CompactCommand: ParsableCommand {
             bar.clear()
         }
         if json {
-            print(Self.json(report, dryRun: dryRun))
+            print(Self.json(metrics: metricReport, logs: logReport, dryRun: dryRun))
             return
         }
         var rows: [[String]] = []
-        for (k, s) in report.steps.enumerated() {
+        for (k, s) in metricReport.steps.enumerated() {
+            rows.append([
+                "metrics", "\(k + 1)", "\(s.inputs.count) blocks (\(s.kind.rawValue))", "\(s.samples)", formatBytes(s.inputBytes),
+                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format: "%.3f", s.seconds),
+                dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.samples) / s.seconds, unit: "samples/s"),
+            ])
+        }
+        for (k, s) in logReport.steps.enumerated() {
             rows.append([
                 "logs", "\(k + 1)", "\(s.inputs.count) segments", "\(s.records)", formatBytes(s.inputBytes),
                 dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format: "%.3f", s.seconds),
@@ -68,17 +87,25 @@ struct CompactCommand: ParsableCommand {
         if !rows.isEmpty {
             print(
                 Table(
-                    header: ["store", "step", "inputs", "records", "bytes before", "bytes after", "seconds", "rate"], rows: rows
+                    header: ["store", "step", "inputs", "samples/records", "bytes before", "bytes after", "seconds", "rate"], rows: rows
                 ).render())
         }
         let verb = dryRun ? "would go" : "went"
-        print("logs: \(report.segmentsBefore) segments \(verb) to \(report.segmentsAfter)\(report.steps.isEmpty ? " (nothing to merge)" : "")")
-        print("metrics, traces: not compacted yet (metric blocks and span segments are left as they are)")
+        print("metrics: \(metricReport.blocksBefore) blocks \(verb) to \(metricReport.blocksAfter)\(metricReport.steps.isEmpty ? " (nothing to merge)" : "")")
+        print("logs: \(logReport.segmentsBefore) segments \(verb) to \(logReport.segmentsAfter)\(logReport.steps.isEmpty ? " (nothing to merge)" : "")")
+        print("traces: not compacted yet (span segments are left as they are)")
     }
 
-    static func json(_ r: LogCompactionReport, dryRun: Bool) -> String {
+    static func json(metrics m: MetricCompactionReport, logs r: LogCompactionReport, dryRun: Bool) -> String {
         func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
-        let steps = r.steps.map { s in
+        let metricSteps = m.steps.map { s in
+            """
+            {"kind":"\(s.kind.rawValue)","inputs":[\(s.inputs.map(quoted).joined(separator: ","))],"samples":\(s.samples),\
+            "input_bytes":\(s.inputBytes),"output":\(s.output.map(quoted) ?? "null"),"output_samples":\(s.outputSamples),\
+            "output_bytes":\(s.outputBytes),"min_time":\(s.minTime),"max_time":\(s.maxTime),"seconds":\(s.seconds)}
+            """
+        }
+        let logSteps = r.steps.map { s in
             """
             {"inputs":[\(s.inputs.map(quoted).joined(separator: ","))],"records":\(s.records),"input_bytes":\(s.inputBytes),\
             "output":\(s.output.map(quoted) ?? "null"),"output_bytes":\(s.outputBytes),"raw_bytes":\(s.rawBytes),\
@@ -86,8 +113,10 @@ struct CompactCommand: ParsableCommand {
             """
         }
         return """
-            {"dry_run":\(dryRun),"logs":{"segments_before":\(r.segmentsBefore),"segments_after":\(r.segmentsAfter),\
-            "peak_extra_bytes":\(r.peakExtraBytes),"steps":[\(steps.joined(separator: ","))]},"metrics":null,"traces":null}
+            {"dry_run":\(dryRun),"metrics":{"blocks_before":\(m.blocksBefore),"blocks_after":\(m.blocksAfter),\
+            "peak_extra_bytes":\(m.peakExtraBytes),"steps":[\(metricSteps.joined(separator: ","))]},\
+            "logs":{"segments_before":\(r.segmentsBefore),"segments_after":\(r.segmentsAfter),\
+            "peak_extra_bytes":\(r.peakExtraBytes),"steps":[\(logSteps.joined(separator: ","))]},"traces":null}
             """
     }
 }

@@ -205,3 +205,8 @@ extension Duration {
         return roundingUp && down &* unit != ns ? down + 1 : down
     }
 }
+
+extension Duration {
+    /// The duration in seconds, as a `Double` (for reports).
+    package var inSeconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}

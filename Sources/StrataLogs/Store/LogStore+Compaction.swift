@@ -84,7 +84,7 @@ extension LogStore {
                 let (name, size) = try merge(run)
                 step.output = name
                 step.outputBytes = size
-                step.seconds = LogStore.seconds(ContinuousClock.now - start)
+                step.seconds = (ContinuousClock.now - start).inSeconds
                 report.peakExtraBytes = max(report.peakExtraBytes, size)
             }
             report.steps.append(step)
@@ -131,9 +131,6 @@ extension LogStore {
         return (try? r.readVarint()).map { Int(clamping: $0) } ?? 0
     }
 
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
 
     /// Reads `run`, writes its records (sorted by time; ties keep segment then row order) as one
     /// segment, and publishes it in place of the run.
@@ -169,7 +166,7 @@ extension LogStore {
         do throws(StorageError) {
             try AtomicFile.write(bytes, to: path, fs: fs)
         } catch {
-            throw LogStoreError.storage(LogStore.explainingSpace(error, needed: bytes.count))
+            throw LogStoreError.storage(error.withSpaceNeeded(bytes.count))
         }
         var meta = ByteWriter(capacity: 8)
         meta.appendVarint(UInt64(summary.rawBytes))
@@ -180,7 +177,7 @@ extension LogStore {
         do throws(StorageError) {
             try segments.publish(adding: [entry], removing: run.map(\.name))
         } catch {
-            throw LogStoreError.storage(LogStore.explainingSpace(error, needed: bytes.count))
+            throw LogStoreError.storage(error.withSpaceNeeded(bytes.count))
         }
         // Readers of the retired inputs go; queries that hold one keep their mapping.
         state.withLock { st in
@@ -189,12 +186,4 @@ extension LogStore {
         return (name, bytes.count)
     }
 
-    /// A full disk (ENOSPC, EDQUOT) said with the space the write needed.
-    static func explainingSpace(_ error: StorageError, needed: Int) -> StorageError {
-        guard case .io(let operation, let path, let offset, let e) = error, e == ENOSPC || e == EDQUOT else { return error }
-        return .invalidState(
-            path: path,
-            detail: "\(operation) failed at offset \(offset.map(String.init) ?? "-"): no space left on the device; "
-                + "this compaction step needed \(needed) bytes free (errno \(e)); the store is unchanged")
-    }
 }

@@ -28,6 +28,8 @@ public final class MetricStore: Sendable {
     let segments: SegmentSet
     let state: Mutex<State>
     let readers = Mutex<[String: Result<BlockReader, MetricStoreError>]>([:])
+    /// Held by `compact()`: one compaction at a time.
+    let compacting = Mutex(())
 
     struct State: ~Copyable {
         var head = Head()

@@ -14,6 +14,9 @@ public struct MetricStoreOptions: Sendable {
     public var seriesLimit: Int = 5_000_000
     /// Width of a block's time partition in ms (blocks are aligned to multiples of it). Default 2 h.
     public var blockRange: Int64 = 2 * 3_600_000
+    /// The block ranges `compact()` merges into, in ms, smallest first (each window aligned to
+    /// its range). Default 3, 9 and 27 times the default `blockRange`: 6 h, 18 h and 54 h.
+    public var compactionRanges: [Int64] = [6 * 3_600_000, 18 * 3_600_000, 54 * 3_600_000]
     /// Most samples in one chunk. Default 8,192.
     public var maxChunkSamples: Int = 8192
     /// WAL segment size in bytes. Default 64 MiB.

@@ -1,0 +1,205 @@
+import StrataEncoding
+import StrataLabels
+import StrataStorage
+
+/// One merge of a metric compaction: the blocks it read and the one it wrote.
+public struct MetricCompactionStep: Sendable, Equatable {
+    /// Why: `overlap` (blocks whose time ranges meet, e.g. a backfill) or `level` (neighbours of
+    /// one aligned window of the next range).
+    public enum Kind: String, Sendable {
+        case overlap, level
+    }
+    public var kind: Kind
+    /// The input block files.
+    public var inputs: [String]
+    /// Samples read (duplicates across inputs included) and file bytes of the inputs.
+    public var samples: Int
+    public var inputBytes: Int
+    /// The output block (nil in a dry run), its samples and bytes.
+    public var output: String?
+    public var outputSamples: Int
+    public var outputBytes: Int
+    /// Start and end (exclusive) of the output's window, Unix ms.
+    public var minTime: Int64
+    public var maxTime: Int64
+    public var seconds: Double
+}
+
+/// What `MetricStore.compact` did, or would do (`dryRun`).
+public struct MetricCompactionReport: Sendable, Equatable {
+    public var steps: [MetricCompactionStep] = []
+    public var blocksBefore = 0
+    public var blocksAfter = 0
+    /// The largest block a step wrote (a dry run: the inputs of the largest step).
+    public var peakExtraBytes = 0
+    public init() {}
+}
+
+extension MetricStore {
+    /// Merges blocks as Prometheus's compactor does: blocks whose time ranges overlap (a
+    /// backfill, out-of-order data) merge into one first; then, for each range of
+    /// `options.compactionRanges` in turn (by default 3, 9 and 27 times `blockRange`: 6 h, 18 h,
+    /// 54 h), the blocks that lie inside one aligned window of it merge, except in the window
+    /// that holds the newest block (more may still come there). A sample at the same time in
+    /// several inputs is kept once, with the value of the most recently written block.
+    ///
+    /// Each merge writes one block and publishes it in the manifest write that retires its
+    /// inputs: a crash leaves the inputs or the output. Queries that took their snapshot before
+    /// keep reading the inputs until they finish. One compaction runs at a time.
+    /// - Throws: `MetricStoreError.storage` when a block cannot be read or written (a full
+    ///   disk says how many bytes the output needed); steps done before stay done.
+    @discardableResult
+    public func compact(dryRun: Bool = false) throws(MetricStoreError) -> MetricCompactionReport {
+        if options.readOnly && !dryRun { throw MetricStoreError.readOnly }
+        return try compacting.withLock { _ throws(MetricStoreError) -> MetricCompactionReport in
+            var report = MetricCompactionReport()
+            var live = segments.entries.filter { $0.kind == SegmentKind.metricBlock }
+            report.blocksBefore = live.count
+            while let (kind, group) = MetricStore.nextMerge(live, ranges: options.compactionRanges) {
+                let step: MetricCompactionStep
+                if dryRun {
+                    step = MetricCompactionStep(
+                        kind: kind, inputs: group.map(\.name), samples: group.reduce(0) { $0 + Int($1.recordCount) },
+                        inputBytes: group.reduce(0) { $0 + Int($1.sizeBytes) }, output: nil, outputSamples: 0, outputBytes: 0,
+                        minTime: group.map(\.minTime).min()!, maxTime: group.map(\.maxTime).max()!, seconds: 0)
+                    report.peakExtraBytes = max(report.peakExtraBytes, step.inputBytes)
+                    // Plan the rest as if this merge were done.
+                    let names = Set(group.map(\.name))
+                    live.removeAll { names.contains($0.name) }
+                    live.append(
+                        SegmentEntry(
+                            name: "planned-\(report.steps.count)", kind: SegmentKind.metricBlock,
+                            level: (group.map(\.level).max() ?? 0) &+ 1, minTime: step.minTime, maxTime: step.maxTime,
+                            sizeBytes: UInt64(step.inputBytes), recordCount: UInt64(step.samples)))
+                } else {
+                    step = try merge(group, kind: kind)
+                    report.peakExtraBytes = max(report.peakExtraBytes, step.outputBytes)
+                    live = segments.entries.filter { $0.kind == SegmentKind.metricBlock }
+                }
+                report.steps.append(step)
+            }
+            report.blocksAfter = live.count
+            return report
+        }
+    }
+
+    /// The next group to merge: overlapping blocks first, then the smallest range whose aligned
+    /// window (not the newest one) holds two or more blocks.
+    static func nextMerge(_ blocks: [SegmentEntry], ranges: [Int64]) -> (MetricCompactionStep.Kind, [SegmentEntry])? {
+        let sorted = blocks.sorted { ($0.minTime, $0.maxTime, $0.name) < ($1.minTime, $1.maxTime, $1.name) }
+        // Overlaps: a run of blocks each meeting the union of the ones before it.
+        var i = 0
+        while i < sorted.count {
+            var j = i + 1
+            var end = sorted[i].maxTime
+            while j < sorted.count && sorted[j].minTime <= end {
+                end = max(end, sorted[j].maxTime)
+                j += 1
+            }
+            if j - i >= 2 { return (.overlap, Array(sorted[i..<j])) }
+            i = j
+        }
+        guard let newest = sorted.map(\.maxTime).max() else { return nil }
+        for range in ranges where range > 0 {
+            var windows: [Int64: [SegmentEntry]] = [:]
+            for b in sorted {
+                let w = floorDiv(b.minTime, range)
+                guard floorDiv(b.maxTime, range) == w else { continue }  // spans windows: too big for this range
+                windows[w, default: []].append(b)
+            }
+            let newestWindow = floorDiv(newest, range)
+            for w in windows.keys.sorted() where w != newestWindow {
+                if let group = windows[w], group.count >= 2 { return (.level, group) }
+            }
+        }
+        return nil
+    }
+
+    static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    /// Reads `group`, merges its series (a time held by several inputs keeps the newest
+    /// block's value), writes one block and publishes it in place of the group.
+    private func merge(_ group: [SegmentEntry], kind: MetricCompactionStep.Kind) throws(MetricStoreError) -> MetricCompactionStep {
+        let start = ContinuousClock.now
+        // Oldest written first, so that later inputs win at equal timestamps.
+        let inputs = group.sorted { (FileNames.parseSegment($0.name)?.0 ?? 0) < (FileNames.parseSegment($1.name)?.0 ?? 0) }
+        var floats: [Labels: [(t: [Int64], v: [Double])]] = [:]
+        var histograms: [Labels: [[HistogramSample]]] = [:]
+        var samplesRead = 0
+        for e in inputs {
+            let reader = try self.reader(for: e.name)
+            do throws(FormatError) {
+                for id in 0..<UInt32(reader.seriesOffsets.count) {
+                    let s = try reader.series(id)
+                    var ts: [Int64] = [], vs: [Double] = []
+                    for c in s.chunks { try reader.decode(c, timestamps: &ts, values: &vs) }
+                    samplesRead += ts.count
+                    if !ts.isEmpty { floats[s.labels, default: []].append((ts, vs)) }
+                    var hs: [HistogramSample] = []
+                    for c in s.histogramChunks { hs += try reader.decodeHistograms(c) }
+                    samplesRead += hs.count
+                    if !hs.isEmpty { histograms[s.labels, default: []].append(hs) }
+                }
+            } catch {
+                throw MetricStoreError.storage(StorageError(path: reader.path, error))
+            }
+        }
+        var writer = BlockWriter(maxChunkSamples: options.maxChunkSamples)
+        for labels in Set(floats.keys).union(histograms.keys).sorted() {
+            let (ts, vs) = MetricStore.mergeRuns(floats[labels] ?? [])
+            let hs = MetricStore.mergeHistogramRuns(histograms[labels] ?? [])
+            writer.add(labels, timestamps: ts, values: vs, histograms: hs)
+        }
+        let (bytes, stats) = writer.finish()
+        let name = segments.nextSegmentName(ext: FileNames.metricBlockExtension)
+        do throws(StorageError) {
+            try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+            let entry = SegmentEntry(
+                name: name, kind: SegmentKind.metricBlock, level: (group.map(\.level).max() ?? 0) &+ 1,
+                minTime: stats.minTime, maxTime: stats.maxTime, sizeBytes: UInt64(bytes.count),
+                recordCount: UInt64(stats.sampleCount), metadata: MetricStore.encodeBlockMeta(stats))
+            try segments.publish(adding: [entry], removing: group.map(\.name))
+        } catch {
+            throw MetricStoreError.storage(error.withSpaceNeeded(bytes.count))
+        }
+        readers.withLock { cache in for e in group { cache[e.name] = nil } }
+        return MetricCompactionStep(
+            kind: kind, inputs: group.map(\.name), samples: samplesRead, inputBytes: group.reduce(0) { $0 + Int($1.sizeBytes) },
+            output: name, outputSamples: stats.sampleCount, outputBytes: bytes.count, minTime: stats.minTime, maxTime: stats.maxTime,
+            seconds: (ContinuousClock.now - start).inSeconds)
+    }
+
+    /// Sorted runs (oldest input first) merged into one sorted run; at a time several runs
+    /// hold, the last run's value wins. Linear in the samples (runs are merged pairwise).
+    static func mergeRuns(_ runs: [(t: [Int64], v: [Double])]) -> ([Int64], [Double]) {
+        guard var (ts, vs) = runs.first.map({ ($0.t, $0.v) }) else { return ([], []) }
+        for r in runs.dropFirst() {
+            var t2: [Int64] = [], v2: [Double] = []
+            t2.reserveCapacity(ts.count + r.t.count)
+            v2.reserveCapacity(ts.count + r.t.count)
+            var i = 0, j = 0
+            while i < ts.count || j < r.t.count {
+                if j == r.t.count || (i < ts.count && ts[i] < r.t[j]) {
+                    t2.append(ts[i]); v2.append(vs[i]); i += 1
+                } else {
+                    if i < ts.count && ts[i] == r.t[j] { i += 1 }  // the later run wins
+                    t2.append(r.t[j]); v2.append(r.v[j]); j += 1
+                }
+            }
+            (ts, vs) = (t2, v2)
+        }
+        return (ts, vs)
+    }
+
+    static func mergeHistogramRuns(_ runs: [[HistogramSample]]) -> [HistogramSample] {
+        if runs.count <= 1 { return runs.first ?? [] }
+        var latest: [Int64: HistogramSample] = [:]
+        for r in runs { for h in r { latest[h.timestamp] = h } }
+        return latest.keys.sorted().map { latest[$0]! }
+    }
+
+
+}
