@@ -13,8 +13,8 @@ struct CompactCommand: ParsableCommand {
         abstract: "Merge small segments into large ones, so queries open fewer files.",
         discussion: """
             Metric blocks merge as Prometheus merges them: overlapping blocks (a
-            backfill) into one, then neighbours into aligned windows of 6 h, 18 h
-            and 54 h, except the newest window (MetricStoreOptions
+            backfill) into one, then neighbours into aligned windows of 6 h, 18 h,
+            54 h, 162 h and 486 h, except the newest window (MetricStoreOptions
             .compactionRanges). Log segments merge in time order while an output
             stays under 256 MiB of raw text and one day of time (LogStoreOptions
             .compactionTargetBytes, .compactionWindow). Span segments are not

@@ -38,8 +38,7 @@ public struct MetricCompactionReport: Sendable, Equatable {
 extension MetricStore {
     /// Merges blocks as Prometheus's compactor does: blocks whose time ranges overlap (a
     /// backfill, out-of-order data) merge into one first; then, for each range of
-    /// `options.compactionRanges` in turn (by default 3, 9 and 27 times `blockRange`: 6 h, 18 h,
-    /// 54 h), the blocks that lie inside one aligned window of it merge, except in the window
+    /// `options.compactionRanges` in turn (by default 6 h, 18 h, 54 h, 162 h and 486 h), the blocks that lie inside one aligned window of it merge, except in the window
     /// that holds the newest block (more may still come there). A sample at the same time in
     /// several inputs is kept once, with the value of the most recently written block.
     ///

@@ -15,8 +15,8 @@ public struct MetricStoreOptions: Sendable {
     /// Width of a block's time partition in ms (blocks are aligned to multiples of it). Default 2 h.
     public var blockRange: Int64 = 2 * 3_600_000
     /// The block ranges `compact()` merges into, in ms, smallest first (each window aligned to
-    /// its range). Default 3, 9 and 27 times the default `blockRange`: 6 h, 18 h and 54 h.
-    public var compactionRanges: [Int64] = [6 * 3_600_000, 18 * 3_600_000, 54 * 3_600_000]
+    /// its range). Default 3, 9, 27, 81 and 243 times the default `blockRange` (6 h, 18 h, 54 h, 162 h, 486 h), as Prometheus's compactor; the largest block spans about 20 days.
+    public var compactionRanges: [Int64] = [6, 18, 54, 162, 486].map { $0 * 3_600_000 }
     /// Most samples in one chunk. Default 8,192.
     public var maxChunkSamples: Int = 8192
     /// WAL segment size in bytes. Default 64 MiB.
