@@ -1,8 +1,9 @@
 import StrataLogs
 import StrataMetrics
+import StrataTraces
 import Synchronization
 
-/// Runs `MetricStore.compact()` and `LogStore.compact()` every `interval` on a background task until stopped, so a
+/// Runs `MetricStore.compact()`, `LogStore.compact()` and `TraceStore.compact()` every `interval` on a background task until stopped, so a
 /// long-running process that embeds Strata stays compacted without a separate job
 /// (`DatabaseOptions.compactionInterval`).
 final class BackgroundCompaction: Sendable {
@@ -11,15 +12,18 @@ final class BackgroundCompaction: Sendable {
         var task: Task<Void, Never>?
         var last: Result<LogCompactionReport, LogStoreError>?
         var lastMetrics: Result<MetricCompactionReport, MetricStoreError>?
+        var lastTraces: Result<TraceCompactionReport, TraceStoreError>?
     }
 
     private let state = Mutex(State())
     private let logs: LogStore
     private let metrics: MetricStore
+    private let traces: TraceStore
     private let interval: Duration
 
-    init(metrics: MetricStore, logs: LogStore, interval: Duration) {
+    init(metrics: MetricStore, logs: LogStore, traces: TraceStore, interval: Duration) {
         self.metrics = metrics
+        self.traces = traces
         self.logs = logs
         self.interval = interval
     }
@@ -37,6 +41,7 @@ final class BackgroundCompaction: Sendable {
                 if st.stopped { return true }
                 do throws(MetricStoreError) { st.lastMetrics = .success(try metrics.compact()) } catch { st.lastMetrics = .failure(error) }
                 do throws(LogStoreError) { st.last = .success(try logs.compact()) } catch { st.last = .failure(error) }
+                do throws(TraceStoreError) { st.lastTraces = .success(try traces.compact()) } catch { st.lastTraces = .failure(error) }
                 return false
             }
             if stopped { return }
@@ -55,4 +60,5 @@ final class BackgroundCompaction: Sendable {
     /// What the last pass did to the logs and to the metrics (nil before the first); waits while a pass runs.
     var last: Result<LogCompactionReport, LogStoreError>? { state.withLock { $0.last } }
     var lastMetrics: Result<MetricCompactionReport, MetricStoreError>? { state.withLock { $0.lastMetrics } }
+    var lastTraces: Result<TraceCompactionReport, TraceStoreError>? { state.withLock { $0.lastTraces } }
 }

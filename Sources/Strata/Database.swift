@@ -19,8 +19,8 @@ public struct DatabaseOptions: Sendable {
     /// nothing on disk is created, repaired or deleted, and every write throws. Readers see what
     /// was written up to the open (the WAL's last whole record); open again to see more.
     public var readOnly = false
-    /// Compact the metric and log stores in the background every this often
-    /// (`MetricStore.compact()`, `LogStore.compact()`); nil,
+    /// Compact the three stores in the background every this often (`MetricStore.compact()`,
+    /// `LogStore.compact()`, `TraceStore.compact()`); nil,
     /// the default, leaves compaction to the caller or to `strata compact`. Ignored read-only.
     public var compactionInterval: Duration? = nil
     public init() {}
@@ -53,6 +53,8 @@ public final class Database: Sendable {
     public var lastBackgroundCompaction: Result<LogCompactionReport, LogStoreError>? { compaction?.last }
     /// The same for the metrics.
     public var lastBackgroundMetricCompaction: Result<MetricCompactionReport, MetricStoreError>? { compaction?.lastMetrics }
+    /// The same for the traces.
+    public var lastBackgroundTraceCompaction: Result<TraceCompactionReport, TraceStoreError>? { compaction?.lastTraces }
 
     /// The log store's directory name inside the database.
     static let logsDirectory = "logs"
@@ -96,8 +98,8 @@ public final class Database: Sendable {
             lock.release()
             throw error
         }
-        let (metrics, logs) = (self.metrics, self.logs)
-        compaction = options.compactionInterval.map { BackgroundCompaction(metrics: metrics, logs: logs, interval: $0) }
+        let (metrics, logs, traces) = (self.metrics, self.logs, self.traces)
+        compaction = options.compactionInterval.map { BackgroundCompaction(metrics: metrics, logs: logs, traces: traces, interval: $0) }
         compaction?.start()
     }
 

@@ -17,8 +17,9 @@ struct CompactCommand: ParsableCommand {
             54 h, 162 h and 486 h, except the newest window (MetricStoreOptions
             .compactionRanges). Log segments merge in time order while an output
             stays under 256 MiB of raw text and one day of time (LogStoreOptions
-            .compactionTargetBytes, .compactionWindow). Span segments are not
-            compacted yet: the command says so.
+            .compactionTargetBytes, .compactionWindow), span segments while an
+            output holds at most 4 million spans within one day (TraceStoreOptions
+            .compactionTargetSpans, .compactionWindow).
 
             Each merge replaces its inputs in one atomic manifest write: an
             interrupted compaction leaves the inputs or the output, never both.
@@ -45,20 +46,25 @@ struct CompactCommand: ParsableCommand {
         defer { try? db.close() }
         let metricPlan: MetricCompactionReport
         let logPlan: LogCompactionReport
+        let tracePlan: TraceCompactionReport
         do {
             metricPlan = try db.metrics.compact(dryRun: true)
             logPlan = try db.logs.compact(dryRun: true)
+            tracePlan = try db.traces.compact(dryRun: true)
         } catch { throw CLIFailure.problem("\(error)") }
         var metricReport = metricPlan
         var logReport = logPlan
+        var traceReport = tracePlan
         if !dryRun {
-            let metricBytes = metricPlan.steps.map(\.inputBytes)
+            let metricBytes = metricPlan.steps.map(\.inputBytes).reduce(0, +)
             let logBytes = logPlan.steps.map(\.rawBytes)
-            var bar = ProgressLine(total: metricBytes.reduce(0, +) + logBytes.reduce(0, +), enabled: isatty(2) == 1 && !json)
+            let traceBytes = tracePlan.steps.map(\.inputBytes).reduce(0, +)
+            var bar = ProgressLine(total: metricBytes + logBytes.reduce(0, +) + traceBytes, enabled: isatty(2) == 1 && !json)
             do {
                 metricReport = try db.metrics.compact()
-                bar.update(metricBytes.reduce(0, +))
-                logReport = try db.logs.compact { done, _ in bar.update(metricBytes.reduce(0, +) + logBytes.prefix(done).reduce(0, +)) }
+                bar.update(metricBytes)
+                logReport = try db.logs.compact { done, _ in bar.update(metricBytes + logBytes.prefix(done).reduce(0, +)) }
+                traceReport = try db.traces.compact()
             } catch {
                 bar.clear()
                 throw CLIFailure.problem("\(error)")
@@ -66,7 +72,7 @@ struct CompactCommand: ParsableCommand {
             bar.clear()
         }
         if json {
-            print(Self.json(metrics: metricReport, logs: logReport, dryRun: dryRun))
+            print(Self.json(metrics: metricReport, logs: logReport, traces: traceReport, dryRun: dryRun))
             return
         }
         var rows: [[String]] = []
@@ -84,19 +90,26 @@ struct CompactCommand: ParsableCommand {
                 dryRun || s.seconds <= 0 ? "-" : formatBytes(Int(Double(s.rawBytes) / s.seconds)) + "/s raw",
             ])
         }
+        for (k, s) in traceReport.steps.enumerated() {
+            rows.append([
+                "traces", "\(k + 1)", "\(s.inputs.count) segments", "\(s.spans)", formatBytes(s.inputBytes),
+                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format: "%.3f", s.seconds),
+                dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.spans) / s.seconds, unit: "spans/s"),
+            ])
+        }
         if !rows.isEmpty {
             print(
                 Table(
-                    header: ["store", "step", "inputs", "samples/records", "bytes before", "bytes after", "seconds", "rate"], rows: rows
+                    header: ["store", "step", "inputs", "samples/records/spans", "bytes before", "bytes after", "seconds", "rate"], rows: rows
                 ).render())
         }
         let verb = dryRun ? "would go" : "went"
         print("metrics: \(metricReport.blocksBefore) blocks \(verb) to \(metricReport.blocksAfter)\(metricReport.steps.isEmpty ? " (nothing to merge)" : "")")
         print("logs: \(logReport.segmentsBefore) segments \(verb) to \(logReport.segmentsAfter)\(logReport.steps.isEmpty ? " (nothing to merge)" : "")")
-        print("traces: not compacted yet (span segments are left as they are)")
+        print("traces: \(traceReport.segmentsBefore) segments \(verb) to \(traceReport.segmentsAfter)\(traceReport.steps.isEmpty ? " (nothing to merge)" : "")")
     }
 
-    static func json(metrics m: MetricCompactionReport, logs r: LogCompactionReport, dryRun: Bool) -> String {
+    static func json(metrics m: MetricCompactionReport, logs r: LogCompactionReport, traces t: TraceCompactionReport, dryRun: Bool) -> String {
         func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
         let metricSteps = m.steps.map { s in
             """
@@ -112,11 +125,19 @@ struct CompactCommand: ParsableCommand {
             "seconds":\(s.seconds)}
             """
         }
+        let traceSteps = t.steps.map { s in
+            """
+            {"inputs":[\(s.inputs.map(quoted).joined(separator: ","))],"spans":\(s.spans),"input_bytes":\(s.inputBytes),\
+            "output":\(s.output.map(quoted) ?? "null"),"output_bytes":\(s.outputBytes),"seconds":\(s.seconds)}
+            """
+        }
         return """
             {"dry_run":\(dryRun),"metrics":{"blocks_before":\(m.blocksBefore),"blocks_after":\(m.blocksAfter),\
             "peak_extra_bytes":\(m.peakExtraBytes),"steps":[\(metricSteps.joined(separator: ","))]},\
             "logs":{"segments_before":\(r.segmentsBefore),"segments_after":\(r.segmentsAfter),\
-            "peak_extra_bytes":\(r.peakExtraBytes),"steps":[\(logSteps.joined(separator: ","))]},"traces":null}
+            "peak_extra_bytes":\(r.peakExtraBytes),"steps":[\(logSteps.joined(separator: ","))]},\
+            "traces":{"segments_before":\(t.segmentsBefore),"segments_after":\(t.segmentsAfter),\
+            "peak_extra_bytes":\(t.peakExtraBytes),"steps":[\(traceSteps.joined(separator: ","))]}}
             """
     }
 }

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import StrataStorage
 import StrataTestSupport
 import Testing
@@ -262,6 +265,21 @@ import Testing
             #expect(try Self.storedSpans(store).count == spans.count, "seed \(seed)")
             let stats = try store.stats()
             #expect(stats.spans == spans.count && stats.traces == bases.count, "seed \(seed): \(stats.spans) spans, \(stats.traces) traces")
+            // A compaction merges the segments (parts stored alone, completions and split
+            // traces included) and every answer stays the same, after reopening too.
+            let report = try store.compact()
+            #expect(report.segmentsAfter == (stats.segments > 1 ? 1 : stats.segments), "seed \(seed): \(report)")
+            for round in ["after compaction", "after compaction and reopening"] {
+                if round.hasSuffix("reopening") {
+                    try store.close()
+                    store = try Self.store(dir, wal: true)
+                }
+                #expect(try view(store) == want, "seed \(seed), \(round)")
+                #expect(try Self.storedSpans(store).count == spans.count, "seed \(seed), \(round)")
+                let after = try store.stats()
+                #expect(after.spans == spans.count && after.traces == bases.count, "seed \(seed), \(round): \(after.spans) spans, \(after.traces) traces")
+                #expect(store.verify().isEmpty, "seed \(seed), \(round)")
+            }
         }
     }
 
@@ -364,5 +382,44 @@ import Testing
         var longer = whole
         longer.duration += 1
         #expect(SpanStamp.resends([longer], known: [whole]) == [false])
+    }
+}
+
+/// A trace compaction step that fails at a write (a full disk, a failed rename of the output or
+/// of the manifest) leaves the store as it was.
+@Suite struct TraceCompactionFaultTests {
+    @Test(arguments: [
+        (FaultInjectingFileSystem.Operation.write, ENOSPC, 0), (.rename, EIO, 0), (.write, ENOSPC, 1), (.rename, EIO, 1),
+    ])
+    func aFailedStepLeavesTheStoreAsItWas(operation: FaultInjectingFileSystem.Operation, errno: Int32, skipping: Int) throws {
+        let dir = TemporaryDirectory()
+        let fs = FaultInjectingFileSystem()
+        var options = TraceStoreOptions()
+        options.durability = .none
+        let store = try TraceStore(directory: dir.path, options: options, fileSystem: fs)
+        var bases: [TraceID] = []
+        for n in 0..<4 {
+            let spans = TraceFixture.spans(trace: 300 + UInt64(n), spans: 5, start: 1_574_079_545_000_000 + Int64(n) * 60_000_000)
+            bases.append(spans[0].baseID)
+            try store.append(spans: spans)
+            try store.flush()
+        }
+        func view(_ s: TraceStore) throws -> [[Span]] { try bases.map { try s.trace($0) } }
+        let before = try view(store)
+        fs.inject(operation, skipping: skipping, errno: errno)
+        do {
+            try store.compact()
+            Issue.record("the injected \(operation) failure was not reported")
+        } catch {
+            #expect(error.storageError != nil)
+            if errno == ENOSPC { #expect(error.description.contains("needed"), "\(error)") }
+        }
+        #expect(try view(store) == before)
+        #expect(try store.stats().segments == 4)
+        let reopened = try TraceStore(directory: dir.path, options: options)
+        #expect(try view(reopened) == before)
+        #expect(reopened.verify().isEmpty)
+        #expect(try reopened.compact().segmentsAfter == 1)
+        #expect(try view(reopened) == before)
     }
 }

@@ -34,6 +34,8 @@ public final class TraceStore: Sendable {
     let segments: SegmentSet
     let state: Mutex<State>
     let readers = Mutex<[String: TraceSegmentReader]>([:])
+    /// Held by `compact()`: one compaction at a time.
+    let compacting = Mutex(())
     /// The readers of one generation's span segments in manifest order (a lookup visits them all).
     let generationReaders = Mutex<(generation: UInt64, readers: [TraceSegmentReader])?>(nil)
 

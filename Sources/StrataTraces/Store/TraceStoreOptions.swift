@@ -1,3 +1,4 @@
+import StrataLabels
 import StrataStorage
 
 /// How a `TraceStore` behaves; every field has a default that suits a monitoring server.
@@ -17,6 +18,11 @@ public struct TraceStoreOptions: Sendable {
     /// Width of a segment's time partition in µs: a flush writes one segment per window of
     /// trace start times, so a search over an hour reads the segments of that hour. Default 1 h.
     public var segmentRange: Int64 = 3_600_000_000
+    /// `compact()` merges neighbouring span segments into outputs of at most this many spans;
+    /// a segment of at least half of it is left alone. Default 4 million.
+    public var compactionTargetSpans: Int = 4_000_000
+    /// `compact()` merges segments only while the output spans at most this much time. Default 1 day.
+    public var compactionWindow: Duration = .seconds(86_400)
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
 
