@@ -86,6 +86,29 @@ import Testing
         #expect(try reopened.compact().steps.isEmpty)
     }
 
+    /// Records with equal timestamps keep their order when only some segments merge: the output
+    /// takes the smallest ordering key of its (neighbouring) inputs.
+    @Test func tiesKeepTheirOrderWhenSomeSegmentsMerge() throws {
+        let dir = LogScratch()
+        defer { dir.cleanup() }
+        var o = LogFixtures.options(durability: .none)
+        let line = "INFO tie at ten in segment"
+        o.compactionTargetBytes = (line.count + 2) * 4 * 5 / 2  // two pieces fit, three do not
+        let store = try LogStore(directory: dir.path, options: o)
+        for k in 1...3 {
+            try store.append((0..<4).map { i in LogFixtures.record(10, "\(line) \(k)\(i)") })
+            try store.flush()
+        }
+        let order = { try store.search(LogQuery(limit: 0, direction: .forward)).hits.map { String(decoding: $0.record.line, as: UTF8.self) } }
+        let before = try order()
+        let report = try store.compact()
+        #expect(report.steps.map(\.inputs.count) == [2], "\(report)")
+        #expect(try order() == before)
+        #expect(try LogStore(directory: dir.path, options: o).search(LogQuery(limit: 0, direction: .forward)).hits.map {
+            String(decoding: $0.record.line, as: UTF8.self)
+        } == before)
+    }
+
     @Test func sizeAndWindowLimitTheMerges() throws {
         let dir = LogScratch()
         defer { dir.cleanup() }

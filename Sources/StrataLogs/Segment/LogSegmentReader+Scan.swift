@@ -141,7 +141,8 @@ extension LogSegmentReader {
             visit(
                 Match(
                     id: LogRecordID(segment: number, row: UInt32(cursor.block.rowStart + i)),
-                    timestamp: cursor.timestamps[i], stream: streams[Int(cursor.streamIDs[i])], record: record))
+                    timestamp: cursor.timestamps[i], stream: streams[Int(cursor.streamIDs[i])], record: record,
+                    order: order, reader: self))
         }
         if let failure { throw failure }
     }

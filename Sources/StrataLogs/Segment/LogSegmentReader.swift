@@ -57,6 +57,9 @@ final class LogSegmentReader: Sendable {
     }
 
     let number: UInt64
+    /// Where the segment's records go among records with equal timestamps: its number, or for
+    /// a compacted segment the smallest of its inputs' keys (`Docs/format/manifest.md`).
+    let order: UInt64
     let path: String
     let file: MappedFile
     let rowCount: Int
@@ -80,8 +83,9 @@ final class LogSegmentReader: Sendable {
     private let loadedIndex = Mutex<Result<FieldIndex, LogStoreError>?>(nil)
 
     /// Opens and checks the header, trailer and directory of `path`.
-    init(number: UInt64, path: String, fs: any FileSystem = SystemFileSystem()) throws(LogStoreError) {
+    init(number: UInt64, path: String, fs: any FileSystem = SystemFileSystem(), order: UInt64? = nil) throws(LogStoreError) {
         self.number = number
+        self.order = order ?? number
         self.path = path
         do throws(StorageError) { file = try fs.map(path) } catch { throw LogStoreError.storage(error) }
         let b = file.bytes

@@ -73,9 +73,9 @@ extension LogStore {
             entries, targetRawBytes: options.compactionTargetBytes, window: options.compactionWindow.rawUnits(1))
         for (k, run) in runs.enumerated() {
             let raw = run.reduce(0) { $0 + LogStore.rawBytes(of: $1) }
-            let inputBytes = run.reduce(0) { $0 + Int($1.sizeBytes) }
+            let inputBytes = run.reduce(0) { $0 + Int(clamping: $1.sizeBytes) }
             var step = LogCompactionStep(
-                inputs: run.map(\.name), records: run.reduce(0) { $0 + Int($1.recordCount) }, inputBytes: inputBytes,
+                inputs: run.map(\.name), records: run.reduce(0) { $0 + Int(clamping: $1.recordCount) }, inputBytes: inputBytes,
                 output: nil, outputBytes: 0, rawBytes: raw, seconds: 0)
             if dryRun {
                 report.peakExtraBytes = max(report.peakExtraBytes, inputBytes)
@@ -94,9 +94,12 @@ extension LogStore {
         return report
     }
 
-    /// The merges a compaction makes: runs of at least two segments, each in time order.
+    /// The merges a compaction makes: runs of at least two segments that are neighbours in
+    /// ordering-key order (the order they were written in), so that the output, which takes the
+    /// smallest key of its run, keeps records with equal timestamps where they were.
     static func compactionRuns(_ entries: [SegmentEntry], targetRawBytes: Int, window: Int64) -> [[SegmentEntry]] {
-        let sorted = entries.sorted { ($0.minTime, $0.name) < ($1.minTime, $1.name) }
+        func key(_ e: SegmentEntry) -> UInt64 { orderKey(e, number: FileNames.parseSegment(e.name)?.0 ?? 0) }
+        let sorted = entries.sorted { (key($0), $0.name) < (key($1), $1.name) }
         var runs: [[SegmentEntry]] = []
         var run: [SegmentEntry] = []
         var runRaw = 0
@@ -136,18 +139,19 @@ extension LogStore {
     /// segment, and publishes it in place of the run.
     private func merge(_ run: [SegmentEntry]) throws(LogStoreError) -> (name: String, size: Int) {
         var records: [LogRecord] = []
-        records.reserveCapacity(run.reduce(0) { $0 + Int($1.recordCount) })
+        records.reserveCapacity(run.reduce(0) { $0 + Int(clamping: $1.recordCount) })
         var stats = LogSearchStats()
-        // In segment-number order (the order they were written), so that the stable sort below
-        // keeps records with equal timestamps in the order a query sees them.
-        var numbered: [(number: UInt64, entry: SegmentEntry)] = []
+        // In ordering-key order (the order a query puts ties in), so that the stable sort below
+        // keeps records with equal timestamps where they were.
+        var keyed: [(number: UInt64, key: UInt64, entry: SegmentEntry)] = []
         for e in run {
             guard let (number, _) = FileNames.parseSegment(e.name) else {
                 throw LogStoreError.corrupt(path: segments.path(of: e.name), offset: 0, detail: "not a segment file name")
             }
-            numbered.append((number, e))
+            keyed.append((number, LogStore.orderKey(e, number: number), e))
         }
-        for (number, e) in numbered.sorted(by: { $0.number < $1.number }) {
+        keyed.sort { $0.key < $1.key }
+        for (number, _, e) in keyed {
             let reader = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: fs)
             for (b, block) in try reader.blocks().enumerated() {
                 let cursor = LogBlockCursor(reader, b, block)
@@ -168,8 +172,9 @@ extension LogStore {
         } catch {
             throw LogStoreError.storage(error.withSpaceNeeded(bytes.count))
         }
-        var meta = ByteWriter(capacity: 8)
+        var meta = ByteWriter(capacity: 16)
         meta.appendVarint(UInt64(summary.rawBytes))
+        meta.appendVarint(keyed.first?.key ?? 0)  // the ordering key: the smallest of the run's
         let entry = SegmentEntry(
             name: name, kind: LogSegmentFormat.segmentKind, level: (run.map(\.level).max() ?? 0) &+ 1,
             minTime: summary.minTime, maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count),

@@ -24,28 +24,41 @@ extension LogStore {
     /// Readers of the live segments, oldest first. A segment that could not be opened fails the
     /// query if its time range overlaps `[start, end)`, and is passed over otherwise.
     func openSegments(start: Int64 = .min, end: Int64 = .max) throws(LogStoreError) -> [LogSegmentReader] {
-        let entries = segments.entries
+        // The snapshot keeps the files it lists on disk until they are opened (mapped): a
+        // compaction that retires one meanwhile deletes it only after the release.
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        let readOnly = options.readOnly
         return try state.withLock { (st: inout State) throws(LogStoreError) -> [LogSegmentReader] in
             var out: [LogSegmentReader] = []
-            for e in entries where e.kind == LogSegmentFormat.segmentKind && e.maxTime >= start && e.minTime < end {
+            for e in snapshot.entries where e.kind == LogSegmentFormat.segmentKind && e.maxTime >= start && e.minTime < end {
                 if let r = st.readers[e.name] {
                     out.append(r)
                 } else if let b = st.broken[e.name] {
                     throw b.error
-                } else if let r = try LogStore.open(e, in: segments, readOnly: options.readOnly, into: &st) {
+                } else if let r = try LogStore.open(e, in: segments, readOnly: readOnly, into: &st) {
                     out.append(r)
                 }
             }
-            return out.sorted { $0.number < $1.number }
+            return out.sorted { $0.order < $1.order }
         }
     }
 
+    /// The ordering key of a log segment's entry: the second varint of its metadata (compacted
+    /// segments), else its number.
+    static func orderKey(_ e: SegmentEntry, number: UInt64) -> UInt64 {
+        var r = ByteReader(e.metadata)
+        guard (try? r.readVarint()) != nil, !r.isAtEnd, let key = try? r.readVarint() else { return number }
+        return key
+    }
+
     /// Opens the reader of a manifest entry (its header, trailer and directory: sections are read
-    /// when a query needs them), or records and throws why it cannot be read.
+    /// when a query needs them), or records (when the file is damaged) and throws why it cannot be read.
     static func open(_ e: SegmentEntry, in segments: SegmentSet, readOnly: Bool, into st: inout State) throws(LogStoreError) -> LogSegmentReader? {
         guard e.kind == LogSegmentFormat.segmentKind, let (number, _) = FileNames.parseSegment(e.name) else { return nil }
         do throws(LogStoreError) {
-            let r = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: segments.fs)
+            let r = try LogSegmentReader(
+                number: number, path: segments.path(of: e.name), fs: segments.fs, order: orderKey(e, number: number))
             st.readers[e.name] = r
             return r
         } catch {
@@ -57,7 +70,8 @@ extension LogStore {
                         path: s.path,
                         detail: "the segment was merged away by a compaction after this reader opened the database; open it again"))
             }
-            st.broken[e.name] = (e, error)
+            // Only damage is remembered; a failed open (no memory, too many files) is tried again.
+            if case .storage(.corrupt) = error { st.broken[e.name] = (e, error) }
             throw error
         }
     }

@@ -18,7 +18,6 @@ extension LogStore {
             if q.limit > 0 && found.count > q.limit { found.removeLast(found.count - q.limit) }
             var hits: [LogHit] = []
             hits.reserveCapacity(found.count)
-            let readers = Dictionary(try openSegments().map { ($0.number, $0) }, uniquingKeysWith: { a, _ in a })
             var cursors: [Int: LogBlockCursor] = [:]
             var cursorSegment: UInt64 = .max
             for m in found {
@@ -26,7 +25,7 @@ extension LogStore {
                     hits.append(LogHit(id: m.id, record: r))
                     continue
                 }
-                guard let seg = readers[m.id.segment] else { throw LogStoreError.unknownRecord(m.id) }
+                guard let seg = m.reader else { throw LogStoreError.unknownRecord(m.id) }
                 let blocks = try seg.blocks()
                 guard let b = LogSegmentReader.blockIndex(of: Int(m.id.row), in: blocks) else {
                     throw LogStoreError.unknownRecord(m.id)
@@ -201,9 +200,18 @@ struct Match {
     var timestamp: Int64
     var stream: Labels
     var record: LogRecord?
+    /// The segment's ordering key (`LogSegmentReader.order`; the head: `.max`).
+    var order: UInt64 = .max
+    /// The reader the match came from (nil: the head), so its record is read from the very
+    /// segment the scan saw, even if a compaction retired it since.
+    var reader: LogSegmentReader? = nil
 
-    /// Time order, ties in ingestion order (segments before the head, lower rows first).
+    /// Time order, ties in ingestion order (segments by ordering key, then the head; lower rows
+    /// first). A compacted segment keeps the smallest key of its inputs and their rows in order,
+    /// so ties come out as they did before the merge.
     static func before(_ a: Match, _ b: Match) -> Bool {
-        a.timestamp != b.timestamp ? a.timestamp < b.timestamp : a.id < b.id
+        if a.timestamp != b.timestamp { return a.timestamp < b.timestamp }
+        if a.order != b.order { return a.order < b.order }
+        return a.id < b.id
     }
 }
