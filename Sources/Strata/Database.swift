@@ -144,6 +144,10 @@ public final class Database: Sendable {
 
     /// Makes everything durable (flushing heads that have no WAL) and releases the lock.
     /// Closes every store even when one fails; the first failure is thrown.
+    /// A database dropped without `close()` stops its background compaction before its lock is
+    /// released, so that no pass can run against a directory another writer opened since.
+    deinit { compaction?.stop() }
+
     /// - Throws: the first store's `StorageError` (the file, offset and what went wrong).
     public func close() throws(StorageError) {
         compaction?.stop()  // waits for a pass in progress

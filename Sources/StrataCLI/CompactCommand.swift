@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import Strata
 import StrataCLIKit
 
@@ -23,8 +22,10 @@ struct CompactCommand: ParsableCommand {
 
             Each merge replaces its inputs in one atomic manifest write: an
             interrupted compaction leaves the inputs or the output, never both.
-            Queries (strata query, strata shell) run meanwhile, as readers take
-            no lock; strata ingest needs the database lock, held by this command.
+            Readers take no lock, so strata query runs meanwhile; a strata shell
+            opened before the compaction may be told that data was "merged away"
+            and to open the database again. strata ingest needs the database
+            lock, which this command holds.
 
             Prints one row per merge: inputs, samples or records, bytes before
             and after, seconds, rate. A progress bar is drawn on a terminal,
@@ -79,21 +80,21 @@ struct CompactCommand: ParsableCommand {
         for (k, s) in metricReport.steps.enumerated() {
             rows.append([
                 "metrics", "\(k + 1)", "\(s.inputs.count) blocks (\(s.kind.rawValue))", "\(s.samples)", formatBytes(s.inputBytes),
-                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format: "%.3f", s.seconds),
+                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format3: s.seconds),
                 dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.samples) / s.seconds, unit: "samples/s"),
             ])
         }
         for (k, s) in logReport.steps.enumerated() {
             rows.append([
                 "logs", "\(k + 1)", "\(s.inputs.count) segments", "\(s.records)", formatBytes(s.inputBytes),
-                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format: "%.3f", s.seconds),
+                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format3: s.seconds),
                 dryRun || s.seconds <= 0 ? "-" : formatBytes(Int(Double(s.rawBytes) / s.seconds)) + "/s raw",
             ])
         }
         for (k, s) in traceReport.steps.enumerated() {
             rows.append([
                 "traces", "\(k + 1)", "\(s.inputs.count) segments", "\(s.spans)", formatBytes(s.inputBytes),
-                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format: "%.3f", s.seconds),
+                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format3: s.seconds),
                 dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.spans) / s.seconds, unit: "spans/s"),
             ])
         }
@@ -110,7 +111,7 @@ struct CompactCommand: ParsableCommand {
     }
 
     static func json(metrics m: MetricCompactionReport, logs r: LogCompactionReport, traces t: TraceCompactionReport, dryRun: Bool) -> String {
-        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\"" }
+        func quoted(_ s: String) -> String { QueryOutput.jsonString(s) }
         let metricSteps = m.steps.map { s in
             """
             {"kind":"\(s.kind.rawValue)","inputs":[\(s.inputs.map(quoted).joined(separator: ","))],"samples":\(s.samples),\

@@ -130,3 +130,21 @@ import Testing
         #expect(try everything(reopened) == before)
     }
 }
+
+@Suite struct MetricCompactionLimitTests {
+    @Test func aGroupStopsAtTheSampleLimit() {
+        let hour: Int64 = 3_600_000
+        var blocks: [SegmentEntry] = []
+        for k in 0..<3 {
+            let from = Int64(2 * k) * hour
+            blocks.append(
+                SegmentEntry(name: "00000\(k + 1).blk", kind: SegmentKind.metricBlock, minTime: from, maxTime: from + 2 * hour - 1,
+                             sizeBytes: 1, recordCount: 1_000))
+        }
+        // The newest window (6-12 h) holds this one alone.
+        blocks.append(SegmentEntry(name: "000009.blk", kind: SegmentKind.metricBlock, minTime: 7 * hour, maxTime: 8 * hour, sizeBytes: 1, recordCount: 1))
+        #expect(MetricStore.nextMerge(blocks, ranges: [6 * hour], maxSamples: 2_000)?.1.count == 2)
+        #expect(MetricStore.nextMerge(blocks, ranges: [6 * hour], maxSamples: 1_500) == nil)
+        #expect(MetricStore.nextMerge(blocks, ranges: [6 * hour])?.1.count == 3)
+    }
+}

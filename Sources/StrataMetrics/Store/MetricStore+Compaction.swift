@@ -54,7 +54,9 @@ extension MetricStore {
             var report = MetricCompactionReport()
             var live = segments.entries.filter { $0.kind == SegmentKind.metricBlock }
             report.blocksBefore = live.count
-            while let (kind, group) = MetricStore.nextMerge(live, ranges: options.compactionRanges) {
+            var passes = 0
+            while let (kind, group) = MetricStore.nextMerge(live, ranges: options.compactionRanges, maxSamples: options.compactionMaxSamples), passes < 4 * report.blocksBefore + 16 {
+                passes += 1
                 let step: MetricCompactionStep
                 if dryRun {
                     step = MetricCompactionStep(
@@ -71,9 +73,11 @@ extension MetricStore {
                             level: (group.map(\.level).max() ?? 0) &+ 1, minTime: step.minTime, maxTime: step.maxTime,
                             sizeBytes: UInt64(step.inputBytes), recordCount: UInt64(step.samples)))
                 } else {
-                    step = try merge(group, kind: kind)
-                    report.peakExtraBytes = max(report.peakExtraBytes, step.outputBytes)
+                    let merged = try merge(group, kind: kind)
                     live = segments.entries.filter { $0.kind == SegmentKind.metricBlock }
+                    guard let merged else { continue }  // a flush meanwhile overlapped it: plan again
+                    step = merged
+                    report.peakExtraBytes = max(report.peakExtraBytes, step.outputBytes)
                 }
                 report.steps.append(step)
             }
@@ -84,7 +88,9 @@ extension MetricStore {
 
     /// The next group to merge: overlapping blocks first, then the smallest range whose aligned
     /// window (not the newest one) holds two or more blocks.
-    static func nextMerge(_ blocks: [SegmentEntry], ranges: [Int64]) -> (MetricCompactionStep.Kind, [SegmentEntry])? {
+    /// A merge holds its samples in memory, so a group stops at `maxSamples` (an overlap group
+    /// over it is left as it is: queries read overlapping blocks correctly, only slower).
+    static func nextMerge(_ blocks: [SegmentEntry], ranges: [Int64], maxSamples: Int = .max) -> (MetricCompactionStep.Kind, [SegmentEntry])? {
         let sorted = blocks.sorted { ($0.minTime, $0.maxTime, $0.name) < ($1.minTime, $1.maxTime, $1.name) }
         // Overlaps: a run of blocks each meeting the union of the ones before it.
         var i = 0
@@ -95,7 +101,9 @@ extension MetricStore {
                 end = max(end, sorted[j].maxTime)
                 j += 1
             }
-            if j - i >= 2 { return (.overlap, Array(sorted[i..<j])) }
+            if j - i >= 2 && sorted[i..<j].reduce(0, { $0 + Int(clamping: $1.recordCount) }) <= maxSamples {
+                return (.overlap, Array(sorted[i..<j]))
+            }
             i = j
         }
         guard let newest = sorted.map(\.maxTime).max() else { return nil }
@@ -108,7 +116,15 @@ extension MetricStore {
             }
             let newestWindow = floorDiv(newest, range)
             for w in windows.keys.sorted() where w != newestWindow {
-                if let group = windows[w], group.count >= 2 { return (.level, group) }
+                guard let all = windows[w], all.count >= 2 else { continue }
+                var group: [SegmentEntry] = []
+                var samples = 0
+                for b in all {
+                    samples += Int(clamping: b.recordCount)
+                    if samples > maxSamples { break }
+                    group.append(b)
+                }
+                if group.count >= 2 { return (.level, group) }
             }
         }
         return nil
@@ -121,8 +137,11 @@ extension MetricStore {
 
     /// Reads `group`, merges its series (a time held by several inputs keeps the newest
     /// block's value), writes one block and publishes it in place of the group.
-    private func merge(_ group: [SegmentEntry], kind: MetricCompactionStep.Kind) throws(MetricStoreError) -> MetricCompactionStep {
+    /// Returns nil (and publishes nothing) when a block published while it ran overlaps the
+    /// output: its samples are newer than the inputs' and must keep winning at equal times.
+    private func merge(_ group: [SegmentEntry], kind: MetricCompactionStep.Kind) throws(MetricStoreError) -> MetricCompactionStep? {
         let start = ContinuousClock.now
+        let known = Set(segments.entries.map(\.name))
         // Oldest written first, so that later inputs win at equal timestamps.
         let inputs = group.sorted { (FileNames.parseSegment($0.name)?.0 ?? 0) < (FileNames.parseSegment($1.name)?.0 ?? 0) }
         var floats: [Labels: [(t: [Int64], v: [Double])]] = [:]
@@ -160,7 +179,21 @@ extension MetricStore {
                 name: name, kind: SegmentKind.metricBlock, level: (group.map(\.level).max() ?? 0) &+ 1,
                 minTime: stats.minTime, maxTime: stats.maxTime, sizeBytes: UInt64(bytes.count),
                 recordCount: UInt64(stats.sampleCount), metadata: MetricStore.encodeBlockMeta(stats))
-            try segments.publish(adding: [entry], removing: group.map(\.name))
+            // Under the store's lock, which a flush holds while it publishes: no block can appear
+            // between the check and the publish.
+            let published = try state.withLock { _ throws(StorageError) -> Bool in
+                let overlapped = segments.entries.contains {
+                    !known.contains($0.name) && $0.kind == SegmentKind.metricBlock && $0.maxTime >= stats.minTime
+                        && $0.minTime <= stats.maxTime
+                }
+                if overlapped { return false }
+                try segments.publish(adding: [entry], removing: group.map(\.name))
+                return true
+            }
+            if !published {
+                try? fs.unlink(segments.path(of: name))
+                return nil
+            }
         } catch {
             throw MetricStoreError.storage(error.withSpaceNeeded(bytes.count))
         }

@@ -169,9 +169,20 @@ extension MetricStore {
                 let f = try fs.map(path)
                 do throws(FormatError) { r = .success(try BlockReader(file: f)) } catch { r = .failure(.storage(StorageError(path: path, error))) }
             } catch {
-                r = .failure(.storage(error))
+                if error.isNotFound && options.readOnly {
+                    // Another process compacted the block away after this reader opened the store.
+                    return .failure(
+                        .storage(
+                            .invalidState(
+                                path: path,
+                                detail: "the block was merged away by a compaction after this reader opened the database; open it again")))
+                }
+                // A failed open (no memory, too many files) is tried again next time.
+                return .failure(.storage(error))
             }
-            cache[name] = r
+            // Only blocks still live are kept: a query on an older snapshot must not pin a block
+            // that a compaction retired.
+            if segments.entries.contains(where: { $0.name == name }) { cache[name] = r }
             return r
         }
         return try r.get()
