@@ -47,7 +47,7 @@ let package = Package(
         // events. One JSON scanner serves the logs and the traces.
         .target(name: "StrataIngest", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The query languages: lexer, parser, AST and evaluator (PromQL, LogQL, trace queries).
-        .target(name: "StrataQuery", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
+        .target(name: "StrataQuery", dependencies: ["StrataLabels", "StrataStorage", "StrataMetrics", "StrataLogs", "StrataTraces"], swiftSettings: strictSwift),
         // The simulated OpenStack testbed behind `strata generate` (no dependencies: fast and reusable).
         .target(name: "StrataSim", dependencies: [], swiftSettings: strictSwift),
         // The embedding surface: one database directory holding the stores, file ingest, export and queries.

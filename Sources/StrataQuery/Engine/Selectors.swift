@@ -66,7 +66,7 @@ extension Evaluator {
     func readHistograms(_ s: SelectedSeries) throws(QueryError) -> [HistogramSample] {
         guard s.hasHistograms else { return [] }
         var out: [HistogramSample]
-        do { out = try s.histograms() } catch { throw QueryError(.storage, error.description) }
+        do { out = try s.histograms() } catch { throw QueryError(storage: error, file: error.storageError) }
         try ctx.account(out.count)
         if statsDecoding {
             for i in out.indices.dropFirst() where out[i].histogram.counterResetHint == .unknown {
@@ -104,7 +104,7 @@ extension Evaluator {
         do {
             return try store.select(matchers, from: from, through: through)
         } catch {
-            throw QueryError(.storage, error.description)
+            throw QueryError(storage: error, file: error.storageError)
         }
     }
 
@@ -120,7 +120,7 @@ extension Evaluator {
         do {
             _ = try it.drain(timestamps: &ts, values: &vs)
         } catch {
-            throw QueryError(.storage, error.description)
+            throw QueryError(storage: error, file: error.storageError)
         }
         if dropStale {
             let kept = vs.withUnsafeMutableBufferPointer { v in

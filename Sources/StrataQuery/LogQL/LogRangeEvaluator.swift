@@ -1,3 +1,4 @@
+import StrataStorage
 import StrataLabels
 import StrataLogs
 import StrataMetrics
@@ -98,9 +99,9 @@ struct LogRangeEvaluator: ExtensionEvaluator {
         if let e = error as? LogStoreError {
             switch e {
             case .invalidRegex, .invalidQuery: return QueryError(.execution, e.description)
-            default: return QueryError(.storage, e.description)
+            default: return QueryError(storage: e, file: e.storageError)
             }
         }
-        return QueryError(.storage, "\(error)")
+        return QueryError(storage: error, file: error as? StorageError)
     }
 }

@@ -1,3 +1,5 @@
+import StrataStorage
+
 /// A query that could not be parsed or evaluated.
 ///
 /// Parse and type errors carry the query and the range of the offending text; their
@@ -30,12 +32,21 @@ public struct QueryError: Error, Sendable, CustomStringConvertible {
     public var query: String?
     /// The offending part of `query`.
     public var range: SourceRange?
+    /// For `.storage`: the file problem behind it (the file, the offset and what is wrong), when
+    /// a store reported one.
+    public var storage: StorageError?
 
     public init(_ kind: Kind, _ message: String, query: String? = nil, range: SourceRange? = nil) {
         self.kind = kind
         self.message = message
         self.query = query
         self.range = range
+    }
+
+    /// A `.storage` error for what a store threw: its message, and its `StorageError` when it has one.
+    package init(storage error: any Error, file: StorageError?) {
+        self.init(.storage, "\(error)")
+        storage = file
     }
 
     /// The 1-based column (in characters) where the problem starts, when known.

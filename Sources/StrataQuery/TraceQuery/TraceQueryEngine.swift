@@ -80,7 +80,7 @@ public struct TraceQueryEngine: Sendable {
         if let start { q.start = max(q.start, start.rawBound(unit: 1_000, roundingUp: true)) }
         if let end { q.end = min(q.end, end.rawBound(unit: 1_000, roundingUp: true)) }
         if let limit { q.limit = limit }
-        do { return try store.search(q) } catch { throw QueryError(.storage, "\(error)") }
+        do { return try store.search(q) } catch { throw QueryError(storage: error, file: error.storageError) }
     }
 
     /// `instant(_:_:window:at:)` with a raw µs window at raw Unix milliseconds: the path inside the package.
@@ -147,7 +147,7 @@ public struct TraceQueryEngine: Sendable {
             try store.forEachMatchingSpan(q) { s in
                 spans.append((SpanStatistics.Key(project: s.project, service: s.service, name: s.name), s.start, s.isError ? -max(0, s.duration) - 1 : max(0, s.duration)))
             }
-        } catch { throw QueryError(.storage, "\(error)") }
+        } catch { throw QueryError(storage: error, file: (error as? TraceStoreError)?.storageError) }
         spans.sort { $0.1 < $1.1 }
         var out: [SpanStatistics.Key: [[Int64]]] = [:]
         for (b, (lo, hi)) in buckets.enumerated() {
