@@ -373,8 +373,21 @@ public final class TraceStore: Sendable {
     /// The reader of a published segment, opened once and cached.
     func reader(for name: String) throws(StorageError) -> TraceSegmentReader {
         if let r = readers.withLock({ $0[name] }) { return r }
-        let r = try TraceSegmentReader(path: segments.path(of: name), fs: fs)
-        readers.withLock { $0[name] = r }
+        let r: TraceSegmentReader
+        do {
+            r = try TraceSegmentReader(path: segments.path(of: name), fs: fs)
+        } catch {
+            if error.isNotFound && options.readOnly {
+                // Another process compacted the segment away after this reader opened the store.
+                throw StorageError.invalidState(
+                    path: segments.path(of: name),
+                    detail: "the segment was merged away by a compaction after this reader opened the database; open it again")
+            }
+            throw error
+        }
+        // Only segments still live are kept: a query on an older snapshot must not pin a segment
+        // that a compaction retired.
+        if segments.entries.contains(where: { $0.name == name }) { readers.withLock { $0[name] = r } }
         return r
     }
 }
