@@ -104,13 +104,13 @@ extension StorageError {
 }
 
 extension StorageError {
-    /// A full disk (ENOSPC, EDQUOT) said with the space a compaction step needed; any other
-    /// error as it is.
+    /// A full disk (ENOSPC, EDQUOT) said with the space the segment being written needed; any
+    /// other error as it is.
     package func withSpaceNeeded(_ needed: Int) -> StorageError {
         guard case .io(let operation, let path, let offset, let e) = self, e == ENOSPC || e == EDQUOT else { return self }
         return .invalidState(
             path: path,
             detail: "\(operation) failed at offset \(offset.map(String.init) ?? "-"): no space left on the device; "
-                + "this compaction step needed \(needed) bytes free (errno \(e)); the store is unchanged")
+                + "the segment being written needed \(needed) bytes free (errno \(e)); nothing was published")
     }
 }

@@ -158,37 +158,19 @@ extension LogStore {
                 for i in 0..<block.rowCount { records.append(try cursor.record(i, &stats)) }
             }
         }
-        // Stable: equal timestamps keep their order (segments oldest first, rows in order).
-        let order = records.indices.sorted { a, b in
-            records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
-        }
-        let sorted = order.map { records[$0] }
-        let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
-        let (bytes, summary) = writer.encode(sorted)
-        let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
-        let path = segments.path(of: name)
-        do throws(StorageError) {
-            try AtomicFile.write(bytes, to: path, fs: fs)
-        } catch {
-            throw LogStoreError.storage(error.withSpaceNeeded(bytes.count))
-        }
-        var meta = ByteWriter(capacity: 16)
-        meta.appendVarint(UInt64(summary.rawBytes))
-        meta.appendVarint(keyed.first?.key ?? 0)  // the ordering key: the smallest of the run's
-        let entry = SegmentEntry(
-            name: name, kind: LogSegmentFormat.segmentKind, level: (run.map(\.level).max() ?? 0) &+ 1,
-            minTime: summary.minTime, maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count),
-            recordCount: UInt64(summary.rows), metadata: meta.bytes)
+        // Records in key order, rows in order: the stable sort keeps equal timestamps in place.
+        let entry = try writeSegment(records, level: (run.map(\.level).max() ?? 0) &+ 1, orderKey: keyed.first?.key ?? 0)
+        let name = entry.name
         do throws(StorageError) {
             try segments.publish(adding: [entry], removing: run.map(\.name))
         } catch {
-            throw LogStoreError.storage(error.withSpaceNeeded(bytes.count))
+            throw LogStoreError.storage(error.withSpaceNeeded(Int(clamping: entry.sizeBytes)))
         }
         // Readers of the retired inputs go; queries that hold one keep their mapping.
         state.withLock { st in
             for e in run { st.readers[e.name] = nil; st.broken[e.name] = nil }
         }
-        return (name, bytes.count)
+        return (name, Int(clamping: entry.sizeBytes))
     }
 
 }

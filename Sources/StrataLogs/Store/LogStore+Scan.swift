@@ -87,27 +87,7 @@ extension LogStore {
                 if let f = st.failure { throw LogStoreError.failed(f) }
                 let records = st.head.records
                 var added: [SegmentEntry] = []
-                if !records.isEmpty {
-                    let order = records.indices.sorted { a, b in
-                        records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
-                    }
-                    let sorted = order.map { records[$0] }
-                    let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
-                    let (bytes, summary) = writer.encode(sorted)
-                    let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
-                    do {
-                        try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
-                    } catch {
-                        throw LogStoreError.storage(StorageError(error, path: directory))
-                    }
-                    var meta = ByteWriter(capacity: 8)
-                    meta.appendVarint(UInt64(summary.rawBytes))
-                    added.append(
-                        SegmentEntry(
-                            name: name, kind: LogSegmentFormat.segmentKind, level: 0, minTime: summary.minTime,
-                            maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(summary.rows),
-                            metadata: meta.bytes))
-                }
+                if !records.isEmpty { added.append(try writeSegment(records, level: 0, orderKey: nil)) }
                 var walStart: Int? = nil
                 do {
                     if let wal = st.wal {
@@ -125,6 +105,30 @@ extension LogStore {
                 return records.count
             }
         }
+    }
+
+    /// Sorts `records` by time (ties keep their order), writes them as a new segment file and
+    /// returns its manifest entry (not yet published). `orderKey`: the ordering key a compacted
+    /// segment carries in its metadata (nil: its number).
+    func writeSegment(_ records: [LogRecord], level: UInt8, orderKey: UInt64?) throws(LogStoreError) -> SegmentEntry {
+        let order = records.indices.sorted { a, b in
+            records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
+        }
+        let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
+        let (bytes, summary) = writer.encode(order.map { records[$0] })
+        let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
+        do throws(StorageError) {
+            try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+        } catch {
+            throw LogStoreError.storage(error.withSpaceNeeded(bytes.count))
+        }
+        var meta = ByteWriter(capacity: 16)
+        meta.appendVarint(UInt64(summary.rawBytes))
+        if let orderKey { meta.appendVarint(orderKey) }
+        return SegmentEntry(
+            name: name, kind: LogSegmentFormat.segmentKind, level: level, minTime: summary.minTime,
+            maxTime: summary.maxTime, sizeBytes: UInt64(bytes.count), recordCount: UInt64(summary.rows),
+            metadata: meta.bytes)
     }
 
     /// Sizes and counts: records, raw bytes, and every byte on disk (segments, WAL, manifest).
