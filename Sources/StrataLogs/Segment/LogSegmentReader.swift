@@ -72,18 +72,21 @@ final class LogSegmentReader: Sendable {
     /// The decompressed directory and where its block list starts (decoded on first use).
     private let directory: [UInt8]
     private let blocksAt: Int
-    private let loadedBlocks = Mutex<Result<[Block], LogStoreError>?>(nil)
+    /// Where decoded sections are kept (the store's, shared by its readers and bounded).
+    let cache: SectionCache
     /// Frame offsets of the template dictionary, the trigram index and the field index.
     let templatesAt: Int
     let trigramsAt: Int
     let indexAt: Int
     /// Where the frames end (the directory's offset).
     let dataEnd: Int
-    private let loadedDictionary = Mutex<Result<TemplateDictionary, LogStoreError>?>(nil)
-    private let loadedIndex = Mutex<Result<FieldIndex, LogStoreError>?>(nil)
 
     /// Opens and checks the header, trailer and directory of `path`.
-    init(number: UInt64, path: String, fs: any FileSystem = SystemFileSystem(), order: UInt64? = nil) throws(LogStoreError) {
+    init(
+        number: UInt64, path: String, fs: any FileSystem = SystemFileSystem(), order: UInt64? = nil,
+        cache: SectionCache = SectionCache(budget: .max)
+    ) throws(LogStoreError) {
+        self.cache = cache
         self.number = number
         self.order = order ?? number
         self.path = path
@@ -136,33 +139,23 @@ final class LogSegmentReader: Sendable {
     /// The blocks of the directory, decoded and checked on first use (a query that the field
     /// index or the time range rules out never decodes them).
     func blocks() throws(LogStoreError) -> [Block] {
-        try loadedBlocks.withLock { (loaded: inout Result<[Block], LogStoreError>?) throws(LogStoreError) in
-            if loaded == nil {
-                let (bytes, at, rows, streamCount, end) = (directory, blocksAt, rowCount, streams.count, dataEnd)
-                loaded = Result { () throws(LogStoreError) in
-                    try LogSegmentReader.decoding(path, end, "directory blocks") {
-                        try bytes.withUnsafeBytes { try Directory.blocks($0, at: at, rowCount: rows, streamCount: streamCount, end: end) }
-                    }
-                }
+        let (bytes, at, rows, streamCount, end, path) = (directory, blocksAt, rowCount, streams.count, dataEnd, self.path)
+        return try cache.value(SectionCache.Key(path: path, section: .blocks)) { () throws(LogStoreError) -> ([Block], bytes: Int) in
+            let blocks = try LogSegmentReader.decoding(path, end, "directory blocks") {
+                try bytes.withUnsafeBytes { try Directory.blocks($0, at: at, rowCount: rows, streamCount: streamCount, end: end) }
             }
-            return try loaded!.get()
+            return (blocks, 2 * (bytes.count - at) + 64)
         }
     }
 
     /// The template dictionary and its trigram index, read and checked on first use.
     func dictionary() throws(LogStoreError) -> TemplateDictionary {
-        try loadedDictionary.withLock { (loaded: inout Result<TemplateDictionary, LogStoreError>?) throws(LogStoreError) in
-            if loaded == nil { loaded = Result { () throws(LogStoreError) in try decodeDictionary() } }
-            return try loaded!.get()
-        }
+        try cache.value(SectionCache.Key(path: path, section: .dictionary)) { () throws(LogStoreError) in try decodeDictionary() }
     }
 
-    /// The field index, read and checked on first use.
+    /// The field index (version 3: its chunk table), read and checked on first use.
     func fieldIndex() throws(LogStoreError) -> FieldIndex {
-        try loadedIndex.withLock { (loaded: inout Result<FieldIndex, LogStoreError>?) throws(LogStoreError) in
-            if loaded == nil { loaded = Result { () throws(LogStoreError) in try decodeFieldIndex() } }
-            return try loaded!.get()
-        }
+        try cache.value(SectionCache.Key(path: path, section: .fieldIndex)) { () throws(LogStoreError) in try decodeFieldIndex() }
     }
 
     private func corrupt(_ offset: Int, _ detail: String) -> LogStoreError {
@@ -173,7 +166,7 @@ final class LogSegmentReader: Sendable {
         try LogSegmentReader.readFrame(file.bytes, at: at, limit: dataEnd, path: path)
     }
 
-    private func decodeDictionary() throws(LogStoreError) -> TemplateDictionary {
+    private func decodeDictionary() throws(LogStoreError) -> (TemplateDictionary, bytes: Int) {
         let path = self.path, version = self.version
         let tb = try sectionFrame(templatesAt)
         let templates = try LogSegmentReader.decoding(path, templatesAt, "template dictionary") {
@@ -206,14 +199,14 @@ final class LogSegmentReader: Sendable {
                 }
             }
         }
-        return dictionary
+        return (dictionary, 2 * (tb.count + gb.count) + 64)
     }
 
-    private func decodeFieldIndex() throws(LogStoreError) -> FieldIndex {
+    private func decodeFieldIndex() throws(LogStoreError) -> (FieldIndex, bytes: Int) {
         let ib = try sectionFrame(indexAt)
         guard version >= LogSegmentFormat.chunkedFieldIndexVersion else {
             let (keys, starts) = try decodeKeys(ib, at: indexAt, "field index")
-            return FieldIndex(keys: keys, starts: starts, postings: ib)
+            return (FieldIndex(keys: keys, starts: starts, postings: ib), ib.count + 16 * keys.count + 64)
         }
         let (headerSize, end) = (LogSegmentFormat.headerSize, dataEnd)
         let chunks = try LogSegmentReader.decoding(path, indexAt, "field index chunk table") {
@@ -236,7 +229,7 @@ final class LogSegmentReader: Sendable {
                 return chunks
             }
         }
-        return FieldIndex(chunks: chunks)
+        return (FieldIndex(chunks: chunks), 40 * chunks.count + 64)
     }
 
     /// Decodes a version-2 field index (the whole index, or one version-3 chunk): the keys and

@@ -170,6 +170,7 @@ extension LogStore {
         state.withLock { st in
             for e in run { st.readers[e.name] = nil; st.broken[e.name] = nil }
         }
+        for e in run { sectionCache.remove(path: segments.path(of: e.name)) }
         return (name, Int(clamping: entry.sizeBytes))
     }
 

@@ -36,7 +36,7 @@ extension LogStore {
                     out.append(r)
                 } else if let b = st.broken[e.name] {
                     throw b.error
-                } else if let r = try LogStore.open(e, in: segments, readOnly: readOnly, into: &st) {
+                } else if let r = try LogStore.open(e, in: segments, readOnly: readOnly, cache: sectionCache, into: &st) {
                     out.append(r)
                 }
             }
@@ -54,11 +54,13 @@ extension LogStore {
 
     /// Opens the reader of a manifest entry (its header, trailer and directory: sections are read
     /// when a query needs them), or records (when the file is damaged) and throws why it cannot be read.
-    static func open(_ e: SegmentEntry, in segments: SegmentSet, readOnly: Bool, into st: inout State) throws(LogStoreError) -> LogSegmentReader? {
+    static func open(
+        _ e: SegmentEntry, in segments: SegmentSet, readOnly: Bool, cache: SectionCache, into st: inout State
+    ) throws(LogStoreError) -> LogSegmentReader? {
         guard e.kind == LogSegmentFormat.segmentKind, let (number, _) = FileNames.parseSegment(e.name) else { return nil }
         do throws(LogStoreError) {
             let r = try LogSegmentReader(
-                number: number, path: segments.path(of: e.name), fs: segments.fs, order: orderKey(e, number: number))
+                number: number, path: segments.path(of: e.name), fs: segments.fs, order: orderKey(e, number: number), cache: cache)
             st.readers[e.name] = r
             return r
         } catch {

@@ -28,6 +28,8 @@ public final class LogStore: Sendable {
     let state: Mutex<State>
     /// Held by `compact()`: one compaction at a time.
     let compacting = Mutex(())
+    /// Decoded segment sections, within `options.sectionCacheBytes`.
+    let sectionCache: SectionCache
 
     struct State: ~Copyable {
         var head = LogHead()
@@ -51,6 +53,7 @@ public final class LogStore: Sendable {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
+        self.sectionCache = SectionCache(budget: options.sectionCacheBytes)
         var st = State()
         do {
             var head = LogHead()

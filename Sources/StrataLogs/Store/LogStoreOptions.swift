@@ -28,6 +28,9 @@ public struct LogStoreOptions: Sendable {
     public var compressionLevel: Int32 = 3
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
+    /// Decoded segment sections (block lists, template dictionaries, field index chunk tables)
+    /// are kept within about this many bytes, the least recently used dropped first. Default 256 MiB.
+    public var sectionCacheBytes: Int = 256 << 20
     /// `compact()` merges neighbouring segments into outputs of at most this many raw line
     /// bytes; a segment of at least half of it is left alone. Default 256 MiB.
     public var compactionTargetBytes: Int = 256 << 20
