@@ -1,3 +1,4 @@
+import StrataLabels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -156,26 +157,5 @@ package enum TimeSpec {
     }
 
     /// Milliseconds as RFC 3339 UTC with millisecond precision when needed.
-    package static func formatRFC3339(_ ms: Int64) -> String {
-        let sec = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-        let frac = ms - sec * 1000
-        var days = sec >= 0 ? sec / 86400 : (sec - 86399) / 86400
-        let rem = sec - days * 86400
-        days += 719468
-        let era = (days >= 0 ? days : days - 146096) / 146097
-        let doe = days - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        func p(_ v: Int64, _ n: Int) -> String {
-            let s = String(v)
-            return String(repeating: "0", count: max(0, n - s.count)) + s
-        }
-        var out = "\(p(y, 4))-\(p(m, 2))-\(p(d, 2))T\(p(rem / 3600, 2)):\(p(rem % 3600 / 60, 2)):\(p(rem % 60, 2))"
-        if frac != 0 { out += "." + p(frac, 3) }
-        return out + "Z"
-    }
+    package static func formatRFC3339(_ ms: Int64) -> String { Timestamp.milliseconds(ms).description }
 }

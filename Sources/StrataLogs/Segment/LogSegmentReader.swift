@@ -1,7 +1,6 @@
 import StrataLabels
 import StrataStorage
 import StrataEncoding
-import Synchronization
 
 /// A read-only view of one log segment file. Opening reads and checks the header, the trailer
 /// and the directory only; the template dictionary (with its trigram index) and the field index

@@ -100,32 +100,7 @@ extension LogStore {
     static func compactionRuns(_ entries: [SegmentEntry], targetRawBytes: Int, window: Int64) -> [[SegmentEntry]] {
         func key(_ e: SegmentEntry) -> UInt64 { orderKey(e, number: FileNames.parseSegment(e.name)?.0 ?? 0) }
         let sorted = entries.sorted { (key($0), $0.name) < (key($1), $1.name) }
-        var runs: [[SegmentEntry]] = []
-        var run: [SegmentEntry] = []
-        var runRaw = 0
-        var runMin = Int64.max, runMax = Int64.min
-        func close() {
-            if run.count >= 2 { runs.append(run) }
-            run = []
-            runRaw = 0
-            runMin = .max
-            runMax = .min
-        }
-        for e in sorted {
-            let raw = rawBytes(of: e)
-            if raw >= targetRawBytes / 2 {
-                close()
-                continue
-            }
-            let span = max(runMax, e.maxTime).subtractingReportingOverflow(min(runMin, e.minTime))
-            if !run.isEmpty && (runRaw + raw > targetRawBytes || span.overflow || span.partialValue > window) { close() }
-            run.append(e)
-            runRaw += raw
-            runMin = min(runMin, e.minTime)
-            runMax = max(runMax, e.maxTime)
-        }
-        close()
-        return runs
+        return CompactionRuns.plan(sorted, target: targetRawBytes, window: window, weight: rawBytes(of:))
     }
 
     /// Raw line bytes of a segment, from its manifest entry.

@@ -67,29 +67,7 @@ extension TraceStore {
     /// Runs of at least two segments to merge, each in time order.
     static func compactionRuns(_ entries: [SegmentEntry], targetSpans: Int, window: Int64) -> [[SegmentEntry]] {
         let sorted = entries.sorted { ($0.minTime, $0.name) < ($1.minTime, $1.name) }
-        var runs: [[SegmentEntry]] = []
-        var run: [SegmentEntry] = []
-        var runSpans = 0
-        var runMin = Int64.max, runMax = Int64.min
-        func close() {
-            if run.count >= 2 { runs.append(run) }
-            (run, runSpans, runMin, runMax) = ([], 0, .max, .min)
-        }
-        for e in sorted {
-            let spans = Int(clamping: e.recordCount)
-            if spans >= targetSpans / 2 {
-                close()
-                continue
-            }
-            let span = max(runMax, e.maxTime).subtractingReportingOverflow(min(runMin, e.minTime))
-            if !run.isEmpty && (runSpans + spans > targetSpans || span.overflow || span.partialValue > window) { close() }
-            run.append(e)
-            runSpans += spans
-            runMin = min(runMin, e.minTime)
-            runMax = max(runMax, e.maxTime)
-        }
-        close()
-        return runs
+        return CompactionRuns.plan(sorted, target: targetSpans, window: window) { Int(clamping: $0.recordCount) }
     }
 
     /// Reads every span of `run`, writes them as one segment listing the inputs' completed
