@@ -21,11 +21,12 @@ struct CrashWriterCommand: ParsableCommand {
     @Option var series: Int = 20
     /// `metrics` (a database), `logs` (a LogStore opened directly in the directory) or `traces`.
     @Option var store: String = "metrics"
-    /// Logs: run a compaction after every this many batches (0: never); prints `compacted N`.
+    /// Run a compaction after every this many batches (0: never); prints `compacted N`, the
+    /// number of merge steps it took.
     @Option(name: .customLong("compact-every")) var compactEvery: Int = 0
 
     func run() throws {
-        if store == "traces" { return try runTraceCrashWriter(db: db, from: from, batches: batches) }
+        if store == "traces" { return try runTraceCrashWriter(db: db, from: from, batches: batches, compactEvery: compactEvery) }
         if store == "logs" {
             let logs = try LogStore(directory: self.db, options: LogCrashWorkload.options)
             for b in from..<(from + batches) {
@@ -33,9 +34,7 @@ struct CrashWriterCommand: ParsableCommand {
                 var line = "ack \(b)\n"
                 line.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
                 if compactEvery > 0 && (b + 1) % compactEvery == 0 {
-                    let merged = try logs.compact().steps.count
-                    var done = "compacted \(merged)\n"
-                    done.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+                    reportCompaction(try logs.compact().steps.count)
                 }
             }
             try logs.close()
@@ -44,6 +43,7 @@ struct CrashWriterCommand: ParsableCommand {
         var options = DatabaseOptions()
         options.metrics.durability = .fsync
         options.metrics.blockRange = 60_000  // cut blocks often so flushes and manifest swaps happen under fire
+        options.metrics.compactionRanges = [180_000, 540_000, 1_620_000]  // and merges of them
         let db = try openDatabase(self.db, options: options)
         var refs: [SeriesRef] = []
         for s in 0..<series {
@@ -55,8 +55,17 @@ struct CrashWriterCommand: ParsableCommand {
             _ = try db.metrics.append(batch)
             var line = "ack \(b)\n"
             line.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+            if compactEvery > 0 && (b + 1) % compactEvery == 0 {
+                reportCompaction(try db.metrics.compact().steps.count)
+            }
         }
         try db.close()
     }
 }
 
+
+/// Prints `compacted N` for the crash tests, which count the merges that ran under fire.
+func reportCompaction(_ steps: Int) {
+    var done = "compacted \(steps)\n"
+    done.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+}

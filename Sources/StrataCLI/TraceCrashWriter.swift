@@ -3,7 +3,7 @@ import StrataCLIKit
 
 /// `strata _crash-writer --store traces`: appends `TraceCrashWorkload` batches through the
 /// durable API, flushing every 7 batches, and prints `ack N` after batch N is acknowledged.
-func runTraceCrashWriter(db path: String, from: Int, batches: Int) throws {
+func runTraceCrashWriter(db path: String, from: Int, batches: Int, compactEvery: Int) throws {
     var options = DatabaseOptions()
     options.traces.durability = .fsync
     options.traces.openSpanTimeout = .max / 4  // open spans stay open: the checkpoint must carry them
@@ -13,6 +13,9 @@ func runTraceCrashWriter(db path: String, from: Int, batches: Int) throws {
         if b % 7 == 6 { try db.traces.flush() }
         var line = "ack \(b)\n"
         line.withUTF8 { writeStdout(UnsafeRawBufferPointer($0)) }
+        if compactEvery > 0 && (b + 1) % compactEvery == 0 {
+            reportCompaction(try db.traces.compact().steps.count)
+        }
     }
     try db.close()
 }

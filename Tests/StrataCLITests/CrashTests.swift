@@ -9,6 +9,20 @@ import Testing
 @Suite("Crash recovery (SIGKILL)")
 struct CrashTests {
     @Test func everyAcknowledgedSampleSurvivesSIGKILL() throws {
+        try killRounds(compactEvery: 0)
+    }
+
+    /// The same with a compaction every 25 batches (one-minute blocks merge into 3, 9 and 27
+    /// minute ones): merges are killed in the middle too, and no sample may be lost or doubled.
+    @Test func everyAcknowledgedSampleSurvivesSIGKILLDuringCompactions() throws {
+        let compactions = try killRounds(compactEvery: 25)
+        #expect(compactions > 0, "compactions ran while the writer was killed")
+    }
+
+    /// Runs the kill rounds; returns how many compaction steps the writers reported.
+    @discardableResult
+    func killRounds(compactEvery: Int) throws -> Int {
+        var compactions = 0
         let rounds = Int(ProcessInfo.processInfo.environment["STRATA_CRASH_ROUNDS"] ?? "") ?? 12
         let dir = Scratch()
         defer { dir.cleanup() }
@@ -22,7 +36,7 @@ struct CrashTests {
             _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["_crash-writer", db, "--from", "\(next)", "--series", "\(series)"]
+            p.arguments = ["_crash-writer", db, "--from", "\(next)", "--series", "\(series)", "--compact-every", "\(compactEvery)"]
             p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: ackFile))
             p.standardError = FileHandle.nullDevice
             try p.run()
@@ -31,8 +45,9 @@ struct CrashTests {
             p.waitUntilExit()
             #expect(p.terminationReason == .uncaughtSignal, "the writer was killed, not finished")
             let text = try String(contentsOfFile: ackFile, encoding: .utf8)
-            for line in text.split(separator: "\n") where line.hasPrefix("ack ") {
-                if let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("ack "), let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
+                if line.hasPrefix("compacted "), let n = Int(line.dropFirst(10)) { compactions += n }
             }
             next = acked + 1
 
@@ -43,6 +58,7 @@ struct CrashTests {
             for s in set.series { bySeries[s.labels["series"]!] = try s.samples() }
             for s in 0..<series where acked >= 0 {
                 let got = bySeries["\(s)"] ?? []
+                #expect(Set(got.map(\.timestamp)).count == got.count, "round \(round): series \(s) has a sample twice")
                 let byTime = Dictionary(got.map { ($0.timestamp, $0.value.bitPattern) }, uniquingKeysWith: { a, _ in a })
                 for b in 0...acked {
                     let want = CrashWorkload.value(batch: b, series: s).bitPattern
@@ -55,5 +71,6 @@ struct CrashTests {
         #expect(acked > 0, "the writer acknowledged something")
         let v = try CLI.run(["verify", db])
         #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        return compactions
     }
 }

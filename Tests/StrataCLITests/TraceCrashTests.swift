@@ -8,6 +8,20 @@ import Testing
 @Suite("Trace crash recovery (SIGKILL)")
 struct TraceCrashTests {
     @Test func everyAcknowledgedEventSurvivesSIGKILL() throws {
+        try killRounds(compactEvery: 0)
+    }
+
+    /// The same with a compaction every 20 batches (the segments flushed every 7 merge): merges
+    /// are killed in the middle too, and no span may be lost or doubled.
+    @Test func everyAcknowledgedEventSurvivesSIGKILLDuringCompactions() throws {
+        let compactions = try killRounds(compactEvery: 20)
+        #expect(compactions > 0, "compactions ran while the writer was killed")
+    }
+
+    /// Runs the kill rounds; returns how many compaction steps the writers reported.
+    @discardableResult
+    func killRounds(compactEvery: Int) throws -> Int {
+        var compactions = 0
         let rounds = Int(ProcessInfo.processInfo.environment["STRATA_CRASH_ROUNDS"] ?? "") ?? 8
         let dir = Scratch()
         defer { dir.cleanup() }
@@ -20,7 +34,7 @@ struct TraceCrashTests {
             _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
             let p = Process()
             p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["_crash-writer", db, "--store", "traces", "--from", "\(next)"]
+            p.arguments = ["_crash-writer", db, "--store", "traces", "--from", "\(next)", "--compact-every", "\(compactEvery)"]
             p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: ackFile))
             p.standardError = FileHandle.nullDevice
             try p.run()
@@ -29,8 +43,9 @@ struct TraceCrashTests {
             p.waitUntilExit()
             #expect(p.terminationReason == .uncaughtSignal, "the writer was killed, not finished")
             let text = try String(contentsOfFile: ackFile, encoding: .utf8)
-            for line in text.split(separator: "\n") where line.hasPrefix("ack ") {
-                if let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
+            for line in text.split(separator: "\n") {
+                if line.hasPrefix("ack "), let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
+                if line.hasPrefix("compacted "), let n = Int(line.dropFirst(10)) { compactions += n }
             }
             // The next writer resends the batch that may have been logged but not acknowledged.
             next = acked + 1
@@ -61,5 +76,6 @@ struct TraceCrashTests {
         #expect(acked > 0, "the writer acknowledged something")
         let v = try CLI.run(["verify", db])
         #expect(v.status == 0, "\(v.stdout)\(v.stderr)")
+        return compactions
     }
 }
