@@ -60,7 +60,7 @@ final class LogSegmentReader: Sendable {
     /// a compacted segment the smallest of its inputs' keys (`Docs/format/manifest.md`).
     let order: UInt64
     let path: String
-    let file: MappedFile
+    let file: PositionalFile
     let rowCount: Int
     let minTime: Int64
     let maxTime: Int64
@@ -68,9 +68,10 @@ final class LogSegmentReader: Sendable {
     let streams: [Labels]
     let fieldNames: [String]
     let version: UInt8
-    /// The decompressed directory and where its block list starts (decoded on first use).
+    /// Version 4: the block list's frame offset. Versions 1-3: the decompressed directory and
+    /// where the block list starts in it. Decoded on first use.
     private let directory: [UInt8]
-    private let blocksAt: Int
+    let blocksAt: Int
     /// Where decoded sections are kept (the store's, shared by its readers and bounded).
     let cache: SectionCache
     /// Frame offsets of the template dictionary, the trigram index and the field index.
@@ -89,37 +90,48 @@ final class LogSegmentReader: Sendable {
         self.number = number
         self.order = order ?? number
         self.path = path
-        do throws(StorageError) { file = try fs.map(path) } catch { throw LogStoreError.storage(error) }
-        let b = file.bytes
+        let file: PositionalFile
+        do throws(StorageError) { file = try PositionalFile(path: path, fs: fs) } catch { throw LogStoreError.storage(error) }
+        self.file = file
+        let size = file.size
         func corrupt(_ offset: Int, _ detail: String) -> LogStoreError {
             .corrupt(path: path, offset: offset, detail: detail)
         }
-        guard b.count >= LogSegmentFormat.headerSize + LogSegmentFormat.trailerSize else {
-            throw corrupt(0, "file of \(b.count) bytes is shorter than header and trailer")
+        func read(_ at: Int, _ count: Int) throws(LogStoreError) -> [UInt8] {
+            do throws(StorageError) { return try file.read(at: at, count: count) } catch { throw LogStoreError.storage(error) }
         }
-        guard b.prefix(8).elementsEqual(LogSegmentFormat.magic) else { throw corrupt(0, "bad magic number") }
-        guard b[8] >= 1 && b[8] <= LogSegmentFormat.version else { throw corrupt(8, "unsupported format version \(b[8])") }
-        let version = b[8]
-        if let k = (9..<LogSegmentFormat.headerSize).first(where: { b[$0] != 0 }) { throw corrupt(k, "reserved header byte is not zero") }
-        let t = b.count - LogSegmentFormat.trailerSize
-        guard b[(b.count - 4)...].elementsEqual(LogSegmentFormat.trailerMagic) else {
-            throw corrupt(b.count - 4, "bad trailer magic")
+        guard size >= LogSegmentFormat.headerSize + LogSegmentFormat.trailerSize else {
+            throw corrupt(0, "file of \(size) bytes is shorter than header and trailer")
         }
-        let dirAt = Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: t, as: UInt64.self)))
-        let dirLength = Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: t + 8, as: UInt64.self)))
-        let crc = UInt32(littleEndian: b.loadUnaligned(fromByteOffset: t + 16, as: UInt32.self))
-        guard crc == CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[t..<(t + 16)])) else {
+        let h = try read(0, LogSegmentFormat.headerSize)
+        guard h.prefix(8).elementsEqual(LogSegmentFormat.magic) else { throw corrupt(0, "bad magic number") }
+        guard h[8] >= 1 && h[8] <= LogSegmentFormat.version else { throw corrupt(8, "unsupported format version \(h[8])") }
+        let version = h[8]
+        if let k = (9..<LogSegmentFormat.headerSize).first(where: { h[$0] != 0 }) { throw corrupt(k, "reserved header byte is not zero") }
+        let t = size - LogSegmentFormat.trailerSize
+        let tb = try read(t, LogSegmentFormat.trailerSize)
+        guard tb[(tb.count - 4)...].elementsEqual(LogSegmentFormat.trailerMagic) else {
+            throw corrupt(size - 4, "bad trailer magic")
+        }
+        let (dirAt, dirLength, crc) = tb.withUnsafeBytes { b in
+            (Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 0, as: UInt64.self))),
+             Int(truncatingIfNeeded: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: 8, as: UInt64.self))),
+             UInt32(littleEndian: b.loadUnaligned(fromByteOffset: 16, as: UInt32.self)))
+        }
+        guard crc == tb.withUnsafeBytes({ CRC32C.checksum(UnsafeRawBufferPointer(rebasing: $0[0..<16])) }) else {
             throw corrupt(t, "trailer checksum mismatch")
         }
         guard dirAt >= LogSegmentFormat.headerSize, dirLength > 0, dirAt <= t, dirLength == t - dirAt else {
             throw corrupt(t, "directory offset \(dirAt) and length \(dirLength) do not end at the trailer")
         }
         let end = dirAt  // frames live in [headerSize, dirAt)
-        let dirBytes = try LogSegmentReader.readFrame(b, at: dirAt, limit: t, path: path)
+        let dirFrame = try read(dirAt, dirLength)
+        let dirBytes = try LogSegmentReader.decodeFrame(dirFrame, baseOffset: dirAt, at: dirAt, path: path)
         let dir = try LogSegmentReader.decoding(path, dirAt, "directory") {
-            try dirBytes.withUnsafeBytes { try Directory($0, end: end) }
+            try dirBytes.withUnsafeBytes { try Directory($0, end: end, version: version) }
         }
-        directory = dirBytes
+        // Version 4 keeps the block list in a frame of its own; older ones at the directory's tail.
+        directory = version >= LogSegmentFormat.blockListFrameVersion ? [] : dirBytes
         blocksAt = dir.blocksAt
         rowCount = dir.rowCount
         minTime = dir.minTime
@@ -138,9 +150,11 @@ final class LogSegmentReader: Sendable {
     /// The blocks of the directory, decoded and checked on first use (a query that the field
     /// index or the time range rules out never decodes them).
     func blocks() throws(LogStoreError) -> [Block] {
-        let (bytes, at, rows, streamCount, end, path) = (directory, blocksAt, rowCount, streams.count, dataEnd, self.path)
+        let (rows, streamCount, end, path) = (rowCount, streams.count, dataEnd, self.path)
         return try cache.value(SectionCache.Key(path: path, section: .blocks)) { () throws(LogStoreError) -> ([Block], bytes: Int) in
-            let blocks = try LogSegmentReader.decoding(path, end, "directory blocks") {
+            let (bytes, at, frameAt) = version >= LogSegmentFormat.blockListFrameVersion
+                ? (try sectionFrame(blocksAt), 0, blocksAt) : (directory, blocksAt, end)
+            let blocks = try LogSegmentReader.decoding(path, frameAt, "block list") {
                 try bytes.withUnsafeBytes { try Directory.blocks($0, at: at, rowCount: rows, streamCount: streamCount, end: end) }
             }
             return (blocks, 2 * (bytes.count - at) + 64)
@@ -162,7 +176,7 @@ final class LogSegmentReader: Sendable {
     }
 
     private func sectionFrame(_ at: Int) throws(LogStoreError) -> [UInt8] {
-        try LogSegmentReader.readFrame(file.bytes, at: at, limit: dataEnd, path: path)
+        try readFrame(at: at, limit: dataEnd)
     }
 
     private func decodeDictionary() throws(LogStoreError) -> (TemplateDictionary, bytes: Int) {
@@ -289,17 +303,39 @@ final class LogSegmentReader: Sendable {
         }
     }
 
-    /// Reads and decompresses the frame at `at` (which must end before `limit`).
-    static func readFrame(_ b: UnsafeRawBufferPointer, at: Int, limit: Int, path: String) throws(LogStoreError) -> [UInt8] {
-        do throws(FormatError) {
-            var r = RawBufferReader(UnsafeRawBufferPointer(rebasing: b[0..<limit]), at: at)
+    /// Reads and decompresses the frame at `at`, which must end before `limit`: one `pread` of
+    /// up to 16 KiB, and a second one for the rest of a longer frame.
+    func readFrame(at: Int, limit: Int) throws(LogStoreError) -> [UInt8] {
+        guard at >= 0, at < limit else {
+            throw LogStoreError.corrupt(path: path, offset: max(at, 0), detail: "frame offset \(at) outside the data region ending at \(limit)")
+        }
+        var bytes: [UInt8]
+        do throws(StorageError) { bytes = try file.read(at: at, count: min(limit - at, 16 << 10)) } catch { throw LogStoreError.storage(error) }
+        // The frame's length from its head (codec, raw length, stored length, then payload and CRC).
+        let needed: Int? = bytes.withUnsafeBytes { p in
+            var r = RawBufferReader(p)
+            guard (try? r.uint8()) != nil, (try? r.varint()) != nil, let stored = try? r.varint(), stored <= UInt64(limit) else { return nil }
+            return r.position + Int(stored) + 4
+        }
+        if let needed, needed > bytes.count, needed <= limit - at {
+            do throws(StorageError) { bytes = try file.read(at: at, count: needed) } catch { throw LogStoreError.storage(error) }
+        }
+        return try LogSegmentReader.decodeFrame(bytes, baseOffset: at, at: at, path: path)
+    }
+
+    /// Decompresses the frame at file offset `at` from `b`, which holds the file's bytes from
+    /// `baseOffset` on (the frame must end inside it); errors name file offsets.
+    static func decodeFrame(_ bytes: [UInt8], baseOffset: Int, at: Int, path: String) throws(LogStoreError) -> [UInt8] {
+        let decoded = bytes.withUnsafeBytes { b -> Result<[UInt8], FormatError> in
+          do throws(FormatError) {
+            var r = RawBufferReader(b, baseOffset: baseOffset, at: at - baseOffset)
             let codecByte = try r.uint8()
             guard let codec = BlockCodec(rawValue: codecByte) else {
                 throw FormatError(.badCompression, at: at, "unknown codec \(codecByte)")
             }
             let rawLength = try r.count(limit: LogSegmentFormat.maxFrame, "raw length")
             let stored = try r.count(limit: r.remaining, "stored length")
-            let payloadAt = r.position
+            let payloadAt = r.fileOffset
             let payload = try r.bytes(stored)
             let crc = try r.uint32()
             guard crc == CRC32C.checksum(payload) else {
@@ -307,16 +343,21 @@ final class LogSegmentReader: Sendable {
             }
             if codec == .none {
                 guard stored == rawLength else { throw FormatError(.badCompression, at: at, "stored \(stored) of \(rawLength)") }
-                return Array(payload)
+                return .success(Array(payload))
             }
-            return try BlockCompression.decompress(payload, codec: codec, decompressedSize: rawLength, offset: payloadAt)
-        } catch {
-            throw LogStoreError.corrupt(path: path, offset: error.offset, detail: "\(error)")
+            return .success(try BlockCompression.decompress(payload, codec: codec, decompressedSize: rawLength, offset: payloadAt))
+          } catch {
+            return .failure(error)
+          }
+        }
+        switch decoded {
+        case .success(let frame): return frame
+        case .failure(let error): throw LogStoreError.corrupt(path: path, offset: error.offset, detail: "\(error)")
         }
     }
 
     func frame(_ at: Int, _ stats: inout LogSearchStats) throws(LogStoreError) -> [UInt8] {
-        let f = try LogSegmentReader.readFrame(file.bytes, at: at, limit: file.bytes.count - LogSegmentFormat.trailerSize, path: path)
+        let f = try readFrame(at: at, limit: file.size - LogSegmentFormat.trailerSize)
         stats.bytesDecoded += f.count
         return f
     }
@@ -384,11 +425,12 @@ struct Directory {
     var templatesAt = 0
     var trigramsAt = 0
     var indexAt = 0
-    /// Where the block list starts in the directory payload.
+    /// Version 4: the block list's frame offset; older versions: where the block list starts in
+    /// the directory payload.
     var blocksAt = 0
 
     /// Decodes the directory payload; frame offsets must be below `end`.
-    init(_ p: UnsafeRawBufferPointer, end: Int) throws(FormatError) {
+    init(_ p: UnsafeRawBufferPointer, end: Int, version: UInt8) throws(FormatError) {
         var r = RawBufferReader(p, baseOffset: 0)
         rowCount = try r.count(limit: Int(UInt32.max), "row count")
         minTime = try r.signedVarint()
@@ -409,8 +451,14 @@ struct Directory {
         templatesAt = try r.count(limit: end, "template offset")
         trigramsAt = try r.count(limit: end, "trigram offset")
         indexAt = try r.count(limit: end, "field index offset")
-        blocksAt = r.position
-        // The block list (the rest) is decoded by `blocks(_:at:...)` when a query first needs it.
+        if version >= LogSegmentFormat.blockListFrameVersion {
+            blocksAt = try r.count(limit: end - 1, "block list offset")
+            guard blocksAt >= LogSegmentFormat.headerSize else { throw FormatError(.invalid, at: r.fileOffset, "block list offset \(blocksAt) inside the header") }
+            try r.expectEnd("segment directory")
+        } else {
+            // The block list (the rest) is decoded by `blocks(_:at:...)` when a query first needs it.
+            blocksAt = r.position
+        }
     }
 
     /// Decodes the block list that starts at `at` in the directory payload `p`.
@@ -450,7 +498,7 @@ struct Directory {
                     groups: groups, groupOfTemplate: byTid))
             rowStart += rc
         }
-        try r.expectEnd("segment directory")
+        try r.expectEnd("block list")
         guard rowStart == rowCount else {
             throw FormatError(.invalid, at: r.fileOffset, "blocks hold \(rowStart) rows, directory says \(rowCount)")
         }

@@ -5,9 +5,9 @@ import StrataLabels
 struct LogSegmentWriter {
     let rowsPerBlock: Int
     let level: Int32
-    /// Version 3's chunked field index; false writes a version-2 segment (one field index frame),
-    /// which tests use to check that readers still take it.
-    var chunkedFieldIndex = true
+    /// The format version to write: the current one; tests write 2 (one field index frame) and
+    /// 3 (the block list inside the directory) to check that readers still take them.
+    var version: UInt8 = LogSegmentFormat.version
 
     /// What the manifest and `stats()` need to know about a written segment.
     struct Summary {
@@ -54,7 +54,7 @@ struct LogSegmentWriter {
     func encode(_ records: [LogRecord]) -> ([UInt8], Summary) {
         var out = ByteWriter(capacity: 1 << 20)
         out.append(contentsOf: LogSegmentFormat.magic)
-        out.appendUInt8(chunkedFieldIndex ? LogSegmentFormat.version : LogSegmentFormat.chunkedFieldIndexVersion - 1)
+        out.appendUInt8(version)
         out.append(contentsOf: [UInt8](repeating: 0, count: 7))
         let zctx = ZstdContext()
         func frame(_ raw: [UInt8]) -> UInt64 {
@@ -216,7 +216,7 @@ struct LogSegmentWriter {
         let trigramsAt = frame(TrigramIndex.build(templates).encoded())
         // Field index (version 3): its chunks, then the chunk table the directory points at.
         let fieldIndexAt: UInt64
-        if chunkedFieldIndex {
+        if version >= LogSegmentFormat.chunkedFieldIndexVersion {
             var table = ByteWriter(capacity: 4096)
             let chunks = index.chunks(maxKeys: LogSegmentFormat.fieldIndexChunkKeys)
             table.appendVarint(UInt64(chunks.count))
@@ -249,8 +249,15 @@ struct LogSegmentWriter {
         dir.appendVarint(templatesAt)
         dir.appendVarint(trigramsAt)
         dir.appendVarint(fieldIndexAt)
-        dir.appendVarint(UInt64(blockCount))
-        dir.append(contentsOf: blockDirs.bytes)
+        if version >= LogSegmentFormat.blockListFrameVersion {
+            var list = ByteWriter(capacity: blockDirs.bytes.count + 8)
+            list.appendVarint(UInt64(blockCount))
+            list.append(contentsOf: blockDirs.bytes)
+            dir.appendVarint(frame(list.bytes))
+        } else {
+            dir.appendVarint(UInt64(blockCount))
+            dir.append(contentsOf: blockDirs.bytes)
+        }
         let dirAt = UInt64(out.count)
         BlockCompression.appendFramed(dir.bytes, codec: .zstd, level: level, to: &out, context: zctx)
         let dirLength = UInt64(out.count) - dirAt
