@@ -180,4 +180,12 @@ func removeTree(_ p: String) {
     }
     try? fs.removeDirectory(p)
 }
-if !args.contains("--keep") { removeTree(dir) }
+if args.contains("--keep") {
+    // For whole-process timing of `strata trace` against the kept store: a few base_ids.
+    let f = try fs.open(dir + ".ids", mode: .createOrTruncate)
+    try fs.write(f, Array(ids.prefix(20).map { "\($0)\n" }.joined().utf8))
+    fs.close(f)
+    say("kept: \(dir) (base_ids in \(dir).ids)")
+} else {
+    removeTree(dir)
+}

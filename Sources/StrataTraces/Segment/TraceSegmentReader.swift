@@ -4,11 +4,12 @@ import StrataStorage
 /// Reads one span segment: the index is loaded and checked on open, blocks are read and
 /// checked (CRC32C, zstd, structure) when a query needs them.
 ///
-/// Immutable after `init`; safe to share between tasks (the file is mapped read-only).
+/// Immutable after `init`; safe to share between tasks. The file is read by position, not
+/// mapped (see `PositionalFile`: a mapped page would count a whole large folio as resident).
 final class TraceSegmentReader: Sendable {
     let path: String
-    let file: MappedFile
-    var fileSize: Int { file.bytes.count }
+    let file: PositionalFile
+    var fileSize: Int { file.size }
     let spanCount: Int
     let traceCount: Int
     /// Segment dictionaries, per dictionary column.
@@ -27,8 +28,8 @@ final class TraceSegmentReader: Sendable {
     /// - Throws: `StorageError` naming the file and offset.
     init(path: String, fs: any FileSystem) throws(StorageError) {
         self.path = path
-        let file = try fs.map(path)
-        let size = file.bytes.count
+        let file = try PositionalFile(path: path, fs: fs)
+        let size = file.size
         guard size >= TraceSegmentFormat.headerSize + TraceSegmentFormat.footerSize else {
             throw StorageError.corrupt(path: path, offset: 0, detail: "span segment of \(size) bytes is too short")
         }
@@ -82,12 +83,8 @@ final class TraceSegmentReader: Sendable {
     }
 
     /// A copy of the bytes `offset ..< offset + count` of `file`; a range past its end is corrupt.
-    static func read(_ file: MappedFile, at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
-        let source = try file.bytes(at: offset, count: count)
-        return [UInt8](unsafeUninitializedCapacity: count) { out, n in
-            if let base = source.baseAddress, count > 0 { out.baseAddress!.initialize(from: base.assumingMemoryBound(to: UInt8.self), count: count) }
-            n = count
-        }
+    static func read(_ file: PositionalFile, at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
+        try file.read(at: offset, count: count)
     }
 
     struct Index {
