@@ -142,8 +142,12 @@ extension MetricStore {
     private func merge(_ group: [SegmentEntry], kind: MetricCompactionStep.Kind) throws(MetricStoreError) -> MetricCompactionStep? {
         let start = ContinuousClock.now
         let known = Set(segments.entries.map(\.name))
-        // Oldest written first, so that later inputs win at equal timestamps.
-        let inputs = group.sorted { (FileNames.parseSegment($0.name)?.0 ?? 0) < (FileNames.parseSegment($1.name)?.0 ?? 0) }
+        // Oldest written first, so that later inputs win at equal timestamps. Inputs that do not
+        // overlap (a level step) go in time order instead: no tie to settle, and each series'
+        // runs then follow each other, so merging them is appending them.
+        let byTime = group.sorted { $0.minTime < $1.minTime }
+        let disjoint = zip(byTime, byTime.dropFirst()).allSatisfy { $0.maxTime < $1.minTime }
+        let inputs = disjoint ? byTime : group.sorted { (FileNames.parseSegment($0.name)?.0 ?? 0) < (FileNames.parseSegment($1.name)?.0 ?? 0) }
         var floats: [Labels: [(t: [Int64], v: [Double])]] = [:]
         var histograms: [Labels: [[HistogramSample]]] = [:]
         var samplesRead = 0
@@ -209,6 +213,13 @@ extension MetricStore {
     static func mergeRuns(_ runs: [(t: [Int64], v: [Double])]) -> ([Int64], [Double]) {
         guard var (ts, vs) = runs.first.map({ ($0.t, $0.v) }) else { return ([], []) }
         for r in runs.dropFirst() {
+            // Blocks of a level step follow each other in time: a run that starts after the
+            // merged samples end is appended as it is (no ties to settle).
+            if let first = r.t.first, ts.last.map({ $0 < first }) ?? true {
+                ts.append(contentsOf: r.t)
+                vs.append(contentsOf: r.v)
+                continue
+            }
             var t2: [Int64] = [], v2: [Double] = []
             t2.reserveCapacity(ts.count + r.t.count)
             v2.reserveCapacity(ts.count + r.t.count)
