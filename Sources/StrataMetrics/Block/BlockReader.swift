@@ -19,6 +19,8 @@ final class BlockReader: Sendable {
     let dataEnd: Int
     /// The block's format version (2 when series entries list histogram chunks).
     let version: UInt8
+    /// About how much memory the decoded tables take (for the store's reader cache).
+    let decodedBytes: Int
 
     var path: String { file.path }
 
@@ -107,6 +109,7 @@ final class BlockReader: Sendable {
             idx[syms[ni], default: [:]][syms[vi]] = off
         }
         postingsIndex = idx
+        decodedBytes = 1024 + syms.reduce(0) { $0 + $1.utf8.count + 32 } + 8 * offs.count + 96 * np
     }
 
     /// The ids of the series whose postings record for `name=value` lists them.

@@ -201,7 +201,7 @@ extension MetricStore {
         } catch {
             throw MetricStoreError.storage(error.withSpaceNeeded(bytes.count))
         }
-        readers.withLock { cache in for e in group { cache[e.name] = nil } }
+        for e in group { readers.remove(path: segments.path(of: e.name)) }
         return MetricCompactionStep(
             kind: kind, inputs: group.map(\.name), samples: samplesRead, inputBytes: group.reduce(0) { $0 + Int($1.sizeBytes) },
             output: name, outputSamples: stats.sampleCount, outputBytes: bytes.count, minTime: stats.minTime, maxTime: stats.maxTime,

@@ -159,33 +159,29 @@ extension MetricStore {
         return total
     }
 
-    /// The block reader for a published segment, opened once and cached (errors too).
+    /// The block reader for a published segment, opened once and kept in `readers` while the
+    /// budget allows (a failed open is tried again by the next query, and reported again).
     func reader(for name: String) throws(MetricStoreError) -> BlockReader {
         let path = segments.path(of: name)
-        let r = readers.withLock { cache -> Result<BlockReader, MetricStoreError> in
-            if let r = cache[name] { return r }
-            let r: Result<BlockReader, MetricStoreError>
-            do throws(StorageError) {
-                let f = try fs.map(path)
-                do throws(FormatError) { r = .success(try BlockReader(file: f)) } catch { r = .failure(.storage(StorageError(path: path, error))) }
-            } catch {
-                if error.isNotFound && options.readOnly {
-                    // Another process compacted the block away after this reader opened the store.
-                    return .failure(
-                        .storage(
-                            .invalidState(
-                                path: path,
-                                detail: "the block was merged away by a compaction after this reader opened the database; open it again")))
-                }
-                // A failed open (no memory, too many files) is tried again next time.
-                return .failure(.storage(error))
+        let key = DecodedCache.Key(path: path, section: 0)
+        if let r = readers.cached(key, as: BlockReader.self) { return r }
+        let r: BlockReader
+        do throws(StorageError) {
+            let f = try fs.map(path)
+            do throws(FormatError) { r = try BlockReader(file: f) } catch { throw StorageError(path: path, error) }
+        } catch {
+            if error.isNotFound && options.readOnly {
+                // Another process compacted the block away after this reader opened the store.
+                throw .storage(
+                    .invalidState(
+                        path: path, detail: "the block was merged away by a compaction after this reader opened the database; open it again"))
             }
-            // Only blocks still live are kept: a query on an older snapshot must not pin a block
-            // that a compaction retired.
-            if segments.entries.contains(where: { $0.name == name }) { cache[name] = r }
-            return r
+            throw .storage(error)
         }
-        return try r.get()
+        // Only blocks still live are kept: a query on an older snapshot must not pin a block
+        // that a compaction retired.
+        if segments.entries.contains(where: { $0.name == name }) { readers.insert(key, r, bytes: r.decodedBytes) }
+        return r
     }
 
     /// Reads every block completely, checking every checksum and invariant.

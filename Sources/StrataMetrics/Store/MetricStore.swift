@@ -27,7 +27,9 @@ public final class MetricStore: Sendable {
     let fs: any FileSystem
     let segments: SegmentSet
     let state: Mutex<State>
-    let readers = Mutex<[String: Result<BlockReader, MetricStoreError>]>([:])
+    /// Open block readers (their decoded symbol, series and postings tables), within
+    /// `options.readerCacheBytes`.
+    let readers: DecodedCache
     /// Held by `compact()`: one compaction at a time.
     let compacting = Mutex(())
 
@@ -47,6 +49,7 @@ public final class MetricStore: Sendable {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
+        readers = DecodedCache(budget: options.readerCacheBytes)
         var head = Head()
         let opened = try MetricStoreError.catching(at: directory) {
             try StoreWAL.openStore(

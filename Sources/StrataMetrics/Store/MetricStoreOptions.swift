@@ -22,6 +22,10 @@ public struct MetricStoreOptions: Sendable {
     public var compactionMaxSamples: Int = 50_000_000
     /// Most samples in one chunk. Default 8,192.
     public var maxChunkSamples: Int = 8192
+    /// Bytes of open block readers (their decoded symbol, series and postings tables; chunks
+    /// are read from the file as queries need them) kept between queries; the least recently
+    /// used block is closed first. Default 256 MiB.
+    public var readerCacheBytes: Int = 256 << 20
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
     /// Open for reading while another process may write: nothing on disk is created, repaired or

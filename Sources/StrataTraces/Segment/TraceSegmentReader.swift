@@ -23,6 +23,8 @@ final class TraceSegmentReader: Sendable {
     /// trace_ids (ascending) of spans this segment holds whole while an earlier segment holds
     /// their start or stop alone: those earlier copies are left out of scans and counts.
     let completed: [TraceID]
+    /// About how much memory the decoded index takes (for the store's reader cache).
+    let decodedBytes: Int
 
     /// Opens `path` and checks header, footer and index.
     /// - Throws: `StorageError` naming the file and offset.
@@ -80,6 +82,7 @@ final class TraceSegmentReader: Sendable {
         postings = index.postings
         filter = index.filter
         completed = index.completed
+        decodedBytes = 1024 + 3 * raw.count
     }
 
     /// A copy of the bytes `offset ..< offset + count` of `file`; a range past its end is corrupt.

@@ -104,7 +104,7 @@ extension TraceStore {
         } catch {
             throw TraceStoreError.storage(error.withSpaceNeeded(bytes.count))
         }
-        readers.withLock { cache in for e in run { cache[e.name] = nil } }
+        for e in run { readers.remove(path: segments.path(of: e.name)) }
         return (name, bytes.count)
     }
 }

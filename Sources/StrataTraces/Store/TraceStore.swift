@@ -33,11 +33,10 @@ public final class TraceStore: Sendable {
     let fs: any FileSystem
     let segments: SegmentSet
     let state: Mutex<State>
-    let readers = Mutex<[String: TraceSegmentReader]>([:])
+    /// Open segment readers (their decoded indexes), within `options.readerCacheBytes`.
+    let readers: DecodedCache
     /// Held by `compact()`: one compaction at a time.
     let compacting = Mutex(())
-    /// The readers of one generation's span segments in manifest order (a lookup visits them all).
-    let generationReaders = Mutex<(generation: UInt64, readers: [TraceSegmentReader])?>(nil)
 
     struct State: ~Copyable {
         var head = SpanHead()
@@ -60,6 +59,7 @@ public final class TraceStore: Sendable {
         self.directory = directory
         self.options = options
         self.fs = fileSystem
+        readers = DecodedCache(budget: options.readerCacheBytes)
         var head = SpanHead()
         var latest = Int64.min
         let opened = try TraceStoreError.catching(at: directory) {
@@ -361,18 +361,17 @@ public final class TraceStore: Sendable {
 
     // MARK: Segment readers
 
-    /// The readers of `snapshot`'s span segments, in its order (cached per generation).
+    /// The readers of `snapshot`'s span segments, in its order.
     func readers(of snapshot: SegmentSnapshot) throws(StorageError) -> [TraceSegmentReader] {
-        if let cached = generationReaders.withLock({ $0 }), cached.generation == snapshot.generation { return cached.readers }
         var list: [TraceSegmentReader] = []
         for e in snapshot.entries where e.kind == TraceStore.segmentKind { list.append(try reader(for: e.name)) }
-        generationReaders.withLock { $0 = (snapshot.generation, list) }
         return list
     }
 
-    /// The reader of a published segment, opened once and cached.
+    /// The reader of a published segment, opened once and kept in `readers` while the budget allows.
     func reader(for name: String) throws(StorageError) -> TraceSegmentReader {
-        if let r = readers.withLock({ $0[name] }) { return r }
+        let key = DecodedCache.Key(path: segments.path(of: name), section: 0)
+        if let r = readers.cached(key, as: TraceSegmentReader.self) { return r }
         let r: TraceSegmentReader
         do {
             r = try TraceSegmentReader(path: segments.path(of: name), fs: fs)
@@ -387,7 +386,7 @@ public final class TraceStore: Sendable {
         }
         // Only segments still live are kept: a query on an older snapshot must not pin a segment
         // that a compaction retired.
-        if segments.entries.contains(where: { $0.name == name }) { readers.withLock { $0[name] = r } }
+        if segments.entries.contains(where: { $0.name == name }) { readers.insert(key, r, bytes: r.decodedBytes) }
         return r
     }
 }

@@ -25,6 +25,10 @@ public struct TraceStoreOptions: Sendable {
     public var compactionWindow: Duration = .seconds(86_400)
     /// WAL segment size in bytes. Default 64 MiB.
     public var walSegmentSize: Int = 64 << 20
+    /// Bytes of open segment readers (their decoded indexes: dictionaries, block table,
+    /// postings, base_id filter; blocks are read as queries need them) kept between queries; the
+    /// least recently used segment is closed first. Default 256 MiB.
+    public var readerCacheBytes: Int = 256 << 20
 
     /// Open for reading while another process may write: nothing on disk is created, repaired or
     /// deleted, the WAL is replayed up to its last whole record, and every write throws
