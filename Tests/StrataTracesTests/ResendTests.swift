@@ -341,17 +341,24 @@ import Testing
         let sorted = TraceSegmentWriter.sortedRows(table, Array(table.spans.indices))
         let ids = [table.spans[sorted[4]].trace, table.spans[sorted[1]].trace, table.spans[sorted[1]].trace]
         let dir = TemporaryDirectory()
-        let plain = TraceSegmentWriter.encode(table, sorted).bytes
-        let listed = TraceSegmentWriter.encode(table, sorted, completed: ids).bytes
-        #expect(plain[4] == 1 && listed[4] == 2)
+        // Older writers: version 1 without a list, 2 with one. Version 3 (what is written now)
+        // always ends its index with the list, empty or not.
+        let plain = TraceSegmentWriter.encode(table, sorted, version: 1).bytes
+        let listed = TraceSegmentWriter.encode(table, sorted, completed: ids, version: 1).bytes
+        let current = TraceSegmentWriter.encode(table, sorted, completed: ids).bytes
+        #expect(plain[4] == 1 && listed[4] == 2 && current[4] == 3)
         try SystemFileSystem().put(plain, at: dir.child("a.spans"))
         try SystemFileSystem().put(listed, at: dir.child("b.spans"))
+        try SystemFileSystem().put(current, at: dir.child("c.spans"))
         let a = try TraceSegmentReader(path: dir.child("a.spans"), fs: SystemFileSystem())
         let b = try TraceSegmentReader(path: dir.child("b.spans"), fs: SystemFileSystem())
-        #expect(a.completed.isEmpty)
-        #expect(b.completed == Array(Set(ids)).sorted())  // deduplicated, ascending
-        #expect(b.completes(ids[0]) && b.completes(ids[1]) && !b.completes(table.spans[sorted[0]].trace))
-        #expect(b.spanCount == a.spanCount && b.traceCount == a.traceCount)
+        let c = try TraceSegmentReader(path: dir.child("c.spans"), fs: SystemFileSystem())
+        #expect(try a.completed.isEmpty)
+        for r in [b, c] {
+            #expect(try r.completed == Array(Set(ids)).sorted())  // deduplicated, ascending
+            #expect(try r.completes(ids[0]) && r.completes(ids[1]) && !r.completes(table.spans[sorted[0]].trace))
+            #expect(try r.spanCount == a.spanCount && r.traceCount == a.traceCount)
+        }
     }
 
     @Test func segmentMetadataRoundTripsAndReadsOlderEntries() {

@@ -1,32 +1,48 @@
 import StrataEncoding
 import StrataStorage
+import Synchronization
 
-/// Reads one span segment: the index is loaded and checked on open, blocks are read and
-/// checked (CRC32C, zstd, structure) when a query needs them.
+/// Reads one span segment. Version 3: opening reads the header and footer only; a lookup by
+/// base_id reads one page of the filter, and the index (dictionaries, block table, postings,
+/// completed list) is read, checked and decoded the first time a query needs it. Versions 1-2
+/// keep the filter inside the index, which is decoded on open. Blocks are read and checked
+/// (CRC32C, zstd, structure) when a query needs them.
 ///
-/// Immutable after `init`; safe to share between tasks. The file is read by position, not
-/// mapped (see `PositionalFile`: a mapped page would count a whole large folio as resident).
+/// Safe to share between tasks. The file is read by position, not mapped (see
+/// `PositionalFile`: a mapped page would count a whole large folio as resident).
 final class TraceSegmentReader: Sendable {
     let path: String
     let file: PositionalFile
     var fileSize: Int { file.size }
-    let spanCount: Int
-    let traceCount: Int
-    /// Segment dictionaries, per dictionary column.
-    let dictionaries: [[String]]
-    /// Span kinds: a code per dictionary column.
-    let kinds: [[Int]]
-    let blocks: [TraceBlockInfo]
-    /// postings[column][value code] = blocks with spans of that value.
-    let postings: [[[TracePosting]]]
-    let filter: BaseIDFilter
-    /// trace_ids (ascending) of spans this segment holds whole while an earlier segment holds
-    /// their start or stop alone: those earlier copies are left out of scans and counts.
-    let completed: [TraceID]
+    let version: UInt8
+    /// Where the index frame is, and where the blocks end (the filter region or the index).
+    let indexOffset: Int
+    let indexLength: Int
+    let dataEnd: Int
+    /// Version 3: the filter region's offset and its number of lines.
+    let filterAt: Int
+    let filterLines: Int
+    /// Versions 1-2: the index, decoded on open. Version 3: decoded on first use.
+    private let index: Mutex<Index?>
+    /// Version 3: the filter's lines, read and checked (every page's CRC) on first use.
+    private let filterBits = Mutex<[UInt8]?>(nil)
     /// About how much memory the decoded index takes (for the store's reader cache).
     let decodedBytes: Int
 
-    /// Opens `path` and checks header, footer and index.
+    var spanCount: Int { get throws(StorageError) { try decodedIndex().spans } }
+    var traceCount: Int { get throws(StorageError) { try decodedIndex().traces } }
+    /// Segment dictionaries, per dictionary column.
+    var dictionaries: [[String]] { get throws(StorageError) { try decodedIndex().dictionaries } }
+    /// Span kinds: a code per dictionary column.
+    var kinds: [[Int]] { get throws(StorageError) { try decodedIndex().kinds } }
+    var blocks: [TraceBlockInfo] { get throws(StorageError) { try decodedIndex().blocks } }
+    /// postings[column][value code] = blocks with spans of that value.
+    var postings: [[[TracePosting]]] { get throws(StorageError) { try decodedIndex().postings } }
+    /// trace_ids (ascending) of spans this segment holds whole while an earlier segment holds
+    /// their start or stop alone: those earlier copies are left out of scans and counts.
+    var completed: [TraceID] { get throws(StorageError) { try decodedIndex().completed } }
+
+    /// Opens `path` and checks header and footer (versions 1-2: and the index).
     /// - Throws: `StorageError` naming the file and offset.
     init(path: String, fs: any FileSystem) throws(StorageError) {
         self.path = path
@@ -35,54 +51,132 @@ final class TraceSegmentReader: Sendable {
         guard size >= TraceSegmentFormat.headerSize + TraceSegmentFormat.footerSize else {
             throw StorageError.corrupt(path: path, offset: 0, detail: "span segment of \(size) bytes is too short")
         }
-        let header = try TraceSegmentReader.read(file, at: 0, count: TraceSegmentFormat.headerSize)
+        let header = try file.read(at: 0, count: TraceSegmentFormat.headerSize)
         var hr = ByteReader(header)
         let magic = try wrap(path) { () throws(FormatError) in try hr.readUInt32() }
         guard magic == TraceSegmentFormat.magic else {
             throw StorageError(path: path, FormatError(.badMagic, at: 0, "not a span segment"))
         }
         let version = try wrap(path) { () throws(FormatError) in try hr.readUInt8() }
-        guard version == TraceSegmentFormat.version || version == TraceSegmentFormat.versionWithCompleted else {
+        guard version >= TraceSegmentFormat.version && version <= TraceSegmentFormat.currentVersion else {
             throw StorageError(path: path, FormatError(.unsupportedVersion, at: 4, "span segment version \(version)"))
         }
-        let footerAt = size - TraceSegmentFormat.footerSize
-        let footer = try TraceSegmentReader.read(file, at: footerAt, count: TraceSegmentFormat.footerSize)
+        let paged = version >= TraceSegmentFormat.pagedFilterVersion
+        let footerSize = paged ? TraceSegmentFormat.pagedFooterSize : TraceSegmentFormat.footerSize
+        guard size >= TraceSegmentFormat.headerSize + footerSize else {
+            throw StorageError.corrupt(path: path, offset: 0, detail: "span segment of \(size) bytes is too short")
+        }
+        let footerAt = size - footerSize
+        let footer = try file.read(at: footerAt, count: footerSize)
         var fr = ByteReader(footer, baseOffset: footerAt)
-        let (indexOffset, indexLength) = try wrap(path) { () throws(FormatError) in
+        let (indexOffset, indexLength, filterAt, filterLines) = try wrap(path) { () throws(FormatError) in
             let o = try fr.readUInt64(), l = try fr.readUInt64()
+            let fa = paged ? try fr.readUInt64() : 0
+            let fl = paged ? UInt64(try fr.readUInt32()) : 0
             try fr.verifyCRC32C(from: 0)
             guard try fr.readUInt32() == TraceSegmentFormat.magic else {
-                throw FormatError(.badMagic, at: footerAt + 20, "footer magic")
+                throw FormatError(.badMagic, at: footerAt + footerSize - 4, "footer magic")
             }
-            return (o, l)
+            return (o, l, fa, fl)
         }
         guard indexOffset >= UInt64(TraceSegmentFormat.headerSize), indexLength > 0,
             indexOffset + indexLength == UInt64(footerAt)
         else {
             throw StorageError.corrupt(path: path, offset: footerAt, detail: "footer index range \(indexOffset)+\(indexLength) does not end at the footer")
         }
-        let indexBytes = try TraceSegmentReader.read(file, at: Int(indexOffset), count: Int(indexLength))
-        var ir = ByteReader(indexBytes, baseOffset: Int(indexOffset))
+        if paged {
+            guard filterAt >= UInt64(TraceSegmentFormat.headerSize), filterLines > 0, filterLines <= UInt64(size),
+                filterAt + UInt64(PagedBaseIDFilter.regionSize(lines: Int(filterLines))) == indexOffset
+            else {
+                throw StorageError.corrupt(path: path, offset: footerAt, detail: "footer filter region \(filterAt), \(filterLines) lines, does not end at the index")
+            }
+        }
+        self.file = file
+        self.version = version
+        self.indexOffset = Int(indexOffset)
+        self.indexLength = Int(indexLength)
+        self.filterAt = Int(filterAt)
+        self.filterLines = Int(filterLines)
+        dataEnd = paged ? Int(filterAt) : Int(indexOffset)
+        if paged {
+            index = Mutex(nil)
+            decodedBytes = 1024 + 4 * Int(indexLength) + PagedBaseIDFilter.regionSize(lines: Int(filterLines))
+        } else {
+            let decoded = try TraceSegmentReader.readIndex(file, path: path, version: version, indexOffset: Int(indexOffset), indexLength: Int(indexLength), dataEnd: Int(indexOffset))
+            index = Mutex(decoded.index)
+            decodedBytes = 1024 + 3 * decoded.rawBytes
+        }
+    }
+
+    /// Whether the index has been decoded (always for versions 1-2).
+    var indexIsDecoded: Bool { index.withLock { $0 != nil } }
+
+    /// The index: decoded on open (versions 1-2) or now, the first time (version 3).
+    func decodedIndex() throws(StorageError) -> Index {
+        if let i = index.withLock({ $0 }) { return i }
+        let decoded = try TraceSegmentReader.readIndex(file, path: path, version: version, indexOffset: indexOffset, indexLength: indexLength, dataEnd: dataEnd)
+        index.withLock { $0 = decoded.index }
+        return decoded.index
+    }
+
+    /// Reads, checks and decodes the index frame.
+    static func readIndex(_ file: PositionalFile, path: String, version: UInt8, indexOffset: Int, indexLength: Int, dataEnd: Int) throws(StorageError)
+        -> (index: Index, rawBytes: Int)
+    {
+        let indexBytes = try file.read(at: indexOffset, count: indexLength)
+        var ir = ByteReader(indexBytes, baseOffset: indexOffset)
         let raw = try wrap(path) { () throws(FormatError) in
             try BlockCompression.readFramed(&ir, maxRawLength: TraceSegmentFormat.maxRawSection)
         }
         let index = try wrap(path) { () throws(FormatError) in
             try withRawBytes(raw) { b throws(FormatError) in
                 try TraceSegmentReader.decodeIndex(
-                    b, dataEnd: Int(indexOffset), indexOffset: Int(indexOffset),
-                    withCompleted: version == TraceSegmentFormat.versionWithCompleted)
+                    b, dataEnd: dataEnd, indexOffset: indexOffset, withFilter: version < TraceSegmentFormat.pagedFilterVersion,
+                    withCompleted: version >= TraceSegmentFormat.versionWithCompleted)
             }
         }
-        self.file = file
-        spanCount = index.spans
-        traceCount = index.traces
-        dictionaries = index.dictionaries
-        kinds = index.kinds
-        blocks = index.blocks
-        postings = index.postings
-        filter = index.filter
-        completed = index.completed
-        decodedBytes = 1024 + 3 * raw.count
+        return (index, raw.count)
+    }
+
+    /// Whether the segment may hold trace `base`: versions 1-2 ask the decoded filter; version
+    /// 3 reads and checks the one page of the filter region that holds `base`'s line.
+    func mayContain(_ base: TraceID) throws(StorageError) -> Bool {
+        guard version >= TraceSegmentFormat.pagedFilterVersion else { return try decodedIndex().filter!.mayContain(base) }
+        let (line, h) = PagedBaseIDFilter.probe(base, lines: filterLines)
+        let at = line * PagedBaseIDFilter.lineBytes
+        let test = { (bits: [UInt8]) -> Bool in
+            bits.withUnsafeBytes { PagedBaseIDFilter.lineHolds(UnsafeRawBufferPointer(rebasing: $0[at..<(at + PagedBaseIDFilter.lineBytes)]), h) }
+        }
+        if let answer = filterBits.withLock({ $0.map(test) }) { return answer }
+        let bits = try readFilter()
+        filterBits.withLock { $0 = bits }
+        return test(bits)
+    }
+
+    /// Reads the version-3 filter region (one read) and checks every page's CRC; returns the
+    /// lines without the CRCs.
+    private func readFilter() throws(StorageError) -> [UInt8] {
+        let region = try file.read(at: filterAt, count: PagedBaseIDFilter.regionSize(lines: filterLines))
+        var bits: [UInt8] = []
+        bits.reserveCapacity(filterLines * PagedBaseIDFilter.lineBytes)
+        for p in 0..<PagedBaseIDFilter.pageCount(lines: filterLines) {
+            let from = PagedBaseIDFilter.pageOffset(p)
+            let n = PagedBaseIDFilter.linesIn(page: p, lines: filterLines) * PagedBaseIDFilter.lineBytes
+            let ok = region.withUnsafeBytes { b in
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[from..<(from + n)])) == UInt32(littleEndian: b.loadUnaligned(fromByteOffset: from + n, as: UInt32.self))
+            }
+            guard ok else {
+                throw StorageError(path: path, FormatError(.checksumMismatch, at: filterAt + from, "base_id filter page \(p) checksum mismatch"))
+            }
+            bits.append(contentsOf: region[from..<(from + n)])
+        }
+        return bits
+    }
+
+    /// Checks every page of a version-3 filter region (for `verify`).
+    func verifyFilter() throws(StorageError) {
+        guard version >= TraceSegmentFormat.pagedFilterVersion else { return }
+        _ = try readFilter()
     }
 
     /// A copy of the bytes `offset ..< offset + count` of `file`; a range past its end is corrupt.
@@ -97,11 +191,12 @@ final class TraceSegmentReader: Sendable {
         var kinds: [[Int]]
         var blocks: [TraceBlockInfo]
         var postings: [[[TracePosting]]]
-        var filter: BaseIDFilter
+        /// Versions 1-2 (version 3 keeps it in a region of its own).
+        var filter: BaseIDFilter?
         var completed: [TraceID]
     }
 
-    static func decodeIndex(_ b: UnsafeRawBufferPointer, dataEnd: Int, indexOffset: Int, withCompleted: Bool = false) throws(FormatError)
+    static func decodeIndex(_ b: UnsafeRawBufferPointer, dataEnd: Int, indexOffset: Int, withFilter: Bool = true, withCompleted: Bool = false) throws(FormatError)
         -> Index
     {
         var r = RawBufferReader(b)
@@ -178,7 +273,7 @@ final class TraceSegmentReader: Sendable {
             }
             postings.append(column)
         }
-        let filter = try BaseIDFilter.decode(&r)
+        let filter = withFilter ? try BaseIDFilter.decode(&r) : nil
         var completed: [TraceID] = []
         if withCompleted {
             let n = try r.count(limit: spans, "completed span count")
@@ -198,8 +293,9 @@ final class TraceSegmentReader: Sendable {
     }
 
     /// The block that holds `base`'s spans, if any.
-    func block(containing base: TraceID) -> Int? {
-        guard filter.mayContain(base) else { return nil }
+    func block(containing base: TraceID) throws(StorageError) -> Int? {
+        guard try mayContain(base) else { return nil }
+        let blocks = try self.blocks
         var lo = 0, hi = blocks.count - 1
         while lo <= hi {
             let mid = (lo + hi) / 2
@@ -210,7 +306,12 @@ final class TraceSegmentReader: Sendable {
     }
 
     /// True when this segment completes a span of trace_id `id` (see `completed`).
-    func completes(_ id: TraceID) -> Bool {
+    func completes(_ id: TraceID) throws(StorageError) -> Bool {
+        TraceSegmentReader.contains(try self.completed, id)
+    }
+
+    /// Binary search of the ascending `completed`.
+    static func contains(_ completed: [TraceID], _ id: TraceID) -> Bool {
         var lo = 0, hi = completed.count - 1
         while lo <= hi {
             let mid = (lo + hi) / 2
@@ -224,7 +325,7 @@ final class TraceSegmentReader: Sendable {
     /// (no decompression: a filter false positive costs one small read, not a block decode).
     /// Unreadable or unexpected bytes answer true, leaving the verdict to the full decode.
     func blockHolds(_ base: TraceID, block i: Int) throws(StorageError) -> Bool {
-        let b = blocks[i]
+        let b = try blocks[i]
         let want = min(b.length, 1 + 10 + 10 + b.traceCount * 16)
         let head = try TraceSegmentReader.read(file, at: b.offset, count: want)
         var r = ByteReader(head)
@@ -244,7 +345,7 @@ final class TraceSegmentReader: Sendable {
 
     /// The block holding trace `base`, checked against the block's base_ids (see `blockHolds`).
     func blockHolding(_ base: TraceID) throws(StorageError) -> Int? {
-        guard let b = block(containing: base) else { return nil }
+        guard let b = try block(containing: base) else { return nil }
         return try blockHolds(base, block: b) ? b : nil
     }
 
@@ -255,7 +356,8 @@ final class TraceSegmentReader: Sendable {
     func columns(inBlock i: Int, context: ZstdContext? = nil, withText: Bool = true, onlyTrace: TraceID? = nil) throws(StorageError)
         -> TraceBlockColumns
     {
-        let b = blocks[i]
+        let index = try decodedIndex()
+        let (b, dictionaries, kinds) = (index.blocks[i], index.dictionaries, index.kinds)
         let bytes = try TraceSegmentReader.read(file, at: b.offset, count: b.length)
         var r = ByteReader(bytes, baseOffset: b.offset)
         return try wrap(path) { () throws(FormatError) in
@@ -287,8 +389,10 @@ final class TraceSegmentReader: Sendable {
     }
 
     /// For each span kind, whether it satisfies the attribute conditions of `q`.
-    func matchingKinds(_ q: TraceSearch) -> [Bool] {
-        kinds.map { codes in
+    func matchingKinds(_ q: TraceSearch) throws(StorageError) -> [Bool] {
+        let index = try decodedIndex()
+        let dictionaries = index.dictionaries
+        return index.kinds.map { codes in
             let name = dictionaries[0][codes[0]], service = dictionaries[1][codes[1]]
             let project = dictionaries[2][codes[2]], host = dictionaries[3][codes[3]]
             if let v = q.service, service != v && project != v { return false }
@@ -303,8 +407,8 @@ final class TraceSegmentReader: Sendable {
     }
 
     /// The code of `value` in dictionary column `column`, if the segment has it.
-    func code(_ column: Int, _ value: String) -> Int? {
-        dictionaries[column].firstIndex(of: value)
+    func code(_ column: Int, _ value: String) throws(StorageError) -> Int? {
+        try dictionaries[column].firstIndex(of: value)
     }
 }
 

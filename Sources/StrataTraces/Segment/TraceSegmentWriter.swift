@@ -33,15 +33,17 @@ struct TracePosting: Sendable {
 }
 
 /// Writes a span segment: header, zstd-framed blocks of whole traces, a zstd-framed index
-/// (dictionaries, block table, postings, base_id filter) and a footer (Docs/format/span-segment.md § Span segment).
+/// (dictionaries, block table, postings; version 3 puts the base_id filter in a region of its
+/// own before it) and a footer (Docs/format/span-segment.md § Span segment).
 enum TraceSegmentWriter {
     /// Encodes `spans` (any order) as one segment file.
-    static func encode(_ input: [Span], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9)
-        -> (bytes: [UInt8], stats: TraceSegmentStats)
-    {
+    static func encode(
+        _ input: [Span], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9,
+        version: UInt8 = TraceSegmentFormat.currentVersion
+    ) -> (bytes: [UInt8], stats: TraceSegmentStats) {
         var table = SpanTable()
         for s in input { table.append(s, event: 0) }
-        return encode(table, sortedRows(table, Array(table.spans.indices)), blockSpans: blockSpans, level: level)
+        return encode(table, sortedRows(table, Array(table.spans.indices)), blockSpans: blockSpans, level: level, version: version)
     }
 
     /// `rows` (ascending) of `table` sorted by (base_id, parent_id, start, trace_id), then row order.
@@ -102,15 +104,18 @@ enum TraceSegmentWriter {
 
     /// Encodes rows `spans` of `table`, in that order (sorted by `sortedRows`), as one segment file.
     /// - Parameter completed: trace_ids of spans here whose start or stop an earlier segment holds
-    ///   alone; when not empty the segment is version 2 and lists them at the end of its index.
+    ///   alone, listed at the end of the index.
+    /// - Parameter version: the current version; tests write 1-2 (the filter inside the index; 2
+    ///   when `completed` is not empty) to check that readers still take them.
     static func encode(
         _ table: SpanTable, _ spans: [Int], blockSpans: Int = TraceSegmentFormat.targetBlockSpans, level: Int32 = 9,
-        completed: [TraceID] = []
+        completed: [TraceID] = [], version: UInt8 = TraceSegmentFormat.currentVersion
     ) -> (bytes: [UInt8], stats: TraceSegmentStats) {
         let rows = table.spans
+        let paged = version >= TraceSegmentFormat.pagedFilterVersion
         var w = ByteWriter(capacity: spans.count * 24 + 4096)
         w.appendUInt32(TraceSegmentFormat.magic)
-        w.appendUInt8(completed.isEmpty ? TraceSegmentFormat.version : TraceSegmentFormat.versionWithCompleted)
+        w.appendUInt8(paged ? version : completed.isEmpty ? TraceSegmentFormat.version : TraceSegmentFormat.versionWithCompleted)
         w.append(contentsOf: [0, 0, 0])
         var dictionaries = TraceBlockCodec.Dictionaries(strings: table.strings.count, kinds: table.kinds.count)
         var values = BlockValueTable()
@@ -225,13 +230,23 @@ enum TraceSegmentWriter {
                 }
             }
         }
+        var bases: [TraceID] = []
+        bases.reserveCapacity(stats.traceCount)
         var previous: TraceID? = nil
         for r in spans where rows[r].base != previous {
-            filter.insert(rows[r].base)
+            bases.append(rows[r].base)
             previous = rows[r].base
         }
-        filter.encode(into: &x)
-        if !completed.isEmpty {
+        var filterAt = 0, filterLines = 0
+        if paged {
+            filterLines = PagedBaseIDFilter.lineCount(traces: bases.count)
+            filterAt = w.count
+            w.append(contentsOf: PagedBaseIDFilter.encode(bases, lines: filterLines))
+        } else {
+            for b in bases { filter.insert(b) }
+            filter.encode(into: &x)
+        }
+        if paged || !completed.isEmpty {
             let ids = Array(Set(completed)).sorted()
             x.appendVarint(UInt64(ids.count))
             var raw: [UInt8] = []
@@ -244,6 +259,10 @@ enum TraceSegmentWriter {
         let footerStart = w.count
         w.appendUInt64(UInt64(indexOffset))
         w.appendUInt64(UInt64(footerStart - indexOffset))
+        if paged {
+            w.appendUInt64(UInt64(filterAt))
+            w.appendUInt32(UInt32(filterLines))
+        }
         w.appendCRC32C(from: footerStart)
         w.appendUInt32(TraceSegmentFormat.magic)
         if spans.isEmpty {

@@ -79,10 +79,10 @@ extension TraceStore {
         do throws(StorageError) {
             for e in run {
                 let reader = try TraceSegmentReader(path: segments.path(of: e.name), fs: fs)
-                for b in 0..<reader.blocks.count {
+                for b in 0..<(try reader.blocks.count) {
                     for s in try reader.spans(inBlock: b) { table.append(s, event: 0) }
                 }
-                completed.formUnion(reader.completed)
+                completed.formUnion(try reader.completed)
                 newTraces += SegmentMetadata(decoding: e.metadata).newTraces
             }
         } catch {

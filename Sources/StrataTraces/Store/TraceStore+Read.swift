@@ -54,11 +54,13 @@ extension TraceStore {
                 Set(st.head.table.spans.map(\.base)).union(st.head.pending.allValues.map(\.base))
             }
             var out: [TraceSummary] = []
+            let segmentEntries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }
+            let segmentReaders = try readers(of: snapshot)
             for id in ids {
                 if let (summary, segment) = fromBlock[id], !headBases.contains(id) {
                     var elsewhere = false
-                    for e in snapshot.entries where e.kind == TraceStore.segmentKind && e.name != segment {
-                        if try reader(for: e.name).blockHolding(id) != nil {
+                    for (e, r) in zip(segmentEntries, segmentReaders) where e.name != segment {
+                        if try r.blockHolding(id) != nil {
                             elsewhere = true
                             break
                         }
@@ -115,16 +117,20 @@ extension TraceStore {
         let (hidden, completedInHead) = try headView(t, headRows, snapshot)
         let visibleHead = hidden.isEmpty ? headSpans : headRows.indices.filter { !hidden.contains(headRows[$0]) }.map { headSpans[$0] }
         // Segments that complete spans stored alone before them (few: most list none).
-        let completers = try readers(of: snapshot).filter { !$0.completed.isEmpty }
+        var completedLists: [[TraceID]] = []
+        for r in try readers(of: snapshot) {
+            let list = try r.completed
+            if !list.isEmpty { completedLists.append(list) }
+        }
         func completed(_ id: TraceID) -> Bool {
-            completedInHead.contains(id) || completers.contains { $0.completes(id) }
+            completedInHead.contains(id) || completedLists.contains { TraceSegmentReader.contains($0, id) }
         }
         for e in snapshot.entries where e.kind == TraceStore.segmentKind {
             guard e.maxTime >= query.start && e.minTime < query.end else { continue }
             let r = try reader(for: e.name)
-            let blocks = candidateBlocks(r, query)
+            let blocks = try candidateBlocks(r, query)
             if blocks.isEmpty { continue }
-            let kindOK = r.matchingKinds(query)
+            let kindOK = try r.matchingKinds(query)
             for b in blocks {
                 let c = try r.columns(inBlock: b, context: context, withText: withText)
                 for t in 0..<c.bases.count {
@@ -144,7 +150,8 @@ extension TraceStore {
     }
 
     /// Blocks of `r` that may hold a span matching `q`, from the block table and the postings.
-    func candidateBlocks(_ r: TraceSegmentReader, _ q: TraceSearch) -> [Int] {
+    func candidateBlocks(_ r: TraceSegmentReader, _ q: TraceSearch) throws(StorageError) -> [Int] {
+        let (postings, dictionaries, blockTable) = (try r.postings, try r.dictionaries, try r.blocks)
         func blockOK(_ b: TraceBlockInfo) -> Bool {
             if b.maxEnd < q.start || b.minStart >= q.end { return false }
             if let v = q.minDuration, b.maxDuration < v { return false }
@@ -164,8 +171,8 @@ extension TraceStore {
             guard let value else { return nil }
             var out = Set<Int>()
             for c in columns {
-                guard let code = r.code(c.rawValue, value) else { continue }
-                for p in r.postings[c.rawValue][code] where postingOK(p) { out.insert(p.block) }
+                guard let code = dictionaries[c.rawValue].firstIndex(of: value) else { continue }
+                for p in postings[c.rawValue][code] where postingOK(p) { out.insert(p.block) }
             }
             return out
         }
@@ -173,8 +180,8 @@ extension TraceStore {
         func postingBlocks(_ m: LabelMatcher, _ columns: [SpanAttribute]) -> Set<Int> {
             var out = Set<Int>()
             for c in columns {
-                for (code, value) in r.dictionaries[c.rawValue].enumerated() where m.matches(value) {
-                    for p in r.postings[c.rawValue][code] where postingOK(p) { out.insert(p.block) }
+                for (code, value) in dictionaries[c.rawValue].enumerated() where m.matches(value) {
+                    for p in postings[c.rawValue][code] where postingOK(p) { out.insert(p.block) }
                 }
             }
             return out
@@ -197,14 +204,14 @@ extension TraceStore {
         if let s = postingBlocks(q.host, [.host]) { sets.append(s) }
         var blocks: [Int]
         if sets.isEmpty {
-            blocks = Array(0..<r.blocks.count)
+            blocks = Array(0..<blockTable.count)
         } else {
             sets.sort { $0.count < $1.count }
             var acc = sets[0]
             for s in sets.dropFirst() { acc.formIntersection(s) }
             blocks = acc.sorted()
         }
-        return blocks.filter { blockOK(r.blocks[$0]) }
+        return blocks.filter { blockOK(blockTable[$0]) }
     }
 
     /// Counts and bytes of what is stored.
@@ -220,7 +227,7 @@ extension TraceStore {
                 // a flush counts once; a start or stop stored alone and completed later counts once.
                 // (Clamped sums: a manifest's numbers are checksummed, but never trusted to trap.)
                 let meta = SegmentMetadata(decoding: e.metadata)
-                spans = spans.addingReportingOverflow(Int(clamping: e.recordCount) - r.completed.count).partialValue
+                spans = spans.addingReportingOverflow(Int(clamping: e.recordCount) - (try r.completed.count)).partialValue
                 traces = traces.addingReportingOverflow(meta.newTraces).partialValue
                 minT = min(minT ?? e.minTime, e.minTime)
                 maxT = max(maxT ?? e.maxTime, e.maxTime)
@@ -271,13 +278,22 @@ extension TraceStore {
                 problems.append(error)
                 continue
             }
-            if r.spanCount != Int(e.recordCount) {
-                problems.append(.corrupt(path: path, offset: 0, detail: "holds \(r.spanCount) spans, MANIFEST says \(e.recordCount)"))
+            let blocks: [TraceBlockInfo]
+            do {
+                let spanCount = try r.spanCount
+                blocks = try r.blocks
+                if spanCount != Int(e.recordCount) {
+                    problems.append(.corrupt(path: path, offset: 0, detail: "holds \(spanCount) spans, MANIFEST says \(e.recordCount)"))
+                }
+                try r.verifyFilter()
+            } catch {
+                problems.append(error)
+                continue
             }
-            for b in 0..<r.blocks.count {
+            for b in 0..<blocks.count {
                 do {
                     let spans = try r.spans(inBlock: b)
-                    let info = r.blocks[b]
+                    let info = blocks[b]
                     for (i, s) in spans.enumerated() {
                         if i > 0 {
                             let p = spans[i - 1]

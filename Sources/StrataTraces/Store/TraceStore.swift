@@ -37,6 +37,9 @@ public final class TraceStore: Sendable {
     let readers: DecodedCache
     /// Held by `compact()`: one compaction at a time.
     let compacting = Mutex(())
+    /// The readers of one generation's span segments in manifest order (a lookup visits them
+    /// all), kept only while they fit `readers`' budget together, so it never pins more.
+    let generationReaders = Mutex<(generation: UInt64, readers: [TraceSegmentReader])?>(nil)
 
     struct State: ~Copyable {
         var head = SpanHead()
@@ -363,8 +366,16 @@ public final class TraceStore: Sendable {
 
     /// The readers of `snapshot`'s span segments, in its order.
     func readers(of snapshot: SegmentSnapshot) throws(StorageError) -> [TraceSegmentReader] {
+        if let cached = generationReaders.withLock({ $0 }), cached.generation == snapshot.generation { return cached.readers }
         var list: [TraceSegmentReader] = []
-        for e in snapshot.entries where e.kind == TraceStore.segmentKind { list.append(try reader(for: e.name)) }
+        var bytes = 0
+        for e in snapshot.entries where e.kind == TraceStore.segmentKind {
+            let r = try reader(for: e.name)
+            list.append(r)
+            bytes += r.decodedBytes
+        }
+        let keep = bytes <= readers.budget
+        generationReaders.withLock { $0 = keep ? (snapshot.generation, list) : nil }
         return list
     }
 
