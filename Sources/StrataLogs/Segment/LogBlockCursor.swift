@@ -97,7 +97,7 @@ final class LogBlockCursor {
             counters[t] = c + 1
         }
         for (t, c) in counters {
-            guard let g = block.groupOfTemplate[t], block.groups[g].rows == c else {
+            guard let g = block.group(of: t), block.groups[g].rows == c else {
                 throw corrupt(block.columns[3], "template \(t) has \(c) rows in the column, the directory disagrees")
             }
         }
@@ -125,7 +125,7 @@ final class LogBlockCursor {
     }
     /// The line of block row `i` (templates must be loaded).
     func withLine<R>(_ i: Int, _ stats: inout LogSearchStats, _ body: (UnsafeRawBufferPointer) -> R) throws(LogStoreError) -> R {
-        guard let g = block.groupOfTemplate[templateIDs[i]] else { throw corrupt(block.columns[3], "row \(i) has no group") }
+        guard let g = block.group(of: templateIDs[i]) else { throw corrupt(block.columns[3], "row \(i) has no group") }
         if singleRows && groupLines[g] == nil && singleRowCount[g, default: 0] < 16 {
             singleRowCount[g, default: 0] += 1
             let group = block.groups[g]

@@ -40,8 +40,18 @@ final class LogSegmentReader: Sendable {
         var tid: UInt32
         var rows: Int
         /// Frame offsets of the number columns, one per number placeholder.
-        var numbersAt: [Int]
+        var numbersAt: FrameOffsets
         var idsAt: Int
+    }
+    /// A group's number frame offsets: a 0-based view of its block's one offsets array (one
+    /// allocation per block rather than one per template group).
+    struct FrameOffsets: RandomAccessCollection, Sendable {
+        let storage: [Int]
+        let start: Int
+        let count: Int
+        var startIndex: Int { 0 }
+        var endIndex: Int { count }
+        subscript(i: Int) -> Int { storage[start + i] }
     }
     struct Block: Sendable {
         var rowStart: Int
@@ -51,8 +61,20 @@ final class LogSegmentReader: Sendable {
         var streams: [UInt32]
         /// Frame offsets of the timestamp, stream, flags, template-id and fields columns.
         var columns: [Int]
+        /// In ascending template id (as written; a list out of order finds no group and reads as corrupt).
         var groups: [Group]
-        var groupOfTemplate: [UInt32: Int]
+
+        /// The index of the group of template `tid`.
+        func group(of tid: UInt32) -> Int? {
+            var lo = 0, hi = groups.count - 1
+            while lo <= hi {
+                let mid = (lo + hi) / 2
+                let t = groups[mid].tid
+                if t == tid { return mid }
+                if t < tid { lo = mid + 1 } else { hi = mid - 1 }
+            }
+            return nil
+        }
     }
 
     let number: UInt64
@@ -481,21 +503,29 @@ struct Directory {
             for _ in 0..<5 { cols.append(try r.count(limit: end, "column offset")) }
             let ng = try r.count(limit: rc, "group count")
             var groups: [LogSegmentReader.Group] = []
-            var byTid: [UInt32: Int] = [:]
-            for gi in 0..<ng {
+            groups.reserveCapacity(ng)
+            var shape: [(tid: UInt32, rows: Int, numbersStart: Int, numbers: Int, idsAt: Int)] = []
+            shape.reserveCapacity(ng)
+            var numbers: [Int] = []
+            for _ in 0..<ng {
                 let tid = UInt32(try r.count(limit: Int(UInt32.max), "template id"))
                 let rows = try r.count(limit: rc, "group rows")
                 let nSlots = try r.count(limit: p.count, "number slots")
-                var nAt: [Int] = []
-                for _ in 0..<nSlots { nAt.append(try r.count(limit: end, "numbers offset")) }
+                let first = numbers.count
+                for _ in 0..<nSlots { numbers.append(try r.count(limit: end, "numbers offset")) }
                 let iAt = try r.count(limit: end, "ids offset")
-                groups.append(LogSegmentReader.Group(tid: tid, rows: rows, numbersAt: nAt, idsAt: iAt))
-                byTid[tid] = gi
+                shape.append((tid, rows, first, nSlots, iAt))
+            }
+            for g in shape {
+                groups.append(
+                    LogSegmentReader.Group(
+                        tid: g.tid, rows: g.rows, numbersAt: LogSegmentReader.FrameOffsets(storage: numbers, start: g.numbersStart, count: g.numbers),
+                        idsAt: g.idsAt))
             }
             blocks.append(
                 LogSegmentReader.Block(
                     rowStart: rowStart, rowCount: rc, minTime: minT, maxTime: maxT, streams: bs, columns: cols,
-                    groups: groups, groupOfTemplate: byTid))
+                    groups: groups))
             rowStart += rc
         }
         try r.expectEnd("block list")
