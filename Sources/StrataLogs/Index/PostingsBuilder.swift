@@ -15,6 +15,9 @@ struct PostingsBuilder {
         previous.reserveCapacity(capacity)
     }
 
+    /// The distinct keys added so far (any order).
+    var keys: [UInt64] { Array(heads.keys) }
+
     mutating func add(_ key: UInt64, _ row: UInt32) {
         let node = UInt32(rows.count + 1)
         rows.append(row)

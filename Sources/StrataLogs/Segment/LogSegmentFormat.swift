@@ -6,17 +6,22 @@ enum LogSegmentFormat {
     static let magic: [UInt8] = Array("STRATLOG".utf8)
     /// "SLG1" as the last four bytes.
     static let trailerMagic: [UInt8] = Array("SLG1".utf8)
+    /// 5: a `PagedKeyFilter` over every field index key sits after the field index, and the
+    /// directory locates it, so a lookup reads one filter page of a segment that cannot hold
+    /// the key instead of its chunk table and a chunk.
     /// 4: the block list is a frame of its own that the directory points at, so opening a
     /// segment decompresses a directory of a few hundred bytes (version 3: the block list was
     /// the directory's tail). 3: the field index is cut into chunks of `fieldIndexChunkKeys`
     /// keys under a chunk table, so a lookup decodes one chunk (version 2: one frame). 2:
     /// templates may hold `LineTemplate.hexRun` placeholders (version 1: a `0x05` byte was a
-    /// literal). Readers take all four.
-    static let version: UInt8 = 4
+    /// literal). Readers take all five.
+    static let version: UInt8 = 5
     /// The first version with a chunked field index.
     static let chunkedFieldIndexVersion: UInt8 = 3
     /// The first version whose block list is a frame of its own.
     static let blockListFrameVersion: UInt8 = 4
+    /// The first version with a key filter region.
+    static let keyFilterVersion: UInt8 = 5
     /// Keys per field index chunk (version 3).
     static let fieldIndexChunkKeys = 1024
     static let headerSize = 16

@@ -1,6 +1,7 @@
 import StrataLabels
 import StrataStorage
 import StrataEncoding
+import Synchronization
 
 /// A read-only view of one log segment file. Opening reads and checks the header, the trailer
 /// and the directory only; the template dictionary (with its trigram index) and the field index
@@ -100,6 +101,11 @@ final class LogSegmentReader: Sendable {
     let templatesAt: Int
     let trigramsAt: Int
     let indexAt: Int
+    /// Version 5: where the key filter region starts and its lines (0: no filter).
+    let keyFilterAt: Int
+    let keyFilterLines: Int
+    /// The key filter pages read and checked so far, by page number.
+    private let keyFilterPages = Mutex<[Int: [UInt8]]>([:])
     /// Where the frames end (the directory's offset).
     let dataEnd: Int
 
@@ -155,6 +161,7 @@ final class LogSegmentReader: Sendable {
         // Version 4 keeps the block list in a frame of its own; older ones at the directory's tail.
         directory = version >= LogSegmentFormat.blockListFrameVersion ? [] : dirBytes
         blocksAt = dir.blocksAt
+        (keyFilterAt, keyFilterLines) = (dir.keyFilterAt, dir.keyFilterLines)
         rowCount = dir.rowCount
         minTime = dir.minTime
         maxTime = dir.maxTime
@@ -306,6 +313,41 @@ final class LogSegmentReader: Sendable {
         return FieldIndex(keys: keys, starts: starts, postings: bytes)
     }
 
+    /// Whether the field index may hold `key`: version 5 reads (once) and checks the one page of
+    /// the key filter that holds the key's line; older versions answer true.
+    func mayContain(key: UInt64) throws(LogStoreError) -> Bool {
+        guard keyFilterLines > 0 else { return true }
+        let (line, h) = PagedKeyFilter.probe(key, lines: keyFilterLines)
+        let page = line / PagedKeyFilter.linesPerPage
+        let bytes: [UInt8]
+        if let cached = keyFilterPages.withLock({ $0[page] }) {
+            bytes = cached
+        } else {
+            let at = keyFilterAt + PagedKeyFilter.pageOffset(page)
+            let n = PagedKeyFilter.linesIn(page: page, lines: keyFilterLines) * PagedKeyFilter.lineBytes
+            do throws(StorageError) { bytes = try file.read(at: at, count: n + 4) } catch { throw LogStoreError.storage(error) }
+            let ok = bytes.withUnsafeBytes { b in
+                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<n])) == UInt32(littleEndian: b.loadUnaligned(fromByteOffset: n, as: UInt32.self))
+            }
+            guard ok else { throw corrupt(at, "key filter page \(page) checksum mismatch") }
+            keyFilterPages.withLock { $0[page] = bytes }
+        }
+        let at = (line % PagedKeyFilter.linesPerPage) * PagedKeyFilter.lineBytes
+        return bytes.withUnsafeBytes { PagedKeyFilter.lineHolds(UnsafeRawBufferPointer(rebasing: $0[at..<(at + PagedKeyFilter.lineBytes)]), h) }
+    }
+
+    /// Reads and checks every page of a version-5 key filter: for `verify`.
+    func verifyKeyFilter() throws(LogStoreError) {
+        guard keyFilterLines > 0 else { return }
+        let region: [UInt8]
+        do throws(StorageError) { region = try file.read(at: keyFilterAt, count: PagedKeyFilter.regionSize(lines: keyFilterLines)) } catch {
+            throw LogStoreError.storage(error)
+        }
+        if case .failure(let damage) = PagedKeyFilter.lines(of: region, lines: keyFilterLines) {
+            throw corrupt(keyFilterAt + damage.offset, "key filter page \(damage.page) checksum mismatch")
+        }
+    }
+
     /// Reads and checks the whole field index (every chunk of a version-3 segment): for `verify`.
     func verifyFieldIndex() throws(LogStoreError) {
         let index = try fieldIndex()
@@ -387,6 +429,7 @@ final class LogSegmentReader: Sendable {
     /// Rows under index key `key` (sorted, unique). A version-3 segment decodes the one chunk
     /// whose key range holds `key` (none when no chunk does).
     func rows(forKey key: UInt64) throws(LogStoreError) -> [UInt32] {
+        guard try mayContain(key: key) else { return [] }
         var index = try fieldIndex()
         if version >= LogSegmentFormat.chunkedFieldIndexVersion {
             guard let c = index.chunk(holding: key) else { return [] }
@@ -450,6 +493,9 @@ struct Directory {
     /// Version 4: the block list's frame offset; older versions: where the block list starts in
     /// the directory payload.
     var blocksAt = 0
+    /// Version 5: the key filter region and its lines.
+    var keyFilterAt = 0
+    var keyFilterLines = 0
 
     /// Decodes the directory payload; frame offsets must be below `end`.
     init(_ p: UnsafeRawBufferPointer, end: Int, version: UInt8) throws(FormatError) {
@@ -476,6 +522,14 @@ struct Directory {
         if version >= LogSegmentFormat.blockListFrameVersion {
             blocksAt = try r.count(limit: end - 1, "block list offset")
             guard blocksAt >= LogSegmentFormat.headerSize else { throw FormatError(.invalid, at: r.fileOffset, "block list offset \(blocksAt) inside the header") }
+            if version >= LogSegmentFormat.keyFilterVersion {
+                let at = r.fileOffset
+                keyFilterAt = try r.count(limit: end - 1, "key filter offset")
+                keyFilterLines = try r.count(limit: end, "key filter lines")
+                guard keyFilterAt >= LogSegmentFormat.headerSize, keyFilterLines > 0,
+                    keyFilterAt + PagedKeyFilter.regionSize(lines: keyFilterLines) <= end
+                else { throw FormatError(.invalid, at: at, "key filter of \(keyFilterLines) lines at \(keyFilterAt) outside the data region") }
+            }
             try r.expectEnd("segment directory")
         } else {
             // The block list (the rest) is decoded by `blocks(_:at:...)` when a query first needs it.

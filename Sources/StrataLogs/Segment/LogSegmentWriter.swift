@@ -1,3 +1,4 @@
+import StrataStorage
 import StrataEncoding
 import StrataLabels
 
@@ -254,6 +255,13 @@ struct LogSegmentWriter {
             list.appendVarint(UInt64(blockCount))
             list.append(contentsOf: blockDirs.bytes)
             dir.appendVarint(frame(list.bytes))
+            if version >= LogSegmentFormat.keyFilterVersion {
+                let keys = index.keys
+                let lines = PagedKeyFilter.lineCount(keys: keys.count)
+                dir.appendVarint(UInt64(out.count))
+                dir.appendVarint(UInt64(lines))
+                out.append(contentsOf: PagedKeyFilter.encode(keys, lines: lines))
+            }
         } else {
             dir.appendVarint(UInt64(blockCount))
             dir.append(contentsOf: blockDirs.bytes)

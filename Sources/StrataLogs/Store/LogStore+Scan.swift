@@ -176,6 +176,7 @@ extension LogStore {
                 // Sections are read lazily by queries; verify reads them all. The field index
                 // alone being damaged leaves the blocks to check.
                 do { try seg.verifyFieldIndex() } catch let LogStoreError.storage(e) { problems.append(e) }
+                do { try seg.verifyKeyFilter() } catch let LogStoreError.storage(e) { problems.append(e) }
                 let blocks = try seg.blocks()
                 _ = try seg.dictionary()
                 var stats = LogSearchStats()

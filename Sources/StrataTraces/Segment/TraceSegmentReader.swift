@@ -86,7 +86,7 @@ final class TraceSegmentReader: Sendable {
         }
         if paged {
             guard filterAt >= UInt64(TraceSegmentFormat.headerSize), filterLines > 0, filterLines <= UInt64(size),
-                filterAt + UInt64(PagedBaseIDFilter.regionSize(lines: Int(filterLines))) == indexOffset
+                filterAt + UInt64(PagedKeyFilter.regionSize(lines: Int(filterLines))) == indexOffset
             else {
                 throw StorageError.corrupt(path: path, offset: footerAt, detail: "footer filter region \(filterAt), \(filterLines) lines, does not end at the index")
             }
@@ -100,7 +100,7 @@ final class TraceSegmentReader: Sendable {
         dataEnd = paged ? Int(filterAt) : Int(indexOffset)
         if paged {
             index = Mutex(nil)
-            decodedBytes = 1024 + 4 * Int(indexLength) + PagedBaseIDFilter.regionSize(lines: Int(filterLines))
+            decodedBytes = 1024 + 4 * Int(indexLength) + PagedKeyFilter.regionSize(lines: Int(filterLines))
         } else {
             let decoded = try TraceSegmentReader.readIndex(file, path: path, version: version, indexOffset: Int(indexOffset), indexLength: Int(indexLength), dataEnd: Int(indexOffset))
             index = Mutex(decoded.index)
@@ -142,10 +142,10 @@ final class TraceSegmentReader: Sendable {
     /// 3 reads and checks the one page of the filter region that holds `base`'s line.
     func mayContain(_ base: TraceID) throws(StorageError) -> Bool {
         guard version >= TraceSegmentFormat.pagedFilterVersion else { return try decodedIndex().filter!.mayContain(base) }
-        let (line, h) = PagedBaseIDFilter.probe(base, lines: filterLines)
-        let at = line * PagedBaseIDFilter.lineBytes
+        let (line, h) = PagedKeyFilter.probe(base.mixedHash, lines: filterLines)
+        let at = line * PagedKeyFilter.lineBytes
         let test = { (bits: [UInt8]) -> Bool in
-            bits.withUnsafeBytes { PagedBaseIDFilter.lineHolds(UnsafeRawBufferPointer(rebasing: $0[at..<(at + PagedBaseIDFilter.lineBytes)]), h) }
+            bits.withUnsafeBytes { PagedKeyFilter.lineHolds(UnsafeRawBufferPointer(rebasing: $0[at..<(at + PagedKeyFilter.lineBytes)]), h) }
         }
         if let answer = filterBits.withLock({ $0.map(test) }) { return answer }
         let bits = try readFilter()
@@ -156,21 +156,12 @@ final class TraceSegmentReader: Sendable {
     /// Reads the version-3 filter region (one read) and checks every page's CRC; returns the
     /// lines without the CRCs.
     private func readFilter() throws(StorageError) -> [UInt8] {
-        let region = try file.read(at: filterAt, count: PagedBaseIDFilter.regionSize(lines: filterLines))
-        var bits: [UInt8] = []
-        bits.reserveCapacity(filterLines * PagedBaseIDFilter.lineBytes)
-        for p in 0..<PagedBaseIDFilter.pageCount(lines: filterLines) {
-            let from = PagedBaseIDFilter.pageOffset(p)
-            let n = PagedBaseIDFilter.linesIn(page: p, lines: filterLines) * PagedBaseIDFilter.lineBytes
-            let ok = region.withUnsafeBytes { b in
-                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[from..<(from + n)])) == UInt32(littleEndian: b.loadUnaligned(fromByteOffset: from + n, as: UInt32.self))
-            }
-            guard ok else {
-                throw StorageError(path: path, FormatError(.checksumMismatch, at: filterAt + from, "base_id filter page \(p) checksum mismatch"))
-            }
-            bits.append(contentsOf: region[from..<(from + n)])
+        let region = try file.read(at: filterAt, count: PagedKeyFilter.regionSize(lines: filterLines))
+        switch PagedKeyFilter.lines(of: region, lines: filterLines) {
+        case .success(let bits): return bits
+        case .failure(let damage):
+            throw StorageError(path: path, FormatError(.checksumMismatch, at: filterAt + damage.offset, "base_id filter page \(damage.page) checksum mismatch"))
         }
-        return bits
     }
 
     /// Checks every page of a version-3 filter region (for `verify`).

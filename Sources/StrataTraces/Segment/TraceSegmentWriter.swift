@@ -1,3 +1,4 @@
+import StrataStorage
 import StrataEncoding
 
 /// What a written span segment holds.
@@ -239,7 +240,7 @@ enum TraceSegmentWriter {
         }
         var filterAt = 0, filterLines = 0
         if paged {
-            filterLines = PagedBaseIDFilter.lineCount(traces: bases.count)
+            filterLines = PagedKeyFilter.lineCount(keys: bases.count)
             filterAt = w.count
             w.append(contentsOf: PagedBaseIDFilter.encode(bases, lines: filterLines))
         } else {
