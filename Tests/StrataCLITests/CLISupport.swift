@@ -84,3 +84,35 @@ func flip(_ path: String, at offset: Int) throws {
     try h.write(contentsOf: Data([b ^ 0x5A]))
     try h.close()
 }
+
+/// One round of a crash test: starts `strata _crash-writer args...`, SIGKILLs it after a random
+/// 50-400 ms, and reads what it printed before it died.
+enum KilledWriter {
+    struct Round {
+        /// The last batch it printed `ack N` for, if any.
+        var acked: Int?
+        /// The compaction steps it reported (`compacted N` lines).
+        var compactions = 0
+    }
+
+    static func run(_ args: [String], ackFile: String) throws -> Round {
+        _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: CLI.binary)
+        p.arguments = ["_crash-writer"] + args
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: ackFile))
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        var rng = SystemRandomNumberGenerator()
+        usleep(UInt32.random(in: 50_000...400_000, using: &rng))
+        kill(p.processIdentifier, SIGKILL)
+        p.waitUntilExit()
+        #expect(p.terminationReason == .uncaughtSignal, "the writer was killed, not finished")
+        var round = Round()
+        for line in try String(contentsOfFile: ackFile, encoding: .utf8).split(separator: "\n") {
+            if line.hasPrefix("ack "), let n = Int(line.dropFirst(4)) { round.acked = max(round.acked ?? n, n) }
+            if line.hasPrefix("compacted "), let n = Int(line.dropFirst(10)) { round.compactions += n }
+        }
+        return round
+    }
+}

@@ -27,28 +27,14 @@ struct CrashTests {
         let dir = Scratch()
         defer { dir.cleanup() }
         let db = dir.path + "/db"
-        var rng = SystemRandomNumberGenerator()
         var next = 0
         var acked = -1
         let series = 20
         for round in 0..<rounds {
-            let ackFile = dir.path + "/acks-\(round)"
-            _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["_crash-writer", db, "--from", "\(next)", "--series", "\(series)", "--compact-every", "\(compactEvery)"]
-            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: ackFile))
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 50_000...400_000, using: &rng))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            #expect(p.terminationReason == .uncaughtSignal, "the writer was killed, not finished")
-            let text = try String(contentsOfFile: ackFile, encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                if line.hasPrefix("ack "), let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
-                if line.hasPrefix("compacted "), let n = Int(line.dropFirst(10)) { compactions += n }
-            }
+            let r = try KilledWriter.run(
+                [db, "--from", "\(next)", "--series", "\(series)", "--compact-every", "\(compactEvery)"], ackFile: dir.path + "/acks-\(round)")
+            acked = max(acked, r.acked ?? -1)
+            compactions += r.compactions
             next = acked + 1
 
             // Reopen in this process and check every acknowledged batch, bit-exact.

@@ -27,27 +27,13 @@ struct LogCrashTests {
         let dir = Scratch()
         defer { dir.cleanup() }
         let store = dir.path + "/logs"
-        var rng = SystemRandomNumberGenerator()
         var acked = -1
         var sawSegments = false
         for round in 0..<rounds {
-            let ackFile = dir.path + "/acks-\(round)"
-            _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["_crash-writer", store, "--store", "logs", "--from", "\(acked + 1)", "--compact-every", "\(compactEvery)"]
-            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: ackFile))
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 50_000...400_000, using: &rng))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            #expect(p.terminationReason == .uncaughtSignal, "the writer was killed, not finished")
-            let text = try String(contentsOfFile: ackFile, encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                if line.hasPrefix("ack "), let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
-                if line.hasPrefix("compacted "), let n = Int(line.dropFirst(10)) { compactions += n }
-            }
+            let r = try KilledWriter.run(
+                [store, "--store", "logs", "--from", "\(acked + 1)", "--compact-every", "\(compactEvery)"], ackFile: dir.path + "/acks-\(round)")
+            acked = max(acked, r.acked ?? -1)
+            compactions += r.compactions
 
             let logs = try LogStore(directory: store, options: LogCrashWorkload.options)
             let hits = try logs.search(LogQuery(limit: 0, direction: .forward)).hits.map(\.record)

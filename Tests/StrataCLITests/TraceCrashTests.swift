@@ -26,27 +26,13 @@ struct TraceCrashTests {
         let dir = Scratch()
         defer { dir.cleanup() }
         let db = dir.path + "/db"
-        var rng = SystemRandomNumberGenerator()
         var next = 0
         var acked = -1
         for round in 0..<rounds {
-            let ackFile = dir.path + "/acks-\(round)"
-            _ = FileManager.default.createFile(atPath: ackFile, contents: nil)
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: CLI.binary)
-            p.arguments = ["_crash-writer", db, "--store", "traces", "--from", "\(next)", "--compact-every", "\(compactEvery)"]
-            p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: ackFile))
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            usleep(UInt32.random(in: 50_000...400_000, using: &rng))
-            kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
-            #expect(p.terminationReason == .uncaughtSignal, "the writer was killed, not finished")
-            let text = try String(contentsOfFile: ackFile, encoding: .utf8)
-            for line in text.split(separator: "\n") {
-                if line.hasPrefix("ack "), let n = Int(line.dropFirst(4)) { acked = max(acked, n) }
-                if line.hasPrefix("compacted "), let n = Int(line.dropFirst(10)) { compactions += n }
-            }
+            let r = try KilledWriter.run(
+                [db, "--store", "traces", "--from", "\(next)", "--compact-every", "\(compactEvery)"], ackFile: dir.path + "/acks-\(round)")
+            acked = max(acked, r.acked ?? -1)
+            compactions += r.compactions
             // The next writer resends the batch that may have been logged but not acknowledged.
             next = acked + 1
 

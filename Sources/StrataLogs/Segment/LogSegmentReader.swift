@@ -326,10 +326,7 @@ final class LogSegmentReader: Sendable {
             let at = keyFilterAt + PagedKeyFilter.pageOffset(page)
             let n = PagedKeyFilter.linesIn(page: page, lines: keyFilterLines) * PagedKeyFilter.lineBytes
             do throws(StorageError) { bytes = try file.read(at: at, count: n + 4) } catch { throw LogStoreError.storage(error) }
-            let ok = bytes.withUnsafeBytes { b in
-                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[0..<n])) == UInt32(littleEndian: b.loadUnaligned(fromByteOffset: n, as: UInt32.self))
-            }
-            guard ok else { throw corrupt(at, "key filter page \(page) checksum mismatch") }
+            guard bytes.withUnsafeBytes(PagedKeyFilter.pageIsIntact) else { throw corrupt(at, "key filter page \(page) checksum mismatch") }
             keyFilterPages.withLock { $0[page] = bytes }
         }
         let at = (line % PagedKeyFilter.linesPerPage) * PagedKeyFilter.lineBytes

@@ -85,13 +85,19 @@ public enum PagedKeyFilter {
             let from = pageOffset(p)
             let n = linesIn(page: p, lines: lines) * lineBytes
             guard from + n + 4 <= region.count else { return .failure(PageDamage(page: p, offset: from)) }
-            let ok = region.withUnsafeBytes { b in
-                CRC32C.checksum(UnsafeRawBufferPointer(rebasing: b[from..<(from + n)])) == UInt32(littleEndian: b.loadUnaligned(fromByteOffset: from + n, as: UInt32.self))
+            guard region.withUnsafeBytes({ pageIsIntact(UnsafeRawBufferPointer(rebasing: $0[from..<(from + n + 4)])) }) else {
+                return .failure(PageDamage(page: p, offset: from))
             }
-            guard ok else { return .failure(PageDamage(page: p, offset: from)) }
             bits.append(contentsOf: region[from..<(from + n)])
         }
         return .success(bits)
+    }
+
+    /// Whether `page` (a page's lines followed by their CRC32C) is intact.
+    public static func pageIsIntact(_ page: UnsafeRawBufferPointer) -> Bool {
+        guard page.count >= 4 else { return false }
+        let n = page.count - 4
+        return CRC32C.checksum(UnsafeRawBufferPointer(rebasing: page[0..<n])) == UInt32(littleEndian: page.loadUnaligned(fromByteOffset: n, as: UInt32.self))
     }
 
     /// A page whose CRC does not match, and where it starts in the region.

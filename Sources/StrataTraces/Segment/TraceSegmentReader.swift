@@ -170,10 +170,6 @@ final class TraceSegmentReader: Sendable {
         _ = try readFilter()
     }
 
-    /// A copy of the bytes `offset ..< offset + count` of `file`; a range past its end is corrupt.
-    static func read(_ file: PositionalFile, at offset: Int, count: Int) throws(StorageError) -> [UInt8] {
-        try file.read(at: offset, count: count)
-    }
 
     struct Index {
         var spans: Int
@@ -318,7 +314,7 @@ final class TraceSegmentReader: Sendable {
     func blockHolds(_ base: TraceID, block i: Int) throws(StorageError) -> Bool {
         let b = try blocks[i]
         let want = min(b.length, 1 + 10 + 10 + b.traceCount * 16)
-        let head = try TraceSegmentReader.read(file, at: b.offset, count: want)
+        let head = try file.read(at: b.offset, count: want)
         var r = ByteReader(head)
         guard (try? r.readUInt8()) == BlockCodec.none.rawValue, let raw = try? r.readVarint(), let stored = try? r.readVarint(),
             raw == stored, raw >= UInt64(b.traceCount * 16), r.remaining >= b.traceCount * 16
@@ -349,7 +345,7 @@ final class TraceSegmentReader: Sendable {
     {
         let index = try decodedIndex()
         let (b, dictionaries, kinds) = (index.blocks[i], index.dictionaries, index.kinds)
-        let bytes = try TraceSegmentReader.read(file, at: b.offset, count: b.length)
+        let bytes = try file.read(at: b.offset, count: b.length)
         var r = ByteReader(bytes, baseOffset: b.offset)
         return try wrap(path) { () throws(FormatError) in
             let max = TraceSegmentFormat.maxRawSection
