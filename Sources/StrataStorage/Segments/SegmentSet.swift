@@ -195,6 +195,14 @@ public final class SegmentSet: Sendable {
     ///   (adding) or sizes that do not match; `StorageError.io` from the manifest write.
     /// - Parameter storeState: replaces the manifest's store state in the same atomic write; nil keeps it.
     public func publish(adding: [SegmentEntry], removing: [String], storeState: [UInt8]? = nil) throws(StorageError) {
+        try publish(adding: adding, removing: removing) { (current: [UInt8]) throws(StorageError) -> [UInt8] in storeState ?? current }
+    }
+
+    /// `publish(adding:removing:storeState:)` with the next store state computed from the
+    /// current one under the publish lock (a throw publishes nothing).
+    package func publish(
+        adding: [SegmentEntry], removing: [String], transformingState transform: ([UInt8]) throws(StorageError) -> [UInt8]
+    ) throws(StorageError) {
         try publishing.withLock { _ throws(StorageError) in
             let (current, failure) = state.withLock { ($0.manifest, $0.failure) }
             if let failure { throw failure }
@@ -204,7 +212,7 @@ public final class SegmentSet: Sendable {
             var next = current
             next.generation += 1
             next.entries = current.entries.filter { !removed.contains($0.name) } + adding
-            if let storeState { next.storeState = storeState }
+            next.storeState = try transform(current.storeState)
             if !adding.isEmpty { try fs.fsyncDirectory(directory) }  // the new files' entries first
             var renamed = false
             do throws(StorageError) {

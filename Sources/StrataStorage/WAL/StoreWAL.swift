@@ -79,7 +79,7 @@ extension StoreWAL {
         if durability != .none || walExists {
             opened = try open(
                 directory: walDir, fs: fs, segmentSize: walSegmentSize,
-                start: StoreState(segments.snapshot()).walStart, readOnly: readOnly, replay: replay)
+                start: try segments.currentState().walStart, readOnly: readOnly, replay: replay)
         }
         // A writer that published meanwhile may have retired WAL segments this open expected.
         if readOnly { try segments.checkStillCurrent() }
