@@ -52,7 +52,8 @@ let package = Package(
         .target(name: "StrataSim", dependencies: [], swiftSettings: strictSwift),
         // The embedding surface: one database directory holding the stores, file ingest, export and queries.
         .target(
-            name: "Strata", dependencies: ["StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
+            name: "Strata",
+            dependencies: ["StrataEncoding", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
             swiftSettings: strictSwift),
         // The command line's furniture (not a product): charts, table/CSV/JSON/colour output, time and
         // selector parsing, the demo's KPI analysis and the crash workloads, shared by the CLI and its tests.

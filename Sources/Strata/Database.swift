@@ -45,6 +45,8 @@ public final class Database: Sendable {
     public let logs: LogStore
     /// The trace store (`<path>/traces`).
     public let traces: TraceStore
+    /// The options it was opened with (`readOnly` set in the stores' options too when read-only).
+    public let options: DatabaseOptions
     private let lock: DatabaseLock?
     private let compaction: BackgroundCompaction?
 
@@ -74,6 +76,7 @@ public final class Database: Sendable {
             options.metrics.readOnly = true
             options.logs.readOnly = true
             options.traces.readOnly = true
+            self.options = options
             lock = nil
             compaction = nil
             // A writer may publish and retire files while the stores open: try again then.
@@ -89,6 +92,7 @@ public final class Database: Sendable {
                 }
             }
         }
+        self.options = options
         try fs.createDirectory(path)
         let lock = try DatabaseLock.acquire(directory: path, fs: fs)
         self.lock = lock
