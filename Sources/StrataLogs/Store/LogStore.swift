@@ -83,13 +83,16 @@ public final class LogStore: Sendable {
     /// - Throws: `StorageError` naming the manifest when one does not decode.
     static func loadDeletions(_ set: SegmentSet) throws(StorageError) -> DeletionState {
         var ds = DeletionState()
-        for bytes in try set.currentState().tombstones {
+        let tombstones = try set.currentState().tombstones
+        for (k, bytes) in tombstones.enumerated() {
             do throws(FormatError) {
                 let d = try LogDeletion(tombstone: bytes)
                 ds.list.append(d)
                 ds.queries.append(try d.compiled())
             } catch {
-                throw StorageError(path: set.manifestPath, error)
+                // The offset is within the tombstone: say which one.
+                let detail = "log tombstone \(k + 1) of \(tombstones.count) in the store state (offset \(error.offset) of its \(bytes.count) bytes): \(error.explanation)"
+                throw StorageError(path: set.manifestPath, FormatError(error.kind, at: 0, detail))
             }
         }
         return ds
