@@ -7,8 +7,13 @@ extension LogStore {
     /// tombstone in the manifest's store state (one atomic, durable manifest write). From then on
     /// `search`, `count`, `countWithStats`, `countOverTime`, `context` and `record` (hence LogQL)
     /// hide every record it covers, including records appended into its range after the delete,
-    /// until `applyDeletions` removes them all from the files. `streams`, `labelNames` and
-    /// `labelValues` may still list a stream all of whose records are hidden, until then.
+    /// until `applyDeletions` removes them all from the files. `streams`, `labelNames`,
+    /// `labelValues` and `fieldNames` (which read segment dictionaries, not records) may still
+    /// list a stream, label or field all of whose records are hidden, until then.
+    ///
+    /// Queries with tombstones pending find the rows each one covers in a segment with that
+    /// segment's indexes, once per segment (cached until the tombstones change); without
+    /// tombstones a query does what it did before deletions existed.
     /// - Throws: `LogStoreError.invalidRegex` for a bad line filter, `.invalidQuery` when
     ///   `start > end`, the tombstone is over 1024 bytes or 4096 are pending, `.storage` when
     ///   the manifest cannot be written.
@@ -58,6 +63,11 @@ extension LogStore {
     /// write; until it, they keep hiding what they cover, so every intermediate state answers
     /// as before). Afterwards `stats().records` is lower by exactly the records the deletions
     /// counted (plus any appended into their ranges since). Runs under the compaction lock.
+    /// `LogRecordID`s of records in rewritten segments change (ids are positions in a segment).
+    /// Records appended into a tombstone's range while this runs (after its flush) are not
+    /// removed, and are visible once it returns (the tombstone is gone).
+    /// - Throws: `LogStoreError.storage` when a segment cannot be read or written: segments
+    ///   rewritten before stay rewritten and every tombstone stays pending (a second call finishes).
     /// - Parameter dryRun: write nothing; count what would go (head records included), bytes
     ///   after estimated proportionally to the records kept.
     @discardableResult

@@ -147,7 +147,7 @@ extension LogStore {
     /// manifest write (its ordering key kept, so ties stay in order). Runs under the compaction
     /// lock; queries go on meanwhile and see either the old segment or the new one.
     /// After it returns no query returns a record older than its cut (records appended since,
-    /// with older times, excepted).
+    /// with older times, excepted). `LogRecordID`s of records in rewritten segments change.
     /// - Parameters:
     ///   - dryRun: write nothing; report what would go. Segments are still read to count records
     ///     exactly; the bytes after are estimated proportionally to the records kept.
