@@ -142,10 +142,7 @@ extension LogStore {
             throw LogStoreError.storage(error.withSpaceNeeded(Int(clamping: entry.sizeBytes)))
         }
         // Readers of the retired inputs go; queries that hold one keep their mapping.
-        state.withLock { st in
-            for e in run { st.readers[e.name] = nil; st.broken[e.name] = nil }
-        }
-        for e in run { sectionCache.remove(path: segments.path(of: e.name)) }
+        retire(run.map(\.name), numbers: keyed.map(\.number))
         return (name, Int(clamping: entry.sizeBytes))
     }
 

@@ -3,11 +3,20 @@ import StrataStorage
 
 extension LogStore {
     /// Calls `visit` with every record `q` matches in the head and the segments, in no particular order.
+    /// Records a pending tombstone covers are left out (see `delete`).
     func collect(_ q: CompiledLogQuery, stats: inout LogSearchStats, _ visit: (Match) -> Void) throws {
-        for seg in try openSegments(start: q.start, end: q.end) { try seg.scan(q, stats: &stats, visit) }
+        let hider = self.hider()
+        for seg in try openSegments(start: q.start, end: q.end) {
+            if let hider, let hidden = try hiddenRows(seg, hider) {
+                try seg.scan(q, stats: &stats) { m in if !hidden.contains(m.id.row) { visit(m) } }
+            } else {
+                try seg.scan(q, stats: &stats, visit)
+            }
+        }
         let head = state.withLock { $0.head.records }
         stats.headRecordsScanned += head.count
         for (i, r) in head.enumerated() where q.matches(r) {
+            if let hider, hider.covers(r) { continue }
             visit(Match(id: LogRecordID(segment: LogRecordID.head, row: UInt32(i)), timestamp: r.timestamp, stream: r.stream, record: r))
         }
     }
@@ -18,7 +27,36 @@ extension LogStore {
         guard let seg = try openSegments().first(where: { $0.number == m.id.segment }) else {
             throw LogStoreError.unknownRecord(m.id)
         }
+        if let hider = self.hider(), let hidden = try hiddenRows(seg, hider), hidden.contains(m.id.row) {
+            throw LogStoreError.unknownRecord(m.id)
+        }
         return try seg.record(row: m.id.row)
+    }
+
+    /// The pending tombstones, or nil when there are none (then queries take exactly the path
+    /// they took before deletions existed: one lock and an emptiness test per query).
+    func hider() -> Hider? {
+        deletions.withLock { d in d.queries.isEmpty ? nil : Hider(queries: d.queries, generation: d.generation) }
+    }
+
+    /// The rows of `seg` the tombstones of `hider` cover, or nil when there are none. Found with
+    /// the segment's own indexes (each tombstone is a query), once per segment and tombstone list.
+    func hiddenRows(_ seg: LogSegmentReader, _ hider: Hider) throws -> Set<UInt32>? {
+        let cached = deletions.withLock { d in d.generation == hider.generation ? d.hidden[seg.number] : nil }
+        if let cached { return cached.isEmpty ? nil : cached }
+        let rows = try LogStore.coveredRows(seg, hider.queries)
+        deletions.withLock { d in if d.generation == hider.generation { d.hidden[seg.number] = rows } }
+        return rows.isEmpty ? nil : rows
+    }
+
+    /// The rows of `seg` any of `queries` matches.
+    static func coveredRows(_ seg: LogSegmentReader, _ queries: [CompiledLogQuery]) throws -> Set<UInt32> {
+        var rows = Set<UInt32>()
+        var stats = LogSearchStats()
+        for q in queries where seg.maxTime >= q.start && seg.minTime < q.end {
+            try seg.scan(q, stats: &stats) { rows.insert($0.id.row) }
+        }
+        return rows
     }
 
     /// Readers of the live segments, oldest first. A segment that could not be opened fails the

@@ -57,10 +57,20 @@ extension LogStore {
             let cq = try CompiledLogQuery(q)
             var stats = LogSearchStats()
             var n = 0
-            for seg in try openSegments(start: q.start, end: q.end) { n += try seg.count(cq, stats: &stats) }
+            let hider = self.hider()
+            for seg in try openSegments(start: q.start, end: q.end) {
+                if let hider, let hidden = try hiddenRows(seg, hider) {
+                    try seg.scan(cq, stats: &stats) { m in if !hidden.contains(m.id.row) { n += 1 } }
+                } else {
+                    n += try seg.count(cq, stats: &stats)
+                }
+            }
             let head = state.withLock { $0.head.records }
             stats.headRecordsScanned += head.count
-            for r in head where cq.matches(r) { n += 1 }
+            for r in head where cq.matches(r) {
+                if let hider, hider.covers(r) { continue }
+                n += 1
+            }
             return (n, stats)
         }
     }
@@ -143,14 +153,16 @@ extension LogStore {
                 let r = state.withLock { st -> LogRecord? in
                     Int(id.row) < st.head.records.count ? st.head.records[Int(id.row)] : nil
                 }
-                guard let r else { throw LogStoreError.unknownRecord(id) }
+                guard let r, !(hider()?.covers(r) ?? false) else { throw LogStoreError.unknownRecord(id) }
                 return r
             }
             return try materialize(Match(id: id, timestamp: 0, stream: Labels(), record: nil))
         }
     }
 
-    /// Every stream whose labels satisfy all `matchers`, sorted.
+    /// Every stream whose labels satisfy all `matchers`, sorted. A stream all of whose records
+    /// a pending tombstone hides is still listed until `applyDeletions` (streams and label
+    /// names and values come from segment dictionaries, not from records).
     public func streams(matching matchers: [LabelMatcher]) throws(LogStoreError) -> [Labels] {
         try LogStoreError.catching(at: directory) {
             var all = Set<Labels>()

@@ -30,6 +30,8 @@ public final class LogStore: Sendable {
     let compacting = Mutex(())
     /// Decoded segment sections, within `options.sectionCacheBytes`.
     let sectionCache: SectionCache
+    /// The pending tombstones (`delete`), decoded from the manifest's store state.
+    let deletions: Mutex<DeletionState>
 
     struct State: ~Copyable {
         var head = LogHead()
@@ -55,6 +57,7 @@ public final class LogStore: Sendable {
         self.fs = fileSystem
         self.sectionCache = SectionCache(budget: options.sectionCacheBytes)
         var st = State()
+        var ds = DeletionState()
         do {
             var head = LogHead()
             let opened = try StoreWAL.openStore(
@@ -65,6 +68,7 @@ public final class LogStore: Sendable {
                 try LogWALRecord.decode(payload) { head.add($0) }
             }
             segments = opened.segments
+            ds = try LogStore.loadDeletions(opened.segments)
             st.head = head
             if let report = opened.wal.recovery { st.recovery.append(report) }
             st.wal = opened.wal.wal
@@ -72,6 +76,26 @@ public final class LogStore: Sendable {
             throw LogStoreError.storage(StorageError(error, path: directory))
         }
         state = Mutex(st)
+        deletions = Mutex(ds)
+    }
+
+    /// The tombstones in the manifest's store state, decoded and compiled.
+    /// - Throws: `StorageError` naming the manifest when one does not decode.
+    static func loadDeletions(_ set: SegmentSet) throws(StorageError) -> DeletionState {
+        var ds = DeletionState()
+        let tombstones = try set.currentState().tombstones
+        for (k, bytes) in tombstones.enumerated() {
+            do throws(FormatError) {
+                let d = try LogDeletion(tombstone: bytes)
+                ds.list.append(d)
+                ds.queries.append(try d.compiled())
+            } catch {
+                // The offset is within the tombstone: say which one.
+                let detail = "log tombstone \(k + 1) of \(tombstones.count) in the store state (offset \(error.offset) of its \(bytes.count) bytes): \(error.explanation)"
+                throw StorageError(path: set.manifestPath, FormatError(error.kind, at: 0, detail))
+            }
+        }
+        return ds
     }
 
     /// What WAL recovery repaired when the store was opened (one line per problem).
