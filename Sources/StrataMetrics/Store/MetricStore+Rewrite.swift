@@ -339,3 +339,14 @@ extension MetricStore {
         }
     }
 }
+
+extension Head {
+    /// The values of label `name` among the head series that hold samples (a series retention or
+    /// a deletion emptied stays registered in the head, and must not show in label lists).
+    func valuesWithSamples(_ name: String) -> [String] {
+        guard let values = postings[name] else { return [] }
+        return values.compactMap { v, refs in
+            refs.contains { !series[Int($0)].timestamps.isEmpty || !series[Int($0)].histograms.isEmpty } ? v : nil
+        }
+    }
+}

@@ -102,7 +102,7 @@ extension MetricStore {
         for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
             names.formUnion(try reader(for: e.name).labelNames)
         }
-        state.withLock { st in names.formUnion(st.head.postings.keys) }
+        state.withLock { st in names.formUnion(st.head.postings.keys.filter { !st.head.valuesWithSamples($0).isEmpty }) }
         return names.sorted()
     }
 
@@ -113,7 +113,7 @@ extension MetricStore {
         for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
             values.formUnion(try reader(for: e.name).labelValues(name))
         }
-        state.withLock { st in if let v = st.head.postings[name] { values.formUnion(v.keys) } }
+        state.withLock { st in values.formUnion(st.head.valuesWithSamples(name)) }
         return values.sorted()
     }
 

@@ -1,0 +1,155 @@
+import StrataLabels
+import StrataStorage
+import Testing
+
+@testable import StrataMetrics
+
+/// Retention: per-series cuts, blocks dropped whole or rewritten exactly.
+@Suite struct MetricRetentionTests {
+    static let minute: Int64 = 60_000
+    static let hour: Int64 = 3_600_000
+
+    func options() -> MetricStoreOptions {
+        var o = MetricStoreOptions()
+        o.durability = .none
+        o.outOfOrderWindow = 1000 * Self.hour
+        return o
+    }
+
+    /// One sample a minute in `[from, to)` for each series.
+    func fill(_ store: MetricStore, _ series: [Labels], from: Int64, to: Int64) throws {
+        for l in series {
+            var samples: [Sample] = []
+            var t = from
+            while t < to {
+                samples.append(Sample(t, Double(t / Self.minute)))
+                t += Self.minute
+            }
+            #expect(try store.append(l, samples).accepted == samples.count)
+        }
+    }
+
+    func everything(_ store: MetricStore) throws -> [Labels: [Sample]] {
+        try allSamples(store.select([try LabelMatcher(.regex, "__name__", ".+")], from: Int64.min, through: Int64.max))
+    }
+
+    @Test func straddlingBlockIsRewrittenExactly() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try MetricStore(directory: dir.path, options: options())
+        let a = labels("m", ("s", "a")), b = labels("m", ("s", "b"))
+        // Two blocks: [-2h, 0) (all older than the cut) and [0, 2h) (straddles it).
+        try fill(store, [a, b], from: -2 * Self.hour, to: 0)
+        try store.flush()
+        try fill(store, [a, b], from: 0, to: 2 * Self.hour)
+        try store.flush()
+        let before = store.segments.entries
+        #expect(before.count == 2)
+        let old = before.first { $0.minTime < 0 }!.name
+        let straddling = before.first { $0.minTime == 0 }!.name
+        #expect(try store.stats().samples == 480)
+
+        // keep 30 min from 2 h: the cut is 90 min.
+        let cut = 90 * Self.minute
+        let policy = MetricRetention(keep: 30 * Self.minute)
+        let dry = try store.applyRetention(policy, now: 2 * Self.hour, dryRun: true)
+        #expect(dry.blocksDropped == [old])
+        #expect(dry.blocksRewritten.map(\.input) == [straddling])
+        #expect(dry.blocksRewritten.map(\.output) == [nil])
+        #expect(dry.samplesDropped == 240 + 180)
+        #expect(dry.bytesAfterEstimated)
+        #expect(store.segments.entries == before)  // a dry run writes nothing
+
+        let report = try store.applyRetention(policy, now: 2 * Self.hour)
+        #expect(report.reference == 2 * Self.hour)
+        #expect(report.blocksDropped == [old])
+        #expect(report.blocksRewritten.count == 1)
+        let rewrite = report.blocksRewritten[0]
+        #expect(rewrite.input == straddling)
+        #expect(rewrite.output != nil && rewrite.output != straddling)
+        #expect(rewrite.samplesBefore == 240 && rewrite.samplesAfter == 60)
+        #expect(report.samplesDropped == 240 + 180)
+        #expect(report.seriesRemoved == 0)
+        #expect(report.bytesAfter < report.bytesBefore)
+        #expect(!report.bytesAfterEstimated && report.complete)
+
+        // The file holds nothing older than the cut; the inputs are gone from the directory.
+        let after = store.segments.entries
+        #expect(after.map(\.name) == [rewrite.output!])
+        #expect(after[0].minTime == cut)
+        let files = listDir(dir.path)
+        #expect(!files.contains(old) && !files.contains(straddling) && files.contains(rewrite.output!))
+        let reader = try store.reader(for: rewrite.output!)
+        for id in 0..<UInt32(reader.seriesOffsets.count) {
+            var ts: [Int64] = [], vs: [Double] = []
+            for c in try reader.series(id).chunks { try reader.decode(c, timestamps: &ts, values: &vs) }
+            #expect(ts.count == 30 && ts.allSatisfy { $0 >= cut })
+        }
+        #expect(try store.stats().samples == 480 - 420)
+        let all = try everything(store)
+        let expected: [Int64] = (0..<30).map { cut + Int64($0) * Self.minute }
+        #expect(all[a]?.map(\.timestamp) == expected)
+        #expect(store.verify().isEmpty)
+
+        // Applying it again changes nothing; after reopening the same holds.
+        let again = try store.applyRetention(policy, now: 2 * Self.hour)
+        #expect(again.blocksDropped.isEmpty && again.blocksRewritten.isEmpty && again.samplesDropped == 0)
+        try store.close()
+        let reopened = try MetricStore(directory: dir.path, options: options())
+        #expect(try everything(reopened) == all)
+        #expect(try reopened.stats().samples == 60)
+    }
+
+    @Test func firstMatchingRuleWins() throws {
+        let day: Int64 = 24 * Self.hour
+        let prod = labels("m", ("env", "prod")), dev = labels("m", ("env", "dev")), other = labels("n", ("env", "dev"))
+        // A longer keep listed first protects prod, which the shorter later rule also matches.
+        let policy = MetricRetention(
+            rules: [
+                MetricRetentionRule(matchers: [.equal("env", "prod")], keep: 10 * Self.hour),
+                MetricRetentionRule(matchers: [.equal("__name__", "m")], keep: Self.hour),
+            ], keep: nil)
+        #expect(policy.cutoff(for: prod, reference: day) == day - 10 * Self.hour)
+        #expect(policy.cutoff(for: dev, reference: day) == day - Self.hour)
+        #expect(policy.cutoff(for: other, reference: day) == Int64.min)  // no rule, keep nil: forever
+        // A downsampled series matches by its own labels.
+        #expect(policy.cutoff(for: prod.setting("__strata_aggr__", to: "sum"), reference: day) == day - 10 * Self.hour)
+        // The order matters: reversed, prod gets the short keep.
+        let reversed = MetricRetention(rules: Array(policy.rules.reversed()), keep: nil)
+        #expect(reversed.cutoff(for: prod, reference: day) == day - Self.hour)
+        #expect(MetricRetention(keep: -5).cutoff(for: prod, reference: 100) == 100)
+        #expect(MetricRetention(keep: Int64.max).cutoff(for: prod, reference: -100) == Int64.min)
+
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try MetricStore(directory: dir.path, options: options())
+        try fill(store, [prod, dev, other], from: 0, to: 5 * Self.hour)
+        let report = try store.applyRetention(policy)  // reference: the newest sample, 5 h - 1 min
+        let reference = 5 * Self.hour - Self.minute
+        #expect(report.reference == reference)
+        let all = try everything(store)
+        #expect(all[prod]?.count == 300)
+        #expect(all[other]?.count == 300)
+        #expect(all[dev]?.first?.timestamp == reference - Self.hour)
+        #expect(all[dev]?.count == 61)
+        #expect(report.samplesDropped == 300 - 61)
+        #expect(try store.stats().samples == 300 + 300 + 61)
+    }
+
+    @Test func wholeSeriesAndEmptyStore() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try MetricStore(directory: dir.path, options: options())
+        #expect(try store.newestSampleTime() == nil)
+        #expect(try store.applyRetention(MetricRetention(keep: 1)).reference == nil)
+        let a = labels("m", ("s", "a")), b = labels("m", ("s", "b"))
+        try fill(store, [a], from: 0, to: Self.hour)
+        try fill(store, [b], from: 3 * Self.hour, to: 4 * Self.hour)
+        #expect(try store.newestSampleTime() == 4 * Self.hour - Self.minute)  // in the head
+        let report = try store.applyRetention(MetricRetention(keep: Self.hour))
+        #expect(report.seriesRemoved == 1)
+        #expect(report.samplesDropped == 60)
+        #expect(try everything(store).keys.sorted() == [b])
+        #expect(try store.labelValues("s") == ["b"])
+    }
+}
