@@ -152,4 +152,34 @@ import Testing
         #expect(try everything(store).keys.sorted() == [b])
         #expect(try store.labelValues("s") == ["b"])
     }
+
+    /// A later block that overlaps a rewritten one is rewritten with it, so that at a time both
+    /// hold with different values the later block's value keeps winning.
+    @Test func laterOverlappingBlockKeepsWinning() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try MetricStore(directory: dir.path, options: options())
+        let a = labels("m", ("s", "a"))
+        try fill(store, [a], from: 0, to: 2 * Self.hour)
+        try store.flush()
+        #expect(try store.append(a, [Sample(Self.hour, 99)]).accepted == 1)  // a newer value at 1 h
+        try store.flush()
+        let blocks = store.segments.entries.map(\.name)
+        #expect(blocks.count == 2)
+        func valueAtOneHour() throws -> Double? {
+            try everything(store)[a]?.first { $0.timestamp == Self.hour }?.value
+        }
+        #expect(try valueAtOneHour() == 99)
+        let report = try store.applyRetention(MetricRetention(keep: 90 * Self.minute), now: 2 * Self.hour)
+        #expect(report.blocksRewritten.map(\.input) == blocks)
+        #expect(report.blocksRewritten.map(\.samplesAfter) == [90, 1])
+        #expect(report.samplesDropped == 30)
+        #expect(try valueAtOneHour() == 99)
+        let d = try store.delete(MetricDeletion(matchers: [.equal("s", "a")], start: 0, end: 45 * Self.minute))
+        #expect(d.samples == 16)  // 30 through 45 min
+        let applied = try store.applyDeletions()
+        #expect(applied.samplesDropped == 16 && applied.blocksRewritten.count == 2)
+        #expect(try valueAtOneHour() == 99)
+        #expect(try everything(store)[a]?.count == 74)
+    }
 }
