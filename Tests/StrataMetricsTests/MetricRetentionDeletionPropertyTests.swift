@@ -40,8 +40,10 @@ import Testing
 
     /// What the store should answer.
     struct Model {
-        /// Every sample physically stored (hidden ones included), per series.
+        /// Every sample physically stored (hidden ones included), per series: floats, and
+        /// histograms by their sum (the head may change a histogram's counter reset hint).
         var stored: [Labels: [Int64: Double]] = [:]
+        var storedH: [Labels: [Int64: Double]] = [:]
         var pending: [MetricDeletion] = []
 
         func hidden(_ l: Labels, _ t: Int64) -> Bool {
@@ -58,6 +60,35 @@ import Testing
             }
             return out
         }
+
+        var visibleH: [Labels: [Int64: Double]] {
+            var out: [Labels: [Int64: Double]] = [:]
+            for (l, samples) in storedH {
+                let kept = samples.filter { !hidden(l, $0.key) }
+                if !kept.isEmpty { out[l] = kept }
+            }
+            return out
+        }
+
+        var newest: Int64? { (stored.values.flatMap(\.keys) + storedH.values.flatMap(\.keys)).max() }
+
+        /// Removes the samples `gone` names; returns how many went.
+        mutating func removeAll(where gone: (Labels, Int64) -> Bool) -> Int {
+            var dropped = 0
+            for (l, samples) in stored {
+                let kept = samples.filter { !gone(l, $0.key) }
+                dropped += samples.count - kept.count
+                stored[l] = kept.isEmpty ? nil : kept
+            }
+            for (l, samples) in storedH {
+                let kept = samples.filter { !gone(l, $0.key) }
+                dropped += samples.count - kept.count
+                storedH[l] = kept.isEmpty ? nil : kept
+            }
+            return dropped
+        }
+
+        var visibleCount: Int { visible.values.reduce(0) { $0 + $1.count } + visibleH.values.reduce(0) { $0 + $1.count } }
     }
 
     static func value(_ series: Int, _ t: Int64) -> Double { Double(t / 1000) + Double(series) / 8 }
@@ -78,11 +109,20 @@ import Testing
     }
 
     func check(_ store: MetricStore, _ model: Model, _ step: String) throws {
-        let got = try allSamples(
-            store.select([try LabelMatcher(.regex, "__name__", ".+")], from: Int64.min, through: Int64.max))
+        let set = try store.select([try LabelMatcher(.regex, "__name__", ".+")], from: Int64.min, through: Int64.max)
+        var got: [Labels: [Sample]] = [:]
+        var gotH: [Labels: [Int64: Double]] = [:]
+        for s in set.series {
+            let floats = try s.samples()
+            if !floats.isEmpty { got[s.labels] = floats }
+            let hs = try s.histograms()
+            if !hs.isEmpty { gotH[s.labels] = Dictionary(uniqueKeysWithValues: hs.map { ($0.timestamp, $0.histogram.sum) }) }
+            #expect(!floats.isEmpty || !hs.isEmpty, "an empty series \(s.labels) after \(step)")
+        }
         let want = model.visible
         #expect(got == want, "after \(step)")
-        let values = Set(want.keys.compactMap { $0["s"] }).sorted()
+        #expect(gotH == model.visibleH, "histograms after \(step)")
+        let values = Set(want.keys.compactMap { $0["s"] } + model.visibleH.keys.compactMap { $0["s"] }).sorted()
         #expect(try store.labelValues("s") == values, "label values after \(step)")
     }
 
@@ -95,7 +135,23 @@ import Testing
         for _ in 0..<steps {
             let r = g.int(100)
             let step: String
-            if r < 40 {
+            if r < 8 {
+                // Histograms for one series, up to 6 within 6 h.
+                let base = g.int64(0...3 * Self.day)
+                let s = g.int(Self.series.count)
+                var hs: [HistogramSample] = []
+                for _ in 0..<(1 + g.int(6)) {
+                    let t = base + g.int64(0...360) * Self.minute
+                    if model.storedH[Self.series[s]]?[t] != nil || hs.contains(where: { $0.timestamp == t }) { continue }
+                    let h = HistogramStorageTests.sample(Double(t / Self.minute + 1))
+                    hs.append(HistogramSample(t, h))
+                    model.storedH[Self.series[s], default: [:]][t] = h.sum
+                }
+                hs.sort { $0.timestamp < $1.timestamp }
+                let summary = try store.appendHistograms(Self.series[s], hs)
+                #expect(summary.accepted == hs.count)
+                step = "histograms"
+            } else if r < 40 {
                 // A batch: 1-3 series, up to 20 samples each, at minutes inside a window of up to 6 h within 3 days.
                 let base = g.int64(0...3 * Self.day)
                 var batch = SampleBatch()
@@ -122,18 +178,12 @@ import Testing
                 for _ in 0..<g.int(3) { rules.append(MetricRetentionRule(matchers: randomMatchers(&g), keep: randomKeep(&g))) }
                 let policy = MetricRetention(rules: rules, keep: randomKeep(&g))
                 let now: Int64? = g.chance(50) ? nil : g.int64(0...4 * Self.day)
-                let newest = model.stored.values.flatMap(\.keys).max()
+                let newest = model.newest
                 let report = try store.applyRetention(policy, now: now)
                 #expect(report.reference == (now ?? newest))
                 #expect(report.complete)
                 if let reference = report.reference {
-                    var dropped = 0
-                    for (l, samples) in model.stored {
-                        let cut = policy.cutoff(for: l, reference: reference)
-                        let kept = samples.filter { $0.key >= cut }
-                        dropped += samples.count - kept.count
-                        model.stored[l] = kept.isEmpty ? nil : kept
-                    }
+                    let dropped = model.removeAll { l, t in t < policy.cutoff(for: l, reference: reference) }
                     #expect(report.samplesDropped == dropped)
                 }
                 step = "retention \(policy) now \(String(describing: now))"
@@ -141,22 +191,18 @@ import Testing
                 let start: Int64 = g.chance(20) ? .min : g.int64(0...3 * Self.day)
                 let end: Int64 = g.chance(20) ? .max : start == .min ? g.int64(0...3 * Self.day) : start + g.int64(-Self.hour...Self.day)
                 let d = MetricDeletion(matchers: randomMatchers(&g), start: start, end: end)
-                let before = model.visible.values.reduce(0) { $0 + $1.count }
+                let before = model.visibleCount
                 let report = try store.delete(d)
                 if start <= end { model.pending.append(d) }
-                let after = model.visible.values.reduce(0) { $0 + $1.count }
+                let after = model.visibleCount
                 #expect(report.samples == before - after)
                 #expect(try store.pendingDeletions() == model.pending)
                 step = "delete \(d)"
             } else if r < 82 {
                 let report = try store.applyDeletions()
                 #expect(report.tombstonesApplied == model.pending.count)
-                var dropped = 0
-                for (l, samples) in model.stored {
-                    let kept = samples.filter { !model.hidden(l, $0.key) }
-                    dropped += samples.count - kept.count
-                    model.stored[l] = kept.isEmpty ? nil : kept
-                }
+                let pending = model
+                let dropped = model.removeAll { l, t in pending.hidden(l, t) }
                 model.pending = []
                 #expect(report.samplesDropped == dropped)
                 step = "applyDeletions"
