@@ -182,4 +182,44 @@ import Testing
         #expect(try valueAtOneHour() == 99)
         #expect(try everything(store)[a]?.count == 74)
     }
+
+    /// A write failing in the middle of a retention pass leaves each block old or new: the
+    /// rewrites published before it stay, the rest are as they were; a second pass finishes.
+    @Test(arguments: [
+        (FaultInjectingFileSystem.Operation.rename, 0), (.rename, 1), (.rename, 2), (.rename, 3), (.write, 1), (.fsync, 2),
+    ])
+    func aFailedRewriteLosesNothing(operation: FaultInjectingFileSystem.Operation, skipping: Int) throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let fs = FaultInjectingFileSystem()
+        let store = try MetricStore(directory: dir.path, options: options(), fileSystem: fs)
+        let a = labels("m", ("s", "a")), b = labels("m", ("s", "b"))
+        try fill(store, [a, b], from: 0, to: 2 * Self.hour)
+        try store.flush()
+        try fill(store, [a, b], from: 2 * Self.hour, to: 4 * Self.hour)
+        try store.flush()
+        #expect(store.segments.entries.count == 2)
+        let before = try everything(store)
+        // From 4 h: a keeps 3.5 h (cut 30 min), b 1.5 h (cut 2.5 h): both blocks straddle a cut.
+        let policy = MetricRetention(rules: [MetricRetentionRule(matchers: [.equal("s", "a")], keep: 210 * Self.minute)], keep: 90 * Self.minute)
+        let aCut = 30 * Self.minute, bCut = 150 * Self.minute
+        let final: [Labels: [Sample]] = [a: before[a]!.filter { $0.timestamp >= aCut }, b: before[b]!.filter { $0.timestamp >= bCut }]
+        // After the first block's rewrite only: b's samples of the first block are gone, the second block is as it was.
+        let half: [Labels: [Sample]] = [a: before[a]!.filter { $0.timestamp >= aCut }, b: before[b]!.filter { $0.timestamp >= 2 * Self.hour }]
+        fs.inject(operation, skipping: skipping)
+        #expect(throws: MetricStoreError.self) { try store.applyRetention(policy, now: 4 * Self.hour) }
+        let partial = try everything(store)
+        #expect(partial == before || partial == half)
+        if operation == .rename {  // renames: block 1, manifest 1, block 2, manifest 2
+            #expect(partial == (skipping < 2 ? before : half))
+        }
+        let reopened = try MetricStore(directory: dir.path, options: options())
+        #expect(try everything(reopened) == partial)
+        #expect(reopened.verify().isEmpty)
+        #expect(listDir(dir.path).filter { $0.hasSuffix(".blk") } == reopened.segments.entries.map(\.name).sorted())
+        let again = try reopened.applyRetention(policy, now: 4 * Self.hour)
+        #expect(again.complete)
+        #expect(try everything(reopened) == final)
+        #expect(try reopened.stats().samples == 210 + 90)
+    }
 }
