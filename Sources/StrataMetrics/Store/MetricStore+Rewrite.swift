@@ -50,7 +50,7 @@ public struct MetricBlockRewrite: Sendable, Equatable {
     public var samplesAfter: Int
 }
 
-/// What filtering one block gives: the samples it keeps, by series in label order.
+/// What filtering one block gives: the samples it keeps, by series in label order (empty in a plan).
 struct FilteredBlock {
     var entry: SegmentEntry
     /// The entry's position in the manifest (publication order: later blocks win at equal times).
@@ -69,6 +69,8 @@ struct RewritePlan {
     var identitiesBefore = Set<Labels>()
     var identitiesAfter = Set<Labels>()
     var bytesBefore = 0
+    /// The live segments the plan saw (a block not among them was published since).
+    var known = Set<String>()
 }
 
 extension MetricStore {
@@ -80,12 +82,15 @@ extension MetricStore {
     /// newer block keeps winning. Rewritten blocks that overlap form one group (one publish).
     func planRewrite(_ drops: (Labels) -> DropRanges) throws(MetricStoreError) -> RewritePlan {
         var plan = RewritePlan()
-        let blocks = segments.entries.filter { $0.kind == SegmentKind.metricBlock }
+        let live = segments.entries
+        plan.known = Set(live.map(\.name))
+        let blocks = live.filter { $0.kind == SegmentKind.metricBlock }
         var changed: [Int: FilteredBlock] = [:]
         for (order, e) in blocks.enumerated() {
             plan.bytesBefore += Int(e.sizeBytes)
-            if let f = try filterBlock(e, order: order, drops: drops, force: false, plan: &plan) {
-                if f.kept.isEmpty { plan.dropped.append(f) } else { changed[order] = f }
+            if var f = try filterBlock(e, order: order, drops: drops, force: false, plan: &plan) {
+                f.kept = []  // decoded again when written: a plan holds counts, not samples
+                if f.keptSamples == 0 { plan.dropped.append(f) } else { changed[order] = f }
             }
         }
         // Carry later overlapping blocks along, until nothing more is added.
@@ -95,7 +100,8 @@ extension MetricStore {
             for (order, e) in blocks.enumerated() where changed[order] == nil && !plan.dropped.contains(where: { $0.order == order }) {
                 let overlapsEarlierChanged = changed.values.contains { $0.order < order && $0.entry.minTime <= e.maxTime && e.minTime <= $0.entry.maxTime }
                 var scratch = RewritePlan()
-                if overlapsEarlierChanged, let f = try filterBlock(e, order: order, drops: { _ in [] }, force: true, plan: &scratch) {
+                if overlapsEarlierChanged, var f = try filterBlock(e, order: order, drops: { _ in [] }, force: true, plan: &scratch) {
+                    f.kept = []
                     changed[order] = f
                     grew = true
                 }
@@ -184,21 +190,26 @@ extension MetricStore {
     /// published in one manifest write that retires its inputs. A group a flush overlapped
     /// meanwhile is not published (its outputs are removed): the caller plans again.
     /// - Returns: the rewrites done and whether a group was skipped.
-    func executeRewrite(_ plan: RewritePlan) throws(MetricStoreError) -> (dropped: [String], rewrites: [MetricBlockRewrite], skipped: Bool) {
+    func executeRewrite(_ plan: RewritePlan, _ drops: (Labels) -> DropRanges) throws(MetricStoreError)
+        -> (dropped: [String], rewrites: [MetricBlockRewrite], skipped: Bool)
+    {
         var dropped: [String] = []
         var rewrites: [MetricBlockRewrite] = []
         var skipped = false
-        do throws(StorageError) {
-            for d in plan.dropped {
-                try segments.publish(adding: [], removing: [d.entry.name])
-                readers.remove(path: segments.path(of: d.entry.name))
-                dropped.append(d.entry.name)
-            }
-            for group in plan.groups {
-                let known = Set(segments.entries.map(\.name))
-                var added: [SegmentEntry] = []
-                var done: [MetricBlockRewrite] = []
-                for f in group {
+        for d in plan.dropped {
+            do throws(StorageError) { try segments.publish(adding: [], removing: [d.entry.name]) } catch { throw .storage(error) }
+            readers.remove(path: segments.path(of: d.entry.name))
+            dropped.append(d.entry.name)
+        }
+        for group in plan.groups {
+            var added: [SegmentEntry] = []
+            var done: [MetricBlockRewrite] = []
+            let published: Bool
+            do throws(MetricStoreError) {
+                for planned in group {
+                    // One block's samples in memory at a time: decoded again, filtered, written.
+                    var scratch = RewritePlan()
+                    guard let f = try filterBlock(planned.entry, order: planned.order, drops: drops, force: true, plan: &scratch) else { continue }
                     var writer = BlockWriter(maxChunkSamples: options.maxChunkSamples)
                     for s in f.kept { writer.add(s.labels, timestamps: s.ts, values: s.vs, histograms: s.hs) }
                     let (bytes, stats) = writer.finish()
@@ -206,8 +217,7 @@ extension MetricStore {
                     do throws(StorageError) {
                         try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
                     } catch {
-                        for a in added { try? fs.unlink(segments.path(of: a.name)) }
-                        throw error.withSpaceNeeded(bytes.count)
+                        throw .storage(error.withSpaceNeeded(bytes.count))
                     }
                     added.append(
                         SegmentEntry(
@@ -216,27 +226,34 @@ extension MetricStore {
                             metadata: MetricStore.encodeBlockMeta(stats) + MetricStore.blockMetaTail(f.entry.metadata)))
                     done.append(MetricBlockRewrite(input: f.entry.name, output: name, samplesBefore: f.samplesBefore, samplesAfter: stats.sampleCount))
                 }
-                // Under the store's lock, which a flush holds while it publishes: a block published
-                // since the plan that overlaps an output is newer and must keep winning; skip.
-                let published = try state.withLock { _ throws(StorageError) -> Bool in
-                    let overlapped = segments.entries.contains { e in
-                        !known.contains(e.name) && e.kind == SegmentKind.metricBlock
-                            && added.contains { $0.maxTime >= e.minTime && $0.minTime <= e.maxTime }
-                    }
-                    if overlapped { return false }
-                    try segments.publish(adding: added, removing: group.map(\.entry.name))
-                    return true
-                }
-                if !published {
-                    for a in added { try? fs.unlink(segments.path(of: a.name)) }
-                    skipped = true
-                    continue
-                }
-                for f in group { readers.remove(path: segments.path(of: f.entry.name)) }
-                rewrites += done
+            } catch {
+                // Nothing of this group was published: its outputs are orphans.
+                for a in added { try? fs.unlink(segments.path(of: a.name)) }
+                throw error
             }
-        } catch {
-            throw MetricStoreError.storage(error)
+            // Under the store's lock, which a flush holds while it publishes: a block published
+            // since the plan that overlaps an output is newer and must keep winning; skip.
+            published = try state.withLock { _ throws(MetricStoreError) -> Bool in
+                let overlapped = segments.entries.contains { e in
+                    !plan.known.contains(e.name) && e.kind == SegmentKind.metricBlock
+                        && added.contains { $0.maxTime >= e.minTime && $0.minTime <= e.maxTime }
+                }
+                if overlapped { return false }
+                do throws(StorageError) {
+                    try segments.publish(adding: added, removing: group.map(\.entry.name))
+                } catch {
+                    throw .storage(error)
+                }
+                return true
+            }
+            // (A failed publish leaves the outputs alone: the manifest may name them; open removes orphans.)
+            if !published {
+                for a in added { try? fs.unlink(segments.path(of: a.name)) }
+                skipped = true
+                continue
+            }
+            for f in group { readers.remove(path: segments.path(of: f.entry.name)) }
+            rewrites += done
         }
         return (dropped, rewrites, skipped)
     }
@@ -302,7 +319,7 @@ extension MetricStore {
                 out.complete = true
                 break
             }
-            let r = try executeRewrite(plan)
+            let r = try executeRewrite(plan, drops)
             out.dropped += r.dropped
             out.rewritten += r.rewrites
             out.samplesDropped += plan.dropped.reduce(0) { $0 + $1.samplesBefore } + r.rewrites.reduce(0) { $0 + $1.samplesBefore - $1.samplesAfter }
