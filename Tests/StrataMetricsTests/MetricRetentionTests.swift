@@ -222,4 +222,69 @@ import Testing
         #expect(try everything(reopened) == final)
         #expect(try reopened.stats().samples == 210 + 90)
     }
+
+    /// A block a flush publishes between the plan and the publish of a rewrite that it overlaps
+    /// is newer than the rewrite's inputs: the rewrite is not published (the next plan sees it).
+    @Test func aFlushMeanwhileIsNotOvertaken() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try MetricStore(directory: dir.path, options: options())
+        let a = labels("m", ("s", "a"))
+        try fill(store, [a], from: 0, to: 2 * Self.hour)
+        try store.flush()
+        let drops: (Labels) -> DropRanges = { _ in [Int64.min...(30 * Self.minute - 1)] }
+        let plan = try store.planRewrite(drops)
+        #expect(plan.groups.count == 1 && plan.samplesDropped == 30)
+        // Meanwhile: a newer value at 1 h, flushed into a block that overlaps the rewrite's output.
+        #expect(try store.append(a, [Sample(Self.hour, 99)]).accepted == 1)
+        try store.flush()
+        let entries = store.segments.entries
+        let r = try store.executeRewrite(plan, drops)
+        #expect(r.skipped && r.rewrites.isEmpty)
+        #expect(store.segments.entries == entries)
+        #expect(listDir(dir.path).filter { $0.hasSuffix(".blk") } == entries.map(\.name).sorted())
+        // A full pass plans again: both blocks rewritten in order, the newer value still wins.
+        let report = try store.applyRetention(MetricRetention(keep: 90 * Self.minute), now: 2 * Self.hour)
+        #expect(report.complete && report.blocksRewritten.count == 2)
+        let all = try everything(store)[a]!
+        #expect(all.count == 90 && all.first { $0.timestamp == Self.hour }?.value == 99)
+    }
+
+    /// A downsampled block (series with `__strata_aggr__`, metadata `[seriesCount][resolution]`):
+    /// rules and deletions match the series' own labels, and a rewrite keeps the resolution.
+    @Test func downsampledBlocksKeepTheirResolution() throws {
+        #expect(MetricStore.blockMetaTail([5]) == [])
+        #expect(MetricStore.blockMetaTail([0x85, 0x01, 0xE0, 0xD4, 0x03]) == [0xE0, 0xD4, 0x03])
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try MetricStore(directory: dir.path, options: options())
+        let own = labels("m", ("s", "a"))
+        var w = BlockWriter()
+        for aggr in ["count", "sum"] {
+            let ts = (0..<24).map { Int64($0) * 5 * Self.minute }
+            w.add(own.setting("__strata_aggr__", to: aggr), timestamps: ts, values: ts.map { Double($0) })
+        }
+        let (bytes, stats) = w.finish()
+        let name = store.segments.nextSegmentName(ext: FileNames.metricBlockExtension)
+        try AtomicFile.write(bytes, to: store.segments.path(of: name), fs: SystemFileSystem())
+        var meta = MetricStore.encodeBlockMeta(stats)
+        meta += [0xE0, 0xD4, 0x03]  // 60 000 ms
+        try store.segments.publish(
+            adding: [SegmentEntry(name: name, kind: SegmentKind.metricBlock, level: 2, minTime: stats.minTime, maxTime: stats.maxTime,
+                                  sizeBytes: UInt64(bytes.count), recordCount: UInt64(stats.sampleCount), metadata: meta)],
+            removing: [])
+        let policy = MetricRetention(rules: [MetricRetentionRule(matchers: [.equal("s", "a"), .equal("__strata_aggr__", "")], keep: Self.hour)])
+        let report = try store.applyRetention(policy, now: 2 * Self.hour)
+        #expect(report.samplesDropped == 2 * 12 && report.seriesRemoved == 0)
+        let out = store.segments.entries
+        #expect(out.count == 1 && out[0].name == report.blocksRewritten.first?.output)
+        #expect(out[0].level == 2)
+        #expect(out[0].metadata == MetricStore.encodeBlockMeta(BlockStats(seriesCount: 2, sampleCount: 24, minTime: 0, maxTime: 0)) + [0xE0, 0xD4, 0x03])
+        // A deletion by the own labels hides both aggregates; it counts one series.
+        let d = try store.delete(MetricDeletion(matchers: [.equal("s", "a")], start: Self.hour, end: Self.hour + 10 * Self.minute))
+        #expect(d.series == 1 && d.samples == 6)
+        try store.applyDeletions()
+        #expect(store.segments.entries[0].metadata.suffix(3) == [0xE0, 0xD4, 0x03])
+        #expect(try store.stats().samples == 24 - 6)
+    }
 }
