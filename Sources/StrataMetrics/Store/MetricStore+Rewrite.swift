@@ -126,7 +126,7 @@ extension MetricStore {
     }
 
     /// The samples of `entry` minus `drops`; nil when nothing in it is dropped (unless `force`).
-    /// With `plan`, counts the dropped samples and the series identities before and after.
+    /// Adds to `plan` the dropped samples and the series identities (own labels) before and after.
     private func filterBlock(
         _ entry: SegmentEntry, order: Int, drops: (Labels) -> DropRanges, force: Bool, plan: inout RewritePlan
     ) throws(MetricStoreError) -> FilteredBlock? {
