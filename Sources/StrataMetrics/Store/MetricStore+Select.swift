@@ -92,30 +92,33 @@ extension MetricStore {
                 labels: $0, sources: bySeries[$0] ?? [], histogramSources: histogramsBySeries[$0] ?? [], minTime: minTime,
                 maxTime: maxTime)
         }
-        return SeriesSet(series: series, snapshot: snapshot)
+        return SeriesSet(series: try hidingDeleted(series, snapshot: snapshot), snapshot: snapshot)
     }
 
-    /// Every label name in the store, sorted.
+    /// Every label name in the store, sorted (a series whose every sample a pending deletion hides does not count).
     public func labelNames() throws(MetricStoreError) -> [String] {
+        if let visible = try labelSetsWithDeletions() { return Set(visible.flatMap { $0.labels.map(\.name) }).sorted() }
         var names = Set<String>()
         for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
             names.formUnion(try reader(for: e.name).labelNames)
         }
-        state.withLock { st in names.formUnion(st.head.postings.keys) }
+        state.withLock { st in names.formUnion(st.head.postings.keys.filter { !st.head.valuesWithSamples($0).isEmpty }) }
         return names.sorted()
     }
 
-    /// Every value of label `name` in the store, sorted.
+    /// Every value of label `name` in the store, sorted (a series whose every sample a pending deletion hides does not count).
     public func labelValues(_ name: String) throws(MetricStoreError) -> [String] {
+        if let visible = try labelSetsWithDeletions() { return Set(visible.compactMap { $0[name] }).sorted() }
         var values = Set<String>()
         for e in segments.snapshot().entries where e.kind == SegmentKind.metricBlock {
             values.formUnion(try reader(for: e.name).labelValues(name))
         }
-        state.withLock { st in if let v = st.head.postings[name] { values.formUnion(v.keys) } }
+        state.withLock { st in values.formUnion(st.head.valuesWithSamples(name)) }
         return values.sorted()
     }
 
-    /// Counts of what is stored and the bytes it takes on disk.
+    /// Counts of what is stored and the bytes it takes on disk. Samples a pending deletion hides
+    /// are still counted until `applyDeletions()` removes them from the files.
     public func stats() throws(MetricStoreError) -> MetricStoreStats {
         try MetricStoreError.catching(at: directory) {
             let snap = segments.snapshot()

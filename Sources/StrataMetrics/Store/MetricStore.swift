@@ -32,6 +32,8 @@ public final class MetricStore: Sendable {
     let readers: DecodedCache
     /// Held by `compact()`: one compaction at a time.
     let compacting = Mutex(())
+    /// The pending deletions last decoded from the manifest's store state (MetricStore+Deletion.swift).
+    let tombstoneCache = Mutex(TombstoneCache())
 
     struct State: ~Copyable {
         var head = Head()

@@ -43,10 +43,12 @@ public struct SelectedSeries: Sendable {
     let histogramSources: [HistogramSource]
     let minTime: Int64
     let maxTime: Int64
+    /// Times (Unix ms, inclusive ranges) pending deletions hide in this series.
+    var hidden: [ClosedRange<Int64>] = []
 
     /// An iterator over the samples in the selected time range, oldest first.
     public func makeIterator() -> SeriesSampleIterator {
-        SeriesSampleIterator(sources: sources, minTime: minTime, maxTime: maxTime)
+        SeriesSampleIterator(sources: sources, minTime: minTime, maxTime: maxTime, hidden: hidden)
     }
 
     /// All samples in the selected range (decodes everything; prefer the iterator for windows).
@@ -73,7 +75,7 @@ public struct SelectedSeries: Sendable {
         all.sort { $0.sample.timestamp < $1.sample.timestamp || ($0.sample.timestamp == $1.sample.timestamp && $0.order < $1.order) }
         var out: [HistogramSample] = []
         out.reserveCapacity(all.count)
-        for e in all where e.sample.timestamp >= minTime && e.sample.timestamp <= maxTime {
+        for e in all where e.sample.timestamp >= minTime && e.sample.timestamp <= maxTime && !hidden.covers(e.sample.timestamp) {
             if let last = out.last, last.timestamp == e.sample.timestamp {
                 out[out.count - 1] = e.sample
             } else {
@@ -109,11 +111,13 @@ public struct SeriesSampleIterator: Sendable {
     private var pos = 0
     private let minTime: Int64
     private let maxTime: Int64
+    private let hidden: [ClosedRange<Int64>]
 
-    init(sources: [SampleSource], minTime: Int64, maxTime: Int64) {
+    init(sources: [SampleSource], minTime: Int64, maxTime: Int64, hidden: [ClosedRange<Int64>] = []) {
         self.sources = sources.sorted { $0.minTime < $1.minTime || ($0.minTime == $1.minTime && $0.order < $1.order) }
         self.minTime = minTime
         self.maxTime = maxTime
+        self.hidden = hidden
     }
 
     /// The next sample, or nil at the end.
@@ -137,7 +141,7 @@ public struct SeriesSampleIterator: Sendable {
             }
             // Fast path: a chunk that overlaps nothing else and lies inside the range decodes
             // straight into the caller's arrays, with no merge, trim or copy.
-            if next_ < sources.count, case .chunk(let reader, let meta, _) = sources[next_],
+            if hidden.isEmpty, next_ < sources.count, case .chunk(let reader, let meta, _) = sources[next_],
                 meta.minTime >= minTime, meta.maxTime <= maxTime,
                 next_ + 1 == sources.count || sources[next_ + 1].minTime > meta.maxTime
             {
@@ -194,7 +198,20 @@ public struct SeriesSampleIterator: Sendable {
             ts = Array(ts[lo..<hi])
             vs = Array(vs[lo..<hi])
         }
+        if !hidden.isEmpty { dropHidden() }
         return true
+    }
+
+    /// Removes the samples a pending deletion hides from the loaded group.
+    private mutating func dropHidden() {
+        var k = 0
+        for i in ts.indices where !hidden.covers(ts[i]) {
+            ts[k] = ts[i]
+            vs[k] = vs[i]
+            k += 1
+        }
+        ts.removeSubrange(k...)
+        vs.removeSubrange(k...)
     }
 
     private static func decode(_ s: SampleSource, into t: inout [Int64], _ v: inout [Double]) throws(MetricStoreError) {
