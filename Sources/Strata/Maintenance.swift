@@ -30,9 +30,9 @@ public enum DatabaseDeletion: Sendable, Equatable {
 /// What one maintenance pass (`Database.maintain`) did, or would do.
 public struct MaintenanceReport: Sendable {
     /// The deletions' tombstones applied to the files.
-    public var metricDeletions = MetricDeletionApplyReport()
-    public var logDeletions = LogDeletionApplyReport()
-    public var traceDeletions = TraceDeletionApplyReport()
+    public var metricDeletions: MetricDeletionApplyReport?
+    public var logDeletions: LogDeletionApplyReport?
+    public var traceDeletions: TraceDeletionApplyReport?
     /// The retention passes (after the size budget's scaling, when it had to cut more).
     public var metricRetention: MetricRetentionReport?
     public var logRetention: LogRetentionReport?
@@ -128,15 +128,15 @@ extension Database {
 
     /// Hides what `deletion` covers from every query at once (a durable tombstone in the store's
     /// manifest); the next `maintain` (or `strata compact`) removes it from the files.
-    /// - Returns: what it covers: (series or streams or traces, samples or records or spans).
-    public func delete(_ deletion: DatabaseDeletion, dryRun: Bool = false) throws -> (items: Int, rows: Int) {
+    /// - Returns: what it covers: series and samples, records (`items` nil), or traces and spans.
+    public func delete(_ deletion: DatabaseDeletion, dryRun: Bool = false) throws -> (items: Int?, rows: Int) {
         switch deletion {
         case .metrics(let d):
             let r = try metrics.delete(d, dryRun: dryRun)
             return (r.series, r.samples)
         case .logs(let d):
             let r = try logs.delete(d, dryRun: dryRun)
-            return (r.streams, r.records)
+            return (nil, r.records)
         case .traces(let d):
             let r = try traces.delete(d, dryRun: dryRun)
             return (r.traces, r.spans)

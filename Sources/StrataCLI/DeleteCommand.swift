@@ -48,7 +48,7 @@ struct DeleteCommand: ParsableCommand {
         }
         let db = try openDatabase(self.db, mustExist: true)
         defer { try? db.close() }
-        let counted: (items: Int, rows: Int)
+        let counted: (items: Int?, rows: Int)
         do { counted = try db.delete(deletion, dryRun: dryRun) } catch { throw CLIFailure.problem("\(error)") }
         let (items, rows): (String, String) =
             switch deletion.store {
@@ -57,7 +57,7 @@ struct DeleteCommand: ParsableCommand {
             case .traces: ("traces", "spans")
             }
         let verb = dryRun ? "would delete" : "deleted"
-        print("\(deletion.store.rawValue): \(verb) \(counted.rows) \(rows) in \(counted.items) \(items)"
+        print("\(deletion.store.rawValue): \(verb) \(counted.rows) \(rows)" + (counted.items.map { " in \($0) \(items)" } ?? "")
             + (dryRun ? "" : " (hidden now; strata compact removes them from the files)"))
     }
 }
