@@ -1,0 +1,229 @@
+import StrataEncoding
+import StrataStorage
+
+/// How long the traces one selector matches are kept.
+public struct TraceRetentionRule: Sendable, Equatable {
+    /// The traces the rule applies to: a trace matches when one of its spans satisfies every
+    /// condition (`{service="glance", error=true}`); its time bounds and limit are ignored.
+    public var selector: TraceSearch
+    /// How long, µs, back from the pass's reference time; nil keeps matching traces forever.
+    public var keep: Int64?
+
+    public init(selector: TraceSearch, keep: Int64?) {
+        self.selector = selector
+        self.keep = keep
+    }
+}
+
+/// The trace store's retention policy.
+public struct TraceRetention: Sendable, Equatable {
+    /// The first rule matching a trace (any of its spans, wherever in the store) decides its keep.
+    public var rules: [TraceRetentionRule]
+    /// The keep (µs) of traces no rule matches; nil keeps them forever.
+    public var keep: Int64?
+
+    public init(rules: [TraceRetentionRule] = [], keep: Int64? = nil) {
+        self.rules = rules
+        self.keep = keep
+    }
+}
+
+/// What `TraceStore.applyRetention` did, or would do (`dryRun`).
+public struct TraceRetentionReport: Sendable, Equatable {
+    /// The time (µs) the keeps count back from; nil when the store is empty (nothing done).
+    public var reference: Int64?
+    /// Segments removed whole, unread: every span in them started before every cut.
+    public var droppedSegments: [String] = []
+    /// Segments that held spans on both sides of a cut, rewritten without the older ones (an
+    /// output nil: nothing was left, the input is removed).
+    public var rewritten: [TraceSegmentRewrite] = []
+    public var spansDropped = 0
+    /// Traces no segment holds any more (those of a segment dropped unread are counted from its
+    /// manifest entry, `newTraces`).
+    public var tracesDropped = 0
+    /// Every byte under the store's directory before and after (a dry run: the outputs
+    /// encoded in memory stand for the files).
+    public var bytesBefore = 0
+    public var bytesAfter = 0
+    public var seconds = 0.0
+    public var dryRun = false
+    public init() {}
+}
+
+extension TraceStore {
+    /// The newest span start (µs) the store holds, head or segments (spans a tombstone hides
+    /// included), nil when it holds none. Reads the index of the newest segments only.
+    public func newestSpanTime() throws(TraceStoreError) -> Int64? {
+        try TraceStoreError.catching(at: directory) {
+            let (snapshot, headNewest) = state.withLock { st -> (SegmentSnapshot, Int64?) in
+                var newest = st.head.table.spans.map(\.start).max()
+                st.head.pending.forEach { _, p in newest = max(newest ?? p.start, p.start) }
+                return (segments.snapshot(), newest)
+            }
+            defer { snapshot.release() }
+            var best = headNewest
+            let entries = snapshot.entries.filter { $0.kind == TraceStore.segmentKind }.sorted { $0.maxTime > $1.maxTime }
+            for e in entries {
+                // A segment's maxTime is its latest span end, so no span in it starts after it.
+                if let b = best, e.maxTime <= b { break }
+                // Every span has a posting in every posting column: column 0's give the latest start.
+                for list in try reader(for: e.name).postings.first ?? [] {
+                    for p in list { best = max(best ?? p.maxStart, p.maxStart) }
+                }
+            }
+            return best
+        }
+    }
+
+    /// Applies a retention policy: drops every span that starts before its trace's cut.
+    ///
+    /// The reference time is `now` (µs), or `newestSpanTime()` (ages count back from the newest
+    /// data, so a backfill of old data is not wiped on arrival). A trace's rule is the first of
+    /// `policy.rules` whose selector one of its spans matches, looked for over all its spans in
+    /// the store (every segment and the head); its cut is `reference - keep`.
+    ///
+    /// Spans go one by one, not traces whole: a span starting before its trace's cut is dropped,
+    /// one starting at or after it kept. So no query returns a span older than its cut (the
+    /// issue's exactness), a segment wholly older than every cut is removed without being read,
+    /// and a segment wholly newer is never touched (dropping whole traces would need the
+    /// base_ids of dropped segments read, and newer segments rewritten for the rest of their
+    /// traces). A trace across the cut keeps its newer spans (`trace(_:)` shows them; their
+    /// parents may be gone). A start or stop stored alone goes by its own start; a segment
+    /// that loses the whole span of a part stored alone elsewhere stops hiding that part.
+    ///
+    /// The head is flushed first (events waiting for their partner stay in it; a later pass
+    /// cuts them once flushed). Segments holding spans on both sides of a cut are rewritten,
+    /// each published in one atomic manifest write in place of its input (a crash leaves the
+    /// input or the output), under the compaction lock. `dryRun` writes nothing, flushes
+    /// nothing and counts the segments only.
+    /// - Throws: `TraceStoreError.readOnly` on a read-only store (unless `dryRun`), `.storage`
+    ///   when a segment cannot be read or written; rewrites done before stay done.
+    @discardableResult
+    public func applyRetention(_ policy: TraceRetention, now: Int64? = nil, dryRun: Bool = false) throws(TraceStoreError)
+        -> TraceRetentionReport
+    {
+        if options.readOnly && !dryRun { throw TraceStoreError.readOnly }
+        return try compacting.withLock { _ throws(TraceStoreError) -> TraceRetentionReport in
+            let clock = ContinuousClock.now
+            if !dryRun { try flush() }
+            var report = TraceRetentionReport()
+            report.dryRun = dryRun
+            report.bytesBefore = try TraceStoreError.catching(at: directory) { try totalBytes(directory) }
+            report.bytesAfter = report.bytesBefore
+            var newest = now
+            if newest == nil { newest = try newestSpanTime() }
+            guard let reference = newest else { return report }
+            report.reference = reference
+            func cut(_ keep: Int64?) -> Int64 {
+                guard let keep else { return .min }
+                let (v, o) = reference.subtractingReportingOverflow(keep)
+                return o ? (keep > 0 ? .min : .max) : v
+            }
+            let ruleCuts = policy.rules.map { cut($0.keep) }
+            let defaultCut = cut(policy.keep)
+            let minCut = (ruleCuts + [defaultCut]).min() ?? .min
+            let maxCut = (ruleCuts + [defaultCut]).max() ?? .min
+            guard maxCut > .min else { return report }
+            let selectors = policy.rules.map { r in
+                var q = r.selector
+                q.start = .min
+                q.end = .max
+                q.limit = 0
+                return q
+            }
+            try TraceStoreError.catching(at: directory) {
+                let snapshot = segments.snapshot()
+                defer { snapshot.release() }
+                var dropped: [SegmentEntry] = []
+                var straddling: [SegmentEntry] = []
+                for e in snapshot.entries where e.kind == TraceStore.segmentKind {
+                    if e.maxTime < minCut {
+                        dropped.append(e)
+                    } else if e.minTime < maxCut {
+                        straddling.append(e)
+                    }
+                }
+                // The spans of the straddling segments, and the traces with a span older than some cut.
+                var contents: [(spans: [Span], completed: [TraceID])] = []
+                var byBase: [TraceID: [Span]] = [:]
+                for e in straddling {
+                    let c = try allSpans(of: e)
+                    contents.append(c)
+                    for s in c.spans where s.start < maxCut { byBase[s.baseID, default: []].append(s) }
+                }
+                let candidates = byBase.keys.sorted()
+                // Their other spans: in the straddling segments, the other segments and the head.
+                let inStraddling = Set(straddling.map(\.name))
+                for c in contents {
+                    for s in c.spans where s.start >= maxCut && byBase[s.baseID] != nil { byBase[s.baseID]!.append(s) }
+                }
+                var probe = probe(of: snapshot, withText: true)
+                for base in candidates {
+                    for s in probe.entries.indices where !inStraddling.contains(probe.entries[s].name) {
+                        guard let (c, t) = try probe.trace(base, inSegment: s) else { continue }
+                        let path = try probe.reader(s).path
+                        byBase[base]! += try wrap(path) { () throws(FormatError) in try c.spans(ofTrace: t) }
+                    }
+                }
+                state.withLock { st in
+                    let t = st.head.table
+                    for p in t.spans where byBase[p.base] != nil { byBase[p.base]!.append(t.span(p)) }
+                    st.head.pending.forEach { _, p in if byBase[p.base] != nil { byBase[p.base]!.append(t.span(p)) } }
+                }
+                var cutOf: [TraceID: Int64] = [:]
+                for (base, spans) in byBase {
+                    let rule = selectors.firstIndex { q in spans.contains { q.matches($0) } }
+                    cutOf[base] = rule.map { ruleCuts[$0] } ?? defaultCut
+                }
+                var plans: [RewritePlan] = []
+                for (e, c) in zip(straddling, contents) {
+                    if let p = plan(e, c.spans, completed: c.completed, keep: { $0.start >= cutOf[$0.baseID] ?? .min }) {
+                        plans.append(p)
+                    }
+                }
+                // Traces that leave a rewritten segment and are held nowhere after the pass.
+                var left = Set<TraceID>()
+                for p in plans { left.formUnion(p.inputBases.subtracting(p.outputBases)) }
+                for p in plans { left.subtract(p.outputBases) }
+                let droppedNames = Set(dropped.map(\.name))
+                var gone = Set<TraceID>()
+                for base in left.sorted() {
+                    var held = false
+                    for s in probe.entries.indices
+                    where !inStraddling.contains(probe.entries[s].name) && !droppedNames.contains(probe.entries[s].name) {
+                        if try probe.reader(s).blockHolding(base) != nil {
+                            held = true
+                            break
+                        }
+                    }
+                    if !held { gone.insert(base) }
+                }
+                TraceStore.distributeNewTraces(&plans, gone: gone)
+                encode(&plans)
+                report.droppedSegments = dropped.map(\.name)
+                report.spansDropped =
+                    dropped.reduce(0) { $0 + Int(clamping: $1.recordCount) } + plans.reduce(0) { $0 + Int(clamping: $1.entry.recordCount) - $1.kept.count }
+                report.tracesDropped = gone.count + dropped.reduce(0) { $0 + SegmentMetadata(decoding: $1.metadata).newTraces }
+                if dryRun {
+                    report.rewritten = plans.map { p in
+                        TraceSegmentRewrite(
+                            input: p.entry.name, output: nil, spansBefore: Int(clamping: p.entry.recordCount), spansAfter: p.kept.count,
+                            bytesBefore: Int(clamping: p.entry.sizeBytes), bytesAfter: p.bytes.count)
+                    }
+                    report.bytesAfter = report.bytesBefore - dropped.reduce(0) { $0 + Int(clamping: $1.sizeBytes) }
+                        - plans.reduce(0) { $0 + Int(clamping: $1.entry.sizeBytes) - $1.bytes.count }
+                    report.seconds = (ContinuousClock.now - clock).inSeconds
+                    return
+                }
+                if !dropped.isEmpty {
+                    try segments.publish(adding: [], removing: dropped.map(\.name), walStart: nil)
+                    for e in dropped { readers.remove(path: segments.path(of: e.name)) }
+                }
+                report.rewritten = try publish(plans)
+                report.bytesAfter = try totalBytes(directory)
+                report.seconds = (ContinuousClock.now - clock).inSeconds
+            }
+            return report
+        }
+    }
+}
