@@ -145,7 +145,7 @@ extension TraceStore {
         return try compacting.withLock { _ throws(TraceStoreError) -> TraceDeletionApplyReport in
             let clock = ContinuousClock.now
             if !dryRun { try flush() }
-            return try TraceStoreError.catching(at: directory) {
+            var report = try TraceStoreError.catching(at: directory) { () throws -> TraceDeletionApplyReport in
                 var report = TraceDeletionApplyReport()
                 report.dryRun = dryRun
                 report.bytesBefore = try totalBytes(directory)
@@ -208,10 +208,14 @@ extension TraceStore {
                     }
                     state.tombstones.append(contentsOf: again)
                 })
-                report.bytesAfter = try totalBytes(directory)
-                report.seconds = (ContinuousClock.now - clock).inSeconds
                 return report
             }
+            if !dryRun {
+                // Counted once the snapshot is released: the retired files are deleted then.
+                report.bytesAfter = try TraceStoreError.catching(at: directory) { try totalBytes(directory) }
+                report.seconds = (ContinuousClock.now - clock).inSeconds
+            }
+            return report
         }
     }
 }

@@ -220,7 +220,10 @@ extension TraceStore {
                     for e in dropped { readers.remove(path: segments.path(of: e.name)) }
                 }
                 report.rewritten = try publish(plans)
-                report.bytesAfter = try totalBytes(directory)
+            }
+            if !dryRun {
+                // Counted once the pass's snapshot is released: the retired files are deleted then.
+                report.bytesAfter = try TraceStoreError.catching(at: directory) { try totalBytes(directory) }
                 report.seconds = (ContinuousClock.now - clock).inSeconds
             }
             return report
