@@ -174,7 +174,7 @@ extension TraceStore {
                 // Every segment holding a deleted trace is rewritten, so each leaves the store whole.
                 var gone = Set<TraceID>()
                 for p in plans { gone.formUnion(p.inputBases.subtracting(p.outputBases)) }
-                TraceStore.distributeNewTraces(&plans, gone: gone)
+                _ = TraceStore.distributeNewTraces(&plans, gone: gone)
                 encode(&plans)
                 report.spansRemoved = plans.reduce(0) { $0 + Int(clamping: $1.entry.recordCount) - $1.kept.count }
                 if dryRun {

@@ -187,18 +187,44 @@ extension TraceStore {
                 for p in plans { left.subtract(p.outputBases) }
                 let droppedNames = Set(dropped.map(\.name))
                 var gone = Set<TraceID>()
+                var holder: SegmentEntry? = nil  // an untouched segment holding a trace that left the rewritten ones
                 for base in left.sorted() {
                     var held = false
                     for s in probe.entries.indices
                     where !inStraddling.contains(probe.entries[s].name) && !droppedNames.contains(probe.entries[s].name) {
                         if try probe.reader(s).blockHolding(base) != nil {
                             held = true
+                            if holder == nil { holder = probe.entries[s] }
                             break
                         }
                     }
                     if !held { gone.insert(base) }
                 }
-                TraceStore.distributeNewTraces(&plans, gone: gone)
+                // Traces a dropped segment published before every rewritten segment holding them
+                // also holds: a flush counts a trace in the first segment published holding it, so
+                // the dropped segment took the count away (not to be taken off again if the trace is
+                // gone, to be counted again if it lives on).
+                var countedInDropped = Set<TraceID>()
+                if !dropped.isEmpty && !plans.isEmpty {
+                    var order: [String: Int] = [:]
+                    for (i, e) in snapshot.entries.enumerated() { order[e.name] = i }
+                    var firstHolder: [TraceID: Int] = [:]
+                    for p in plans {
+                        let i = order[p.entry.name] ?? 0
+                        for b in p.inputBases { firstHolder[b] = min(firstHolder[b] ?? i, i) }
+                    }
+                    let droppedAt = probe.entries.indices.filter { droppedNames.contains(probe.entries[$0].name) }
+                    for (b, i) in firstHolder.sorted(by: { $0.key < $1.key }) {
+                        for s in droppedAt where order[probe.entries[s].name] ?? .max < i {
+                            if try probe.reader(s).blockHolding(b) != nil {
+                                countedInDropped.insert(b)
+                                break
+                            }
+                        }
+                    }
+                }
+                let unplaced = TraceStore.distributeNewTraces(
+                    &plans, gone: gone.subtracting(countedInDropped), extra: countedInDropped.subtracting(gone).count)
                 encode(&plans)
                 report.droppedSegments = dropped.map(\.name)
                 report.spansDropped =
@@ -220,6 +246,8 @@ extension TraceStore {
                     for e in dropped { readers.remove(path: segments.path(of: e.name)) }
                 }
                 report.rewritten = try publish(plans)
+                // The rewrites left no output to count a trace that lives on untouched: its segment counts it.
+                if unplaced > 0, let holder { try recount(holder, extra: unplaced) }
             }
             if !dryRun {
                 // Counted once the pass's snapshot is released: the retired files are deleted then.

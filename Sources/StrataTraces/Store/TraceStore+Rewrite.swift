@@ -97,9 +97,12 @@ extension TraceStore {
     /// inputs did (`stats()` adds the numbers up): a trace no segment holds any more is no
     /// longer counted, and one that left a segment but lives on in another stays counted once.
     /// Each is first lowered by the traces that left it for good, then the sum is made exact.
-    static func distributeNewTraces(_ plans: inout [RewritePlan], gone: Set<TraceID>) {
-        guard !plans.isEmpty else { return }
-        let target = max(0, plans.reduce(0) { $0 + $1.newTraces } - gone.count)
+    /// - Returns: what could not be placed because no plan writes an output (traces counted in
+    ///   segments the pass empties that live on in segments it does not touch).
+    /// `extra` traces more are counted: traces the pass leaves alive that a dropped segment counted.
+    static func distributeNewTraces(_ plans: inout [RewritePlan], gone: Set<TraceID>, extra: Int = 0) -> Int {
+        guard !plans.isEmpty else { return extra }
+        let target = max(0, plans.reduce(0) { $0 + $1.newTraces } - gone.count + extra)
         var assigned = Set<TraceID>()
         for i in plans.indices {
             let left = plans[i].inputBases.subtracting(plans[i].outputBases).intersection(gone).subtracting(assigned)
@@ -113,13 +116,33 @@ extension TraceStore {
             plans[i].newTraces += room
             diff -= room
         }
-        if diff > 0, let i = plans.firstIndex(where: { !$0.kept.isEmpty }) { plans[i].newTraces += diff }
+        if diff > 0, let i = plans.firstIndex(where: { !$0.kept.isEmpty }) {
+            plans[i].newTraces += diff
+            diff = 0
+        }
         // Too many: take them off where counted.
         for i in plans.indices where diff < 0 {
             let take = min(-diff, plans[i].newTraces)
             plans[i].newTraces -= take
             diff += take
         }
+        return max(0, diff)
+    }
+
+    /// Publishes a copy of segment `entry` (the same bytes under a new name) counting `extra`
+    /// more traces in its manifest entry, in place of it: where a retention pass that emptied
+    /// the segments counting a trace moves the count to a segment holding the rest of it.
+    func recount(_ entry: SegmentEntry, extra: Int) throws(StorageError) {
+        let bytes = try fs.readFile(segments.path(of: entry.name))
+        let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
+        try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+        var meta = SegmentMetadata(decoding: entry.metadata)
+        meta.newTraces += extra
+        var copy = entry
+        copy.name = name
+        copy.metadata = meta.encoded()
+        try segments.publish(adding: [copy], removing: [entry.name], walStart: nil)
+        readers.remove(path: segments.path(of: entry.name))
     }
 
     /// Encodes every plan's output in memory (what a dry run measures).
