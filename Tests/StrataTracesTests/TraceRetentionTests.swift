@@ -297,3 +297,77 @@ enum RetentionFixture {
         }
     }
 }
+
+/// A failure (a crash) at any manifest or file write of `applyDeletions` or `applyRetention`
+/// leaves a store that answers as before or after, and the pass run again finishes the job.
+@Suite struct TraceRewriteFailureTests {
+    typealias F = RetentionFixture
+
+    static func fill(_ store: TraceStore) throws -> [[Span]] {
+        var all: [[Span]] = []
+        for n in 1...9 { all.append(F.trace(UInt64(n), at: F.t0 + Int64(n) * 7 * F.hour, service: n % 2 == 0 ? "glance" : "nova")) }
+        try store.append(spans: all[0..<5].flatMap { $0 })
+        try store.flush()
+        try store.append(spans: all[5...].flatMap { $0 })
+        try store.flush()
+        return all
+    }
+
+    @Test func aFailedApplyDeletionsAnswersAsBeforeAndFinishesWhenRunAgain() throws {
+        var k = 0
+        while true {
+            let dir = TemporaryDirectory()
+            let fs = FaultInjectingFileSystem()
+            var store = try TraceStore(directory: dir.path, options: F.options(), fileSystem: fs)
+            let all = try Self.fill(store)
+            try store.delete(TraceDeletion(selector: TraceSearch(service: "glance")))
+            let stats = try store.stats()
+            fs.inject(.rename, skipping: k)
+            var failed = false
+            do { try store.applyDeletions() } catch { failed = true }
+            fs.clearFaults()
+            store = try TraceStore(directory: dir.path, options: F.options())
+            func check() throws {
+                for (i, t) in all.enumerated() { #expect(try store.trace(t[0].baseID) == (i % 2 == 1 ? [] : t), "fault \(k)") }
+                let s = try store.stats()
+                #expect(s.spans == stats.spans && s.traces == stats.traces, "fault \(k)")
+            }
+            try check()
+            try store.applyDeletions()
+            try check()
+            #expect(try store.pendingDeletions().isEmpty)
+            #expect(store.segments.entries.reduce(0) { $0 + Int($1.recordCount) } == 5 * 3)
+            if !failed { break }
+            k += 1
+        }
+        #expect(k >= 3, "two rewrites and the tombstones' removal")
+    }
+
+    @Test func aFailedRetentionPassAnswersAsBeforeOrAfterAndFinishesWhenRunAgain() throws {
+        var k = 0
+        while true {
+            let dir = TemporaryDirectory()
+            let fs = FaultInjectingFileSystem()
+            var store = try TraceStore(directory: dir.path, options: F.options(), fileSystem: fs)
+            let all = try Self.fill(store)
+            let now = all[8][0].start
+            // nova kept forever; glance 30 h: traces 2 and 4 go, 6 and 8 stay.
+            let policy = TraceRetention(rules: [TraceRetentionRule(selector: TraceSearch(service: "nova"), keep: nil)], keep: 30 * F.hour)
+            fs.inject(.rename, skipping: k)
+            var failed = false
+            do { try store.applyRetention(policy, now: now) } catch { failed = true }
+            fs.clearFaults()
+            store = try TraceStore(directory: dir.path, options: F.options())
+            for (i, t) in all.enumerated() {
+                let got = try store.trace(t[0].baseID)
+                #expect(got == t || (got.isEmpty && (i == 1 || i == 3)), "fault \(k)")
+            }
+            try store.applyRetention(policy, now: now)
+            for (i, t) in all.enumerated() { #expect(try store.trace(t[0].baseID) == (i == 1 || i == 3 ? [] : t), "fault \(k)") }
+            #expect(try store.stats().spans == 7 * 3 && store.stats().traces == 7)
+            if !failed { break }
+            k += 1
+        }
+        #expect(k >= 1)
+    }
+}

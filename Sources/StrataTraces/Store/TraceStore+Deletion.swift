@@ -133,10 +133,11 @@ extension TraceStore {
     /// holding a span of a pending deletion's trace without them (each published in one atomic
     /// manifest write in place of its input; a segment left empty is removed), then removes
     /// the applied tombstones in a last manifest write. Until then they keep hiding what is
-    /// left, so a crash at any point answers as before. Afterwards `stats()` counts what it
-    /// counted before, less exactly nothing: the traces were already left out (its counts
-    /// dropped by `delete`'s when it was made). Events of a deleted trace still waiting in
-    /// the head for their partner stay hidden by a tombstone written again in that last write.
+    /// left, so a crash at any point answers as before. `stats()` already left the deleted
+    /// traces out (it dropped by exactly what each `delete` counted when it was made) and
+    /// answers the same afterwards, now from the files; `strata inspect`'s segment span counts
+    /// drop by `spansRemoved`. Events of a deleted trace still waiting in the head for their
+    /// partner stay hidden by a tombstone written again in that last write.
     /// - Throws: `.readOnly` (unless `dryRun`), `.storage` when a file cannot be read or
     ///   written or a tombstone does not decode; rewrites done before stay done.
     @discardableResult
