@@ -160,6 +160,7 @@ extension TraceStore {
                 let sorted = bases.sorted()
                 report.tombstones = applied.count
                 report.traces = bases.count
+                let keep = { (s: Span) -> Bool in !bases.contains(s.baseID) }
                 var plans: [RewritePlan] = []
                 for e in snapshot.entries where e.kind == TraceStore.segmentKind {
                     let r = try reader(for: e.name)
@@ -169,26 +170,19 @@ extension TraceStore {
                         break
                     }
                     guard holds else { continue }
-                    let c = try allSpans(of: e)
-                    if let p = plan(e, c.spans, completed: c.completed, keep: { !bases.contains($0.baseID) }) { plans.append(p) }
+                    if let p = try plan(e, keep: keep) { plans.append(p) }
                 }
                 // Every segment holding a deleted trace is rewritten, so each leaves the store whole.
                 var gone = Set<TraceID>()
-                for p in plans { gone.formUnion(p.inputBases.subtracting(p.outputBases)) }
+                for p in plans { gone.formUnion(p.left) }
                 _ = TraceStore.distributeNewTraces(&plans, gone: gone)
-                encode(&plans)
-                report.spansRemoved = plans.reduce(0) { $0 + Int(clamping: $1.entry.recordCount) - $1.kept.count }
+                report.spansRemoved = plans.reduce(0) { $0 + Int(clamping: $1.entry.recordCount) - $1.keptSpans }
+                report.rewritten = try rewrite(plans, dryRun: dryRun, keep: keep)
                 if dryRun {
-                    report.rewritten = plans.map { p in
-                        TraceSegmentRewrite(
-                            input: p.entry.name, output: nil, spansBefore: Int(clamping: p.entry.recordCount), spansAfter: p.kept.count,
-                            bytesBefore: Int(clamping: p.entry.sizeBytes), bytesAfter: p.bytes.count)
-                    }
-                    report.bytesAfter = report.bytesBefore - plans.reduce(0) { $0 + Int(clamping: $1.entry.sizeBytes) - $1.bytes.count }
+                    report.bytesAfter = report.bytesBefore - report.rewritten.reduce(0) { $0 + $1.bytesBefore - $1.bytesAfter }
                     report.seconds = (ContinuousClock.now - clock).inSeconds
                     return report
                 }
-                report.rewritten = try publish(plans)
                 // What the rewrites could not remove: events still waiting in the head, and
                 // segments a flush published meanwhile.
                 let known = Set(snapshot.entries.map(\.name))

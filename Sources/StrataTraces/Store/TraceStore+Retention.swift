@@ -143,48 +143,56 @@ extension TraceStore {
                         straddling.append(e)
                     }
                 }
-                // The spans of the straddling segments, and the traces with a span older than some cut.
-                var contents: [(spans: [Span], completed: [TraceID])] = []
-                var byBase: [TraceID: [Span]] = [:]
+                // Each trace's rule: the first one matched by any of its spans (the smallest index
+                // a span matches; `rules.count`: none). Over the straddling segments, one at a time,
+                // then for the traces with a span older than some cut, their spans elsewhere.
+                func ruleOf(_ s: Span) -> Int { selectors.firstIndex { $0.matches(s) } ?? selectors.count }
+                var ruleOfTrace: [TraceID: Int] = [:]
+                var candidates = Set<TraceID>()
                 for e in straddling {
-                    let c = try allSpans(of: e)
-                    contents.append(c)
-                    for s in c.spans where s.start < maxCut { byBase[s.baseID, default: []].append(s) }
+                    for s in try allSpans(of: e).spans {
+                        ruleOfTrace[s.baseID] = min(ruleOfTrace[s.baseID] ?? selectors.count, ruleOf(s))
+                        if s.start < maxCut { candidates.insert(s.baseID) }
+                    }
                 }
-                let candidates = byBase.keys.sorted()
-                // Their other spans: in the straddling segments, the other segments and the head.
                 let inStraddling = Set(straddling.map(\.name))
-                for c in contents {
-                    for s in c.spans where s.start >= maxCut && byBase[s.baseID] != nil { byBase[s.baseID]!.append(s) }
-                }
                 var probe = probe(of: snapshot, withText: true)
-                for base in candidates {
+                for base in candidates.sorted() {
                     for s in probe.entries.indices where !inStraddling.contains(probe.entries[s].name) {
                         guard let (c, t) = try probe.trace(base, inSegment: s) else { continue }
                         let path = try probe.reader(s).path
-                        byBase[base]! += try wrap(path) { () throws(FormatError) in try c.spans(ofTrace: t) }
+                        for span in try wrap(path, { () throws(FormatError) in try c.spans(ofTrace: t) }) {
+                            ruleOfTrace[base] = min(ruleOfTrace[base] ?? selectors.count, ruleOf(span))
+                        }
                     }
                 }
                 state.withLock { st in
                     let t = st.head.table
-                    for p in t.spans where byBase[p.base] != nil { byBase[p.base]!.append(t.span(p)) }
-                    st.head.pending.forEach { _, p in if byBase[p.base] != nil { byBase[p.base]!.append(t.span(p)) } }
+                    func see(_ p: PackedSpan) {
+                        guard candidates.contains(p.base) else { return }
+                        ruleOfTrace[p.base] = min(ruleOfTrace[p.base] ?? selectors.count, ruleOf(t.span(p)))
+                    }
+                    for p in t.spans { see(p) }
+                    st.head.pending.forEach { _, p in see(p) }
                 }
                 var cutOf: [TraceID: Int64] = [:]
-                for (base, spans) in byBase {
-                    let rule = selectors.firstIndex { q in spans.contains { q.matches($0) } }
-                    cutOf[base] = rule.map { ruleCuts[$0] } ?? defaultCut
+                for base in candidates {
+                    let rule = ruleOfTrace[base] ?? selectors.count
+                    cutOf[base] = rule < ruleCuts.count ? ruleCuts[rule] : defaultCut
                 }
+                ruleOfTrace = [:]
+                let keep = { (s: Span) -> Bool in s.start >= cutOf[s.baseID] ?? .min }
                 var plans: [RewritePlan] = []
-                for (e, c) in zip(straddling, contents) {
-                    if let p = plan(e, c.spans, completed: c.completed, keep: { $0.start >= cutOf[$0.baseID] ?? .min }) {
-                        plans.append(p)
-                    }
+                var keptCandidates = Set<TraceID>()
+                for e in straddling {
+                    let p = try plan(e, keep: keep, kept: { b in if cutOf[b] != nil { keptCandidates.insert(b) } }, track: { cutOf[$0] != nil })
+                    if let p { plans.append(p) }
                 }
-                // Traces that leave a rewritten segment and are held nowhere after the pass.
+                // Traces that leave a rewritten segment and are held nowhere after the pass (only
+                // candidates lose spans, so only they can leave).
                 var left = Set<TraceID>()
-                for p in plans { left.formUnion(p.inputBases.subtracting(p.outputBases)) }
-                for p in plans { left.subtract(p.outputBases) }
+                for p in plans { left.formUnion(p.left) }
+                left.subtract(keptCandidates)
                 let droppedNames = Set(dropped.map(\.name))
                 var gone = Set<TraceID>()
                 var holder: SegmentEntry? = nil  // an untouched segment holding a trace that left the rewritten ones
@@ -211,7 +219,7 @@ extension TraceStore {
                     var firstHolder: [TraceID: Int] = [:]
                     for p in plans {
                         let i = order[p.entry.name] ?? 0
-                        for b in p.inputBases { firstHolder[b] = min(firstHolder[b] ?? i, i) }
+                        for b in p.tracked { firstHolder[b] = min(firstHolder[b] ?? i, i) }
                     }
                     let droppedAt = probe.entries.indices.filter { droppedNames.contains(probe.entries[$0].name) }
                     for (b, i) in firstHolder.sorted(by: { $0.key < $1.key }) {
@@ -225,27 +233,21 @@ extension TraceStore {
                 }
                 let unplaced = TraceStore.distributeNewTraces(
                     &plans, gone: gone.subtracting(countedInDropped), extra: countedInDropped.subtracting(gone).count)
-                encode(&plans)
                 report.droppedSegments = dropped.map(\.name)
                 report.spansDropped =
-                    dropped.reduce(0) { $0 + Int(clamping: $1.recordCount) } + plans.reduce(0) { $0 + Int(clamping: $1.entry.recordCount) - $1.kept.count }
+                    dropped.reduce(0) { $0 + Int(clamping: $1.recordCount) } + plans.reduce(0) { $0 + Int(clamping: $1.entry.recordCount) - $1.keptSpans }
                 report.tracesDropped = gone.count + dropped.reduce(0) { $0 + SegmentMetadata(decoding: $1.metadata).newTraces }
-                if dryRun {
-                    report.rewritten = plans.map { p in
-                        TraceSegmentRewrite(
-                            input: p.entry.name, output: nil, spansBefore: Int(clamping: p.entry.recordCount), spansAfter: p.kept.count,
-                            bytesBefore: Int(clamping: p.entry.sizeBytes), bytesAfter: p.bytes.count)
-                    }
-                    report.bytesAfter = report.bytesBefore - dropped.reduce(0) { $0 + Int(clamping: $1.sizeBytes) }
-                        - plans.reduce(0) { $0 + Int(clamping: $1.entry.sizeBytes) - $1.bytes.count }
-                    report.seconds = (ContinuousClock.now - clock).inSeconds
-                    return
-                }
-                if !dropped.isEmpty {
+                if !dryRun && !dropped.isEmpty {
                     try segments.publish(adding: [], removing: dropped.map(\.name), walStart: nil)
                     for e in dropped { readers.remove(path: segments.path(of: e.name)) }
                 }
-                report.rewritten = try publish(plans)
+                report.rewritten = try rewrite(plans, dryRun: dryRun, keep: keep)
+                if dryRun {
+                    report.bytesAfter = report.bytesBefore - dropped.reduce(0) { $0 + Int(clamping: $1.sizeBytes) }
+                        - report.rewritten.reduce(0) { $0 + $1.bytesBefore - $1.bytesAfter }
+                    report.seconds = (ContinuousClock.now - clock).inSeconds
+                    return
+                }
                 // The rewrites left no output to count a trace that lives on untouched: its segment counts it.
                 if unplaced > 0, let holder { try recount(holder, extra: unplaced) }
             }

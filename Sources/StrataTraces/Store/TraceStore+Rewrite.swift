@@ -58,39 +58,51 @@ extension TraceStore {
         return (spans, held.count, headSpans, headBases.count)
     }
 
-    /// A segment's spans after a rewrite, ready to write.
+    /// What a rewrite of one segment keeps (the spans themselves are read again to write it,
+    /// so a pass holds one segment's spans at a time).
     struct RewritePlan {
         var entry: SegmentEntry
-        var kept: [Span]
+        var keptSpans: Int
         var completed: [TraceID]
-        /// The traces of the input, and those the output still holds.
-        var inputBases: Set<TraceID>
-        var outputBases: Set<TraceID>
+        /// The traces of the input the output no longer holds, and the traces the output holds.
+        var left: Set<TraceID>
+        var outputTraces: Int
         var newTraces: Int
-        var bytes: [UInt8] = []
-        var stats = TraceSegmentStats()
+        /// The traces of the input `plan`'s `track` picked.
+        var tracked: Set<TraceID> = []
     }
 
-    /// Every span of the segment `entry`, in file order.
+    /// Every span of the segment `entry`, in file order, and its completed list.
     func allSpans(of entry: SegmentEntry) throws(StorageError) -> (spans: [Span], completed: [TraceID]) {
         let r = try reader(for: entry.name)
         var out: [Span] = []
         out.reserveCapacity(Int(clamping: entry.recordCount))
-        for b in 0..<(try r.blocks.count) { out += try r.spans(inBlock: b) }
+        let context = ZstdContext()
+        for b in 0..<(try r.blocks.count) { out += try r.spans(inBlock: b, context: context) }
         return (out, try r.completed)
     }
 
     /// The plan for `entry` keeping the spans `keep` accepts; nil when it keeps them all. The
     /// output lists the completed trace_ids of the input for which it still holds a whole span.
-    func plan(_ entry: SegmentEntry, _ spans: [Span], completed: [TraceID], keep: (Span) -> Bool) -> RewritePlan? {
+    /// `kept` is called with each trace the output holds.
+    func plan(
+        _ entry: SegmentEntry, keep: (Span) -> Bool, kept keptTrace: (TraceID) -> Void = { _ in },
+        track: (TraceID) -> Bool = { _ in false }
+    ) throws(StorageError) -> RewritePlan? {
+        let (spans, completed) = try allSpans(of: entry)
         let kept = spans.filter(keep)
         guard kept.count < spans.count else { return nil }
         let partial = SpanStamp.partialFlags
         let whole = Set(kept.lazy.filter { $0.status.rawValue & partial == 0 }.map(\.traceID))
+        let output = Set(kept.map(\.baseID))
+        for b in output { keptTrace(b) }
+        var left = Set<TraceID>()
+        for s in spans where !output.contains(s.baseID) { left.insert(s.baseID) }
+        var tracked = Set<TraceID>()
+        for s in spans where track(s.baseID) { tracked.insert(s.baseID) }
         return RewritePlan(
-            entry: entry, kept: kept, completed: completed.filter { whole.contains($0) },
-            inputBases: Set(spans.map(\.baseID)), outputBases: Set(kept.map(\.baseID)),
-            newTraces: SegmentMetadata(decoding: entry.metadata).newTraces)
+            entry: entry, keptSpans: kept.count, completed: completed.filter { whole.contains($0) }, left: left,
+            outputTraces: output.count, newTraces: SegmentMetadata(decoding: entry.metadata).newTraces, tracked: tracked)
     }
 
     /// Sets each plan's `newTraces` so that together they count `gone` fewer traces than the
@@ -105,18 +117,18 @@ extension TraceStore {
         let target = max(0, plans.reduce(0) { $0 + $1.newTraces } - gone.count + extra)
         var assigned = Set<TraceID>()
         for i in plans.indices {
-            let left = plans[i].inputBases.subtracting(plans[i].outputBases).intersection(gone).subtracting(assigned)
+            let left = plans[i].left.intersection(gone).subtracting(assigned)
             assigned.formUnion(left)
-            plans[i].newTraces = max(0, min(plans[i].newTraces - left.count, plans[i].outputBases.count))
+            plans[i].newTraces = max(0, min(plans[i].newTraces - left.count, plans[i].outputTraces))
         }
         var diff = target - plans.reduce(0) { $0 + $1.newTraces }
         // Too few: count them where traces are not counted yet, else on the first output.
-        for i in plans.indices where diff > 0 && !plans[i].kept.isEmpty {
-            let room = min(diff, max(0, plans[i].outputBases.count - plans[i].newTraces))
+        for i in plans.indices where diff > 0 && plans[i].keptSpans > 0 {
+            let room = min(diff, max(0, plans[i].outputTraces - plans[i].newTraces))
             plans[i].newTraces += room
             diff -= room
         }
-        if diff > 0, let i = plans.firstIndex(where: { !$0.kept.isEmpty }) {
+        if diff > 0, let i = plans.firstIndex(where: { $0.keptSpans > 0 }) {
             plans[i].newTraces += diff
             diff = 0
         }
@@ -145,41 +157,45 @@ extension TraceStore {
         readers.remove(path: segments.path(of: entry.name))
     }
 
-    /// Encodes every plan's output in memory (what a dry run measures).
-    func encode(_ plans: inout [RewritePlan]) {
-        for i in plans.indices where !plans[i].kept.isEmpty {
-            var table = SpanTable()
-            for s in plans[i].kept { table.append(s, event: 0) }
-            let rows = TraceSegmentWriter.sortedRows(table, Array(table.spans.indices))
-            (plans[i].bytes, plans[i].stats) = TraceSegmentWriter.encode(
-                table, rows, blockSpans: options.blockSpans, completed: plans[i].completed.sorted())
-        }
-    }
-
-    /// Writes each plan's output and publishes it in place of its input (one atomic manifest
-    /// write each: a crash leaves the input or the output); an empty output removes the input.
-    func publish(_ plans: [RewritePlan]) throws(TraceStoreError) -> [TraceSegmentRewrite] {
+    /// Carries out `plans` (made with the same `keep`): reads each input again, writes the spans
+    /// `keep` accepts as a new segment and publishes it in place of the input (one atomic
+    /// manifest write each: a crash leaves the input or the output); an empty output removes
+    /// the input. A dry run encodes the outputs in memory only, to count their bytes.
+    func rewrite(_ plans: [RewritePlan], dryRun: Bool, keep: (Span) -> Bool) throws(TraceStoreError) -> [TraceSegmentRewrite] {
         var out: [TraceSegmentRewrite] = []
         for p in plans {
             var done = TraceSegmentRewrite(
-                input: p.entry.name, output: nil, spansBefore: Int(clamping: p.entry.recordCount), spansAfter: p.kept.count,
-                bytesBefore: Int(clamping: p.entry.sizeBytes), bytesAfter: p.bytes.count)
+                input: p.entry.name, output: nil, spansBefore: Int(clamping: p.entry.recordCount), spansAfter: p.keptSpans,
+                bytesBefore: Int(clamping: p.entry.sizeBytes), bytesAfter: 0)
+            var bytes: [UInt8] = []
             do throws(StorageError) {
-                if p.kept.isEmpty {
+                var stats = TraceSegmentStats()
+                if p.keptSpans > 0 {
+                    var table = SpanTable()
+                    for s in try allSpans(of: p.entry).spans where keep(s) { table.append(s, event: 0) }
+                    let rows = TraceSegmentWriter.sortedRows(table, Array(table.spans.indices))
+                    (bytes, stats) = TraceSegmentWriter.encode(table, rows, blockSpans: options.blockSpans, completed: p.completed.sorted())
+                    done.bytesAfter = bytes.count
+                }
+                if dryRun {
+                    out.append(done)
+                    continue
+                }
+                if p.keptSpans == 0 {
                     try segments.publish(adding: [], removing: [p.entry.name], walStart: nil)
                 } else {
                     let name = segments.nextSegmentName(ext: TraceStore.segmentExtension)
-                    try AtomicFile.write(p.bytes, to: segments.path(of: name), fs: fs)
-                    let meta = SegmentMetadata(traces: p.stats.traceCount, newTraces: p.newTraces).encoded()
+                    try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
+                    let meta = SegmentMetadata(traces: stats.traceCount, newTraces: p.newTraces).encoded()
                     let entry = SegmentEntry(
-                        name: name, kind: TraceStore.segmentKind, level: p.entry.level, minTime: p.stats.minStart,
-                        maxTime: max(p.stats.minStart, p.stats.maxEnd), sizeBytes: UInt64(p.bytes.count),
-                        recordCount: UInt64(p.stats.spanCount), metadata: meta)
+                        name: name, kind: TraceStore.segmentKind, level: p.entry.level, minTime: stats.minStart,
+                        maxTime: max(stats.minStart, stats.maxEnd), sizeBytes: UInt64(bytes.count),
+                        recordCount: UInt64(stats.spanCount), metadata: meta)
                     try segments.publish(adding: [entry], removing: [p.entry.name], walStart: nil)
                     done.output = name
                 }
             } catch {
-                throw TraceStoreError.storage(error.withSpaceNeeded(p.bytes.count))
+                throw TraceStoreError.storage(error.withSpaceNeeded(bytes.count))
             }
             readers.remove(path: segments.path(of: p.entry.name))
             out.append(done)
