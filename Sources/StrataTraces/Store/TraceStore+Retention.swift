@@ -92,7 +92,8 @@ extension TraceStore {
     /// that loses the whole span of a part stored alone elsewhere stops hiding that part.
     ///
     /// The head is flushed first (events waiting for their partner stay in it; a later pass
-    /// cuts them once flushed). Segments holding spans on both sides of a cut are rewritten,
+    /// cuts them once flushed). The pass holds one segment's spans at a time, and the rule of
+    /// each trace of the segments that meet a cut. Segments holding spans on both sides of a cut are rewritten,
     /// each published in one atomic manifest write in place of its input (a crash leaves the
     /// input or the output), under the compaction lock. `dryRun` writes nothing, flushes
     /// nothing and counts the segments only.
@@ -157,7 +158,8 @@ extension TraceStore {
                 }
                 let inStraddling = Set(straddling.map(\.name))
                 var probe = probe(of: snapshot, withText: true)
-                for base in candidates.sorted() {
+                // (Not needed with no rules, nor for a trace already matching the first rule.)
+                for base in candidates.sorted() where ruleOfTrace[base] ?? 0 > 0 {
                     for s in probe.entries.indices where !inStraddling.contains(probe.entries[s].name) {
                         guard let (c, t) = try probe.trace(base, inSegment: s) else { continue }
                         let path = try probe.reader(s).path
@@ -169,7 +171,7 @@ extension TraceStore {
                 state.withLock { st in
                     let t = st.head.table
                     func see(_ p: PackedSpan) {
-                        guard candidates.contains(p.base) else { return }
+                        guard ruleOfTrace[p.base] ?? 0 > 0, candidates.contains(p.base) else { return }
                         ruleOfTrace[p.base] = min(ruleOfTrace[p.base] ?? selectors.count, ruleOf(t.span(p)))
                     }
                     for p in t.spans { see(p) }
