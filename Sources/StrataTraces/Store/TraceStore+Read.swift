@@ -19,6 +19,7 @@ extension TraceStore {
                 return (segments.snapshot(), spans)
             }
             defer { snapshot.release() }
+            if try deletedBases(snapshot).contains(baseID) { return [] }
             var out: [Span] = []
             for r in try readers(of: snapshot) {
                 guard let b = try r.blockHolding(baseID) else { continue }
@@ -96,6 +97,8 @@ extension TraceStore {
         // at the same moment, and read outside it.
         let (snapshot, t) = state.withLock { st in (segments.snapshot(), st.head.table) }
         defer { snapshot.release() }
+        // Traces a `delete` covered (empty, the usual case: nothing is looked up per trace).
+        let deleted = try deletedBases(snapshot)
         let context = ZstdContext()
         let minD = query.minDuration ?? .min, maxD = query.maxDuration ?? .max
         let partial = SpanStatus.incomplete.rawValue | SpanStatus.missingStart.rawValue
@@ -107,7 +110,7 @@ extension TraceStore {
             && (query.error.map { (p.status & SpanStatus.error.rawValue != 0) == $0 } ?? true)
         {
             let s = t.span(p)
-            if query.matches(s) {
+            if query.matches(s) && (deleted.isEmpty || !deleted.contains(s.baseID)) {
                 headRows.append(i)
                 headSpans.append(s)
             }
@@ -134,6 +137,7 @@ extension TraceStore {
             for b in blocks {
                 let c = try r.columns(inBlock: b, context: context, withText: withText)
                 for t in 0..<c.bases.count {
+                    if !deleted.isEmpty && deleted.contains(c.bases[t]) { continue }
                     for k in c.traceFirst[t]..<c.traceFirst[t + 1] {
                         guard kindOK[c.kinds[k]], c.durations[k] >= minD, c.durations[k] <= maxD,
                             c.starts[k] >= query.start, c.starts[k] < query.end
@@ -247,6 +251,15 @@ extension TraceStore {
                     if !w.continued.contains(rows[r].base) { headTraces += 1 }
                 }
                 spans -= w.completing.count
+            }
+            // Traces a `delete` covered are left out until `applyDeletions` removes them.
+            let deleted = try deletedBases(snap)
+            if !deleted.isEmpty {
+                let hidden = try hiddenCounts(deleted, snap, table)
+                spans -= hidden.segmentSpans
+                traces -= hidden.segmentTraces
+                head -= hidden.headSpans
+                headTraces -= hidden.headTraces
             }
             if let hmin { minT = min(minT ?? hmin, hmin) }
             if let hmax { maxT = max(maxT ?? hmax, hmax) }

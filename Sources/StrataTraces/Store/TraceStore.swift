@@ -40,6 +40,8 @@ public final class TraceStore: Sendable {
     /// The readers of one generation's span segments in manifest order (a lookup visits them
     /// all), kept only while they fit `readers`' budget together, so it never pins more.
     let generationReaders = Mutex<(generation: UInt64, readers: [TraceSegmentReader])?>(nil)
+    /// The base_ids the manifest's tombstones hide, for one generation (see `deletedBases`).
+    let deletedCache = Mutex<(generation: UInt64, bases: Set<TraceID>)?>(nil)
 
     struct State: ~Copyable {
         var head = SpanHead()
@@ -85,6 +87,10 @@ public final class TraceStore: Sendable {
         if let report = opened.wal.recovery { st.recovery.append(report) }
         st.wal = opened.wal.wal
         state = Mutex(st)
+        // Damaged tombstones are reported when the store opens, not at the first query.
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        do throws(StorageError) { _ = try deletedBases(snapshot) } catch { throw TraceStoreError.storage(error) }
     }
 
     /// What WAL recovery repaired when the store was opened (one line per problem).

@@ -46,12 +46,15 @@ public enum TraceStoreError: Error, Sendable, CustomStringConvertible, StoreErro
     case failed(StorageError)
     /// A write to a store opened with `readOnly`.
     case readOnly
+    /// A request the store refuses, and why (a deletion that names no trace, or one covering
+    /// more traces than the manifest's tombstones can hold).
+    case invalidRequest(String)
 
     /// The file error behind `.storage` and `.failed`; nil for `.readOnly`.
     public var storageError: StorageError? {
         switch self {
         case .storage(let e), .failed(let e): e
-        case .readOnly: nil
+        case .readOnly, .invalidRequest: nil
         }
     }
 
@@ -60,6 +63,7 @@ public enum TraceStoreError: Error, Sendable, CustomStringConvertible, StoreErro
         case .storage(let e): e.description
         case .failed(let e): "trace store is read-only after a write failure: \(e)"
         case .readOnly: "the trace store was opened read-only; writes need the database opened for writing"
+        case .invalidRequest(let why): why
         }
     }
 }
