@@ -9,32 +9,27 @@ import Synchronization
     import Darwin
 #endif
 
-/// Runs `MetricStore.compact()`, `LogStore.compact()` and `TraceStore.compact()` every
-/// `interval` on a thread of its own until stopped, so a long-running process that embeds
-/// Strata stays compacted without a separate job (`DatabaseOptions.compactionInterval`).
+/// Runs a maintenance pass (`Database.maintain()`: deletions, the stored policy's retention and
+/// downsampling, merges) every `interval` on a thread of its own until stopped, so a
+/// long-running process that embeds Strata stays within its policy without a separate job
+/// (`DatabaseOptions.compactionInterval`).
 ///
 /// A thread, not a task: a pass is long synchronous I/O, which would hold one of the few
 /// threads of Swift's shared pool (two on a 2-core machine) for its whole length.
 final class BackgroundCompaction: Sendable {
     private struct State {
         var stopped = false
-        var last: Result<LogCompactionReport, LogStoreError>?
-        var lastMetrics: Result<MetricCompactionReport, MetricStoreError>?
-        var lastTraces: Result<TraceCompactionReport, TraceStoreError>?
+        var last: Result<MaintenanceReport, any Error>?
     }
 
     private let state = Mutex(State())
     /// Held for the whole of a pass, so `stop()` waits for a pass in progress.
     private let pass = Mutex(())
-    private let metrics: MetricStore
-    private let logs: LogStore
-    private let traces: TraceStore
+    private let maintain: @Sendable () throws -> MaintenanceReport
     private let interval: Duration
 
-    init(metrics: MetricStore, logs: LogStore, traces: TraceStore, interval: Duration) {
-        self.metrics = metrics
-        self.logs = logs
-        self.traces = traces
+    init(interval: Duration, maintain: @escaping @Sendable () throws -> MaintenanceReport) {
+        self.maintain = maintain
         self.interval = interval
     }
 
@@ -67,13 +62,9 @@ final class BackgroundCompaction: Sendable {
             }
             let finished = pass.withLock { _ -> Bool in
                 if stopped { return true }
-                let m: Result<MetricCompactionReport, MetricStoreError>
-                do throws(MetricStoreError) { m = .success(try metrics.compact()) } catch { m = .failure(error) }
-                let l: Result<LogCompactionReport, LogStoreError>
-                do throws(LogStoreError) { l = .success(try logs.compact()) } catch { l = .failure(error) }
-                let t: Result<TraceCompactionReport, TraceStoreError>
-                do throws(TraceStoreError) { t = .success(try traces.compact()) } catch { t = .failure(error) }
-                state.withLock { st in (st.lastMetrics, st.last, st.lastTraces) = (m, l, t) }
+                let r: Result<MaintenanceReport, any Error>
+                do { r = .success(try maintain()) } catch { r = .failure(error) }
+                state.withLock { $0.last = r }
                 return false
             }
             if finished { return }
@@ -86,8 +77,6 @@ final class BackgroundCompaction: Sendable {
         pass.withLock { _ in }
     }
 
-    /// What the last pass did to the logs, metrics and traces (nil before the first).
-    var last: Result<LogCompactionReport, LogStoreError>? { state.withLock { $0.last } }
-    var lastMetrics: Result<MetricCompactionReport, MetricStoreError>? { state.withLock { $0.lastMetrics } }
-    var lastTraces: Result<TraceCompactionReport, TraceStoreError>? { state.withLock { $0.lastTraces } }
+    /// What the last pass did (nil before the first).
+    var last: Result<MaintenanceReport, any Error>? { state.withLock { $0.last } }
 }

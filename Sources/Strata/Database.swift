@@ -19,9 +19,10 @@ public struct DatabaseOptions: Sendable {
     /// nothing on disk is created, repaired or deleted, and every write throws. Readers see what
     /// was written up to the open (the WAL's last whole record); open again to see more.
     public var readOnly = false
-    /// Compact the three stores in the background every this often (`MetricStore.compact()`,
-    /// `LogStore.compact()`, `TraceStore.compact()`); nil,
-    /// the default, leaves compaction to the caller or to `strata compact`. Ignored read-only.
+    /// Run a maintenance pass in the background every this often (`Database.maintain()`: the
+    /// pending deletions, the stored policy's retention and downsampling, then the merges of
+    /// `MetricStore.compact()`, `LogStore.compact()`, `TraceStore.compact()`); nil, the default,
+    /// leaves it to the caller or to `strata compact`. Ignored read-only.
     public var compactionInterval: Duration? = nil
     public init() {}
 }
@@ -50,13 +51,9 @@ public final class Database: Sendable {
     private let lock: DatabaseLock?
     private let compaction: BackgroundCompaction?
 
-    /// What the last background compaction pass did to the logs (`DatabaseOptions.compactionInterval`):
-    /// nil when none ran yet or background compaction is off.
-    public var lastBackgroundCompaction: Result<LogCompactionReport, LogStoreError>? { compaction?.last }
-    /// The same for the metrics.
-    public var lastBackgroundMetricCompaction: Result<MetricCompactionReport, MetricStoreError>? { compaction?.lastMetrics }
-    /// The same for the traces.
-    public var lastBackgroundTraceCompaction: Result<TraceCompactionReport, TraceStoreError>? { compaction?.lastTraces }
+    /// What the last background maintenance pass did (`DatabaseOptions.compactionInterval`):
+    /// nil when none ran yet or background maintenance is off.
+    public var lastBackgroundMaintenance: Result<MaintenanceReport, any Error>? { compaction?.last }
 
     /// The log store's directory name inside the database.
     static let logsDirectory = "logs"
@@ -102,9 +99,16 @@ public final class Database: Sendable {
             lock.release()
             throw error
         }
-        let (metrics, logs, traces) = (self.metrics, self.logs, self.traces)
-        compaction = options.compactionInterval.map { BackgroundCompaction(metrics: metrics, logs: logs, traces: traces, interval: $0) }
-        compaction?.start()
+        guard let interval = options.compactionInterval else {
+            compaction = nil
+            return
+        }
+        // Unowned: a strong reference would keep the database alive, and a weak one could make the
+        // pass's thread run deinit, whose stop() waits for that very pass. deinit stops the passes
+        // (waiting for one in progress) before any stored property goes away.
+        let background = BackgroundCompaction(interval: interval) { [unowned(unsafe) self] in try self.maintain() }
+        compaction = background
+        background.start()
     }
 
     /// The three stores, opened in order; the ones opened are closed again when a later one fails.

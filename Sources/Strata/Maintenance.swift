@@ -104,7 +104,7 @@ extension Database {
             guard case .logs(let sel) = expr, sel.fieldFilters.isEmpty, sel.alternatives.isEmpty else {
                 throw QueryError(
                     .parse, "deleting logs takes a stream selector with optional line filters, such as {host=\"cmp-3\"} |= \"password\"",
-                    query: selector, range: SourceRange(start: 0, end: selector.utf8.count))
+                    query: selector, range: SourceRange(0, selector.utf8.count))
             }
             return .logs(
                 LogDeletion(
@@ -117,7 +117,7 @@ extension Database {
             guard case .search(var search) = try TraceQuery.parse(selector) else {
                 throw QueryError(
                     .parse, "deleting traces takes base_ids or a trace selector such as {service=\"glance\", error=true}",
-                    query: selector, range: SourceRange(start: 0, end: selector.utf8.count))
+                    query: selector, range: SourceRange(0, selector.utf8.count))
             }
             search.start = .min
             search.end = .max
@@ -150,7 +150,10 @@ extension Database {
     /// factor that fits (the data oldest relative to its keep goes first; `forever` counts as the
     /// store's whole span); last, the merges of `compact()`.
     /// - Parameter policy: nil applies the stored policy (none stored: deletions and merges only).
-    public func maintain(policy: RetentionPolicy? = nil, now: Timestamp? = nil, dryRun: Bool = false) throws -> MaintenanceReport {
+    /// - Parameter progress: called with the number of phases done (of 5) as the pass goes.
+    public func maintain(
+        policy: RetentionPolicy? = nil, now: Timestamp? = nil, dryRun: Bool = false, progress: ((Int) -> Void)? = nil
+    ) throws -> MaintenanceReport {
         let start = ContinuousClock.now
         let policy = try policy ?? self.policy() ?? RetentionPolicy()
         var report = MaintenanceReport()
@@ -158,17 +161,20 @@ extension Database {
         report.metricDeletions = try metrics.applyDeletions(dryRun: dryRun)
         report.logDeletions = try logs.applyDeletions(dryRun: dryRun)
         report.traceDeletions = try traces.applyDeletions(dryRun: dryRun)
+        progress?(1)
 
         var retention = RetentionPlan(policy)
         let nowMs = now?.milliseconds
         report.metricRetention = try retention.metrics.map { r in try metrics.applyRetention(r, now: nowMs, dryRun: dryRun) }
         report.logRetention = try retention.logs.map { r in try logs.applyRetention(r, now: now?.nanoseconds, dryRun: dryRun) }
         report.traceRetention = try retention.traces.map { r in try traces.applyRetention(r, now: now.map { $0.nanoseconds / 1000 }, dryRun: dryRun) }
+        progress?(2)
         if !policy.downsample.isEmpty {
             let levels = policy.downsample.map { DownsampleLevel(after: $0.after.policyMilliseconds, resolution: $0.resolution.policyMilliseconds) }
             report.downsample = try metrics.downsample(levels, now: nowMs, dryRun: dryRun)
         }
 
+        progress?(3)
         if let budget = policy.sizeBudget {
             report.sizeBudget = budget
             report.keepScale = 1
@@ -193,9 +199,11 @@ extension Database {
             }
         }
 
+        progress?(4)
         report.metricCompaction = try metrics.compact(dryRun: dryRun)
         report.logCompaction = try logs.compact(dryRun: dryRun)
         report.traceCompaction = try traces.compact(dryRun: dryRun)
+        progress?(5)
         report.bytesAfter = dryRun ? estimatedBytes(report) : try diskBytes()
         report.seconds = (ContinuousClock.now - start).policySeconds
         return report
@@ -230,12 +238,10 @@ struct RetentionPlan {
     let policy: RetentionPolicy
 
     init(_ policy: RetentionPolicy) {
-        self.policy = policy
         var keeps: [RetentionPolicy.Store: (Int64?, [Int64?])] = [:]
         for store in RetentionPolicy.Store.allCases {
             keeps[store] = (policy.keep(store)?.policyMilliseconds, policy.rules.filter { $0.store == store }.map { $0.keep?.policyMilliseconds })
         }
-        self.keeps = keeps
         self.init(policy: policy, keeps: keeps, ms: keeps)
     }
 

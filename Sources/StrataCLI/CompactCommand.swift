@@ -9,131 +9,224 @@ import StrataCLIKit
 struct CompactCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "compact",
-        abstract: "Merge small segments into large ones, so queries open fewer files.",
+        abstract: "Apply the database's policy and merge small segments: deletions, retention, downsampling, merges.",
         discussion: """
-            Metric blocks merge as Prometheus merges them: overlapping blocks (a
-            backfill) into one, then neighbours into aligned windows of 6 h, 18 h,
-            54 h, 162 h and 486 h, except the newest window (MetricStoreOptions
-            .compactionRanges). Log segments merge in time order while an output
-            stays under 256 MiB of raw text and one day of time (LogStoreOptions
-            .compactionTargetBytes, .compactionWindow), span segments while an
-            output holds at most 4 million spans within one day (TraceStoreOptions
-            .compactionTargetSpans, .compactionWindow).
+            One maintenance pass, in this order:
+              1. deletions (strata delete) are removed from the files;
+              2. retention (strata policy set): data older than its keep goes, ages
+                 counting back from each store's newest data (or --now); a block or
+                 segment across a cut is rewritten, never kept whole;
+              3. downsampling: metric samples past a level's `after` become
+                 count/sum/min/max/counter aggregates per resolution step;
+              4. the size budget: still over it, every finite keep is scaled down
+                 by one factor until the estimate fits (the data oldest relative to
+                 its keep goes first; forever counts as the store's whole span);
+              5. merges: metric blocks as Prometheus merges them (overlaps, then
+                 aligned windows of 6 h, 18 h, 54 h, 162 h, 486 h except the newest),
+                 log segments in time order up to 256 MiB of raw text and one day,
+                 span segments up to 4 million spans within one day.
 
-            Each merge replaces its inputs in one atomic manifest write: an
-            interrupted compaction leaves the inputs or the output, never both.
-            Readers take no lock, so strata query runs meanwhile; a strata shell
-            opened before the compaction may be told that data was "merged away"
-            and to open the database again. strata ingest needs the database
-            lock, which this command holds.
+            Each rewrite or merge replaces its inputs in one atomic manifest write:
+            an interrupted pass leaves each file old or new, and the next pass
+            finishes the job. Readers take no lock, so strata query runs meanwhile;
+            a strata shell opened before may be told that data was "merged away" and
+            to open the database again. strata ingest needs the database lock, which
+            this command holds.
 
-            Prints one row per merge: inputs, samples or records, bytes before
-            and after, seconds, rate. A progress bar is drawn on a terminal,
-            nothing in a pipe.
+            Prints one row per rewrite, downsampling level and merge, then blocks and
+            segments before and after, and the database's bytes. A progress bar is
+            drawn on a terminal, nothing in a pipe.
 
             Examples:
-              strata compact ./db --dry-run          # what would be merged
-              strata compact ./db                    # merge
-              strata compact ./db --json | jq .logs.segments_after
+              strata compact ./db --dry-run          # what would be done
+              strata compact ./db                    # do it
+              strata compact ./db --now 2024-10-01T00:00:00Z --json | jq .retention
             """)
 
     @Argument(help: "The database directory.") var db: String
-    @Flag(name: .customLong("dry-run"), help: "Plan only: print what would be merged and write nothing.") var dryRun = false
+    @Flag(name: .customLong("dry-run"), help: "Plan only: print what would be deleted, cut, downsampled and merged; write nothing.") var dryRun = false
     @Flag(help: "Print JSON.") var json = false
+    @Option(help: "The time retention and downsampling ages count back from (RFC 3339, Unix seconds, now). Default: each store's newest data.")
+    var now: String?
 
     func run() throws {
         try requireDatabaseDirectory(self.db)
+        let nowTime = try now.map { Timestamp.milliseconds(try parseTime($0, flag: "--now", default: 0)) }
         let db = try openDatabase(self.db, mustExist: true)
         defer { try? db.close() }
-        let metricPlan: MetricCompactionReport
-        let logPlan: LogCompactionReport
-        let tracePlan: TraceCompactionReport
+        var bar = ProgressLine(total: 5, enabled: isatty(2) == 1 && !json && !dryRun, unit: "phases")
+        let report: MaintenanceReport
         do {
-            metricPlan = try db.metrics.compact(dryRun: true)
-            logPlan = try db.logs.compact(dryRun: true)
-            tracePlan = try db.traces.compact(dryRun: true)
-        } catch { throw CLIFailure.problem("\(error)") }
-        var metricReport = metricPlan
-        var logReport = logPlan
-        var traceReport = tracePlan
-        if !dryRun {
-            let metricBytes = metricPlan.steps.map(\.inputBytes).reduce(0, +)
-            let logBytes = logPlan.steps.map(\.rawBytes)
-            let traceBytes = tracePlan.steps.map(\.inputBytes).reduce(0, +)
-            var bar = ProgressLine(total: metricBytes + logBytes.reduce(0, +) + traceBytes, enabled: isatty(2) == 1 && !json)
-            do {
-                metricReport = try db.metrics.compact()
-                bar.update(metricBytes)
-                logReport = try db.logs.compact { done, _ in bar.update(metricBytes + logBytes.prefix(done).reduce(0, +)) }
-                traceReport = try db.traces.compact()
-            } catch {
-                bar.clear()
-                throw CLIFailure.problem("\(error)")
-            }
+            report = try db.maintain(now: nowTime, dryRun: dryRun) { phase in bar.update(phase) }
+        } catch let e as PolicyError {
             bar.clear()
+            throw CLIFailure.problem(e.description)
+        } catch {
+            bar.clear()
+            throw CLIFailure.problem("\(error)")
         }
+        bar.clear()
         if json {
-            print(Self.json(metrics: metricReport, logs: logReport, traces: traceReport, dryRun: dryRun))
+            print(Self.json(report, dryRun: dryRun))
             return
         }
-        var rows: [[String]] = []
-        for (k, s) in metricReport.steps.enumerated() {
-            rows.append([
-                "metrics", "\(k + 1)", "\(s.inputs.count) blocks (\(s.kind.rawValue))", "\(s.samples)", formatBytes(s.inputBytes),
-                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format3: s.seconds),
-                dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.samples) / s.seconds, unit: "samples/s"),
-            ])
-        }
-        for (k, s) in logReport.steps.enumerated() {
-            rows.append([
-                "logs", "\(k + 1)", "\(s.inputs.count) segments", "\(s.records)", formatBytes(s.inputBytes),
-                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format3: s.seconds),
-                dryRun || s.seconds <= 0 ? "-" : formatBytes(Int(Double(s.rawBytes) / s.seconds)) + "/s raw",
-            ])
-        }
-        for (k, s) in traceReport.steps.enumerated() {
-            rows.append([
-                "traces", "\(k + 1)", "\(s.inputs.count) segments", "\(s.spans)", formatBytes(s.inputBytes),
-                dryRun ? "-" : formatBytes(s.outputBytes), dryRun ? "-" : String(format3: s.seconds),
-                dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.spans) / s.seconds, unit: "spans/s"),
-            ])
-        }
+        let rows = Self.rows(report, dryRun: dryRun)
         if !rows.isEmpty {
             print(
                 Table(
-                    header: ["store", "step", "inputs", "samples/records/spans", "bytes before", "bytes after", "seconds", "rate"], rows: rows
+                    header: ["store", "action", "inputs", "samples/records/spans", "bytes before", "bytes after", "seconds", "rate"],
+                    rows: rows
                 ).render())
         }
         let verb = dryRun ? "would go" : "went"
-        print("metrics: \(metricReport.blocksBefore) blocks \(verb) to \(metricReport.blocksAfter)\(metricReport.steps.isEmpty ? " (nothing to merge)" : "")")
-        print("logs: \(logReport.segmentsBefore) segments \(verb) to \(logReport.segmentsAfter)\(logReport.steps.isEmpty ? " (nothing to merge)" : "")")
-        print("traces: \(traceReport.segmentsBefore) segments \(verb) to \(traceReport.segmentsAfter)\(traceReport.steps.isEmpty ? " (nothing to merge)" : "")")
+        let (m, l, t) = (report.metricCompaction, report.logCompaction, report.traceCompaction)
+        print("metrics: \(m.blocksBefore) blocks \(verb) to \(m.blocksAfter)\(m.steps.isEmpty ? " (nothing to merge)" : "")")
+        print("logs: \(l.segmentsBefore) segments \(verb) to \(l.segmentsAfter)\(l.steps.isEmpty ? " (nothing to merge)" : "")")
+        print("traces: \(t.segmentsBefore) segments \(verb) to \(t.segmentsAfter)\(t.steps.isEmpty ? " (nothing to merge)" : "")")
+        var size = "database: \(formatBytes(report.bytesBefore)) \(verb) to \(dryRun ? "about " : "")\(formatBytes(report.bytesAfter))"
+        if let budget = report.sizeBudget {
+            size += " (budget \(formatBytes(Int(budget)))"
+            if let f = report.keepScale, f < 1 { size += "; every keep scaled by \(String(format3: f)) to fit" }
+            size += ")"
+        }
+        print(size)
     }
 
-    static func json(metrics m: MetricCompactionReport, logs r: LogCompactionReport, traces t: TraceCompactionReport, dryRun: Bool) -> String {
+    static func rows(_ r: MaintenanceReport, dryRun: Bool) -> [[String]] {
+        func bytes(_ n: Int) -> String { formatBytes(n) }
+        func secs(_ s: Double) -> String { dryRun ? "-" : String(format3: s) }
+        var rows: [[String]] = []
+        if let d = r.metricDeletions, d.tombstonesApplied > 0 || !d.blocksRewritten.isEmpty || !d.blocksDropped.isEmpty {
+            rows.append([
+                "metrics", "delete", "\(d.blocksRewritten.count) rewritten, \(d.blocksDropped.count) dropped", "-\(d.samplesDropped)",
+                bytes(d.bytesBefore), bytes(d.bytesAfter), secs(d.seconds), "-",
+            ])
+        }
+        if let d = r.logDeletions, d.tombstonesApplied > 0 || !d.rewrites.isEmpty || !d.segmentsDropped.isEmpty {
+            rows.append([
+                "logs", "delete", "\(d.rewrites.count) rewritten, \(d.segmentsDropped.count) dropped", "-\(d.recordsDropped)",
+                bytes(d.bytesBefore), bytes(d.bytesAfter), secs(d.seconds), "-",
+            ])
+        }
+        if let d = r.traceDeletions, d.tombstones > 0 || !d.rewritten.isEmpty {
+            rows.append([
+                "traces", "delete", "\(d.rewritten.count) rewritten", "-\(d.spansRemoved)", bytes(d.bytesBefore), bytes(d.bytesAfter),
+                secs(d.seconds), "-",
+            ])
+        }
+        if let x = r.metricRetention, !x.blocksRewritten.isEmpty || !x.blocksDropped.isEmpty {
+            rows.append([
+                "metrics", "retention", "\(x.blocksRewritten.count) rewritten, \(x.blocksDropped.count) dropped", "-\(x.samplesDropped)",
+                bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
+            ])
+        }
+        if let x = r.logRetention, !x.rewrites.isEmpty || !x.segmentsDropped.isEmpty {
+            rows.append([
+                "logs", "retention", "\(x.rewrites.count) rewritten, \(x.segmentsDropped.count) dropped", "-\(x.recordsDropped)",
+                bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
+            ])
+        }
+        if let x = r.traceRetention, !x.rewritten.isEmpty || !x.droppedSegments.isEmpty {
+            rows.append([
+                "traces", "retention", "\(x.rewritten.count) rewritten, \(x.droppedSegments.count) dropped", "-\(x.spansDropped)",
+                bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
+            ])
+        }
+        for s in r.downsample?.steps ?? [] {
+            rows.append([
+                "metrics", "downsample \(PolicyCommand.keep(.milliseconds(s.resolution)))", "\(s.inputs.count) blocks",
+                "\(s.aggregatedSamples) -> \(s.steps) steps", bytes(s.inputBytes), dryRun ? "-" : bytes(s.outputBytes), "-", "-",
+            ])
+        }
+        for s in r.metricCompaction.steps {
+            rows.append([
+                "metrics", "merge", "\(s.inputs.count) blocks (\(s.kind.rawValue))", "\(s.samples)", bytes(s.inputBytes),
+                dryRun ? "-" : bytes(s.outputBytes), secs(s.seconds),
+                dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.samples) / s.seconds, unit: "samples/s"),
+            ])
+        }
+        for s in r.logCompaction.steps {
+            rows.append([
+                "logs", "merge", "\(s.inputs.count) segments", "\(s.records)", bytes(s.inputBytes), dryRun ? "-" : bytes(s.outputBytes),
+                secs(s.seconds), dryRun || s.seconds <= 0 ? "-" : formatBytes(Int(Double(s.rawBytes) / s.seconds)) + "/s raw",
+            ])
+        }
+        for s in r.traceCompaction.steps {
+            rows.append([
+                "traces", "merge", "\(s.inputs.count) segments", "\(s.spans)", bytes(s.inputBytes), dryRun ? "-" : bytes(s.outputBytes),
+                secs(s.seconds), dryRun || s.seconds <= 0 ? "-" : formatRate(Double(s.spans) / s.seconds, unit: "spans/s"),
+            ])
+        }
+        return rows
+    }
+
+    static func json(_ rep: MaintenanceReport, dryRun: Bool) -> String {
+        let (m, r, t) = (rep.metricCompaction, rep.logCompaction, rep.traceCompaction)
         func quoted(_ s: String) -> String { QueryOutput.jsonString(s) }
+        func names(_ a: [String]) -> String { "[" + a.map(quoted).joined(separator: ",") + "]" }
+        func opt(_ v: Int64?) -> String { v.map(String.init) ?? "null" }
         let metricSteps = m.steps.map { s in
             """
-            {"kind":"\(s.kind.rawValue)","inputs":[\(s.inputs.map(quoted).joined(separator: ","))],"samples":\(s.samples),\
+            {"kind":"\(s.kind.rawValue)","inputs":\(names(s.inputs)),"samples":\(s.samples),\
             "input_bytes":\(s.inputBytes),"output":\(s.output.map(quoted) ?? "null"),"output_samples":\(s.outputSamples),\
             "output_bytes":\(s.outputBytes),"min_time":\(s.minTime),"max_time":\(s.maxTime),"seconds":\(s.seconds)}
             """
         }
         let logSteps = r.steps.map { s in
             """
-            {"inputs":[\(s.inputs.map(quoted).joined(separator: ","))],"records":\(s.records),"input_bytes":\(s.inputBytes),\
+            {"inputs":\(names(s.inputs)),"records":\(s.records),"input_bytes":\(s.inputBytes),\
             "output":\(s.output.map(quoted) ?? "null"),"output_bytes":\(s.outputBytes),"raw_bytes":\(s.rawBytes),\
             "seconds":\(s.seconds)}
             """
         }
         let traceSteps = t.steps.map { s in
             """
-            {"inputs":[\(s.inputs.map(quoted).joined(separator: ","))],"spans":\(s.spans),"input_bytes":\(s.inputBytes),\
+            {"inputs":\(names(s.inputs)),"spans":\(s.spans),"input_bytes":\(s.inputBytes),\
             "output":\(s.output.map(quoted) ?? "null"),"output_bytes":\(s.outputBytes),"seconds":\(s.seconds)}
             """
         }
+        var retention: [String] = []
+        if let x = rep.metricRetention {
+            retention.append(
+                """
+                "metrics":{"reference":\(opt(x.reference)),"dropped":\(names(x.blocksDropped)),\
+                "rewritten":\(names(x.blocksRewritten.map(\.input))),"samples_dropped":\(x.samplesDropped),\
+                "bytes_before":\(x.bytesBefore),"bytes_after":\(x.bytesAfter)}
+                """)
+        }
+        if let x = rep.logRetention {
+            retention.append(
+                """
+                "logs":{"reference":\(opt(x.reference)),"dropped":\(names(x.segmentsDropped)),\
+                "rewritten":\(names(x.rewrites.map(\.input))),"records_dropped":\(x.recordsDropped),\
+                "bytes_before":\(x.bytesBefore),"bytes_after":\(x.bytesAfter)}
+                """)
+        }
+        if let x = rep.traceRetention {
+            retention.append(
+                """
+                "traces":{"reference":\(opt(x.reference)),"dropped":\(names(x.droppedSegments)),\
+                "rewritten":\(names(x.rewritten.map(\.input))),"spans_dropped":\(x.spansDropped),\
+                "bytes_before":\(x.bytesBefore),"bytes_after":\(x.bytesAfter)}
+                """)
+        }
+        let deletions = """
+            {"metrics":{"tombstones":\(rep.metricDeletions?.tombstonesApplied ?? 0),"samples_dropped":\(rep.metricDeletions?.samplesDropped ?? 0)},\
+            "logs":{"tombstones":\(rep.logDeletions?.tombstonesApplied ?? 0),"records_dropped":\(rep.logDeletions?.recordsDropped ?? 0)},\
+            "traces":{"tombstones":\(rep.traceDeletions?.tombstones ?? 0),"spans_dropped":\(rep.traceDeletions?.spansRemoved ?? 0)}}
+            """
+        let downsample = (rep.downsample?.steps ?? []).map { s in
+            """
+            {"resolution_ms":\(s.resolution),"input_resolution_ms":\(s.inputResolution),"cut":\(s.cut),"inputs":\(names(s.inputs)),\
+            "aggregated_samples":\(s.aggregatedSamples),"steps":\(s.steps),"input_bytes":\(s.inputBytes),"output_bytes":\(s.outputBytes)}
+            """
+        }
         return """
-            {"dry_run":\(dryRun),"metrics":{"blocks_before":\(m.blocksBefore),"blocks_after":\(m.blocksAfter),\
+            {"dry_run":\(dryRun),"bytes_before":\(rep.bytesBefore),"bytes_after":\(rep.bytesAfter),\
+            "size_budget":\(opt(rep.sizeBudget)),"keep_scale":\(rep.keepScale.map { "\($0)" } ?? "null"),\
+            "deletions":\(deletions),"retention":{\(retention.joined(separator: ","))},\
+            "downsample":[\(downsample.joined(separator: ","))],\
+            "metrics":{"blocks_before":\(m.blocksBefore),"blocks_after":\(m.blocksAfter),\
             "peak_extra_bytes":\(m.peakExtraBytes),"steps":[\(metricSteps.joined(separator: ","))]},\
             "logs":{"segments_before":\(r.segmentsBefore),"segments_after":\(r.segmentsAfter),\
             "peak_extra_bytes":\(r.peakExtraBytes),"steps":[\(logSteps.joined(separator: ","))]},\

@@ -93,9 +93,13 @@ struct ProgressLine {
     private let start = Clock.now()
     private var drawn = false
 
-    init(total: Int, enabled: Bool) {
+    /// Counted things instead of bytes (e.g. "phases"): drawn as "3 of 5 phases", no rate.
+    var unit: String? = nil
+
+    init(total: Int, enabled: Bool, unit: String? = nil) {
         self.total = total
         self.enabled = enabled
+        self.unit = unit
     }
 
     mutating func update(_ done: Int) {
@@ -109,7 +113,11 @@ struct ProgressLine {
         let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
         let secs = Double(now - start) / 1e9
         let rate = secs > 0 ? Double(done) / secs : 0
-        writeStderr("\r\(bar) \(Int(frac * 100))%  \(formatBytes(done)) of \(formatBytes(total))  \(formatBytes(Int(rate)))/s ")
+        if let unit {
+            writeStderr("\r\(bar) \(done) of \(total) \(unit)  \(String(format1: secs)) s ")
+        } else {
+            writeStderr("\r\(bar) \(Int(frac * 100))%  \(formatBytes(done)) of \(formatBytes(total))  \(formatBytes(Int(rate)))/s ")
+        }
         drawn = true
     }
 

@@ -27,8 +27,8 @@ import Testing
         while try db.logs.stats().segments > 1 && ContinuousClock.now < deadline { usleep(20_000) }
         #expect(try db.logs.stats().segments == 1)
         #expect(try db.logs.count(LogQuery()) == written)
-        if case .failure(let e) = db.lastBackgroundCompaction { Issue.record("background compaction failed: \(e)") }
-        #expect(db.lastBackgroundCompaction != nil)
+        if case .failure(let e) = db.lastBackgroundMaintenance { Issue.record("background maintenance failed: \(e)") }
+        #expect(db.lastBackgroundMaintenance != nil)
         try db.close()
         let reopened = try Database(path: dir.path + "/db")
         #expect(try reopened.logs.count(LogQuery()) == written)

@@ -181,8 +181,14 @@ extension LogStore {
                 s.rawBytes = st.head.lineBytes
                 s.splitLines = st.splitLines
                 s.truncatedLines = st.truncatedLines
+                for r in st.head.records {
+                    s.minTime = min(s.minTime ?? r.timestamp, r.timestamp)
+                    s.maxTime = max(s.maxTime ?? r.timestamp, r.timestamp)
+                }
             }
             for e in segments.entries where e.kind == LogSegmentFormat.segmentKind {
+                s.minTime = min(s.minTime ?? e.minTime, e.minTime)
+                s.maxTime = max(s.maxTime ?? e.maxTime, e.maxTime)
                 s.segments += 1
                 s.segmentBytes += Int(e.sizeBytes)
                 s.records += Int(e.recordCount)

@@ -96,6 +96,10 @@ public struct LogStoreStats: Sendable, Equatable {
     /// Lines split into several records or truncated since the store was opened.
     public var splitLines = 0
     public var truncatedLines = 0
+    /// The oldest and newest record times held (ns since the epoch; nil when empty), hidden
+    /// (deleted, not yet applied) records included.
+    public var minTime: Int64?
+    public var maxTime: Int64?
     public init() {}
 }
 
