@@ -43,6 +43,8 @@ public struct SelectedSeries: Sendable {
     let histogramSources: [HistogramSource]
     let minTime: Int64
     let maxTime: Int64
+    /// True when some of the samples are aggregates of a downsampled range (see `MetricAggregate`).
+    package var isDownsampled = false
 
     /// An iterator over the samples in the selected time range, oldest first.
     public func makeIterator() -> SeriesSampleIterator {
