@@ -76,7 +76,7 @@ extension MetricStore {
                     i += 1
                 }
                 let lo = lowerBound(ts, minTime)
-                let hi = lowerBound(ts, maxTime &+ 1)
+                let hi = maxTime == .max ? ts.count : lowerBound(ts, maxTime + 1)
                 bySeries[base] = [.memory(timestamps: Array(ts[lo..<hi]), values: Array(vs[lo..<hi]), order: Int.max)]
             default:
                 for p in pieces {
