@@ -92,7 +92,7 @@ extension MetricStore {
         let series = sorted.map {
             SelectedSeries(
                 labels: $0, sources: bySeries[$0] ?? [], histogramSources: histogramsBySeries[$0] ?? [], minTime: minTime,
-                maxTime: maxTime, isDownsampled: downsampled.contains($0))
+                maxTime: maxTime, downsampledThrough: downsampled[$0] ?? .min)
         }
         return SeriesSet(series: series, snapshot: snapshot)
     }

@@ -18,15 +18,15 @@ extension MetricStore {
     /// - `counter`: the series' raw samples and stored counter chains become one monotonic series
     ///   (`CounterStitcher`); series without downsampled data in the range keep their raw samples.
     /// - `count`: raw samples of a series with downsampled data read as 1 (stale markers stay).
-    /// - Returns: the series that got downsampled points.
+    /// - Returns: the series that got downsampled points, with the end of their last step.
     func selectDownsampled(
         _ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64, aggregate: MetricAggregate,
         blocks: [SegmentEntry], into bySeries: inout [Labels: [SampleSource]]
-    ) throws(MetricStoreError) -> Set<Labels> {
+    ) throws(MetricStoreError) -> [Labels: Int64] {
         let downsampled = blocks.filter {
             $0.maxTime >= minTime && $0.minTime <= maxTime && MetricStore.blockResolution($0) > 0
         }.sorted { $0.minTime < $1.minTime }
-        if downsampled.isEmpty { return [] }
+        if downsampled.isEmpty { return [:] }
         var runs: [Labels: [AggregateRun]] = [:]
         for entry in downsampled {
             let reader = try self.reader(for: entry.name)
@@ -39,7 +39,7 @@ extension MetricStore {
                 throw MetricStoreError.storage(StorageError(path: reader.path, error))
             }
         }
-        var out = Set<Labels>()
+        var out: [Labels: Int64] = [:]
         for (base, list) in runs {
             let pieces = list.sorted { ($0.ts.first ?? 0) < ($1.ts.first ?? 0) }
             var raw: [Int64] = [], rawValues: [Double] = []
@@ -93,8 +93,15 @@ extension MetricStore {
                 }
                 bySeries[base, default: []].append(.memory(timestamps: ts, values: vs, order: Int.min))
             }
-            out.insert(base)
+            out[base] = pieces.compactMap { $0.ts.last }.max() ?? .min
         }
         return out
+    }
+}
+
+extension SeriesSet {
+    /// The series for which `isIncluded` holds (same snapshot).
+    package func filter(_ isIncluded: (SelectedSeries) -> Bool) -> SeriesSet {
+        SeriesSet(series: series.filter(isIncluded), snapshot: snapshot)
     }
 }

@@ -43,8 +43,11 @@ public struct SelectedSeries: Sendable {
     let histogramSources: [HistogramSource]
     let minTime: Int64
     let maxTime: Int64
-    /// True when some of the samples are aggregates of a downsampled range (see `MetricAggregate`).
-    package var isDownsampled = false
+    /// The end of the last downsampled step among the samples (Unix ms), or `Int64.min` when all are
+    /// raw (see `MetricAggregate`).
+    package var downsampledThrough = Int64.min
+    /// True when some of the samples are aggregates of a downsampled range.
+    package var isDownsampled: Bool { downsampledThrough != .min }
 
     /// An iterator over the samples in the selected time range, oldest first.
     public func makeIterator() -> SeriesSampleIterator {
