@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import StrataLabels
 import StrataStorage
 import Testing
@@ -295,6 +298,58 @@ import Testing
         try expectMatchesReference(store, raw, cut: cut, resolution: level.resolution)
         try expectNoStepTwice(store)
         #expect(store.verify().isEmpty)
+    }
+
+    /// Samples written into already downsampled steps after the pass (a backfill) stay raw: the
+    /// steps are not computed twice, the sums and counts over them include the backfill, and the
+    /// pass stays idempotent.
+    @Test func aBackfillIntoDownsampledStepsStaysRaw() throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let store = try MetricStore(directory: dir.path, options: options())
+        let start = 600 * Self.day
+        let end = start + 2 * Self.day
+        let l = labels("temperature", ("job", "api"))
+        let old = (0..<1000).map { Sample(start + Int64($0) * 60_000, Double($0 % 7)) }
+        try Self.ingest(store, [l: old, labels("up"): [Sample(end, 1)]])
+        let level = DownsampleLevel(after: Self.day, resolution: Self.hour)
+        try store.downsample([level], now: end)
+        let backfill = (0..<50).map { Sample(start + Int64($0) * 60_000 + 30_000, 100) }
+        try Self.ingest(store, [l: backfill])
+        let report = try store.downsample([level], now: end)
+        #expect(report.steps.isEmpty, "nothing new to aggregate")
+        let counts = try store.select([.equal("__name__", "temperature")], from: Int64.min, through: Int64.max, aggregate: .count).series
+        #expect(try counts.first?.samples().reduce(0) { $0 + $1.value } == 1050)
+        let sums = try store.select([.equal("__name__", "temperature")], from: Int64.min, through: Int64.max, aggregate: .sum).series
+        #expect(try sums.first?.samples().reduce(0) { $0 + $1.value } == old.reduce(0) { $0 + $1.value } + 5000)
+        #expect(try store.downsample([level], now: end).steps.isEmpty)
+    }
+
+    /// A pass whose write or publish fails leaves the store as it was (the publish is the one
+    /// manifest write that switches); reopened, it answers as before, and the pass then succeeds.
+    @Test(arguments: [
+        (FaultInjectingFileSystem.Operation.write, ENOSPC, 0), (.rename, EIO, 0), (.write, ENOSPC, 2), (.rename, EIO, 3),
+    ])
+    func aFailedPassLeavesTheStoreAsItWas(operation: FaultInjectingFileSystem.Operation, errno: Int32, skipping: Int) throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        let fs = FaultInjectingFileSystem()
+        let store = try MetricStore(directory: dir.path, options: options(), fileSystem: fs)
+        let start = 700 * Self.day
+        let raw = Self.rawData(from: start, to: start + Self.day, seed: 9)
+        try Self.ingest(store, raw)
+        let before = try select(store, .average)
+        let names = store.segments.entries.map(\.name)
+        fs.inject(operation, skipping: skipping, errno: errno)
+        let level = DownsampleLevel(after: 6 * Self.hour, resolution: 5 * Self.minute)
+        #expect(throws: MetricStoreError.self) { try store.downsample([level], now: start + Self.day) }
+        #expect(store.segments.entries.map(\.name) == names)
+        #expect(try select(store, .average) == before)
+        let reopened = try MetricStore(directory: dir.path, options: options())
+        #expect(try select(reopened, .average) == before)
+        #expect(reopened.verify().isEmpty)
+        #expect(!(try reopened.downsample([level], now: start + Self.day).steps.isEmpty))
+        try expectMatchesReference(reopened, raw, cut: start + 18 * Self.hour, resolution: level.resolution)
     }
 
     @Test func histogramsStayRawAndLevelsAreChecked() throws {

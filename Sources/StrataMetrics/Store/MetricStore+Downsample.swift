@@ -95,6 +95,9 @@ extension MetricStore {
         var remainders: [(entry: SegmentEntry, series: [(Labels, [Int64], [Double], [HistogramSample])])] = []
         var aggregated = 0
         var kept = 0
+        // Raw samples in steps some downsampled block already holds (a backfill after an earlier
+        // pass) stay raw: the step is not computed twice.
+        let done = inRes == 0 ? try counterMarkers(for: nil, before: cut) : [:]
         for e in inputs {
             let reader = try self.reader(for: e.name)
             var rest: [(Labels, [Int64], [Double], [HistogramSample])] = []
@@ -106,14 +109,15 @@ extension MetricStore {
                         for c in s.chunks { try reader.decode(c, timestamps: &ts, values: &vs) }
                         var hs: [HistogramSample] = []
                         for c in s.histogramChunks { hs += try reader.decodeHistograms(c) }
-                        let split = lowerBound(ts, cut &+ 1)
-                        if split > 0 {
-                            rawBelow[s.labels, default: []].append((Array(ts[..<split]), Array(vs[..<split])))
-                            aggregated += split
+                        let low = done[s.labels].map { lowerBound(ts, $0.t &+ 1) } ?? 0
+                        let split = max(low, lowerBound(ts, cut &+ 1))
+                        if split > low {
+                            rawBelow[s.labels, default: []].append((Array(ts[low..<split]), Array(vs[low..<split])))
+                            aggregated += split - low
                         }
-                        if split < ts.count || !hs.isEmpty {
-                            rest.append((s.labels, Array(ts[split...]), Array(vs[split...]), hs))
-                            kept += ts.count - split + hs.count
+                        if low > 0 || split < ts.count || !hs.isEmpty {
+                            rest.append((s.labels, Array(ts[..<low] + ts[split...]), Array(vs[..<low] + vs[split...]), hs))
+                            kept += low + ts.count - split + hs.count
                         }
                     }
                 } else {
@@ -143,12 +147,9 @@ extension MetricStore {
         // The aggregate runs, per series.
         var runs: [Labels: AggregateRun] = [:]
         if inRes == 0 {
-            let baselines = try counterMarkers(for: Set(rawBelow.keys), before: cut)
             for (labels, pieces) in rawBelow {
                 let (ts, vs) = MetricStore.mergeRuns(pieces)
-                let first = ts.first ?? cut
-                let baseline = baselines[labels].flatMap { $0.t < first ? $0.v : nil }
-                let run = Downsampler.aggregateRaw(ts, vs, resolution: res, baseline: baseline)
+                let run = Downsampler.aggregateRaw(ts, vs, resolution: res, baseline: done[labels]?.v)
                 if !run.isEmpty { runs[labels] = run }
             }
         } else {
@@ -253,18 +254,18 @@ extension MetricStore {
         return parts.map { ($0.key, AggregateRun.fromStored($0.value)) }.filter { !$0.1.isEmpty }
     }
 
-    /// For each series, the last point (time, value) of its stored counter aggregate before `cut`:
-    /// the marker the next downsampled piece continues from.
-    func counterMarkers(for series: Set<Labels>, before cut: Int64) throws(MetricStoreError) -> [Labels: (t: Int64, v: Double)] {
+    /// For each series (nil: every series), the last point (time, value) of its stored counter
+    /// aggregate at or before `cut`: the end of its last downsampled step, and the marker the next
+    /// downsampled piece continues from.
+    func counterMarkers(for series: Set<Labels>?, before cut: Int64) throws(MetricStoreError) -> [Labels: (t: Int64, v: Double)] {
         var out: [Labels: (t: Int64, v: Double)] = [:]
-        if series.isEmpty { return out }
         for e in segments.entries where e.kind == SegmentKind.metricBlock && MetricStore.blockResolution(e) > 0 && e.minTime <= cut {
             let reader = try self.reader(for: e.name)
             do throws(FormatError) {
                 for id in try reader.postings(MetricStore.aggregateLabel, MetricAggregate.counter.rawValue) {
                     let s = try reader.series(id)
                     let base = s.labels.removing([MetricStore.aggregateLabel])
-                    guard series.contains(base), let c = s.chunks.last else { continue }
+                    guard series?.contains(base) ?? true, let c = s.chunks.last else { continue }
                     var ts: [Int64] = [], vs: [Double] = []
                     try reader.decode(c, timestamps: &ts, values: &vs)
                     guard let t = ts.last, let v = vs.last, t <= cut else { continue }
