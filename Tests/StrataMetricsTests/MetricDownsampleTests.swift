@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import PropertyBased
 import StrataLabels
 import StrataStorage
 import Testing
@@ -22,7 +23,7 @@ import Testing
         return o
     }
 
-    struct Gen {
+    struct Rng {
         var state: UInt64
         mutating func next() -> UInt64 {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -36,7 +37,7 @@ import Testing
     /// Raw data: a counter with resets (integer increments: sums stay exact), a gauge, and a sparse
     /// series with gaps, scraped every 10 s (some samples on step boundaries), in `[from, to)`.
     static func rawData(from: Int64, to: Int64, seed: UInt64) -> [Labels: [Sample]] {
-        var g = Gen(state: seed)
+        var g = Rng(state: seed)
         var out: [Labels: [Sample]] = [:]
         var counter = 1000.0
         var t = from
@@ -350,6 +351,66 @@ import Testing
         #expect(reopened.verify().isEmpty)
         #expect(!(try reopened.downsample([level], now: start + Self.day).steps.isEmpty))
         try expectMatchesReference(reopened, raw, cut: start + 18 * Self.hour, resolution: level.resolution)
+    }
+
+    /// Any sequence of ingests (in time order), passes of two levels, compactions and reopens, then
+    /// a last pass, leaves a store that answers every hint like the reference over the raw samples, cut where the
+    /// last pass cut.
+    @Test func anySequenceOfPassesAnswersLikeTheReference() async {
+        await propertyCheck(count: 15, input: Gen.uint64(), Gen.int(in: 0...3).array(of: 1...7)) { seed, ops in
+            do { try runSequence(seed: seed, ops: ops) } catch { Issue.record("\(error)") }
+        }
+    }
+
+    func runSequence(seed: UInt64, ops: [Int]) throws {
+        let dir = TempDir()
+        defer { dir.cleanup() }
+        var store = try MetricStore(directory: dir.path, options: options())
+        let levels = [
+            DownsampleLevel(after: 6 * Self.hour, resolution: 5 * Self.minute), DownsampleLevel(after: 12 * Self.hour, resolution: Self.hour),
+        ]
+        var g = Rng(state: seed)
+        var raw: [Labels: [Sample]] = [:]
+        var now = 800 * Self.day + Int64(g.next() % 3600) * 1000
+        var cuts: (fine: Int64, coarse: Int64)? = nil
+        for op in ops + [1] {  // and a last pass
+            if op == 0 || (op == 1 && raw.isEmpty) {
+                let length = Int64(3 + g.next() % 22) * Self.hour
+                var piece = Self.rawData(from: now, to: now + length, seed: g.next())
+                for (l, s) in piece { piece[l] = s.enumerated().filter { $0.offset % 3 == 0 }.map(\.element) }  // 30 s
+                for (l, s) in piece { raw[l, default: []] += s }
+                try Self.ingest(store, piece)
+                now += length
+            } else if op == 1 {
+                try store.downsample(levels, now: now)
+                let fine = MetricStore.floorDiv(now - 6 * Self.hour, 5 * Self.minute) * 5 * Self.minute
+                let coarse = MetricStore.floorDiv(now - 12 * Self.hour, Self.hour) * Self.hour
+                cuts = (fine, coarse)
+                try expectNoStepTwice(store)
+            } else if op == 2 {
+                try store.compact()
+            } else {
+                try store.close()
+                store = try MetricStore(directory: dir.path, options: options())
+            }
+        }
+        for a in MetricAggregate.allCases {
+            let got = try select(store, a)
+            for (l, samples) in raw {
+                var want = samples
+                if let cuts, let first = samples.first, first.timestamp <= cuts.fine {
+                    let fine = Self.reference(samples, cut: cuts.fine, resolution: 5 * Self.minute, a).filter { $0.timestamp > cuts.coarse }
+                    if a == .counter {
+                        // One running counter over everything.
+                        want = Self.reference(samples, cut: cuts.coarse, resolution: Self.hour, a).filter { $0.timestamp <= cuts.coarse } + fine
+                    } else {
+                        want = Self.reference(samples.filter { $0.timestamp <= cuts.coarse }, cut: cuts.coarse, resolution: Self.hour, a) + fine
+                    }
+                }
+                let problem = Self.difference(got[l] ?? [], want)
+                #expect(problem == nil, "\(a) \(l) after \(ops): \(problem ?? "")")
+            }
+        }
     }
 
     @Test func histogramsStayRawAndLevelsAreChecked() throws {
