@@ -25,15 +25,16 @@ final class BackgroundCompaction: Sendable {
     private let state = Mutex(State())
     /// Held for the whole of a pass, so `stop()` waits for a pass in progress.
     private let pass = Mutex(())
-    private let maintain: @Sendable () throws -> MaintenanceReport
+    private let maintain = Mutex<(@Sendable () throws -> MaintenanceReport)?>(nil)
     private let interval: Duration
 
-    init(interval: Duration, maintain: @escaping @Sendable () throws -> MaintenanceReport) {
-        self.maintain = maintain
+    init(interval: Duration) {
         self.interval = interval
     }
 
-    func start() {
+    /// Starts the passes, each calling `maintain`.
+    func start(_ maintain: @escaping @Sendable () throws -> MaintenanceReport) {
+        self.maintain.withLock { $0 = maintain }
         let context = Unmanaged.passRetained(self).toOpaque()
         var thread = pthread_t()
         let started = pthread_create(&thread, nil, { context in
@@ -63,7 +64,8 @@ final class BackgroundCompaction: Sendable {
             let finished = pass.withLock { _ -> Bool in
                 if stopped { return true }
                 let r: Result<MaintenanceReport, any Error>
-                do { r = .success(try maintain()) } catch { r = .failure(error) }
+                guard let body = maintain.withLock({ $0 }) else { return true }
+                do { r = .success(try body()) } catch { r = .failure(error) }
                 state.withLock { $0.last = r }
                 return false
             }

@@ -99,16 +99,11 @@ public final class Database: Sendable {
             lock.release()
             throw error
         }
-        guard let interval = options.compactionInterval else {
-            compaction = nil
-            return
-        }
+        compaction = options.compactionInterval.map { BackgroundCompaction(interval: $0) }
         // Unowned: a strong reference would keep the database alive, and a weak one could make the
         // pass's thread run deinit, whose stop() waits for that very pass. deinit stops the passes
         // (waiting for one in progress) before any stored property goes away.
-        let background = BackgroundCompaction(interval: interval) { [unowned(unsafe) self] in try self.maintain() }
-        compaction = background
-        background.start()
+        compaction?.start { [unowned(unsafe) self] in try self.maintain() }
     }
 
     /// The three stores, opened in order; the ones opened are closed again when a later one fails.

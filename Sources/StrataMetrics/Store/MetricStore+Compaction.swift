@@ -55,7 +55,7 @@ extension MetricStore {
             var live = segments.entries.filter { $0.kind == SegmentKind.metricBlock }
             report.blocksBefore = live.count
             var passes = 0
-            while let (kind, group) = MetricStore.nextMerge(live, ranges: options.compactionRanges, maxSamples: options.compactionMaxSamples), passes < 4 * report.blocksBefore + 16 {
+            while let (kind, group) = MetricStore.nextMergeByResolution(live, ranges: options.compactionRanges, maxSamples: options.compactionMaxSamples), passes < 4 * report.blocksBefore + 16 {
                 passes += 1
                 let step: MetricCompactionStep
                 if dryRun {
@@ -71,7 +71,10 @@ extension MetricStore {
                         SegmentEntry(
                             name: "planned-\(report.steps.count)", kind: SegmentKind.metricBlock,
                             level: (group.map(\.level).max() ?? 0) &+ 1, minTime: step.minTime, maxTime: step.maxTime,
-                            sizeBytes: UInt64(step.inputBytes), recordCount: UInt64(step.samples)))
+                            sizeBytes: UInt64(step.inputBytes), recordCount: UInt64(step.samples),
+                            metadata: MetricStore.encodeBlockMeta(
+                                BlockStats(seriesCount: 0, sampleCount: step.samples, minTime: step.minTime, maxTime: step.maxTime),
+                                resolution: MetricStore.blockResolution(group[0]))))
                 } else {
                     let merged = try merge(group, kind: kind)
                     live = segments.entries.filter { $0.kind == SegmentKind.metricBlock }
@@ -142,6 +145,9 @@ extension MetricStore {
     private func merge(_ group: [SegmentEntry], kind: MetricCompactionStep.Kind) throws(MetricStoreError) -> MetricCompactionStep? {
         let start = ContinuousClock.now
         let known = Set(segments.entries.map(\.name))
+        // Blocks of one resolution only (`nextMergeByResolution`); a downsampled block's counter
+        // series are chains that join with `mergeCounterChains`.
+        let resolution = MetricStore.blockResolution(group[0])
         // Oldest written first, so that later inputs win at equal timestamps. Inputs that do not
         // overlap (a level step) go in time order instead: no tie to settle, and each series'
         // runs then follow each other, so merging them is appending them.
@@ -171,7 +177,9 @@ extension MetricStore {
         }
         var writer = BlockWriter(maxChunkSamples: options.maxChunkSamples)
         for labels in Set(floats.keys).union(histograms.keys).sorted() {
-            let (ts, vs) = MetricStore.mergeRuns(floats[labels] ?? [])
+            let (ts, vs) =
+                resolution > 0 && labels[MetricStore.aggregateLabel] == MetricAggregate.counter.rawValue
+                ? MetricStore.mergeCounterChains(floats[labels] ?? []) : MetricStore.mergeRuns(floats[labels] ?? [])
             let hs = MetricStore.mergeHistogramRuns(histograms[labels] ?? [])
             writer.add(labels, timestamps: ts, values: vs, histograms: hs)
         }
@@ -182,7 +190,7 @@ extension MetricStore {
             let entry = SegmentEntry(
                 name: name, kind: SegmentKind.metricBlock, level: (group.map(\.level).max() ?? 0) &+ 1,
                 minTime: stats.minTime, maxTime: stats.maxTime, sizeBytes: UInt64(bytes.count),
-                recordCount: UInt64(stats.sampleCount), metadata: MetricStore.encodeBlockMeta(stats))
+                recordCount: UInt64(stats.sampleCount), metadata: MetricStore.encodeBlockMeta(stats, resolution: resolution))
             // Under the store's lock, which a flush holds while it publishes: no block can appear
             // between the check and the publish.
             let published = try state.withLock { _ throws(StorageError) -> Bool in

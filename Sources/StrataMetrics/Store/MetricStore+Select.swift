@@ -34,16 +34,17 @@ extension MetricStore {
     }
 
     /// `select(_:from:through:)` over raw Unix milliseconds `[minTime, maxTime]`: the path inside
-    /// the package (the PromQL evaluator works in ms).
-    package func select(_ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64) throws(MetricStoreError)
-        -> SeriesSet
-    {
+    /// the package (the PromQL evaluator works in ms). Over downsampled ranges a series reads the
+    /// `aggregate` (see `MetricAggregate`; `select(_:from:through:)` reads the average per step).
+    package func select(
+        _ matchers: [LabelMatcher], from minTime: Int64, through maxTime: Int64, aggregate: MetricAggregate
+    ) throws(MetricStoreError) -> SeriesSet {
         let snapshot = segments.snapshot()
         var bySeries: [Labels: [SampleSource]] = [:]
         var histogramsBySeries: [Labels: [HistogramSource]] = [:]
         let blocks = snapshot.entries.filter { $0.kind == SegmentKind.metricBlock }
         for (order, entry) in blocks.enumerated()
-        where entry.maxTime >= minTime && entry.minTime <= maxTime {
+        where entry.maxTime >= minTime && entry.minTime <= maxTime && MetricStore.blockResolution(entry) == 0 {
             let reader = try self.reader(for: entry.name)
             let ids: [UInt32]
             do throws(FormatError) {
@@ -86,11 +87,12 @@ extension MetricStore {
                         timestamps: Array(hs.timestamps[lo..<hi]), values: Array(hs.values[lo..<hi]), order: Int.max))
             }
         }
+        let downsampled = try selectDownsampled(matchers, from: minTime, through: maxTime, aggregate: aggregate, blocks: blocks, into: &bySeries)
         let sorted = histogramsBySeries.isEmpty ? bySeries.keys.sorted() : Set(bySeries.keys).union(histogramsBySeries.keys).sorted()
         let series = sorted.map {
             SelectedSeries(
                 labels: $0, sources: bySeries[$0] ?? [], histogramSources: histogramsBySeries[$0] ?? [], minTime: minTime,
-                maxTime: maxTime)
+                maxTime: maxTime, downsampledThrough: downsampled[$0] ?? .min)
         }
         return SeriesSet(series: try hidingDeleted(series, snapshot: snapshot), snapshot: snapshot)
     }
@@ -103,6 +105,7 @@ extension MetricStore {
             names.formUnion(try reader(for: e.name).labelNames)
         }
         state.withLock { st in names.formUnion(st.head.postings.keys.filter { !st.head.valuesWithSamples($0).isEmpty }) }
+        names.remove(MetricStore.aggregateLabel)  // downsampled blocks' reserved label
         return names.sorted()
     }
 
@@ -129,7 +132,7 @@ extension MetricStore {
             var maxT: Int64? = nil
             for e in blocks {
                 let r = try reader(for: e.name)
-                for id in 0..<UInt32(r.seriesOffsets.count) { labels.insert(try r.series(id).labels) }
+                for id in 0..<UInt32(r.seriesOffsets.count) { labels.insert(try r.series(id).labels.removing([MetricStore.aggregateLabel])) }
                 samples += Int(e.recordCount)
                 minT = min(minT ?? e.minTime, e.minTime)
                 maxT = max(maxT ?? e.maxTime, e.maxTime)

@@ -45,6 +45,11 @@ public struct SelectedSeries: Sendable {
     let maxTime: Int64
     /// Times (Unix ms, inclusive ranges) pending deletions hide in this series.
     var hidden: [ClosedRange<Int64>] = []
+    /// The end of the last downsampled step among the samples (Unix ms), or `Int64.min` when all are
+    /// raw (see `MetricAggregate`).
+    package var downsampledThrough = Int64.min
+    /// True when some of the samples are aggregates of a downsampled range.
+    package var isDownsampled: Bool { downsampledThrough != .min }
 
     /// An iterator over the samples in the selected time range, oldest first.
     public func makeIterator() -> SeriesSampleIterator {

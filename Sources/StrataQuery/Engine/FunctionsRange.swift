@@ -25,7 +25,9 @@ enum DirectRangeKernel { case rate, increase, delta, count, none }
 extension Evaluator {
     func evalRangeFunction(_ c: FunctionCall, matrixArg: Int) throws(QueryError) -> [EvalSeries] {
         let params = try scalarArgs(c, skipping: matrixArg)
-        let input = try rangeInput(c.args[matrixArg])
+        var input = try rangeInput(c.args[matrixArg], aggregate: Evaluator.downsampleAggregate(c.name))
+        // count_over_time and avg_over_time combine aggregates over downsampled series (FunctionsDownsampled.swift).
+        let downsampled = try evalDownsampledOverTime(c, matrixArg: matrixArg, input: &input)
         let kernel = try rangeKernel(c, params: params)
         let keepsName = c.name == "last_over_time" || c.name == "first_over_time"
         var out: [EvalSeries] = []
@@ -118,7 +120,7 @@ extension Evaluator {
             }
             return res.ts.isEmpty ? [] : [res]
         }
-        return out
+        return downsampled.isEmpty ? out : out + downsampled
     }
 
     private func rangeKernel(_ c: FunctionCall, params: [[Double]]) throws(QueryError) -> RangeKernel {

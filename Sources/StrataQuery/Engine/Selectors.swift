@@ -98,11 +98,14 @@ func removeStaleMarkers(_ ts: UnsafeMutableBufferPointer<Int64>, _ vs: UnsafeMut
 }
 
 extension Evaluator {
-    /// Selects the series matching `matchers` in `[from, through]` (their samples stay undecoded).
-    func select(_ matchers: [LabelMatcher], from: Int64, through: Int64) throws(QueryError) -> SeriesSet {
+    /// Selects the series matching `matchers` in `[from, through]` (their samples stay undecoded);
+    /// downsampled ranges read `aggregate` (plain selectors: the average per step).
+    func select(_ matchers: [LabelMatcher], from: Int64, through: Int64, aggregate: MetricAggregate = .average) throws(QueryError)
+        -> SeriesSet
+    {
         guard let store = ctx.store else { throw ctx.error("this query language has no metric selectors") }
         do {
-            return try store.select(matchers, from: from, through: through)
+            return try store.select(matchers, from: from, through: through, aggregate: aggregate)
         } catch {
             throw QueryError(storage: error, file: error.storageError)
         }
@@ -241,16 +244,20 @@ extension Evaluator {
     }
 
     /// The series and windows a range-vector argument (a matrix selector or a subquery) stands for.
-    func rangeInput(_ e: Expr) throws(QueryError) -> RangeInput {
+    /// A matrix selector reads `aggregate` over downsampled ranges (see `downsampleAggregate`).
+    func rangeInput(_ e: Expr, aggregate: MetricAggregate = .average) throws(QueryError) -> RangeInput {
         switch e {
         case .paren(let inner, _):
-            return try rangeInput(inner)
+            return try rangeInput(inner, aggregate: aggregate)
         case .matrixSelector(let ms):
             let sel = ms.selector
             let at = atTime(sel.at)
             let minRef = (at ?? start) - sel.offset
             let maxRef = (at ?? end) - sel.offset
-            let set = try select(sel.matchers, from: minRef - ms.rangeMilliseconds + 1, through: maxRef)
+            // The counter aggregate also reads the step that ends where the first window starts (see
+            // `evalDownsampledOverTime`).
+            let from = minRef - ms.rangeMilliseconds + (aggregate == .counter ? 0 : 1)
+            let set = try select(sel.matchers, from: from, through: maxRef, aggregate: aggregate)
             return RangeInput(
                 series: [], selected: set, rangeMs: ms.rangeMilliseconds, offset: sel.offset, at: at, exprRange: ms.range,
                 matchers: sel.matchers)
