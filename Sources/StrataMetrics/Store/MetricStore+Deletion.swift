@@ -165,14 +165,21 @@ extension MetricStore {
         var series = Set<Labels>()
         var samples = 0
         if let range = d.range {
-            let set = try select(d.matchers, from: range.lowerBound, through: range.upperBound)
+            // Raw samples (head and raw blocks), minus what earlier tombstones hide.
+            let set = try select(d.matchers, from: range.lowerBound, through: range.upperBound, aggregate: .count)
             for s in set.series {
-                let n = try s.samples().count + s.histograms().count
+                // A series with downsampled steps in range: its points up to the last step are
+                // aggregates (counted below from the blocks), the ones after it raw samples.
+                let n = try s.samples().reduce(0) { $0 + ($1.timestamp > s.downsampledThrough ? 1 : 0) } + s.histograms().count
                 if n > 0 {
                     samples += n
                     series.insert(seriesIdentity(s.labels))
                 }
             }
+            // Stored points of downsampled blocks (each aggregate series' points, as stats() counts them).
+            let (n, ids) = try downsampledPoints(d.matchers, range)
+            samples += n
+            series.formUnion(ids)
         }
         var pending = try pendingDeletions().count
         let record = !dryRun && d.range != nil
@@ -193,6 +200,41 @@ extension MetricStore {
             }
         }
         return MetricDeletionReport(series: series.count, samples: samples, recorded: record, pending: pending)
+    }
+
+    /// The points stored in downsampled blocks for the series `matchers` select (by their own
+    /// labels) in `range`, and those series. Earlier tombstones are not subtracted here.
+    func downsampledPoints(_ matchers: [LabelMatcher], _ range: ClosedRange<Int64>) throws(MetricStoreError) -> (Int, Set<Labels>) {
+        let snapshot = segments.snapshot()
+        defer { snapshot.release() }
+        var points = 0
+        var series = Set<Labels>()
+        for entry in snapshot.entries
+        where entry.kind == SegmentKind.metricBlock && MetricStore.blockResolution(entry) > 0 && entry.maxTime >= range.lowerBound
+            && entry.minTime <= range.upperBound
+        {
+            let reader = try self.reader(for: entry.name)
+            do throws(FormatError) {
+                let ids = try selectPostings(
+                    matchers, allCount: reader.seriesOffsets.count, values: { reader.labelValues($0) },
+                    postings: { (n: String, v: String) throws(FormatError) -> [UInt32] in try reader.postings(n, v) })
+                for id in ids {
+                    let s = try reader.series(id)
+                    var ts: [Int64] = [], vs: [Double] = []
+                    for c in s.chunks where c.maxTime >= range.lowerBound && c.minTime <= range.upperBound {
+                        try reader.decode(c, timestamps: &ts, values: &vs)
+                    }
+                    let n = ts.reduce(0) { $0 + (range.contains($1) ? 1 : 0) }
+                    if n > 0 {
+                        points += n
+                        series.insert(seriesIdentity(s.labels))
+                    }
+                }
+            } catch {
+                throw MetricStoreError.storage(StorageError(path: reader.path, error))
+            }
+        }
+        return (points, series)
     }
 
     /// The deletions recorded but not yet applied to the files, oldest first.
