@@ -91,6 +91,7 @@ struct VerifyCommand: ParsableCommand {
         problems += db.logs.verify().map(\.description)
         problems += db.traces.recoveryReport.map { "repaired on open: \($0)" }
         problems += db.traces.verify().map(\.description)
+        do { _ = try db.policy() } catch { problems.append("\(error)") }  // the stored policy file
         for p in problems { print(p) }
         if !problems.isEmpty {
             printError("\(problems.count) problem\(problems.count == 1 ? "" : "s") found")

@@ -104,6 +104,11 @@ struct RetentionCLITests {
         #expect(show.status == 0)
         #expect(show.stdout.hasPrefix(Self.policy), "the previous policy stays: \(show.stdout)")
         #expect(show.stdout.contains("logs     {level=\"DEBUG\"}"), "\(show.stdout)")
+        // A damaged policy file is a problem verify reports, with the file.
+        try flip(db + "/POLICY", at: 20)
+        let v = try CLI.run(["verify", db])
+        #expect(v.status == 1)
+        #expect(v.stdout.contains("POLICY"), "\(v.stdout)")
         for args in [["policy", "--help"], ["delete", "--help"], ["compact", "--help"]] {
             let h = try CLI.run(args)
             #expect(h.status == 0 && h.stdout.contains("Example"), "\(args)")
