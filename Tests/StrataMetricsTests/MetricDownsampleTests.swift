@@ -413,6 +413,24 @@ import Testing
         }
     }
 
+    /// A rewrite that keeps some steps of a counter chain leaves a chain: dropping the tail ends it
+    /// at the last kept step (its marker), dropping the head keeps the marker.
+    @Test func filteringACounterChainKeepsItAChain() {
+        // Steps at 300, 600, 900 (stored 1 ms early) with values 10, 25, 40, and the marker 7 (a raw
+        // value after a reset) at 900.
+        let ts: [Int64] = [300, 600, 899, 900]
+        let vs: [Double] = [10, 25, 40, 7]
+        let all = MetricStore.filterCounterChain(ts, vs) { _ in true }
+        #expect(all.0 == ts && all.1 == vs)
+        let head = MetricStore.filterCounterChain(ts, vs) { $0 >= 600 }
+        #expect(head.0 == [600, 899, 900] && head.1 == [25, 40, 7])
+        let tail = MetricStore.filterCounterChain(ts, vs) { $0 < 900 }
+        #expect(tail.0 == [300, 599, 600] && tail.1 == [10, 25, 25])
+        let middle = MetricStore.filterCounterChain(ts, vs) { $0 != 600 }
+        #expect(middle.0 == [300, 899, 900] && middle.1 == [10, 40, 7])
+        #expect(MetricStore.filterCounterChain(ts, vs) { _ in false }.0.isEmpty)
+    }
+
     @Test func histogramsStayRawAndLevelsAreChecked() throws {
         let dir = TempDir()
         defer { dir.cleanup() }

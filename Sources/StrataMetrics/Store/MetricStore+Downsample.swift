@@ -311,3 +311,28 @@ extension MetricStore {
         return nil
     }
 }
+
+extension MetricStore {
+    /// The stored `counter` series of a downsampled block (one chain: steps, the last one 1 ms early,
+    /// then the marker) with only the steps whose end satisfies `keep`, for a rewrite that drops
+    /// points (retention, deletion): the result is again a chain. When the last step stays, the
+    /// marker does too; otherwise the marker is the last kept step's value (the chain then ends
+    /// there, and whatever follows continues from it as across a split). Empty when no step stays.
+    package static func filterCounterChain(_ ts: [Int64], _ vs: [Double], keep: (Int64) -> Bool) -> ([Int64], [Double]) {
+        guard ts.count == vs.count, ts.count >= 2 else { return ts.count == vs.count && ts.count == 1 && keep(ts[0]) ? (ts, vs) : ([], []) }
+        var run = AggregateRun()
+        run.ts = Array(ts.dropLast())
+        run.ts[run.ts.count - 1] = ts[ts.count - 1]
+        run.counter = Array(vs.dropLast())
+        run.marker = vs[vs.count - 1]
+        let lastKept = keep(run.ts[run.ts.count - 1])
+        var out = AggregateRun()
+        for i in run.ts.indices where keep(run.ts[i]) {
+            out.ts.append(run.ts[i])
+            out.counter.append(run.counter[i])
+        }
+        if out.ts.isEmpty { return ([], []) }
+        out.marker = lastKept ? run.marker : out.counter[out.counter.count - 1]
+        return out.storedCounter()
+    }
+}
