@@ -162,7 +162,13 @@ extension MetricStore {
                     var kt: [Int64] = [], kv: [Double] = []
                     kt.reserveCapacity(ts.count)
                     kv.reserveCapacity(ts.count)
-                    for i in ts.indices where !s.drops.covers(ts[i]) { kt.append(ts[i]); kv.append(vs[i]) }
+                    if s.labels[rewriteIgnoredLabel] == MetricAggregate.counter.rawValue {
+                        // A downsampled counter is a chain (its last step 1 ms early, then a marker):
+                        // dropping steps must leave a chain.
+                        (kt, kv) = MetricStore.filterCounterChain(ts, vs) { !s.drops.covers($0) }
+                    } else {
+                        for i in ts.indices where !s.drops.covers(ts[i]) { kt.append(ts[i]); kv.append(vs[i]) }
+                    }
                     let kh = hs.filter { !s.drops.covers($0.timestamp) }
                     out.dropped += ts.count - kt.count + hs.count - kh.count
                     (ts, vs, hs) = (kt, kv, kh)
