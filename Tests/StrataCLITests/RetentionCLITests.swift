@@ -253,3 +253,49 @@ struct RetentionCLITests {
         #expect(answers == expectedAnswers)
     }
 }
+
+/// The size budget: over it, every keep is scaled down by one factor until the database fits.
+@Suite struct SizeBudgetTests {
+    @Test func overTheBudgetEveryKeepShrinksByOneFactorUntilItFits() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let path = dir.path + "/db"
+        try RetentionCLITests.makeDatabase(path)
+        var options = DatabaseOptions()
+        for wal in [\DatabaseOptions.metrics.walSegmentSize, \.logs.walSegmentSize, \.traces.walSegmentSize] { options[keyPath: wal] = 1024 }
+        options.metrics.durability = .none
+        options.logs.durability = .none
+        options.traces.durability = .none
+        let db = try Database(path: path, options: options)
+        defer { try? db.close() }
+        // First the policy alone (it cuts some), then a budget of half what is left.
+        let base = "retention:\n  metrics: 48h\n  logs: 60h\n  traces: 48h\n  rules:\n    - {store: logs, selector: '{level=\"DEBUG\"}', keep: 12h}\n"
+        try db.setPolicy(base)
+        _ = try db.maintain()
+        let full = try db.diskBytes()
+        let budget = full / 2
+        try db.setPolicy(base + "  size: \(budget)B\n")
+        let withPolicy = try db.diskBytes()
+        let dry = try db.maintain(dryRun: true)
+        #expect(dry.keepScale.map { $0 < 1 } == true, "the dry run shows the scaling")
+        #expect(try db.diskBytes() == withPolicy, "a dry run writes nothing")
+        let r = try db.maintain()
+        let f = try #require(r.keepScale)
+        #expect(f > 0.2 && f < 1, "\(f)")
+        let used = try db.diskBytes()
+        #expect(used <= budget, "\(used) bytes against a budget of \(budget)")
+        // Each rule lost the same fraction of its keep: the logs' DEBUG records kept 12h·f, INFO 60h·f.
+        let newest = try #require(try db.logs.stats().maxTime)
+        func oldest(_ level: String) throws -> Int64? {
+            var q = LogQuery(streams: [.equal("level", level)])
+            q.limit = 1
+            q.direction = .forward
+            return try db.logs.search(q).hits.first?.record.timestamp
+        }
+        let hourNs: Double = 3_600_000_000_000
+        let debugAge = Double(newest - (try #require(try oldest("DEBUG")))) / hourNs
+        let infoAge = Double(newest - (try #require(try oldest("INFO")))) / hourNs
+        #expect(debugAge <= 12 * f + 0.01 && debugAge >= 12 * f - 0.1, "DEBUG spans \(debugAge) h, f = \(f)")
+        #expect(infoAge <= 60 * f + 0.01 && infoAge >= 60 * f - 0.1, "INFO spans \(infoAge) h, f = \(f)")
+    }
+}
