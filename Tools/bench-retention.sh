@@ -98,6 +98,6 @@ worst = max((abs(a[k] - b[k]) / max(abs(a[k]), 1e-12) for k in common), default=
 print(f"{len(a)} raw points, {len(b)} downsampled points, {len(common)} in both; largest relative difference {worst:.3g}")
 EOF
 if command -v farm-bench >/dev/null; then
-    farm-bench -n 7 --timeout 600 -- "$STRATA" query "$WORK/db" "$Q" --start "$QS" --end "$QE" --step 1h --format json \
-        --vs "$STRATA query $WORK/raw $Q --start $QS --end $QE --step 1h --format json"
+    farm-bench -n 7 --timeout 600 --vs "$STRATA query $WORK/raw $Q --start $QS --end $QE --step 1h --format json" \
+        -- "$STRATA" query "$WORK/db" "$Q" --start "$QS" --end "$QE" --step 1h --format json
 fi

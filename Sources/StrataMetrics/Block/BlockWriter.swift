@@ -14,9 +14,13 @@ struct BlockWriter {
     private var timestampRecords: [[UInt8]: Int] = [:]
     private var stats = BlockStats(seriesCount: 0, sampleCount: 0, minTime: .max, maxTime: .min)
     let maxChunkSamples: Int
+    /// Series may come in any order (each still once): `finish()` sorts the index. Chunks are
+    /// encoded as they come either way, so a writer holds encoded bytes, not samples.
+    let anyOrder: Bool
 
-    init(maxChunkSamples: Int = 8192) {
+    init(maxChunkSamples: Int = 8192, anyOrder: Bool = false) {
         self.maxChunkSamples = max(1, maxChunkSamples)
+        self.anyOrder = anyOrder
         out.appendUInt32(BlockFormat.magic)
         out.appendUInt8(BlockFormat.version)
         out.appendUInt8(0)
@@ -27,7 +31,7 @@ struct BlockWriter {
     mutating func add(_ labels: Labels, timestamps: [Int64], values: [Double], histograms: [HistogramSample] = []) {
         precondition(timestamps.count == values.count)
         if timestamps.isEmpty && histograms.isEmpty { return }
-        if let last = entries.last { precondition(last.labels < labels, "series must be added in label order") }
+        if !anyOrder, let last = entries.last { precondition(last.labels < labels, "series must be added in label order") }
         var chunks: [BlockChunkMeta] = []
         let n = timestamps.count
         let pieces = (n + maxChunkSamples - 1) / maxChunkSamples
@@ -94,6 +98,10 @@ struct BlockWriter {
 
     /// Writes the index and footer and returns the whole file.
     mutating func finish() -> (bytes: [UInt8], stats: BlockStats) {
+        if anyOrder {
+            entries.sort { $0.labels < $1.labels }
+            precondition(zip(entries, entries.dropFirst()).allSatisfy { $0.labels < $1.labels }, "a series was added twice")
+        }
         // Symbol table: sorted strings; ids are positions.
         let sortedSymbols = symbols.keys.sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
         for (i, s) in sortedSymbols.enumerated() { symbols[s] = i }

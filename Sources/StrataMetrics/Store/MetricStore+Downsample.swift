@@ -81,38 +81,94 @@ extension MetricStore {
         if !zip(inputs, inputs.dropFirst()).allSatisfy({ $0.maxTime < $1.minTime }) {
             inputs.sort { (FileNames.parseSegment($0.name)?.0 ?? 0) < (FileNames.parseSegment($1.name)?.0 ?? 0) }
         }
-        var rawBelow: [Labels: [(t: [Int64], v: [Double])]] = [:]
-        var runsBelow: [Labels: [AggregateRun]] = [:]
-        // What each input keeps (rewritten as a block of the input's resolution).
-        var remainders: [(entry: SegmentEntry, series: [(Labels, [Int64], [Double], [HistogramSample])])] = []
+        // Memory stays bounded by the encoded outputs: raw inputs are read one series at a time
+        // (across every input block), and aggregates and remainders go straight into block writers.
         var aggregated = 0
         var kept = 0
-        // Raw samples in steps some downsampled block already holds (a backfill after an earlier
-        // pass) stay raw: the step is not computed twice.
-        let done = inRes == 0 ? try counterMarkers(for: nil, before: cut) : [:]
-        for e in inputs {
-            let reader = try self.reader(for: e.name)
-            var rest: [(Labels, [Int64], [Double], [HistogramSample])] = []
-            do throws(FormatError) {
-                if inRes == 0 {
-                    for id in 0..<UInt32(reader.seriesOffsets.count) {
+        var steps = 0
+        // The aggregate blocks, one per `stepsPerBlock` steps of time (series in any order: the
+        // five aggregates of one series do not sort next to each other).
+        var partitions: [Int64: BlockWriter] = [:]
+        // What each input keeps (rewritten as a block of the input's resolution), series in order.
+        var remainders = inputs.map { _ in BlockWriter(maxChunkSamples: options.maxChunkSamples) }
+        let span = res * MetricStore.stepsPerBlock
+        // A run split across two aggregate blocks continues in the same counter space (the earlier
+        // piece's marker is its last value).
+        func emit(_ labels: Labels, _ run: AggregateRun) {
+            steps += run.ts.count
+            if dryRun { return }
+            var i = 0
+            while i < run.ts.count {
+                let p = MetricStore.floorDiv(run.ts[i], span)
+                var j = i
+                while j < run.ts.count && MetricStore.floorDiv(run.ts[j], span) == p { j += 1 }
+                let piece = j == run.ts.count ? run.slice(i..<j, marker: run.marker) : run.slice(i..<j)
+                for a in MetricAggregate.stored {
+                    let (t, v) = piece.stored(a)
+                    partitions[p, default: BlockWriter(maxChunkSamples: options.maxChunkSamples, anyOrder: true)].add(
+                        labels.setting(MetricStore.aggregateLabel, to: a.rawValue), timestamps: t, values: v)
+                }
+                i = j
+            }
+        }
+        if inRes == 0 {
+            // Raw samples in steps some downsampled block already holds (a backfill after an
+            // earlier pass) stay raw: the step is not computed twice.
+            let done = try counterMarkers(for: nil, before: cut)
+            var readers: [BlockReader] = []
+            var idsByLabels: [[Labels: UInt32]] = []
+            var all = Set<Labels>()
+            for e in inputs {
+                let reader = try self.reader(for: e.name)
+                var ids: [Labels: UInt32] = [:]
+                do throws(FormatError) {
+                    for id in 0..<UInt32(reader.seriesOffsets.count) { ids[try reader.series(id).labels] = id }
+                } catch {
+                    throw MetricStoreError.storage(StorageError(path: reader.path, error))
+                }
+                all.formUnion(ids.keys)
+                readers.append(reader)
+                idsByLabels.append(ids)
+            }
+            for labels in all.sorted() {
+                var below: [(t: [Int64], v: [Double])] = []
+                for (k, reader) in readers.enumerated() {
+                    guard let id = idsByLabels[k][labels] else { continue }
+                    do throws(FormatError) {
                         let s = try reader.series(id)
                         var ts: [Int64] = [], vs: [Double] = []
                         for c in s.chunks { try reader.decode(c, timestamps: &ts, values: &vs) }
                         var hs: [HistogramSample] = []
                         for c in s.histogramChunks { hs += try reader.decodeHistograms(c) }
-                        let low = done[s.labels].map { lowerBound(ts, $0.t &+ 1) } ?? 0
+                        let low = done[labels].map { lowerBound(ts, $0.t &+ 1) } ?? 0
                         let split = max(low, lowerBound(ts, cut &+ 1))
                         if split > low {
-                            rawBelow[s.labels, default: []].append((Array(ts[low..<split]), Array(vs[low..<split])))
+                            below.append((Array(ts[low..<split]), Array(vs[low..<split])))
                             aggregated += split - low
                         }
                         if low > 0 || split < ts.count || !hs.isEmpty {
-                            rest.append((s.labels, Array(ts[..<low] + ts[split...]), Array(vs[..<low] + vs[split...]), hs))
                             kept += low + ts.count - split + hs.count
+                            if !dryRun {
+                                remainders[k].add(labels, timestamps: Array(ts[..<low] + ts[split...]), values: Array(vs[..<low] + vs[split...]), histograms: hs)
+                            }
                         }
+                    } catch {
+                        throw MetricStoreError.storage(StorageError(path: reader.path, error))
                     }
-                } else {
+                }
+                if below.isEmpty { continue }
+                let (ts, vs) = MetricStore.mergeRuns(below)
+                let run = Downsampler.aggregateRaw(ts, vs, resolution: res, baseline: done[labels]?.v)
+                if !run.isEmpty { emit(labels, run) }
+            }
+        } else {
+            // The inputs are aggregates already (a few points per step): read them whole.
+            var runsBelow: [Labels: [AggregateRun]] = [:]
+            var rests: [[(Labels, [Int64], [Double])]] = []
+            for e in inputs {
+                let reader = try self.reader(for: e.name)
+                var rest: [(Labels, [Int64], [Double])] = []
+                do throws(FormatError) {
                     for (base, run) in try MetricStore.readRuns(reader) {
                         let split = lowerBound(run.ts, cut &+ 1)
                         if split > 0 {
@@ -123,74 +179,39 @@ extension MetricStore {
                             let upper = run.slice(split..<run.ts.count, marker: run.marker)
                             for a in MetricAggregate.stored {
                                 let (t, v) = upper.stored(a)
-                                rest.append((base.setting(MetricStore.aggregateLabel, to: a.rawValue), t, v, []))
+                                rest.append((base.setting(MetricStore.aggregateLabel, to: a.rawValue), t, v))
                             }
                             kept += run.ts.count - split
                         }
                     }
+                } catch {
+                    throw MetricStoreError.storage(StorageError(path: reader.path, error))
                 }
-            } catch {
-                throw MetricStoreError.storage(StorageError(path: reader.path, error))
+                rests.append(rest)
             }
-            remainders.append((e, rest))
+            for (k, rest) in rests.enumerated() where !dryRun {
+                for (l, t, v) in rest.sorted(by: { $0.0 < $1.0 }) { remainders[k].add(l, timestamps: t, values: v) }
+            }
+            for (labels, pieces) in runsBelow.sorted(by: { $0.key < $1.key }) {
+                let run = Downsampler.aggregateRuns(pieces, resolution: res)
+                if !run.isEmpty { emit(labels, run) }
+            }
         }
         if aggregated == 0 { return nil }
-
-        // The aggregate runs, per series.
-        var runs: [Labels: AggregateRun] = [:]
-        if inRes == 0 {
-            for (labels, pieces) in rawBelow {
-                let (ts, vs) = MetricStore.mergeRuns(pieces)
-                let run = Downsampler.aggregateRaw(ts, vs, resolution: res, baseline: done[labels]?.v)
-                if !run.isEmpty { runs[labels] = run }
-            }
-        } else {
-            for (labels, pieces) in runsBelow {
-                let run = Downsampler.aggregateRuns(pieces, resolution: res)
-                if !run.isEmpty { runs[labels] = run }
-            }
-        }
         var step = MetricDownsampleStep(
             resolution: res, inputResolution: inRes, cut: cut, inputs: inputs.map(\.name),
             inputBytes: inputs.reduce(0) { $0 + Int($1.sizeBytes) }, aggregatedSamples: aggregated, keptSamples: kept,
-            steps: runs.values.reduce(0) { $0 + $1.ts.count }, outputs: [], outputBytes: 0)
+            steps: steps, outputs: [], outputBytes: 0)
         if dryRun { return step }
 
-        // Aggregate blocks, one per `stepsPerBlock` steps of time; a run split across two blocks
-        // continues in the same counter space (the earlier piece's marker is its last value).
-        let span = res * MetricStore.stepsPerBlock
-        var partitions: [Int64: [(Labels, [Int64], [Double])]] = [:]
-        for (labels, run) in runs {
-            var i = 0
-            while i < run.ts.count {
-                let p = MetricStore.floorDiv(run.ts[i], span)
-                var j = i
-                while j < run.ts.count && MetricStore.floorDiv(run.ts[j], span) == p { j += 1 }
-                let piece = j == run.ts.count ? run.slice(i..<j, marker: run.marker) : run.slice(i..<j)
-                for a in MetricAggregate.stored {
-                    let (t, v) = piece.stored(a)
-                    partitions[p, default: []].append((labels.setting(MetricStore.aggregateLabel, to: a.rawValue), t, v))
-                }
-                i = j
-            }
-        }
         var added: [SegmentEntry] = []
-        var written: [String] = []
         do throws(StorageError) {
             for p in partitions.keys.sorted() {
-                var list = partitions[p]!
-                list.sort { $0.0 < $1.0 }
-                var w = BlockWriter(maxChunkSamples: options.maxChunkSamples)
-                for (l, t, v) in list { w.add(l, timestamps: t, values: v) }
-                let entry = try writeBlock(&w, resolution: res)
-                added.append(entry)
-                written.append(entry.name)
+                added.append(try writeBlock(&partitions[p]!, resolution: res))
+                partitions[p] = nil
             }
-            for (_, series) in remainders where !series.isEmpty {
-                var w = BlockWriter(maxChunkSamples: options.maxChunkSamples)
-                for (l, t, v, h) in series.sorted(by: { $0.0 < $1.0 }) { w.add(l, timestamps: t, values: v, histograms: h) }
-                if w.isEmpty { continue }
-                added.append(try writeBlock(&w, resolution: inRes))
+            for k in remainders.indices where !remainders[k].isEmpty {
+                added.append(try writeBlock(&remainders[k], resolution: inRes))
             }
             // Under the store's lock, which a flush holds while it publishes: a block of the input
             // resolution that appeared meanwhile and reaches the cut would be left beside the
