@@ -267,6 +267,57 @@ extension MetricStore {
         return parts.map { ($0.key, AggregateRun.fromStored($0.value)) }.filter { !$0.1.isEmpty }
     }
 
+    /// The aggregates a read of `aggregate` needs (`average` is sum / count).
+    static func storedAggregates(for aggregate: MetricAggregate) -> Set<MetricAggregate> {
+        aggregate == .average ? [.sum, .count] : [aggregate]
+    }
+
+    /// `readRuns` for a query: only the stored aggregates in `needed` are decoded, and each run
+    /// holds `ts` and those arrays (the others stay empty; `marker` is set when `counter` is
+    /// needed). A series whose needed parts disagree on their steps is left out.
+    static func readRuns(
+        _ reader: BlockReader, matching ids: [UInt32], only needed: Set<MetricAggregate>
+    ) throws(FormatError) -> [(Labels, AggregateRun)] {
+        var parts: [Labels: [MetricAggregate: (ts: [Int64], vs: [Double])]] = [:]
+        var markers: [Labels: Double] = [:]
+        for id in ids {
+            let s = try reader.series(id)
+            guard let name = s.labels[aggregateLabel], let a = MetricAggregate(rawValue: name), needed.contains(a) else { continue }
+            var ts: [Int64] = [], vs: [Double] = []
+            for c in s.chunks { try reader.decode(c, timestamps: &ts, values: &vs) }
+            if a == .counter {
+                // Stored as a chain: the last step 1 ms early, then the marker at the step's end.
+                var marker = vs.last ?? 0
+                if ts.count >= 2 {
+                    let end = ts[ts.count - 1]
+                    marker = vs[vs.count - 1]
+                    ts.removeLast()
+                    vs.removeLast()
+                    ts[ts.count - 1] = end
+                }
+                parts[s.labels.removing([aggregateLabel]), default: [:]][a] = (ts, vs)
+                markers[s.labels.removing([aggregateLabel])] = marker
+            } else {
+                parts[s.labels.removing([aggregateLabel]), default: [:]][a] = (ts, vs)
+            }
+        }
+        var out: [(Labels, AggregateRun)] = []
+        for (base, p) in parts {
+            var run = AggregateRun()
+            guard let first = needed.first, let ts = p[first]?.ts, !ts.isEmpty else { continue }
+            guard needed.allSatisfy({ p[$0]?.ts == ts }) else { continue }
+            run.ts = ts
+            run.count = p[.count]?.vs ?? []
+            run.sum = p[.sum]?.vs ?? []
+            run.min = p[.min]?.vs ?? []
+            run.max = p[.max]?.vs ?? []
+            run.counter = p[.counter]?.vs ?? []
+            run.marker = markers[base] ?? 0
+            out.append((base, run))
+        }
+        return out
+    }
+
     /// For each series (nil: every series), the last point (time, value) of its stored counter
     /// aggregate at or before `cut`: the end of its last downsampled step, and the marker the next
     /// downsampled piece continues from.

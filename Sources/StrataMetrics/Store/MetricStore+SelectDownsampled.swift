@@ -34,7 +34,8 @@ extension MetricStore {
                 let ids = try selectPostings(
                     matchers, allCount: reader.seriesOffsets.count, values: { reader.labelValues($0) },
                     postings: { (n: String, v: String) throws(FormatError) -> [UInt32] in try reader.postings(n, v) })
-                for (base, run) in try MetricStore.readRuns(reader, matching: ids) { runs[base, default: []].append(run) }
+                let needed = MetricStore.storedAggregates(for: aggregate)
+                for (base, run) in try MetricStore.readRuns(reader, matching: ids, only: needed) { runs[base, default: []].append(run) }
             } catch {
                 throw MetricStoreError.storage(StorageError(path: reader.path, error))
             }
