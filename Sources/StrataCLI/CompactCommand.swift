@@ -90,6 +90,17 @@ struct CompactCommand: ParsableCommand {
             size += ")"
         }
         print(size)
+        if let f = report.keepScale, f < 1, let policy = try? db.policy() {
+            // What the budget made of each keep (forever: that fraction of the store's span).
+            func scaled(_ d: Duration?) -> String {
+                guard let d else { return "forever -> \(String(format3: f)) of the span" }
+                let ms = Int64(Double(d.policyMillisecondsForDisplay) * f)
+                return "\(PolicyCommand.keep(d)) -> \(PolicyCommand.keep(.seconds(ms / 1000)))"
+            }
+            var parts = RetentionPolicy.Store.allCases.map { "\($0.rawValue) \(scaled(policy.keep($0)))" }
+            parts += policy.rules.map { "\($0.store.rawValue) \($0.text) \(scaled($0.keep))" }
+            print("keeps \(dryRun ? "would be" : "were") scaled to fit: " + parts.joined(separator: "; "))
+        }
     }
 
     static func rows(_ r: MaintenanceReport, dryRun: Bool) -> [[String]] {
