@@ -35,4 +35,32 @@ import Testing
         #expect(reopened.logs.verify().isEmpty)
         try reopened.close()
     }
+
+    @Test func theBackgroundPassAppliesTheStoredPolicy() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        var options = DatabaseOptions()
+        options.logs.durability = .none
+        options.compactionInterval = .milliseconds(20)
+        let db = try Database(path: dir.path + "/db", options: options)
+        try db.setPolicy("retention:\n  logs: 1h\n")
+        let stream = try Labels(validating: ["host": "h1", "program": "nova-api"])
+        let t0: Int64 = 1_700_000_000
+        // Three hours, one record a minute.
+        let records = (0..<180).map { i in LogRecord(time: .seconds(t0 + Int64(i) * 60), stream: stream, line: Array("minute \(i)".utf8)) }
+        try db.logs.append(records)
+        try db.logs.flush()
+        let newest = Int64(t0 + 179 * 60) * 1_000_000_000
+        let cut = newest - 3_600 * 1_000_000_000
+        let kept = records.filter { $0.timestamp >= cut }.count
+        let deadline = ContinuousClock.now + .seconds(10)
+        while try db.logs.count(LogQuery()) > kept && ContinuousClock.now < deadline { usleep(20_000) }
+        #expect(try db.logs.count(LogQuery()) == kept)
+        var q = LogQuery()
+        q.limit = 1
+        q.direction = .forward
+        #expect(try db.logs.search(q).hits.first?.record.timestamp == cut)
+        if case .failure(let e) = db.lastBackgroundMaintenance { Issue.record("background maintenance failed: \(e)") }
+        try db.close()
+    }
 }
