@@ -89,11 +89,13 @@ let package = Package(
         .testTarget(name: "StrataLabelsTests", dependencies: ["StrataLabels"], swiftSettings: strictSwift),
         .testTarget(
             name: "StrataMetricsTests",
-            dependencies: ["StrataMetrics", "StrataLabels", "StrataStorage", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: [
+                "StrataMetrics", "StrataLabels", "StrataStorage", "StrataTestSupport", .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
             swiftSettings: strictSwift),
         .testTarget(
             name: "StrataQueryTests",
-            dependencies: ["StrataQuery", "Strata", "StrataLabels", .product(name: "PropertyBased", package: "swift-property-based")],
+            dependencies: ["StrataQuery", "Strata", "StrataLabels", "StrataTestSupport", .product(name: "PropertyBased", package: "swift-property-based")],
             swiftSettings: strictSwift),
         .testTarget(
             name: "StrataLogsTests",

@@ -1,6 +1,7 @@
 import Foundation
 import StrataLabels
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataMetrics
@@ -20,16 +21,7 @@ import Testing
         try allSamples(store.select([try LabelMatcher(.regex, "__name__", ".+")], from: Int64.min, through: Int64.max))
     }
 
-    struct Gen {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Gen = SeededRandom
 
     /// 30 h of 10 series at 60 s, written in pieces that are flushed one by one; some pieces are
     /// a backfill of earlier hours (overlapping blocks), some repeat samples already stored.

@@ -4,6 +4,7 @@ import Glibc
 import PropertyBased
 import StrataLabels
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataMetrics
@@ -23,16 +24,7 @@ import Testing
         return o
     }
 
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Rng = SeededRandom
 
     /// Raw data: a counter with resets (integer increments: sums stay exact), a gauge, and a sparse
     /// series with gaps, scraped every 10 s (some samples on step boundaries), in `[from, to)`.

@@ -1,6 +1,7 @@
 import PropertyBased
 import StrataLabels
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataMetrics
@@ -22,21 +23,7 @@ import Testing
         .equal("__name__", "m"), try! LabelMatcher(.regex, "s", ".+"), try! LabelMatcher(.notRegex, "s", "2"),
     ]
 
-    struct Rng {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func int(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func int64(_ range: ClosedRange<Int64>) -> Int64 {
-            range.lowerBound + Int64(next() % UInt64(range.upperBound - range.lowerBound + 1))
-        }
-        mutating func chance(_ percent: Int) -> Bool { int(100) < percent }
-    }
+    typealias Rng = SeededRandom
 
     /// What the store should answer.
     struct Model {

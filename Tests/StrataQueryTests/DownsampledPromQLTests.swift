@@ -1,6 +1,7 @@
 import StrataLabels
 import StrataMetrics
 import StrataQuery
+import StrataTestSupport
 import Testing
 
 /// PromQL over downsampled data answers like the raw data: the `*_over_time` functions exactly when
@@ -13,16 +14,7 @@ import Testing
     static let start: Int64 = 500 * day
     static let end: Int64 = start + 3 * day
 
-    struct Gen {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Gen = SeededRandom
 
     /// Two stores with the same 3 days of 10 s samples (a counter with resets and two gauges, integer
     /// values so that sums are exact); the second is downsampled to 5 m steps for everything older

@@ -1,5 +1,6 @@
 import PropertyBased
 import StrataStorage
+import StrataTestSupport
 import Testing
 
 @testable import StrataTraces
@@ -14,16 +15,7 @@ import Testing
     typealias F = RetentionFixture
 
     /// A reproducible generator (SplitMix64) seeded by the property test's input.
-    struct Rng: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
+    typealias Rng = SeededRandom
 
     struct Model {
         /// Every span the store holds, deleted ones included, by base_id.
