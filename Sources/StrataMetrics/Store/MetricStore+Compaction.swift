@@ -154,33 +154,48 @@ extension MetricStore {
         let byTime = group.sorted { $0.minTime < $1.minTime }
         let disjoint = zip(byTime, byTime.dropFirst()).allSatisfy { $0.maxTime < $1.minTime }
         let inputs = disjoint ? byTime : group.sorted { (FileNames.parseSegment($0.name)?.0 ?? 0) < (FileNames.parseSegment($1.name)?.0 ?? 0) }
-        var floats: [Labels: [(t: [Int64], v: [Double])]] = [:]
-        var histograms: [Labels: [[HistogramSample]]] = [:]
-        var samplesRead = 0
+        // One series at a time across every input (memory: the encoded output and one series'
+        // samples, not the group's).
+        var inputReaders: [BlockReader] = []
+        var idsByLabels: [[Labels: UInt32]] = []
+        var all = Set<Labels>()
         for e in inputs {
             let reader = try self.reader(for: e.name)
+            var ids: [Labels: UInt32] = [:]
             do throws(FormatError) {
-                for id in 0..<UInt32(reader.seriesOffsets.count) {
+                for id in 0..<UInt32(reader.seriesOffsets.count) { ids[try reader.series(id).labels] = id }
+            } catch {
+                throw MetricStoreError.storage(StorageError(path: reader.path, error))
+            }
+            all.formUnion(ids.keys)
+            inputReaders.append(reader)
+            idsByLabels.append(ids)
+        }
+        var samplesRead = 0
+        var writer = BlockWriter(maxChunkSamples: options.maxChunkSamples)
+        for labels in all.sorted() {
+            var floats: [(t: [Int64], v: [Double])] = []
+            var histograms: [[HistogramSample]] = []
+            for (k, reader) in inputReaders.enumerated() {
+                guard let id = idsByLabels[k][labels] else { continue }
+                do throws(FormatError) {
                     let s = try reader.series(id)
                     var ts: [Int64] = [], vs: [Double] = []
                     for c in s.chunks { try reader.decode(c, timestamps: &ts, values: &vs) }
                     samplesRead += ts.count
-                    if !ts.isEmpty { floats[s.labels, default: []].append((ts, vs)) }
+                    if !ts.isEmpty { floats.append((ts, vs)) }
                     var hs: [HistogramSample] = []
                     for c in s.histogramChunks { hs += try reader.decodeHistograms(c) }
                     samplesRead += hs.count
-                    if !hs.isEmpty { histograms[s.labels, default: []].append(hs) }
+                    if !hs.isEmpty { histograms.append(hs) }
+                } catch {
+                    throw MetricStoreError.storage(StorageError(path: reader.path, error))
                 }
-            } catch {
-                throw MetricStoreError.storage(StorageError(path: reader.path, error))
             }
-        }
-        var writer = BlockWriter(maxChunkSamples: options.maxChunkSamples)
-        for labels in Set(floats.keys).union(histograms.keys).sorted() {
             let (ts, vs) =
                 resolution > 0 && labels[MetricStore.aggregateLabel] == MetricAggregate.counter.rawValue
-                ? MetricStore.mergeCounterChains(floats[labels] ?? []) : MetricStore.mergeRuns(floats[labels] ?? [])
-            let hs = MetricStore.mergeHistogramRuns(histograms[labels] ?? [])
+                ? MetricStore.mergeCounterChains(floats) : MetricStore.mergeRuns(floats)
+            let hs = MetricStore.mergeHistogramRuns(histograms)
             writer.add(labels, timestamps: ts, values: vs, histograms: hs)
         }
         let (bytes, stats) = writer.finish()

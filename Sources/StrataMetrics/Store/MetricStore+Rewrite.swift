@@ -50,14 +50,14 @@ public struct MetricBlockRewrite: Sendable, Equatable {
     public var samplesAfter: Int
 }
 
-/// What filtering one block gives: the samples it keeps, by series in label order (empty in a plan).
+/// What filtering one block gives: its samples before, and those dropped (the kept series go
+/// straight into the rewrite's block writer).
 struct FilteredBlock {
     var entry: SegmentEntry
     /// The entry's position in the manifest (publication order: later blocks win at equal times).
     var order: Int
     var samplesBefore: Int
     var dropped: Int
-    var kept: [(labels: Labels, ts: [Int64], vs: [Double], hs: [HistogramSample])]
     var keptSamples: Int { samplesBefore - dropped }
 }
 
@@ -88,8 +88,8 @@ extension MetricStore {
         var changed: [Int: FilteredBlock] = [:]
         for (order, e) in blocks.enumerated() {
             plan.bytesBefore += Int(e.sizeBytes)
-            if var f = try filterBlock(e, order: order, drops: drops, force: false, plan: &plan) {
-                f.kept = []  // decoded again when written: a plan holds counts, not samples
+            var none: BlockWriter? = nil  // a plan holds counts, not samples
+            if let f = try filterBlock(e, order: order, drops: drops, force: false, plan: &plan, into: &none) {
                 if f.keptSamples == 0 { plan.dropped.append(f) } else { changed[order] = f }
             }
         }
@@ -100,8 +100,8 @@ extension MetricStore {
             for (order, e) in blocks.enumerated() where changed[order] == nil && !plan.dropped.contains(where: { $0.order == order }) {
                 let overlapsEarlierChanged = changed.values.contains { $0.order < order && $0.entry.minTime <= e.maxTime && e.minTime <= $0.entry.maxTime }
                 var scratch = RewritePlan()
-                if overlapsEarlierChanged, var f = try filterBlock(e, order: order, drops: { _ in [] }, force: true, plan: &scratch) {
-                    f.kept = []
+                var none: BlockWriter? = nil
+                if overlapsEarlierChanged, let f = try filterBlock(e, order: order, drops: { _ in [] }, force: true, plan: &scratch, into: &none) {
                     changed[order] = f
                     grew = true
                 }
@@ -127,8 +127,11 @@ extension MetricStore {
 
     /// The samples of `entry` minus `drops`; nil when nothing in it is dropped (unless `force`).
     /// Adds to `plan` the dropped samples and the series identities (own labels) before and after.
+    /// - Parameter writer: when given, the kept series are added to it (in label order): a plan
+    ///   holds counts, and a rewrite holds the encoded output, never a block's decoded samples.
     private func filterBlock(
-        _ entry: SegmentEntry, order: Int, drops: (Labels) -> DropRanges, force: Bool, plan: inout RewritePlan
+        _ entry: SegmentEntry, order: Int, drops: (Labels) -> DropRanges, force: Bool, plan: inout RewritePlan,
+        into writer: inout BlockWriter?
     ) throws(MetricStoreError) -> FilteredBlock? {
         let reader = try self.reader(for: entry.name)
         do throws(FormatError) {
@@ -150,7 +153,7 @@ extension MetricStore {
                 }
                 return nil
             }
-            var out = FilteredBlock(entry: entry, order: order, samplesBefore: Int(entry.recordCount), dropped: 0, kept: [])
+            var out = FilteredBlock(entry: entry, order: order, samplesBefore: Int(entry.recordCount), dropped: 0)
             var total = 0
             for s in perSeries {
                 var ts: [Int64] = [], vs: [Double] = []
@@ -176,7 +179,7 @@ extension MetricStore {
                 let identity = seriesIdentity(s.labels)
                 plan.identitiesBefore.insert(identity)
                 if !ts.isEmpty || !hs.isEmpty {
-                    out.kept.append((s.labels, ts, vs, hs))
+                    writer?.add(s.labels, timestamps: ts, values: vs, histograms: hs)
                     plan.identitiesAfter.insert(identity)
                 }
             }
@@ -215,9 +218,10 @@ extension MetricStore {
                 for planned in group {
                     // One block's samples in memory at a time: decoded again, filtered, written.
                     var scratch = RewritePlan()
-                    guard let f = try filterBlock(planned.entry, order: planned.order, drops: drops, force: true, plan: &scratch) else { continue }
-                    var writer = BlockWriter(maxChunkSamples: options.maxChunkSamples)
-                    for s in f.kept { writer.add(s.labels, timestamps: s.ts, values: s.vs, histograms: s.hs) }
+                    var sink: BlockWriter? = BlockWriter(maxChunkSamples: options.maxChunkSamples)
+                    guard let f = try filterBlock(planned.entry, order: planned.order, drops: drops, force: true, plan: &scratch, into: &sink),
+                        var writer = sink
+                    else { continue }
                     let (bytes, stats) = writer.finish()
                     let name = segments.nextSegmentName(ext: FileNames.metricBlockExtension)
                     do throws(StorageError) {
