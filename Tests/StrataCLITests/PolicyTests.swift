@@ -131,4 +131,36 @@ import Testing
             #expect(e.description.contains("POLICY"), "\(e)")
         }
     }
+
+    /// The YAML reader never traps: every prefix of the example, and thousands of random edits of
+    /// it (bytes replaced, inserted, deleted), either parse or are refused with a position.
+    @Test func mangledPoliciesAreRefusedNeverTrap() {
+        let base = Array(Self.example.utf8)
+        var inputs: [[UInt8]] = (0...base.count).map { Array(base.prefix($0)) }
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("{}[]:,-'\"#&*!|> \t\n\\abc0123456789.".utf8)
+        for _ in 0..<3000 {
+            var b = base
+            for _ in 0..<Int.random(in: 1...4, using: &rng) {
+                let i = Int.random(in: 0..<b.count, using: &rng)
+                switch Int.random(in: 0..<3, using: &rng) {
+                case 0: b[i] = alphabet.randomElement(using: &rng)!
+                case 1: b.insert(alphabet.randomElement(using: &rng)!, at: i)
+                default: if b.count > 1 { b.remove(at: i) }
+                }
+            }
+            inputs.append(b)
+        }
+        var refused = 0
+        for b in inputs {
+            do {
+                _ = try RetentionPolicy.parse(String(decoding: b, as: UTF8.self), file: "p.yaml")
+            } catch {
+                refused += 1
+                #expect(error.line >= 1 && error.column >= 1, "\(error)")
+                #expect(error.description.hasPrefix("p.yaml:\(error.line):\(error.column): "))
+            }
+        }
+        #expect(refused > 1000, "most mangled policies are refused (\(refused))")
+    }
 }
