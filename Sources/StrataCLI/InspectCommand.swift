@@ -35,7 +35,7 @@ struct InspectCommand: ParsableCommand {
                 """
                 {"metrics":{"series":\(m.series),"samples":\(m.samples),"bytes":\(m.bytes),"blocks":\(m.blocks),\
                 "head_samples":\(m.headSamples),"min_time":\(m.minTime.map(String.init) ?? "null"),\
-                "max_time":\(m.maxTime.map(String.init) ?? "null")},\
+                "max_time":\(m.maxTime.map(String.init) ?? "null"),"downsampled":[\(m.downsampled.map { "{\"resolution_ms\":\($0.resolution),\"blocks\":\($0.blocks),\"points\":\($0.points),\"bytes\":\($0.bytes)}" }.joined(separator: ","))]},\
                 "logs":{"records":\(l.records),"raw_bytes":\(l.rawBytes),"bytes":\(l.diskBytes),"segments":\(l.segments),\
                 "head_records":\(l.headRecords),"segment_bytes":\(l.segmentBytes),"wal_bytes":\(l.walBytes)},\
                 \(traceInspectJSON(t))}
@@ -49,6 +49,9 @@ struct InspectCommand: ParsableCommand {
                 header: ["store", "series", "samples", "blocks", "on disk", "bytes/sample", "time range"],
                 rows: [["metrics", "\(m.series)", "\(m.samples)", "\(m.blocks)", formatBytes(m.bytes), perSample, range]]
             ).render())
+        for d in m.downsampled {
+            print("  downsampled to \(PolicyCommand.keep(.milliseconds(d.resolution))) steps: \(d.blocks) block\(d.blocks == 1 ? "" : "s"), \(d.points) aggregate points, \(formatBytes(d.bytes))")
+        }
         let ratio = l.rawBytes > 0 ? String(format3: 100 * Double(l.diskBytes) / Double(l.rawBytes)) + "%" : "-"
         print("")
         print(

@@ -181,6 +181,39 @@ struct RetentionCLITests {
         #expect(try counts(db) == after, "\(again.stdout)")
     }
 
+    /// Downsampling through `strata compact`: `inspect` shows the tier, and aligned
+    /// `*_over_time` queries answer exactly as on the raw copy.
+    @Test func downsamplingThroughCompactAnswersAlignedQueriesExactly() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let db = dir.path + "/db"
+        try Self.makeDatabase(db, hours: 48)
+        let raw = dir.path + "/raw"
+        try FileManager.default.copyItem(atPath: db, toPath: raw)
+        #expect(try CLI.run(["policy", "set", db, dir.file("p.yml", "downsample:\n  - {after: 12h, resolution: 5m}\n")]).status == 0)
+        let r = try CLI.run(["compact", db])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("downsample 5m"), "\(r.stdout)")
+        let inspect = try json(try CLI.run(["inspect", db, "--json"]).stdout)
+        let tiers = (inspect["metrics"] as? [String: Any])?["downsampled"] as? [[String: Any]] ?? []
+        #expect(tiers.count == 1 && tiers.first?["resolution_ms"] as? Int == 300_000, "\(inspect)")
+        // 6 series, steps up to the cut (newest - 12 h, rounded down to 5 min), 5 aggregates each,
+        // and one marker ending each counter chain: one chain per aggregate block (a day of steps).
+        let newest = Self.t0 + 48 * Self.hour - 60_000
+        let cut = (newest - 12 * Self.hour) / 300_000 * 300_000
+        let steps = Int((cut - Self.t0) / 300_000) + 1  // (t0 - 5m, t0] holds the first sample
+        let day = 288 * 300_000 as Int64
+        let blocks = Int(cut / day - Self.t0 / day) + 1
+        #expect(tiers.first?["blocks"] as? Int == blocks, "\(tiers)")
+        #expect(tiers.first?["points"] as? Int == 6 * (5 * steps + blocks), "\(tiers)")
+        for q in ["avg_over_time(node_load1[1h])", "max_over_time(node_load1[1h])", "count_over_time(node_cpu_seconds_total[1h])"] {
+            let at = "\(Double(Self.t0 + 20 * Self.hour) / 1000)"
+            let a = try CLI.run(["query", raw, q, "--time", at, "--format", "json"])
+            let b = try CLI.run(["query", db, q, "--time", at, "--format", "json"])
+            #expect(a.status == 0 && a.stdout == b.stdout, "\(q): \(a.stdout) against \(b.stdout)")
+        }
+    }
+
     /// `strata delete` hides at once, compaction then removes exactly what it counted.
     @Test func deleteHidesAtOnceAndCompactionRemovesExactly() throws {
         let dir = Scratch()

@@ -6,7 +6,7 @@ import StrataStorage
 public struct MetricStoreStats: Sendable {
     /// Distinct series across head and blocks.
     public var series: Int
-    /// Samples stored (blocks plus head).
+    /// Samples stored (blocks plus head), the points of downsampled blocks' aggregate series included.
     public var samples: Int
     /// Every byte under the store's directory: blocks, WAL, manifest.
     public var bytes: Int
@@ -14,6 +14,9 @@ public struct MetricStoreStats: Sendable {
     public var headSamples: Int
     public var minTime: Int64?
     public var maxTime: Int64?
+    /// The downsampled tiers, by increasing resolution: blocks, aggregate points (five per step and
+    /// series) and file bytes of each.
+    public var downsampled: [(resolution: Int64, blocks: Int, points: Int, bytes: Int)] = []
 }
 
 extension MetricStore {
@@ -145,9 +148,16 @@ extension MetricStore {
                 }
                 return st.head.sampleCount
             }
+            var tiers: [Int64: (blocks: Int, points: Int, bytes: Int)] = [:]
+            for e in blocks where MetricStore.blockResolution(e) > 0 {
+                let r = MetricStore.blockResolution(e)
+                let t = tiers[r] ?? (0, 0, 0)
+                tiers[r] = (t.blocks + 1, t.points + Int(e.recordCount), t.bytes + Int(e.sizeBytes))
+            }
             return MetricStoreStats(
                 series: labels.count, samples: samples + headSamples, bytes: try totalBytes(directory),
-                blocks: blocks.count, headSamples: headSamples, minTime: minT, maxTime: maxT)
+                blocks: blocks.count, headSamples: headSamples, minTime: minT, maxTime: maxT,
+                downsampled: tiers.keys.sorted().map { ($0, tiers[$0]!.blocks, tiers[$0]!.points, tiers[$0]!.bytes) })
         }
     }
 
