@@ -163,7 +163,7 @@ extension Database {
         report.traceDeletions = try traces.applyDeletions(dryRun: dryRun)
         progress?(1)
 
-        var retention = RetentionPlan(policy)
+        let retention = RetentionPlan(policy)
         let nowMs = now?.milliseconds
         report.metricRetention = try retention.metrics.map { r in try metrics.applyRetention(r, now: nowMs, dryRun: dryRun) }
         report.logRetention = try retention.logs.map { r in try logs.applyRetention(r, now: now?.nanoseconds, dryRun: dryRun) }
@@ -186,16 +186,26 @@ extension Database {
                 for _ in 0..<12 {
                     let mid = (lo + hi) / 2
                     let plan = retention.scaled(mid, spans: spans)
-                    let estimate = try self.estimate(plan, now: now, fixed: used - retentionBytes(report))
+                    let estimate = try self.estimate(plan, now: now, used: used)
                     if Int64(estimate) <= budget { lo = mid } else { hi = mid }
                 }
-                report.keepScale = lo
-                retention = retention.scaled(lo, spans: spans)
-                report.metricRetention = try retention.metrics.map { r in try metrics.applyRetention(r, now: nowMs, dryRun: dryRun) }
-                report.logRetention = try retention.logs.map { r in try logs.applyRetention(r, now: now?.nanoseconds, dryRun: dryRun) }
-                report.traceRetention = try retention.traces.map { r in
-                    try traces.applyRetention(r, now: now.map { $0.nanoseconds / 1000 }, dryRun: dryRun)
+                // The estimates are proportional (a rewritten file keeps its fixed costs: index,
+                // dictionaries): when the files still exceed the budget, scale down again by the
+                // share that is over, a few times.
+                var f = lo
+                for round in 0..<4 {
+                    let plan = retention.scaled(f, spans: spans)
+                    report.metricRetention = try plan.metrics.map { r in try metrics.applyRetention(r, now: nowMs, dryRun: dryRun) }
+                    report.logRetention = try plan.logs.map { r in try logs.applyRetention(r, now: now?.nanoseconds, dryRun: dryRun) }
+                    report.traceRetention = try plan.traces.map { r in
+                        try traces.applyRetention(r, now: now.map { $0.nanoseconds / 1000 }, dryRun: dryRun)
+                    }
+                    if dryRun || round == 3 { break }
+                    let after = try diskBytes()
+                    if Int64(after) <= budget { break }
+                    f *= Double(budget) / Double(after) * 0.98
                 }
+                report.keepScale = f
             }
         }
 
@@ -219,11 +229,22 @@ extension Database {
         return r.bytesBefore - before + retentionBytes(r)
     }
 
-    private func estimate(_ plan: RetentionPlan, now: Timestamp?, fixed: Int) throws -> Int {
-        var total = fixed
-        if let r = plan.metrics { total += try metrics.applyRetention(r, now: now?.milliseconds, dryRun: true).bytesAfter }
-        if let r = plan.logs { total += try logs.applyRetention(r, now: now?.nanoseconds, dryRun: true).bytesAfter }
-        if let r = plan.traces { total += try traces.applyRetention(r, now: now.map { $0.nanoseconds / 1000 }, dryRun: true).bytesAfter }
+    /// The database's bytes after `plan`, from `used` now: each store's dry run replaces the bytes
+    /// of its files by its estimate of them after the cuts.
+    private func estimate(_ plan: RetentionPlan, now: Timestamp?, used: Int) throws -> Int {
+        var total = used
+        if let r = plan.metrics {
+            let x = try metrics.applyRetention(r, now: now?.milliseconds, dryRun: true)
+            total += x.bytesAfter - x.bytesBefore
+        }
+        if let r = plan.logs {
+            let x = try logs.applyRetention(r, now: now?.nanoseconds, dryRun: true)
+            total += x.bytesAfter - x.bytesBefore
+        }
+        if let r = plan.traces {
+            let x = try traces.applyRetention(r, now: now.map { $0.nanoseconds / 1000 }, dryRun: true)
+            total += x.bytesAfter - x.bytesBefore
+        }
         return total
     }
 }

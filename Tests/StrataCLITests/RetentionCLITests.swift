@@ -331,4 +331,33 @@ struct RetentionCLITests {
         #expect(debugAge <= 12 * f + 0.01 && debugAge >= 12 * f - 0.1, "DEBUG spans \(debugAge) h, f = \(f)")
         #expect(infoAge <= 60 * f + 0.01 && infoAge >= 60 * f - 0.1, "INFO spans \(infoAge) h, f = \(f)")
     }
+
+    /// A budget with no keeps at all: `forever` counts as each store's span, so the oldest data
+    /// of every store goes first, evenly.
+    @Test func aBudgetAloneCutsTheOldestOfEveryStore() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let path = dir.path + "/db"
+        try RetentionCLITests.makeDatabase(path, hours: 24)
+        var options = DatabaseOptions()
+        for wal in [\DatabaseOptions.metrics.walSegmentSize, \.logs.walSegmentSize, \.traces.walSegmentSize] { options[keyPath: wal] = 1024 }
+        options.metrics.durability = .none
+        options.logs.durability = .none
+        options.traces.durability = .none
+        let db = try Database(path: path, options: options)
+        defer { try? db.close() }
+        _ = try db.maintain(policy: RetentionPolicy())  // merges first, so the budget below is measured on merged files
+        let full = try db.diskBytes()
+        try db.setPolicy("retention:\n  size: \(full * 6 / 10)B\n")
+        let before = (try db.metrics.stats().samples, try db.logs.stats().records, try db.traces.stats().spans)
+        let r = try db.maintain()
+        let f = try #require(r.keepScale)
+        #expect(f > 0 && f < 1, "\(f)")
+        let used = try db.diskBytes()
+        #expect(used <= full * 6 / 10, "\(used) bytes against \(full * 6 / 10)")
+        let after = (try db.metrics.stats().samples, try db.logs.stats().records, try db.traces.stats().spans)
+        #expect(after.0 < before.0 && after.1 < before.1 && after.2 < before.2, "every store gave up its oldest data: \(before) -> \(after)")
+        let m = try #require(try db.metrics.stats().minTime)
+        #expect(m > RetentionCLITests.t0, "the oldest metric samples went")
+    }
 }
