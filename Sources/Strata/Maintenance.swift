@@ -33,10 +33,19 @@ public struct MaintenanceReport: Sendable {
     public var metricDeletions: MetricDeletionApplyReport?
     public var logDeletions: LogDeletionApplyReport?
     public var traceDeletions: TraceDeletionApplyReport?
-    /// The retention passes (after the size budget's scaling, when it had to cut more).
+    /// The retention passes of the policy's keeps.
     public var metricRetention: MetricRetentionReport?
     public var logRetention: LogRetentionReport?
     public var traceRetention: TraceRetentionReport?
+    /// The retention passes the size budget added, with the scale of each (usually one).
+    public var budgetPasses: [BudgetPass] = []
+    /// One retention pass at scaled keeps.
+    public struct BudgetPass: Sendable {
+        public var scale: Double
+        public var metrics: MetricRetentionReport?
+        public var logs: LogRetentionReport?
+        public var traces: TraceRetentionReport?
+    }
     /// The downsampling pass (nil when the policy has no levels).
     public var downsample: MetricDownsampleReport?
     /// The merges.
@@ -186,7 +195,9 @@ extension Database {
                 for _ in 0..<12 {
                     let mid = (lo + hi) / 2
                     let plan = retention.scaled(mid, spans: spans)
-                    let estimate = try self.estimate(plan, now: now, used: used)
+                    // A dry run's stores still hold what the policy's keeps would cut: estimate
+                    // from the files as they are.
+                    let estimate = try self.estimate(plan, now: now, used: dryRun ? report.bytesBefore : used)
                     if Int64(estimate) <= budget { lo = mid } else { hi = mid }
                 }
                 // The estimates are proportional (a rewritten file keeps its fixed costs: index,
@@ -195,11 +206,12 @@ extension Database {
                 var f = lo
                 for round in 0..<4 {
                     let plan = retention.scaled(f, spans: spans)
-                    report.metricRetention = try plan.metrics.map { r in try metrics.applyRetention(r, now: nowMs, dryRun: dryRun) }
-                    report.logRetention = try plan.logs.map { r in try logs.applyRetention(r, now: now?.nanoseconds, dryRun: dryRun) }
-                    report.traceRetention = try plan.traces.map { r in
-                        try traces.applyRetention(r, now: now.map { $0.nanoseconds / 1000 }, dryRun: dryRun)
-                    }
+                    report.budgetPasses.append(
+                        MaintenanceReport.BudgetPass(
+                            scale: f,
+                            metrics: try plan.metrics.map { r in try metrics.applyRetention(r, now: nowMs, dryRun: dryRun) },
+                            logs: try plan.logs.map { r in try logs.applyRetention(r, now: now?.nanoseconds, dryRun: dryRun) },
+                            traces: try plan.traces.map { r in try traces.applyRetention(r, now: now.map { $0.nanoseconds / 1000 }, dryRun: dryRun) }))
                     if dryRun || round == 3 { break }
                     let after = try diskBytes()
                     if Int64(after) <= budget { break }
@@ -225,6 +237,13 @@ extension Database {
     }
 
     private func estimatedBytes(_ r: MaintenanceReport) -> Int {
+        if let b = r.budgetPasses.last {
+            // A dry run's budget pass was planned against the same files as the policy's: its
+            // estimate replaces the policy's.
+            let before = (b.metrics?.bytesBefore ?? 0) + (b.logs?.bytesBefore ?? 0) + (b.traces?.bytesBefore ?? 0)
+            let after = (b.metrics?.bytesAfter ?? 0) + (b.logs?.bytesAfter ?? 0) + (b.traces?.bytesAfter ?? 0)
+            return r.bytesBefore - before + after
+        }
         let before = (r.metricRetention?.bytesBefore ?? 0) + (r.logRetention?.bytesBefore ?? 0) + (r.traceRetention?.bytesBefore ?? 0)
         return r.bytesBefore - before + retentionBytes(r)
     }

@@ -143,6 +143,27 @@ struct CompactCommand: ParsableCommand {
                 bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
             ])
         }
+        for b in r.budgetPasses {
+            let action = "budget x\(String(format3: b.scale))"
+            if let x = b.metrics, !x.blocksRewritten.isEmpty || !x.blocksDropped.isEmpty {
+                rows.append([
+                    "metrics", action, "\(x.blocksRewritten.count) rewritten, \(x.blocksDropped.count) dropped", "-\(x.samplesDropped)",
+                    bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
+                ])
+            }
+            if let x = b.logs, !x.rewrites.isEmpty || !x.segmentsDropped.isEmpty {
+                rows.append([
+                    "logs", action, "\(x.rewrites.count) rewritten, \(x.segmentsDropped.count) dropped", "-\(x.recordsDropped)",
+                    bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
+                ])
+            }
+            if let x = b.traces, !x.rewritten.isEmpty || !x.droppedSegments.isEmpty {
+                rows.append([
+                    "traces", action, "\(x.rewritten.count) rewritten, \(x.droppedSegments.count) dropped", "-\(x.spansDropped)",
+                    bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
+                ])
+            }
+        }
         for s in r.downsample?.steps ?? [] {
             rows.append([
                 "metrics", "downsample \(PolicyCommand.keep(.milliseconds(s.resolution)))", "\(s.inputs.count) blocks",
@@ -235,6 +256,9 @@ struct CompactCommand: ParsableCommand {
         return """
             {"dry_run":\(dryRun),"bytes_before":\(rep.bytesBefore),"bytes_after":\(rep.bytesAfter),\
             "size_budget":\(opt(rep.sizeBudget)),"keep_scale":\(rep.keepScale.map { "\($0)" } ?? "null"),\
+            "budget_passes":[\(rep.budgetPasses.map { b in
+                "{\"scale\":\(b.scale),\"samples_dropped\":\(b.metrics?.samplesDropped ?? 0),\"records_dropped\":\(b.logs?.recordsDropped ?? 0),\"spans_dropped\":\(b.traces?.spansDropped ?? 0)}"
+            }.joined(separator: ","))],\
             "deletions":\(deletions),"retention":{\(retention.joined(separator: ","))},\
             "downsample":[\(downsample.joined(separator: ","))],\
             "metrics":{"blocks_before":\(m.blocksBefore),"blocks_after":\(m.blocksAfter),\
