@@ -223,7 +223,13 @@ extension LogStore {
     func rewrite(_ e: SegmentEntry, _ reader: LogSegmentReader, dryRun: Bool, drop: (UInt32, LogRecord) -> Bool)
         throws(LogStoreError) -> SegmentRewriteOutcome
     {
-        var kept: [LogRecord] = []
+        // The kept records go to the encoder a block at a time, in row order (the segment's time
+        // order): memory holds one block of records and the encoded output, not the segment.
+        var encoder = segmentWriter.encoder()
+        let blockRows = max(1, options.rowsPerBlock)
+        var pending: [LogRecord] = []
+        pending.reserveCapacity(dryRun ? 0 : blockRows)
+        var kept = 0
         var total = 0
         var stats = LogSearchStats()
         for (b, block) in try reader.blocks().enumerated() {
@@ -231,17 +237,26 @@ extension LogStore {
             for i in 0..<block.rowCount {
                 let r = try cursor.record(i, &stats)
                 total += 1
-                if !drop(UInt32(block.rowStart + i), r) { kept.append(r) }
+                if drop(UInt32(block.rowStart + i), r) { continue }
+                kept += 1
+                if dryRun { continue }
+                pending.append(r)
+                if pending.count == blockRows {
+                    encoder.addBlock(pending[...])
+                    pending.removeAll(keepingCapacity: true)
+                }
             }
         }
-        if kept.count == total { return .untouched }
-        if kept.isEmpty { return .dropped(records: total) }
+        if kept == total { return .untouched }
+        if kept == 0 { return .dropped(records: total) }
         let inputBytes = Int(clamping: e.sizeBytes)
         var w = LogSegmentRewrite(
-            input: e.name, output: nil, recordsBefore: total, recordsAfter: kept.count, inputBytes: inputBytes,
-            outputBytes: Int((Double(inputBytes) * Double(kept.count) / Double(max(total, 1))).rounded()))
+            input: e.name, output: nil, recordsBefore: total, recordsAfter: kept, inputBytes: inputBytes,
+            outputBytes: Int((Double(inputBytes) * Double(kept) / Double(max(total, 1))).rounded()))
         if dryRun { return .rewritten(w) }
-        let entry = try writeSegment(kept, level: e.level, orderKey: reader.order)
+        encoder.addBlock(pending[...])
+        let (bytes, summary) = encoder.finish()
+        let entry = try writeSegment(bytes, summary, level: e.level, orderKey: reader.order)
         do throws(StorageError) {
             try segments.publish(adding: [entry], removing: [e.name])
         } catch {

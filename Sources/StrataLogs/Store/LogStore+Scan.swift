@@ -154,8 +154,17 @@ extension LogStore {
         let order = records.indices.sorted { a, b in
             records[a].timestamp != records[b].timestamp ? records[a].timestamp < records[b].timestamp : a < b
         }
-        let writer = LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel)
-        let (bytes, summary) = writer.encode(order.map { records[$0] })
+        let (bytes, summary) = segmentWriter.encode(order.map { records[$0] })
+        return try writeSegment(bytes, summary, level: level, orderKey: orderKey)
+    }
+
+    /// The writer of this store's segments (`encoder()` for one written block by block).
+    var segmentWriter: LogSegmentWriter { LogSegmentWriter(rowsPerBlock: options.rowsPerBlock, level: options.compressionLevel) }
+
+    /// Writes an encoded segment as a new file and returns its manifest entry (not yet published).
+    func writeSegment(_ bytes: [UInt8], _ summary: LogSegmentWriter.Summary, level: UInt8, orderKey: UInt64?) throws(LogStoreError)
+        -> SegmentEntry
+    {
         let name = segments.nextSegmentName(ext: LogSegmentFormat.fileExtension)
         do throws(StorageError) {
             try AtomicFile.write(bytes, to: segments.path(of: name), fs: fs)
