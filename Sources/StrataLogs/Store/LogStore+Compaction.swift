@@ -111,13 +111,13 @@ extension LogStore {
 
 
     /// Reads `run`, writes its records (sorted by time; ties keep segment then row order) as one
-    /// segment, and publishes it in place of the run.
+    /// segment, and publishes it in place of the run. The inputs are each sorted by time: they are
+    /// merged as they are read, one decoded block per input in memory, into the block-by-block
+    /// encoder.
     private func merge(_ run: [SegmentEntry]) throws(LogStoreError) -> (name: String, size: Int) {
-        var records: [LogRecord] = []
-        records.reserveCapacity(run.reduce(0) { $0 + Int(clamping: $1.recordCount) })
         var stats = LogSearchStats()
-        // In ordering-key order (the order a query puts ties in), so that the stable sort below
-        // keeps records with equal timestamps where they were.
+        // In ordering-key order (the order a query puts ties in): at equal timestamps the input
+        // earlier in this order goes first, then row order.
         var keyed: [(number: UInt64, key: UInt64, entry: SegmentEntry)] = []
         for e in run {
             guard let (number, _) = FileNames.parseSegment(e.name) else {
@@ -126,15 +126,36 @@ extension LogStore {
             keyed.append((number, LogStore.orderKey(e, number: number), e))
         }
         keyed.sort { $0.key < $1.key }
+        var inputs: [MergeInput] = []
         for (number, _, e) in keyed {
             let reader = try LogSegmentReader(number: number, path: segments.path(of: e.name), fs: fs)
-            for (b, block) in try reader.blocks().enumerated() {
-                let cursor = LogBlockCursor(reader, b, block)
-                for i in 0..<block.rowCount { records.append(try cursor.record(i, &stats)) }
+            var input = MergeInput(reader: reader, blocks: try reader.blocks())
+            try input.refill(&stats)
+            inputs.append(input)
+        }
+        var encoder = segmentWriter.encoder()
+        let blockRows = max(1, options.rowsPerBlock)
+        var pending: [LogRecord] = []
+        pending.reserveCapacity(blockRows)
+        while true {
+            var best = -1
+            for k in inputs.indices where inputs[k].position < inputs[k].records.count {
+                if best < 0 || inputs[k].records[inputs[k].position].timestamp < inputs[best].records[inputs[best].position].timestamp {
+                    best = k
+                }
+            }
+            if best < 0 { break }
+            pending.append(inputs[best].records[inputs[best].position])
+            inputs[best].position += 1
+            if inputs[best].position == inputs[best].records.count { try inputs[best].refill(&stats) }
+            if pending.count == blockRows {
+                encoder.addBlock(pending[...])
+                pending.removeAll(keepingCapacity: true)
             }
         }
-        // Records in key order, rows in order: the stable sort keeps equal timestamps in place.
-        let entry = try writeSegment(records, level: (run.map(\.level).max() ?? 0) &+ 1, orderKey: keyed.first?.key ?? 0)
+        encoder.addBlock(pending[...])
+        let (bytes, summary) = encoder.finish()
+        let entry = try writeSegment(bytes, summary, level: (run.map(\.level).max() ?? 0) &+ 1, orderKey: keyed.first?.key ?? 0)
         let name = entry.name
         do throws(StorageError) {
             try segments.publish(adding: [entry], removing: run.map(\.name))
@@ -145,5 +166,30 @@ extension LogStore {
         retire(run.map(\.name), numbers: keyed.map(\.number))
         return (name, Int(clamping: entry.sizeBytes))
     }
+}
 
+/// One input of a merge: its blocks, decoded one at a time.
+private struct MergeInput {
+    let reader: LogSegmentReader
+    let blocks: [LogSegmentReader.Block]
+    var next = 0
+    var records: [LogRecord] = []
+    var position = 0
+
+    init(reader: LogSegmentReader, blocks: [LogSegmentReader.Block]) {
+        self.reader = reader
+        self.blocks = blocks
+    }
+
+    /// Decodes the next non-empty block (none left: `records` empty).
+    mutating func refill(_ stats: inout LogSearchStats) throws(LogStoreError) {
+        records.removeAll(keepingCapacity: true)
+        position = 0
+        while records.isEmpty && next < blocks.count {
+            let block = blocks[next]
+            let cursor = LogBlockCursor(reader, next, block)
+            for i in 0..<block.rowCount { records.append(try cursor.record(i, &stats)) }
+            next += 1
+        }
+    }
 }
