@@ -243,14 +243,15 @@ struct RetentionCLITests {
         #expect(try CLI.run(["verify", db]).status == 0)
     }
 
-    /// SIGKILL in the middle of `strata compact` (deletions and retention): the database opens,
+    /// SIGKILL in the middle of `strata compact` (deletions, retention, downsampling): the database opens,
     /// verifies, and the next pass ends where an uninterrupted one does.
     @Test func sigkillDuringARetentionPassLosesNothingItShouldKeep() throws {
         let dir = Scratch()
         defer { dir.cleanup() }
         let reference = dir.path + "/reference"
         try Self.makeDatabase(reference)
-        let policy = dir.file("p.yml", Self.policy)
+        // The policy's retention, and downsampling too.
+        let policy = dir.file("p.yml", Self.policy + "\ndownsample:\n  - {after: 6h, resolution: 5m}\n")
         #expect(try CLI.run(["policy", "set", reference, policy]).status == 0)
         #expect(try CLI.run(["delete", reference, #"{host="cmp-1"} |= "password""#, "--store", "logs"]).status == 0)
         let crashed = dir.path + "/crashed"
