@@ -47,4 +47,17 @@ for hit in hits.hits { print("LogQL: ", String(decoding: hit.record.line, as: UT
 let errors = try db.logQL.instantQuery(#"sum(count_over_time({level="ERROR"}[5m]))"#, at: t0 + .seconds(150))
 if case .vector(let elements) = errors.value { print("errors in the last 5 minutes:", elements.first?.value ?? 0) }
 
+// Retention: a policy (the YAML `strata policy set` takes), applied by one maintenance pass;
+// `DatabaseOptions.compactionInterval` runs the same pass in the background.
+let debug = try Labels(validating: ["host": "wally113", "program": "nova-api", "level": "DEBUG"])
+try db.logs.append([LogRecord(time: t0 + .seconds(10), stream: debug, line: Array("DEBUG oslo_service loopingcall".utf8))])
+try db.setPolicy("""
+    retention:
+      logs: 14d
+      rules:
+        - {store: logs, selector: '{level="DEBUG"}', keep: 1h}
+    """)
+let pass = try db.maintain(now: t0 + .seconds(7_200))  // ages count back from `now` (default: the newest data)
+print("retention dropped", pass.logRetention?.recordsDropped ?? 0, "DEBUG record(s) older than an hour")
+
 try db.close()

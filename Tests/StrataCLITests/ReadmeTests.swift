@@ -38,6 +38,7 @@ struct ReadmeTests {
         #expect(text.contains(#"PromQL: {instance="wally113", job="node"} 0.9"#), "\(text)")
         #expect(text.contains("LogQL:  Unable to establish connection to http://wally113:9292/v2/images: Connection refused"))
         #expect(text.contains("errors in the last 5 minutes: 1.0"))
+        #expect(text.contains("retention dropped 1 DEBUG record(s) older than an hour"), "\(text)")
         #expect(text.contains(#"trace: ["glance wsgi /v2/images/42/file"]"#), "\(text)")
         #expect(text.contains("slow request: 8f6ff588-fcb6-4983-883c-282f78922756 glance api wsgi 2.4 seconds at 2023-11-14T22:15:20Z"), "\(text)")
     }
