@@ -90,6 +90,9 @@ struct CompactCommand: ParsableCommand {
             size += ")"
         }
         print(size)
+        if dryRun && (report.metricRetention != nil || report.logRetention != nil || report.traceRetention != nil || report.downsample != nil) {
+            print("(a dry run plans each phase against the files as they are: downsampling and merges do not see what retention would cut)")
+        }
         if let f = report.keepScale, f < 1, let policy = try? db.policy() {
             // What the budget made of each keep (forever: that fraction of the store's span).
             func scaled(_ d: Duration?) -> String {
