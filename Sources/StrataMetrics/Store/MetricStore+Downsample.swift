@@ -89,8 +89,8 @@ extension MetricStore {
         // The aggregate blocks, one per `stepsPerBlock` steps of time (series in any order: the
         // five aggregates of one series do not sort next to each other).
         var partitions: [Int64: BlockWriter] = [:]
-        // What each input keeps (rewritten as a block of the input's resolution), series in order.
-        var remainders = inputs.map { _ in BlockWriter(maxChunkSamples: options.maxChunkSamples) }
+        // What each input keeps (rewritten as a block of the input's resolution).
+        var remainders = inputs.map { _ in BlockWriter(maxChunkSamples: options.maxChunkSamples, anyOrder: true) }
         let span = res * MetricStore.stepsPerBlock
         // A run split across two aggregate blocks continues in the same counter space (the earlier
         // piece's marker is its last value).
@@ -162,39 +162,55 @@ extension MetricStore {
                 if !run.isEmpty { emit(labels, run) }
             }
         } else {
-            // The inputs are aggregates already (a few points per step): read them whole.
-            var runsBelow: [Labels: [AggregateRun]] = [:]
-            var rests: [[(Labels, [Int64], [Double])]] = []
+            // The inputs are aggregates already: read them one series (its five aggregates) at a
+            // time across the inputs, as the raw level does.
+            var inputReaders: [BlockReader] = []
+            var idsByBase: [[Labels: [UInt32]]] = []
+            var all = Set<Labels>()
             for e in inputs {
                 let reader = try self.reader(for: e.name)
-                var rest: [(Labels, [Int64], [Double])] = []
+                var ids: [Labels: [UInt32]] = [:]
                 do throws(FormatError) {
-                    for (base, run) in try MetricStore.readRuns(reader) {
-                        let split = lowerBound(run.ts, cut &+ 1)
-                        if split > 0 {
-                            runsBelow[base, default: []].append(split == run.ts.count ? run : run.slice(0..<split))
-                            aggregated += split
-                        }
-                        if split < run.ts.count {
-                            let upper = run.slice(split..<run.ts.count, marker: run.marker)
-                            for a in MetricAggregate.stored {
-                                let (t, v) = upper.stored(a)
-                                rest.append((base.setting(MetricStore.aggregateLabel, to: a.rawValue), t, v))
-                            }
-                            kept += run.ts.count - split
-                        }
+                    for id in 0..<UInt32(reader.seriesOffsets.count) {
+                        let labels = try reader.series(id).labels
+                        guard labels[MetricStore.aggregateLabel] != nil else { continue }
+                        ids[labels.removing([MetricStore.aggregateLabel]), default: []].append(id)
                     }
                 } catch {
                     throw MetricStoreError.storage(StorageError(path: reader.path, error))
                 }
-                rests.append(rest)
+                all.formUnion(ids.keys)
+                inputReaders.append(reader)
+                idsByBase.append(ids)
             }
-            for (k, rest) in rests.enumerated() where !dryRun {
-                for (l, t, v) in rest.sorted(by: { $0.0 < $1.0 }) { remainders[k].add(l, timestamps: t, values: v) }
-            }
-            for (labels, pieces) in runsBelow.sorted(by: { $0.key < $1.key }) {
-                let run = Downsampler.aggregateRuns(pieces, resolution: res)
-                if !run.isEmpty { emit(labels, run) }
+            for base in all.sorted() {
+                var below: [AggregateRun] = []
+                for (k, reader) in inputReaders.enumerated() {
+                    guard let ids = idsByBase[k][base] else { continue }
+                    do throws(FormatError) {
+                        for (_, run) in try MetricStore.readRuns(reader, matching: ids) {
+                            let split = lowerBound(run.ts, cut &+ 1)
+                            if split > 0 {
+                                below.append(split == run.ts.count ? run : run.slice(0..<split))
+                                aggregated += split
+                            }
+                            if split < run.ts.count {
+                                kept += run.ts.count - split
+                                if dryRun { continue }
+                                let upper = run.slice(split..<run.ts.count, marker: run.marker)
+                                for a in MetricAggregate.stored {
+                                    let (t, v) = upper.stored(a)
+                                    remainders[k].add(base.setting(MetricStore.aggregateLabel, to: a.rawValue), timestamps: t, values: v)
+                                }
+                            }
+                        }
+                    } catch {
+                        throw MetricStoreError.storage(StorageError(path: reader.path, error))
+                    }
+                }
+                if below.isEmpty { continue }
+                let run = Downsampler.aggregateRuns(below, resolution: res)
+                if !run.isEmpty { emit(base, run) }
             }
         }
         if aggregated == 0 { return nil }
