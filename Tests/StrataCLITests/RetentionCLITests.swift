@@ -361,4 +361,30 @@ struct RetentionCLITests {
         let m = try #require(try db.metrics.stats().minTime)
         #expect(m > RetentionCLITests.t0, "the oldest metric samples went")
     }
+
+    /// A pass with nothing old enough to cut leaves the heads alone: a background pass every few
+    /// minutes does not write a tiny block and segment each time.
+    @Test func aPassWithNothingToCutLeavesTheHeadsAlone() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let db = try Database(path: dir.path + "/db")
+        defer { try? db.close() }
+        try db.setPolicy("retention:\n  metrics: 1d\n  logs: 1d\n  traces: 1d\n")
+        let t0 = Timestamp.seconds(1_700_000_000)
+        _ = try db.metrics.append(try Labels(validating: ["__name__": "up"]), (0..<60).map { Sample(t0 + .seconds($0 * 60), 1) })
+        try db.logs.append([LogRecord(time: t0, stream: try Labels(validating: ["host": "h"]), line: Array("x".utf8))])
+        let id = TraceID(high: 1, low: 1)
+        try db.traces.append(spans: [Span(baseID: id, traceID: id, parentID: id, name: "wsgi", startTime: t0, elapsed: .milliseconds(5))])
+        _ = try db.maintain()
+        #expect(try db.traces.stats().segments == 0)
+        #expect(try db.traces.stats().headSpans == 1)
+        #expect(try db.metrics.stats().blocks == 0)
+        #expect(try db.metrics.stats().headSamples == 60)
+        #expect(try db.logs.stats().segments == 0)
+        #expect(try db.logs.stats().headRecords == 1)
+        // A day later the old data is cut exactly, through the head's flush.
+        _ = try db.metrics.append(try Labels(validating: ["__name__": "up"]), [Sample(t0 + .seconds(86_400 + 1800), 1)])
+        _ = try db.maintain()
+        #expect(try db.metrics.stats().samples == 31)  // samples at or after newest - 1 d
+    }
 }

@@ -169,7 +169,9 @@ extension LogStore {
             if dryRun {
                 let head = state.withLock { $0.head.records }
                 report.recordsDropped += head.reduce(0) { $0 + ($1.timestamp < policy.cut($1) ? 1 : 0) }
-            } else {
+            } else if state.withLock({ st in st.head.records.contains { $0.timestamp < policy.highest } }) {
+                // Only when the head holds a record some cut may reach: a frequent pass does not
+                // cut a tiny segment each time.
                 try flush()
             }
             let entries = segments.entries.filter { $0.kind == LogSegmentFormat.segmentKind }

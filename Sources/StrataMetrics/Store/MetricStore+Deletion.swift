@@ -256,9 +256,10 @@ extension MetricStore {
         if options.readOnly && !dryRun { throw MetricStoreError.readOnly }
         return try compacting.withLock { _ throws(MetricStoreError) -> MetricDeletionApplyReport in
             let clock = ContinuousClock.now
-            if !dryRun { try flush() }
             let raw: [[UInt8]]
             do throws(StorageError) { raw = try segments.currentState().tombstones } catch { throw .storage(error) }
+            // Nothing pending: the head stays as it is (no tiny block from a frequent pass).
+            if !dryRun && !raw.isEmpty { try flush() }
             let deletions = try raw.map { (b: [UInt8]) throws(MetricStoreError) -> MetricDeletion in
                 do throws(FormatError) { return try MetricDeletion(encoded: b) } catch {
                     throw .storage(StorageError(path: segments.manifestPath, error))

@@ -99,12 +99,21 @@ extension MetricStore {
         if options.readOnly && !dryRun { throw MetricStoreError.readOnly }
         return try compacting.withLock { _ throws(MetricStoreError) -> MetricRetentionReport in
             let clock = ContinuousClock.now
-            if !dryRun { try flush() }
+            var reference = now
+            if reference == nil { reference = try newestSampleTime() }
+            // Head samples older than the latest cut go to blocks first (the head then holds
+            // nothing any cut reaches); newer ones stay, so a frequent pass does not cut tiny blocks.
+            if !dryRun, let reference {
+                let keeps = (policy.rules.map(\.keep) + [policy.keep]).compactMap { $0 }
+                if let shortest = keeps.min() {
+                    let (latestCut, overflow) = reference.subtractingReportingOverflow(max(0, shortest))
+                    let headOld = state.withLock { st in st.head.sampleCount > 0 && st.head.minTime < latestCut }
+                    if !overflow && headOld { try flush(before: latestCut) }
+                }
+            }
             var report = MetricRetentionReport(
                 reference: nil, blocksDropped: [], blocksRewritten: [], samplesDropped: 0, seriesRemoved: 0, bytesBefore: blockBytes(),
                 bytesAfter: blockBytes(), bytesAfterEstimated: false, seconds: 0, dryRun: dryRun, complete: true)
-            var reference = now
-            if reference == nil { reference = try newestSampleTime() }
             guard let reference else { return report }
             report.reference = reference
             let out = try runRewrite(dryRun: dryRun) { labels in

@@ -145,7 +145,9 @@ extension TraceStore {
         if options.readOnly && !dryRun { throw TraceStoreError.readOnly }
         return try compacting.withLock { _ throws(TraceStoreError) -> TraceDeletionApplyReport in
             let clock = ContinuousClock.now
-            if !dryRun { try flush() }
+            // Nothing pending: the head stays as it is (no tiny segment from a frequent pass).
+            let pending = try TraceStoreError.catching(at: directory) { try !segments.currentState().tombstones.isEmpty }
+            if !dryRun && pending { try flush() }
             var report = try TraceStoreError.catching(at: directory) { () throws -> TraceDeletionApplyReport in
                 var report = TraceDeletionApplyReport()
                 report.dryRun = dryRun

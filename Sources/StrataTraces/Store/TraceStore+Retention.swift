@@ -106,7 +106,18 @@ extension TraceStore {
         if options.readOnly && !dryRun { throw TraceStoreError.readOnly }
         return try compacting.withLock { _ throws(TraceStoreError) -> TraceRetentionReport in
             let clock = ContinuousClock.now
-            if !dryRun { try flush() }
+            // Flush only when the head holds a completed span some cut may reach (the latest cut:
+            // reference - the shortest keep), so a frequent pass does not write a tiny segment.
+            if !dryRun {
+                var reference = now
+                if reference == nil { reference = try newestSpanTime() }
+                let keeps = (policy.rules.map(\.keep) + [policy.keep]).compactMap { $0 }
+                if let reference, let shortest = keeps.min() {
+                    let (latestCut, overflow) = reference.subtractingReportingOverflow(max(0, shortest))
+                    let headOld = state.withLock { st in st.head.table.spans.contains { $0.start < latestCut } }
+                    if overflow || headOld { try flush() }
+                }
+            }
             var report = TraceRetentionReport()
             report.dryRun = dryRun
             report.bytesBefore = try TraceStoreError.catching(at: directory) { try totalBytes(directory) }
