@@ -49,7 +49,7 @@ struct PolicyCommand: ParsableCommand {
 
         func run() throws {
             let text: String
-            do { text = try readTextFile(file) } catch { throw CLIFailure.io("\(file): \(error)") }
+            do { text = try readTextFile(file) } catch { throw CLIFailure.io("\(error)") }
             let db = try openDatabase(self.db, mustExist: true)
             defer { try? db.close() }
             let policy: RetentionPolicy
