@@ -110,6 +110,6 @@ let package = Package(
             name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataLabels", "StrataTraces", "StrataStorage", "StrataTestSupport"],
             swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
-        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit", "StrataLabels"], swiftSettings: strictSwift),
+        .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit", "StrataLabels", "StrataTestSupport"], swiftSettings: strictSwift),
     ]
 )
