@@ -19,8 +19,8 @@ struct StrataCommand: ParsableCommand {
               strata inspect ./db --json            # what is stored
               strata export ./db '{__name__="node_load1"}' --start now-1h --end now
               strata verify ./db                    # check every checksum
-              strata policy set ./db policy.yml     # what to keep, for how long, within what size
-              strata compact ./db                   # apply it: retention, downsampling, merges
+              strata policy set ./db policy.yml     # what to keep, and how long
+              strata compact ./db                   # apply it; merge segments
               strata delete ./db '{host="cmp-3"} |= "password"' --store logs
               strata trace ./db <base_id>           # one request's call tree
 
