@@ -387,4 +387,22 @@ struct RetentionCLITests {
         _ = try db.maintain()
         #expect(try db.metrics.stats().samples == 31)  // samples at or after newest - 1 d
     }
+
+    /// A deleted stream leaves the stream and label listings at once, not only the queries.
+    @Test func aDeletedStreamLeavesTheListings() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let path = dir.path + "/db"
+        try RetentionCLITests.makeDatabase(path, hours: 2)
+        let db = try Database(path: path)
+        defer { try? db.close() }
+        #expect(try db.logs.labelValues("host") == ["cmp-1", "cmp-2", "cmp-3"])
+        try db.logs.append([LogRecord(time: .milliseconds(RetentionCLITests.t0 + 3 * 3_600_000), stream: try Labels(validating: ["host": "cmp-3", "level": "INFO", "program": "nova-compute"]), line: Array("in the head".utf8))])
+        _ = try db.delete(try Database.deletion(#"{host="cmp-3"}"#, store: .logs))
+        #expect(try db.logs.labelValues("host") == ["cmp-1", "cmp-2"])
+        #expect(try db.logs.streams(matching: [.equal("host", "cmp-3")]).isEmpty)
+        // A deletion bounded in time or by a line filter hides records, not the stream.
+        _ = try db.delete(try Database.deletion(#"{host="cmp-2"} |= "password""#, store: .logs))
+        #expect(try db.logs.labelValues("host") == ["cmp-1", "cmp-2"])
+    }
 }

@@ -199,10 +199,25 @@ extension LogStore {
         }
     }
 
+    /// Streams all of whose records pending tombstones hide are left out: in the head record by
+    /// record, in a segment when a tombstone without line or field filters matches the stream
+    /// over the segment's whole time range (a stream hidden only by line filters still shows).
     func forEachStream(_ visit: (Labels) -> Void) throws {
         var seen = Set<Labels>()
-        state.withLock { st in for r in st.head.records where seen.insert(r.stream).inserted { visit(r.stream) } }
-        for seg in try openSegments() { for s in seg.streams where seen.insert(s).inserted { visit(s) } }
+        let hider = self.hider()
+        state.withLock { st in
+            for r in st.head.records where !(hider?.covers(r) ?? false) && seen.insert(r.stream).inserted { visit(r.stream) }
+        }
+        for seg in try openSegments() {
+            let whole = hider?.queries.filter {
+                $0.lines.isEmpty && $0.fields.isEmpty && $0.start <= seg.minTime && $0.end > seg.maxTime
+            } ?? []
+            for s in seg.streams where !seen.contains(s) {
+                if whole.contains(where: { $0.streamMatches(s) }) { continue }
+                seen.insert(s)
+                visit(s)
+            }
+        }
     }
 }
 
