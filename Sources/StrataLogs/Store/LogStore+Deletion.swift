@@ -7,9 +7,10 @@ extension LogStore {
     /// tombstone in the manifest's store state (one atomic, durable manifest write). From then on
     /// `search`, `count`, `countWithStats`, `countOverTime`, `context` and `record` (hence LogQL)
     /// hide every record it covers, including records appended into its range after the delete,
-    /// until `applyDeletions` removes them all from the files. `streams`, `labelNames`,
-    /// `labelValues` and `fieldNames` (which read segment dictionaries, not records) may still
-    /// list a stream, label or field all of whose records are hidden, until then.
+    /// until `applyDeletions` removes them all from the files. `streams`, `labelNames` and
+    /// `labelValues` leave out the streams a tombstone hides whole (no line filter, its time range
+    /// covering them); a stream hidden only by line filters, and `fieldNames`, may still show
+    /// until then (they read segment dictionaries, not records).
     ///
     /// Queries with tombstones pending find the rows each one covers in a segment with that
     /// segment's indexes, once per segment (cached until the tombstones change); without

@@ -160,9 +160,10 @@ extension LogStore {
         }
     }
 
-    /// Every stream whose labels satisfy all `matchers`, sorted. A stream all of whose records
-    /// a pending tombstone hides is still listed until `applyDeletions` (streams and label
-    /// names and values come from segment dictionaries, not from records).
+    /// Every stream whose labels satisfy all `matchers`, sorted. A stream a pending tombstone
+    /// hides whole (no line filter; its time range covers the stream's records in each segment)
+    /// is left out; one hidden only by line filters is still listed until `applyDeletions`
+    /// (streams and label names and values come from segment dictionaries, not from records).
     public func streams(matching matchers: [LabelMatcher]) throws(LogStoreError) -> [Labels] {
         try LogStoreError.catching(at: directory) {
             var all = Set<Labels>()
