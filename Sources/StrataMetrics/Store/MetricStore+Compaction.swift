@@ -91,8 +91,9 @@ extension MetricStore {
 
     /// The next group to merge: overlapping blocks first, then the smallest range whose aligned
     /// window (not the newest one) holds two or more blocks.
-    /// A merge holds its samples in memory, so a group stops at `maxSamples` (an overlap group
-    /// over it is left as it is: queries read overlapping blocks correctly, only slower).
+    /// A merge holds its output block in memory (encoded, about a byte a sample) and one series'
+    /// samples at a time, so a group stops at `maxSamples` (an overlap group over it is left as
+    /// it is: queries read overlapping blocks correctly, only slower).
     static func nextMerge(_ blocks: [SegmentEntry], ranges: [Int64], maxSamples: Int = .max) -> (MetricCompactionStep.Kind, [SegmentEntry])? {
         let sorted = blocks.sorted { ($0.minTime, $0.maxTime, $0.name) < ($1.minTime, $1.maxTime, $1.name) }
         // Overlaps: a run of blocks each meeting the union of the ones before it.

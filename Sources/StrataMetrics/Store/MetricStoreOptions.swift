@@ -17,8 +17,8 @@ public struct MetricStoreOptions: Sendable {
     /// The block ranges `compact()` merges into, in ms, smallest first (each window aligned to
     /// its range). Default 3, 9, 27, 81 and 243 times the default `blockRange` (6 h, 18 h, 54 h, 162 h, 486 h), as Prometheus's compactor; the largest block spans about 20 days.
     public var compactionRanges: [Int64] = [6, 18, 54, 162, 486].map { $0 * 3_600_000 }
-    /// The most samples one compaction step merges (it holds them in memory: about 16 bytes
-    /// each). Default 50 million.
+    /// The most samples one compaction step merges (it holds its output block in memory, about
+    /// a byte a sample, and one series' samples at a time). Default 50 million.
     public var compactionMaxSamples: Int = 50_000_000
     /// Most samples in one chunk. Default 8,192.
     public var maxChunkSamples: Int = 8192
