@@ -97,7 +97,7 @@ struct CompactCommand: ParsableCommand {
             // What the budget made of each keep (forever: that fraction of the store's span).
             func scaled(_ d: Duration?) -> String {
                 guard let d else { return "forever -> \(String(format3: f)) of the span" }
-                let ms = Int64(Double(d.policyMillisecondsForDisplay) * f)
+                let ms = Int64(Double(d.policyMilliseconds) * f)
                 return "\(PolicyCommand.keep(d)) -> \(PolicyCommand.keep(.seconds(ms / 1000)))"
             }
             var parts = RetentionPolicy.Store.allCases.map { "\($0.rawValue) \(scaled(policy.keep($0)))" }
@@ -110,63 +110,37 @@ struct CompactCommand: ParsableCommand {
         func bytes(_ n: Int) -> String { formatBytes(n) }
         func secs(_ s: Double) -> String { dryRun ? "-" : String(format3: s) }
         var rows: [[String]] = []
-        if let d = r.metricDeletions, d.tombstonesApplied > 0 || !d.blocksRewritten.isEmpty || !d.blocksDropped.isEmpty {
-            rows.append([
-                "metrics", "delete", "\(d.blocksRewritten.count) rewritten, \(d.blocksDropped.count) dropped", "-\(d.samplesDropped)",
-                bytes(d.bytesBefore), bytes(d.bytesAfter), secs(d.seconds), "-",
-            ])
+        /// One row for a rewriting phase of one store, when it rewrote or dropped anything.
+        func rewriteRow(
+            _ store: String, _ action: String, applied: Int = 0, rewritten: Int, dropped: Int?, removed: Int, _ before: Int, _ after: Int,
+            _ seconds: Double
+        ) {
+            guard applied > 0 || rewritten > 0 || (dropped ?? 0) > 0 else { return }
+            let files = "\(rewritten) rewritten" + (dropped.map { ", \($0) dropped" } ?? "")
+            rows.append([store, action, files, "-\(removed)", bytes(before), bytes(after), secs(seconds), "-"])
         }
-        if let d = r.logDeletions, d.tombstonesApplied > 0 || !d.rewrites.isEmpty || !d.segmentsDropped.isEmpty {
-            rows.append([
-                "logs", "delete", "\(d.rewrites.count) rewritten, \(d.segmentsDropped.count) dropped", "-\(d.recordsDropped)",
-                bytes(d.bytesBefore), bytes(d.bytesAfter), secs(d.seconds), "-",
-            ])
-        }
-        if let d = r.traceDeletions, d.tombstones > 0 || !d.rewritten.isEmpty {
-            rows.append([
-                "traces", "delete", "\(d.rewritten.count) rewritten", "-\(d.spansRemoved)", bytes(d.bytesBefore), bytes(d.bytesAfter),
-                secs(d.seconds), "-",
-            ])
-        }
-        if let x = r.metricRetention, !x.blocksRewritten.isEmpty || !x.blocksDropped.isEmpty {
-            rows.append([
-                "metrics", "retention", "\(x.blocksRewritten.count) rewritten, \(x.blocksDropped.count) dropped", "-\(x.samplesDropped)",
-                bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
-            ])
-        }
-        if let x = r.logRetention, !x.rewrites.isEmpty || !x.segmentsDropped.isEmpty {
-            rows.append([
-                "logs", "retention", "\(x.rewrites.count) rewritten, \(x.segmentsDropped.count) dropped", "-\(x.recordsDropped)",
-                bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
-            ])
-        }
-        if let x = r.traceRetention, !x.rewritten.isEmpty || !x.droppedSegments.isEmpty {
-            rows.append([
-                "traces", "retention", "\(x.rewritten.count) rewritten, \(x.droppedSegments.count) dropped", "-\(x.spansDropped)",
-                bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
-            ])
-        }
-        for b in r.budgetPasses {
-            let action = "budget x\(String(format3: b.scale))"
-            if let x = b.metrics, !x.blocksRewritten.isEmpty || !x.blocksDropped.isEmpty {
-                rows.append([
-                    "metrics", action, "\(x.blocksRewritten.count) rewritten, \(x.blocksDropped.count) dropped", "-\(x.samplesDropped)",
-                    bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
-                ])
+        func retentionRows(_ action: String, _ m: MetricRetentionReport?, _ l: LogRetentionReport?, _ t: TraceRetentionReport?) {
+            if let x = m {
+                rewriteRow("metrics", action, rewritten: x.blocksRewritten.count, dropped: x.blocksDropped.count, removed: x.samplesDropped, x.bytesBefore, x.bytesAfter, x.seconds)
             }
-            if let x = b.logs, !x.rewrites.isEmpty || !x.segmentsDropped.isEmpty {
-                rows.append([
-                    "logs", action, "\(x.rewrites.count) rewritten, \(x.segmentsDropped.count) dropped", "-\(x.recordsDropped)",
-                    bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
-                ])
+            if let x = l {
+                rewriteRow("logs", action, rewritten: x.rewrites.count, dropped: x.segmentsDropped.count, removed: x.recordsDropped, x.bytesBefore, x.bytesAfter, x.seconds)
             }
-            if let x = b.traces, !x.rewritten.isEmpty || !x.droppedSegments.isEmpty {
-                rows.append([
-                    "traces", action, "\(x.rewritten.count) rewritten, \(x.droppedSegments.count) dropped", "-\(x.spansDropped)",
-                    bytes(x.bytesBefore), bytes(x.bytesAfter), secs(x.seconds), "-",
-                ])
+            if let x = t {
+                rewriteRow("traces", action, rewritten: x.rewritten.count, dropped: x.droppedSegments.count, removed: x.spansDropped, x.bytesBefore, x.bytesAfter, x.seconds)
             }
         }
+        if let d = r.metricDeletions {
+            rewriteRow("metrics", "delete", applied: d.tombstonesApplied, rewritten: d.blocksRewritten.count, dropped: d.blocksDropped.count, removed: d.samplesDropped, d.bytesBefore, d.bytesAfter, d.seconds)
+        }
+        if let d = r.logDeletions {
+            rewriteRow("logs", "delete", applied: d.tombstonesApplied, rewritten: d.rewrites.count, dropped: d.segmentsDropped.count, removed: d.recordsDropped, d.bytesBefore, d.bytesAfter, d.seconds)
+        }
+        if let d = r.traceDeletions {
+            rewriteRow("traces", "delete", applied: d.tombstones, rewritten: d.rewritten.count, dropped: nil, removed: d.spansRemoved, d.bytesBefore, d.bytesAfter, d.seconds)
+        }
+        retentionRows("retention", r.metricRetention, r.logRetention, r.traceRetention)
+        for b in r.budgetPasses { retentionRows("budget x\(String(format3: b.scale))", b.metrics, b.logs, b.traces) }
         for s in r.downsample?.steps ?? [] {
             rows.append([
                 "metrics", "downsample \(PolicyCommand.keep(.milliseconds(s.resolution)))", "\(s.inputs.count) blocks",

@@ -101,7 +101,7 @@ struct PolicyCommand: ParsableCommand {
 
     static func keep(_ d: Duration?) -> String {
         guard let d else { return "forever" }
-        var ms = d.policyMillisecondsForDisplay
+        var ms = d.policyMilliseconds
         var out = ""
         for (unit, size) in [("d", Int64(86_400_000)), ("h", 3_600_000), ("m", 60_000), ("s", 1000), ("ms", 1)] where ms >= size {
             out += "\(ms / size)\(unit)"
@@ -119,12 +119,6 @@ struct PolicyCommand: ParsableCommand {
     }
 }
 
-extension Duration {
-    var policyMillisecondsForDisplay: Int64 {
-        let c = components
-        return c.seconds * 1000 + c.attoseconds / 1_000_000_000_000_000
-    }
-}
 
 /// The text of a file (the error names it: missing, unreadable, a directory).
 func readTextFile(_ path: String) throws -> String {

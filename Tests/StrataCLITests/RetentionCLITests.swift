@@ -290,17 +290,22 @@ struct RetentionCLITests {
 
 /// The size budget: over it, every keep is scaled down by one factor until the database fits.
 @Suite struct SizeBudgetTests {
-    @Test func overTheBudgetEveryKeepShrinksByOneFactorUntilItFits() throws {
-        let dir = Scratch()
-        defer { dir.cleanup() }
-        let path = dir.path + "/db"
-        try RetentionCLITests.makeDatabase(path)
+    /// 1 KiB WAL segments (so a budget of a few KiB is accepted) and no WAL writes.
+    static var smallWALs: DatabaseOptions {
         var options = DatabaseOptions()
         for wal in [\DatabaseOptions.metrics.walSegmentSize, \.logs.walSegmentSize, \.traces.walSegmentSize] { options[keyPath: wal] = 1024 }
         options.metrics.durability = .none
         options.logs.durability = .none
         options.traces.durability = .none
-        let db = try Database(path: path, options: options)
+        return options
+    }
+
+    @Test func overTheBudgetEveryKeepShrinksByOneFactorUntilItFits() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let path = dir.path + "/db"
+        try RetentionCLITests.makeDatabase(path)
+        let db = try Database(path: path, options: Self.smallWALs)
         defer { try? db.close() }
         // First the policy alone (it cuts some), then a budget of half what is left.
         let base = "retention:\n  metrics: 48h\n  logs: 60h\n  traces: 48h\n  rules:\n    - {store: logs, selector: '{level=\"DEBUG\"}', keep: 12h}\n"
@@ -340,12 +345,7 @@ struct RetentionCLITests {
         defer { dir.cleanup() }
         let path = dir.path + "/db"
         try RetentionCLITests.makeDatabase(path, hours: 24)
-        var options = DatabaseOptions()
-        for wal in [\DatabaseOptions.metrics.walSegmentSize, \.logs.walSegmentSize, \.traces.walSegmentSize] { options[keyPath: wal] = 1024 }
-        options.metrics.durability = .none
-        options.logs.durability = .none
-        options.traces.durability = .none
-        let db = try Database(path: path, options: options)
+        let db = try Database(path: path, options: Self.smallWALs)
         defer { try? db.close() }
         _ = try db.maintain(policy: RetentionPolicy())  // merges first, so the budget below is measured on merged files
         let full = try db.diskBytes()

@@ -123,8 +123,8 @@ public struct PolicyError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 extension Duration {
-    /// Whole milliseconds (rounded down).
-    var policyMilliseconds: Int64 {
+    /// Whole milliseconds (rounded down): what a policy's durations are kept in.
+    package var policyMilliseconds: Int64 {
         let c = components
         return c.seconds &* 1000 &+ c.attoseconds / 1_000_000_000_000_000
     }

@@ -157,28 +157,14 @@ extension MetricStore {
         let inputs = disjoint ? byTime : group.sorted { (FileNames.parseSegment($0.name)?.0 ?? 0) < (FileNames.parseSegment($1.name)?.0 ?? 0) }
         // One series at a time across every input (memory: the encoded output and one series'
         // samples, not the group's).
-        var inputReaders: [BlockReader] = []
-        var idsByLabels: [[Labels: UInt32]] = []
-        var all = Set<Labels>()
-        for e in inputs {
-            let reader = try self.reader(for: e.name)
-            var ids: [Labels: UInt32] = [:]
-            do throws(FormatError) {
-                for id in 0..<UInt32(reader.seriesOffsets.count) { ids[try reader.series(id).labels] = id }
-            } catch {
-                throw MetricStoreError.storage(StorageError(path: reader.path, error))
-            }
-            all.formUnion(ids.keys)
-            inputReaders.append(reader)
-            idsByLabels.append(ids)
-        }
+        let across = try seriesAcross(inputs)
         var samplesRead = 0
         var writer = BlockWriter(maxChunkSamples: options.maxChunkSamples)
-        for labels in all.sorted() {
+        for labels in across.keys {
             var floats: [(t: [Int64], v: [Double])] = []
             var histograms: [[HistogramSample]] = []
-            for (k, reader) in inputReaders.enumerated() {
-                guard let id = idsByLabels[k][labels] else { continue }
+            for (k, reader) in across.readers.enumerated() {
+                guard let id = across.ids[k][labels]?.first else { continue }  // labels are unique in a block
                 do throws(FormatError) {
                     let s = try reader.series(id)
                     var ts: [Int64] = [], vs: [Double] = []

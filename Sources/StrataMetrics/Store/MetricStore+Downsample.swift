@@ -115,25 +115,11 @@ extension MetricStore {
             // Raw samples in steps some downsampled block already holds (a backfill after an
             // earlier pass) stay raw: the step is not computed twice.
             let done = try counterMarkers(for: nil, before: cut)
-            var readers: [BlockReader] = []
-            var idsByLabels: [[Labels: UInt32]] = []
-            var all = Set<Labels>()
-            for e in inputs {
-                let reader = try self.reader(for: e.name)
-                var ids: [Labels: UInt32] = [:]
-                do throws(FormatError) {
-                    for id in 0..<UInt32(reader.seriesOffsets.count) { ids[try reader.series(id).labels] = id }
-                } catch {
-                    throw MetricStoreError.storage(StorageError(path: reader.path, error))
-                }
-                all.formUnion(ids.keys)
-                readers.append(reader)
-                idsByLabels.append(ids)
-            }
-            for labels in all.sorted() {
+            let across = try seriesAcross(inputs)
+            for labels in across.keys {
                 var below: [(t: [Int64], v: [Double])] = []
-                for (k, reader) in readers.enumerated() {
-                    guard let id = idsByLabels[k][labels] else { continue }
+                for (k, reader) in across.readers.enumerated() {
+                    guard let id = across.ids[k][labels]?.first else { continue }  // labels are unique in a block
                     do throws(FormatError) {
                         let s = try reader.series(id)
                         var ts: [Int64] = [], vs: [Double] = []
@@ -164,29 +150,13 @@ extension MetricStore {
         } else {
             // The inputs are aggregates already: read them one series (its five aggregates) at a
             // time across the inputs, as the raw level does.
-            var inputReaders: [BlockReader] = []
-            var idsByBase: [[Labels: [UInt32]]] = []
-            var all = Set<Labels>()
-            for e in inputs {
-                let reader = try self.reader(for: e.name)
-                var ids: [Labels: [UInt32]] = [:]
-                do throws(FormatError) {
-                    for id in 0..<UInt32(reader.seriesOffsets.count) {
-                        let labels = try reader.series(id).labels
-                        guard labels[MetricStore.aggregateLabel] != nil else { continue }
-                        ids[labels.removing([MetricStore.aggregateLabel]), default: []].append(id)
-                    }
-                } catch {
-                    throw MetricStoreError.storage(StorageError(path: reader.path, error))
-                }
-                all.formUnion(ids.keys)
-                inputReaders.append(reader)
-                idsByBase.append(ids)
+            let across = try seriesAcross(inputs) { labels in
+                labels[MetricStore.aggregateLabel] == nil ? nil : labels.removing([MetricStore.aggregateLabel])
             }
-            for base in all.sorted() {
+            for base in across.keys {
                 var below: [AggregateRun] = []
-                for (k, reader) in inputReaders.enumerated() {
-                    guard let ids = idsByBase[k][base] else { continue }
+                for (k, reader) in across.readers.enumerated() {
+                    guard let ids = across.ids[k][base] else { continue }
                     do throws(FormatError) {
                         for (_, run) in try MetricStore.readRuns(reader, matching: ids) {
                             let split = lowerBound(run.ts, cut &+ 1)

@@ -377,3 +377,36 @@ extension Head {
         }
     }
 }
+
+/// The series of several blocks, for work that goes one series at a time across them (merges,
+/// downsampling): each input's reader, its series ids by key, and every key, sorted.
+struct SeriesAcrossBlocks {
+    var readers: [BlockReader] = []
+    var ids: [[Labels: [UInt32]]] = []
+    var keys: [Labels] = []
+}
+
+extension MetricStore {
+    /// Indexes the series of `inputs` by `key` (nil: the series is left out): a merge keys by the
+    /// labels, a level over aggregates by the labels without `__strata_aggr__`.
+    func seriesAcross(_ inputs: [SegmentEntry], key: (Labels) -> Labels? = { $0 }) throws(MetricStoreError) -> SeriesAcrossBlocks {
+        var out = SeriesAcrossBlocks()
+        var all = Set<Labels>()
+        for e in inputs {
+            let reader = try self.reader(for: e.name)
+            var ids: [Labels: [UInt32]] = [:]
+            do throws(FormatError) {
+                for id in 0..<UInt32(reader.seriesOffsets.count) {
+                    if let k = key(try reader.series(id).labels) { ids[k, default: []].append(id) }
+                }
+            } catch {
+                throw MetricStoreError.storage(StorageError(path: reader.path, error))
+            }
+            all.formUnion(ids.keys)
+            out.readers.append(reader)
+            out.ids.append(ids)
+        }
+        out.keys = all.sorted()
+        return out
+    }
+}
