@@ -18,6 +18,9 @@ let package = Package(
         .library(name: "StrataLogs", targets: ["StrataLogs"]),
         .library(name: "StrataTraces", targets: ["StrataTraces"]),
         .executable(name: "strata", targets: ["StrataCLI"]),
+        // The HTTP server behind `strata serve` (its own executable: NIO, Hummingbird and Foundation
+        // stay out of the statically linked `strata`).
+        .executable(name: "strata-server", targets: ["StrataServerMain"]),
         .executable(name: "strata-nodegen", targets: ["NodeExporterGen"]),
         .executable(name: "strata-promql-conformance", targets: ["PromQLConformance"]),
         .executable(name: "strata-embedding-example", targets: ["EmbeddingExample"]),
@@ -25,11 +28,19 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/x-sheep/swift-property-based.git", from: "2.0.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries from Debian's liblz4-dev and libzstd-dev.
         .systemLibrary(name: "CLZ4", pkgConfig: "liblz4", providers: [.apt(["liblz4-dev"])]),
         .systemLibrary(name: "CZstd", pkgConfig: "libzstd", providers: [.apt(["libzstd-dev"])]),
+        // Snappy (libsnappy-dev) for remote_write/read and Loki push bodies; zlib for gzip bodies.
+        .systemLibrary(name: "CSnappy", providers: [.apt(["libsnappy-dev"])]),
+        .systemLibrary(name: "CZlib", providers: [.apt(["zlib1g-dev"])]),
 
         // Bytes: buffers, varints, bit streams, CRC32C, block compression.
         .target(name: "StrataEncoding", dependencies: ["CLZ4", "CZstd"], swiftSettings: strictSwift),
@@ -74,6 +85,27 @@ let package = Package(
                 .unsafeFlags(["-static-stdlib", "-l_FoundationCollections", "-l_FoundationCShims", "-use-ld=lld"], .when(platforms: [.linux])),
             ]),
 
+        // The wire formats of the network surface: snappy and gzip bodies, remote_write/read, Loki
+        // push and OTLP protobuf (generated once by Tools/gen-proto.sh, committed), and their mapping
+        // onto the stores. No networking here.
+        .target(
+            name: "StrataWire",
+            dependencies: ["Strata", "StrataIngest", "CSnappy", "CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")],
+            exclude: ["Protos"],
+            swiftSettings: [.swiftLanguageMode(.v6)]),
+        // `strata serve`: the Prometheus, Loki, OTLP and Tempo HTTP APIs on Hummingbird.
+        .target(
+            name: "StrataServer",
+            dependencies: ["Strata", "StrataWire", "StrataCLIKit", "StrataIngest", .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSwift),
+        .executableTarget(
+            name: "StrataServerMain",
+            dependencies: ["StrataServer", "Strata", "StrataWire", "StrataQuery", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            swiftSettings: strictSwift),
+
         .executableTarget(name: "EmbeddingExample", dependencies: ["Strata"], path: "Examples/Embedding", swiftSettings: strictSwift),
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
         .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataCLIKit", "StrataLabels", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
@@ -110,6 +142,14 @@ let package = Package(
             name: "StrataIngestTests", dependencies: ["StrataIngest", "StrataLabels", "StrataTraces", "StrataStorage", "StrataTestSupport"],
             swiftSettings: strictSwift),
         .testTarget(name: "StrataSimTests", dependencies: ["StrataSim"], swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataServerTests",
+            dependencies: [
+                "StrataServer", "StrataWire", "Strata", "StrataTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ],
+            exclude: ["Clients"],
+            swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit", "StrataLabels", "StrataTestSupport"], swiftSettings: strictSwift),
     ]
 )

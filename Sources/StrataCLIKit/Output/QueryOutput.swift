@@ -141,7 +141,7 @@ package enum QueryOutput {
         }
     }
 
-    static func jsonLabels(_ labels: Labels) -> String {
+    package static func jsonLabels(_ labels: Labels) -> String {
         "{" + labels.labels.map { jsonString($0.name) + ":" + jsonString($0.value) }.joined(separator: ",") + "}"
     }
 

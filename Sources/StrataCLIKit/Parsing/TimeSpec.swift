@@ -63,7 +63,7 @@ package enum TimeSpec {
     }
 
     /// RFC 3339 with `T` or a space, optional fraction, `Z` or `±hh:mm`.
-    static func parseRFC3339(_ s: String) -> Int64? {
+    package static func parseRFC3339(_ s: String) -> Int64? {
         let b = Array(s.utf8)
         func num(_ i: Int, _ n: Int) -> Int64? {
             guard i + n <= b.count else { return nil }

@@ -179,6 +179,23 @@ public final class LogStore: Sendable {
         return (out, split, truncated)
     }
 
+    /// Makes every append acknowledged so far durable: writes the WAL's buffer and fsyncs it. With
+    /// `durability: .buffered`, a server calls it once for many appends (group commit) and
+    /// acknowledges them after it returns. A failure leaves the store refusing writes, as a failed
+    /// fsync inside an append does. A no-op without a WAL.
+    public func syncWAL() throws(LogStoreError) {
+        try LogStoreError.catching(at: directory) {
+            if options.readOnly { return }
+            try state.withLock { st throws in
+                if let f = st.failure { throw LogStoreError.storage(f) }
+                do throws(StorageError) { try st.wal?.sync() } catch {
+                    st.failure = error
+                    throw LogStoreError.storage(error)
+                }
+            }
+        }
+    }
+
     /// Makes every acknowledged record durable: with a WAL, syncs it; without one, flushes the head.
     public func close() throws(LogStoreError) {
         try LogStoreError.catching(at: directory) {

@@ -101,6 +101,28 @@ public final class MetricStore: Sendable {
         }
     }
 
+    /// Makes every append acknowledged so far durable: writes the WAL's buffer and fsyncs it. With
+    /// `durability: .buffered`, a server calls it once for many appends (group commit) and
+    /// acknowledges them after it returns. A failure leaves the store refusing writes, as a failed
+    /// fsync inside an append does. A no-op without a WAL.
+    public func syncWAL() throws(MetricStoreError) {
+        try MetricStoreError.catching(at: directory) {
+            if options.readOnly { return }
+            try state.withLock { st throws in
+                if let f = st.failure { throw MetricStoreError.failed(f) }
+                do throws(StorageError) { try st.wal?.sync() } catch {
+                    st.failure = error
+                    throw MetricStoreError.failed(error)
+                }
+            }
+        }
+    }
+
+    /// The labels of a series registered with `seriesRef(for:)`.
+    public func labels(of ref: SeriesRef) -> Labels? {
+        state.withLock { st in st.head.isValid(ref.raw) ? st.head.series[Int(ref.raw)].labels : nil }
+    }
+
     /// Appends a batch. Returns once every accepted sample is durable per `options.durability`.
     /// Samples older than the out-of-order window, or at a time the series already has with
     /// another value, are rejected and reported in the summary; exact duplicates are ignored.

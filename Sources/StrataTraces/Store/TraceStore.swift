@@ -356,6 +356,23 @@ public final class TraceStore: Sendable {
         return members.keys.sorted().map { members[$0] ?? [] }
     }
 
+    /// Makes every append acknowledged so far durable: writes the WAL's buffer and fsyncs it. With
+    /// `durability: .buffered`, a server calls it once for many appends (group commit) and
+    /// acknowledges them after it returns. A failure leaves the store refusing writes, as a failed
+    /// fsync inside an append does. A no-op without a WAL.
+    public func syncWAL() throws(TraceStoreError) {
+        try TraceStoreError.catching(at: directory) {
+            if options.readOnly { return }
+            try state.withLock { st throws in
+                if let f = st.failure { throw f }
+                do throws(StorageError) { try st.wal?.sync() } catch {
+                    st.failure = error
+                    throw error
+                }
+            }
+        }
+    }
+
     /// Flushes when there is no WAL (closing open spans); with a WAL, makes it durable.
     public func close() throws(TraceStoreError) {
         try TraceStoreError.catching(at: directory) {
