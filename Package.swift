@@ -145,7 +145,8 @@ let package = Package(
         .testTarget(
             name: "StrataServerTests",
             dependencies: [
-                "StrataServer", "StrataWire", "Strata", "StrataTestSupport", .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "StrataServer", "StrataWire", "Strata", "StrataIngest", "StrataTestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Clients"],

@@ -146,6 +146,7 @@ extension StrataServer {
         guard !texts.isEmpty else { throw APIError.badData("no match[] parameter provided") }
         var out: [[LabelMatcher]] = []
         for t in texts {
+            try Self.checkNesting(t)
             do {
                 guard case .logs(let s) = try LogQL.parse(t) else { throw APIError.badData("invalid parameter \"match[]\": \(t) is not a stream selector") }
                 out.append(s.streams)

@@ -36,7 +36,38 @@ extension StrataServer {
             metrics.add("strata_limit_refusals_total", "max-query-length", 1)
             throw APIError.badData("query of \(q.utf8.count) bytes is over the limit of \(options.maxQueryLength) (--max-query-length)")
         }
+        try Self.checkNesting(q)
         return q
+    }
+
+    /// Parsers and evaluators recurse once per level of nesting; a query nested deeper than
+    /// this is refused before it reaches them (a stack overflow would take the server down).
+    static let maxQueryDepth = 256
+
+    /// Refuses text nested deeper than `maxQueryDepth`: brackets of every kind, and runs of unary
+    /// signs, each of which is a level.
+    static func checkNesting(_ q: String) throws(APIError) {
+        var depth = 0, deepest = 0, signs = 0
+        var quote: UInt8 = 0
+        var escaped = false
+        for c in q.utf8 {
+            if quote != 0 {
+                if escaped { escaped = false } else if c == UInt8(ascii: "\\") { escaped = true } else if c == quote { quote = 0 }
+                continue
+            }
+            switch c {
+            case UInt8(ascii: "\""), UInt8(ascii: "'"), UInt8(ascii: "`"): quote = c
+            case UInt8(ascii: "("), UInt8(ascii: "["), UInt8(ascii: "{"): depth += 1
+            case UInt8(ascii: ")"), UInt8(ascii: "]"), UInt8(ascii: "}"): depth -= 1
+            case UInt8(ascii: "-"), UInt8(ascii: "+"): signs += 1
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"): break
+            default: signs = 0
+            }
+            deepest = max(deepest, depth + signs)
+        }
+        if deepest > maxQueryDepth {
+            throw APIError.badData("invalid parameter \"query\": nested more than \(maxQueryDepth) levels deep")
+        }
     }
 
     func engineOptions(_ p: Params) throws(APIError) -> PromQLEngineOptions {
@@ -131,6 +162,7 @@ extension StrataServer {
         if required && texts.isEmpty { throw APIError.badData("no match[] parameter provided") }
         var out: [[LabelMatcher]] = []
         for t in texts {
+            try Self.checkNesting(t)
             let expr: Expr
             do { expr = try PromQL.parse(t) } catch { throw Self.apiError(error, param: "match[]") }
             guard case .vectorSelector(let vs) = expr else {

@@ -164,6 +164,7 @@ extension StrataServer {
     func tempoSearch(_ p: Params) async throws -> Response {
         var search: TraceSearch
         let q = p["q"] ?? ""
+        try Self.checkNesting(q)
         if q.isEmpty || q == "{}" {
             search = TraceSearch()
         } else {
