@@ -91,8 +91,8 @@ extension StrataServer {
             let where_ = e.column.map { "1:\($0): " } ?? ""
             return .badData("invalid parameter \"\(param)\": \(where_)parse error: \(e.message)")
         case .execution: return .execution(e.message)
-        case .tooManySamples: return .execution("query processing would load too many samples into memory in query execution: \(e.message) (--query-max-samples)")
-        case .timeout: return .timeout("query timed out in query execution: \(e.message) (--query-timeout)")
+        case .tooManySamples: return .execution("\(e.message) (--query-max-samples)")
+        case .timeout: return .timeout("\(e.message) (--query-timeout, or the request's timeout parameter)")
         case .cancelled: return APIError(status: .serviceUnavailable, type: "canceled", message: e.message)
         case .storage: return .internalError(e.message)
         }

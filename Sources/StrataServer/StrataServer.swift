@@ -170,7 +170,7 @@ public final class StrataServer: Sendable {
     func collect(_ request: inout Request) async throws -> ByteBuffer {
         do {
             return try await request.collectBody(upTo: options.maxBodyBytes)
-        } catch let e as HTTPError where e.status == .contentTooLarge {
+        } catch is NIOTooManyBytesError {
             metrics.add("strata_limit_refusals_total", "max-body-bytes", 1)
             throw APIError.tooLarge("request body over the limit of \(options.maxBodyBytes) bytes (--max-body-bytes)")
         }

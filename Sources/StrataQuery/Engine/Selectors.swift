@@ -273,6 +273,9 @@ extension Evaluator {
             if innerStart <= minRef - sq.rangeMilliseconds { innerStart += step }
             var series: [RawSeries] = []
             if innerStart <= maxRef {
+                // Every step of the inner grid is at least one point held in memory: a subquery
+                // such as `vector(1)[3000d:1s]` is refused by the sample limit before it allocates.
+                try ctx.account(Int((maxRef - innerStart) / step) + 1)
                 let inner = with(start: innerStart, end: maxRef, interval: step)
                 for s in try inner.evalSeries(sq.expr) {
                     if s.hs.isEmpty {
