@@ -24,6 +24,7 @@ let package = Package(
         .executable(name: "strata-nodegen", targets: ["NodeExporterGen"]),
         .executable(name: "strata-promql-conformance", targets: ["PromQLConformance"]),
         .executable(name: "strata-embedding-example", targets: ["EmbeddingExample"]),
+        .executable(name: "strata-loadgen", targets: ["LoadGen"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -107,6 +108,7 @@ let package = Package(
             swiftSettings: strictSwift),
 
         .executableTarget(name: "EmbeddingExample", dependencies: ["Strata"], path: "Examples/Embedding", swiftSettings: strictSwift),
+        .executableTarget(name: "LoadGen", dependencies: ["StrataWire"], path: "Tools/strata-loadgen", swiftSettings: strictSwift),
         .executableTarget(name: "NodeExporterGen", path: "Tools/strata-nodegen", swiftSettings: strictSwift),
         .executableTarget(name: "PromQLConformance", dependencies: ["Strata", "StrataCLIKit", "StrataLabels", "StrataQuery", "StrataMetrics"], path: "Tools/promql-conformance", exclude: ["passing.txt"], swiftSettings: strictSwift),
 

@@ -186,12 +186,18 @@ public final class LogStore: Sendable {
     public func syncWAL() throws(LogStoreError) {
         try LogStoreError.catching(at: directory) {
             if options.readOnly { return }
-            try state.withLock { st throws in
+            let file = try state.withLock { st throws -> OpenFile? in
                 if let f = st.failure { throw LogStoreError.storage(f) }
-                do throws(StorageError) { try st.wal?.sync() } catch {
+                do throws(StorageError) { return try st.wal?.flushForDetachedSync() } catch {
                     st.failure = error
                     throw LogStoreError.storage(error)
                 }
+            }
+            guard let file else { return }
+            defer { fs.close(file) }
+            do throws(StorageError) { try fs.fsync(file) } catch {
+                state.withLock { $0.failure = error }
+                throw LogStoreError.storage(error)
             }
         }
     }

@@ -1,5 +1,11 @@
 import StrataEncoding
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// A write-ahead log: a directory of numbered segment files of checksummed records.
 ///
 /// Appends go to an in-memory buffer; `flush()` hands the buffer to the kernel in one write
@@ -181,6 +187,18 @@ public final class WriteAheadLog {
             failure = error
             throw error
         }
+    }
+
+    /// Writes the buffered records and returns a duplicate descriptor of the current segment, for
+    /// an fsync outside the owner's lock (group commit: appends go on while it runs). A rotation
+    /// fsyncs a segment before leaving it, so once `fsync` of the returned file succeeds, every
+    /// record appended before this call is durable. The caller closes the descriptor.
+    public func flushForDetachedSync() throws(StorageError) -> OpenFile {
+        try flush()
+        let f = try currentFile()
+        let d = dup(f.descriptor)
+        guard d >= 0 else { throw StorageError.io(operation: "dup", path: f.path, offset: nil, errno: errno) }
+        return OpenFile(descriptor: d, path: f.path)
     }
 
     /// Ends the current segment (written and fsynced) and starts the next one, unless the

@@ -363,12 +363,18 @@ public final class TraceStore: Sendable {
     public func syncWAL() throws(TraceStoreError) {
         try TraceStoreError.catching(at: directory) {
             if options.readOnly { return }
-            try state.withLock { st throws in
+            let file = try state.withLock { st throws -> OpenFile? in
                 if let f = st.failure { throw f }
-                do throws(StorageError) { try st.wal?.sync() } catch {
+                do throws(StorageError) { return try st.wal?.flushForDetachedSync() } catch {
                     st.failure = error
                     throw error
                 }
+            }
+            guard let file else { return }
+            defer { fs.close(file) }
+            do throws(StorageError) { try fs.fsync(file) } catch {
+                state.withLock { $0.failure = error }
+                throw error
             }
         }
     }
