@@ -10,9 +10,12 @@ public struct ServerOptions: Sendable {
     public var wire = WireLimits()
     /// Bytes a request body may have as sent (`--max-body-bytes`).
     public var maxBodyBytes = 32 << 20
-    /// Queries that run at once (`--max-concurrent-queries`, Prometheus's `--query.max-concurrency`);
-    /// more wait for a slot.
+    /// Queries that run at once at most (`--max-concurrent-queries`, Prometheus's
+    /// `--query.max-concurrency`); more wait for a slot.
     public var maxConcurrentQueries = 20
+    /// Threads that run queries (`--query-threads`); nil: one per core. Queries past this many
+    /// wait for a thread: more threads than cores only adds context switches and lock convoys.
+    public var queryThreads: Int? = nil
     /// Time a query may run (`--query-timeout`), unless its `timeout` parameter asks for less.
     public var queryTimeout: Duration = .seconds(120)
     /// Samples a query may hold in memory (`--query-max-samples`).

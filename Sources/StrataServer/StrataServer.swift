@@ -44,9 +44,10 @@ public final class StrataServer: Sendable {
         self.options = options
         remoteWrite = RemoteWriteIngester(store: database.metrics, limits: options.wire)
         logPush = LogPushIngester(store: database.logs, limits: options.wire)
-        queryPool = NIOThreadPool(numberOfThreads: max(1, options.maxConcurrentQueries))
+        queryPool = NIOThreadPool(
+            numberOfThreads: max(1, min(options.maxConcurrentQueries, options.queryThreads ?? System.coreCount)))
         queryPool.start()
-        writePool = NIOThreadPool(numberOfThreads: 4)
+        writePool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         writePool.start()
         let m = metrics
         let fsync = options.fsync
@@ -195,7 +196,8 @@ public final class StrataServer: Sendable {
         try await writePool.runIfActive(body)
     }
 
-    /// Runs a query on the query pool (at most `maxConcurrentQueries` at once).
+    /// Runs a query on the query pool (one thread per core, at most `maxConcurrentQueries`; the
+    /// others wait their turn in arrival order).
     func blockingQuery<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         metrics.queryStarted()
         defer { metrics.queryEnded() }

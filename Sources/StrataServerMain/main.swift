@@ -53,7 +53,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Bytes of a label value.") var maxLabelValueLength = 4096
     @Option(help: "Labels of one series or stream.") var maxLabelsPerSeries = 64
     @Option(help: "Bytes of one pushed log line.") var maxLineBytes = 256 << 10
-    @Option(help: "Queries running at once; more wait.") var maxConcurrentQueries = 20
+    @Option(help: "Queries running at once at most; more wait.") var maxConcurrentQueries = 20
+    @Option(help: "Threads that run queries (default: one per core).") var queryThreads: Int?
     @Option(help: "Longest a query may run (e.g. 2m).") var queryTimeout = "2m"
     @Option(help: "Samples a query may hold in memory.") var queryMaxSamples = 50_000_000
     @Option(help: "Bytes of a query's text.") var maxQueryLength = 128 << 10
@@ -84,6 +85,7 @@ struct ServeCommand: AsyncParsableCommand {
         o.wire.maxLabelsPerSeries = maxLabelsPerSeries
         o.wire.maxLineBytes = maxLineBytes
         o.maxConcurrentQueries = maxConcurrentQueries
+        o.queryThreads = queryThreads
         o.queryTimeout = try parseDuration(queryTimeout, "--query-timeout")
         o.maxQuerySamples = queryMaxSamples
         o.maxQueryLength = maxQueryLength
