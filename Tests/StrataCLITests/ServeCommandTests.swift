@@ -1,0 +1,27 @@
+import Foundation
+import Testing
+
+/// `strata serve` runs `strata-server` (built next to `strata`) with the same arguments.
+@Suite("strata serve")
+struct ServeCommandTests {
+    @Test func helpComesFromTheServer() throws {
+        let r = try CLI.run(["serve", "--help"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("USAGE: strata serve <db>"))
+        #expect(r.stdout.contains("--max-decompressed-bytes"))
+        #expect(r.stdout.contains("strata serve /var/lib/strata"))
+    }
+
+    @Test func badOptionsAreRefusedBeforeOpeningAnything() throws {
+        let dir = Scratch()
+        defer { dir.cleanup() }
+        let db = dir.path + "/db"
+        let r = try CLI.run(["serve", db, "--listen", "nowhere"])
+        #expect(r.status != 0)
+        #expect(r.stderr.contains("--listen: expected HOST:PORT"))
+        #expect(!FileManager.default.fileExists(atPath: db))
+        let t = try CLI.run(["serve", db, "--tokens", dir.file("tokens", "short read\n"), "--listen", "127.0.0.1:0"])
+        #expect(t.status != 0)
+        #expect(t.stderr.contains("tokens:1: a token needs at least 16 characters"))
+    }
+}
