@@ -1,4 +1,6 @@
 import Foundation
+import Strata
+import StrataTestSupport
 import StrataWire
 import Testing
 
@@ -91,6 +93,26 @@ struct RealClientOsprofilerTests {
         #expect(((other["traces"] as? [[String: Any]]) ?? []).isEmpty, "\(other)")
         let (br, bad) = try server.getJSON("/api/search", [("q", #"{servce="x"}"#)])
         #expect(br.status == 400 && bad["status"] as? String == "error", "\(br)")
+
+        // osprofiler's own event JSON (what its file and messaging drivers write) on /api/v1/osprofiler.
+        let fixture = TraceFixture.spans(trace: 7, spans: 5, error: true)
+        let events = try server.post(
+            "/api/v1/osprofiler", body: Array(fixture.map(TraceFixture.eventLines).joined().utf8), headers: [("Content-Type", "application/json")])
+        #expect(events.status == 204, "\(events)")
+        let fixtureBase = fixture[0].baseID.description
+        let ft = try server.get("/api/traces/\(fixtureBase)")
+        let fspans = tempoSpans((try? ft.jsonObject()) ?? [:])
+        #expect(ft.status == 200 && fspans.count == 5, "\(ft)")
+        #expect(fspans.filter { jsonPath($0, "status", "code") as? String == "STATUS_CODE_ERROR" }.count == 1, "\(ft)")
+        let services = Set(((try? ft.jsonObject()["batches"] as? [[String: Any]]) ?? []).compactMap {
+            jsonPath($0, "resource", "attributes", 0, "value", "stringValue") as? String
+        })
+        #expect(services == ["keystone-public", "glance-api"], "\(services)")
+        let (_, glance) = try server.getJSON("/api/search", [("q", #"{project="glance", name="wsgi", error=true}"#)])
+        #expect(((glance["traces"] as? [[String: Any]]) ?? []).compactMap { $0["spanCount"] as? Int } == [5], "\(glance)")
+        let notEvents = try server.post("/api/v1/osprofiler", body: Array("{\"no\": \"events\"}".utf8), headers: [("Content-Type", "application/json")])
+        #expect(notEvents.status == 400, "\(notEvents)")
+
 
         // After the server stops, `strata trace` prints the tree from the database.
         server.stop()

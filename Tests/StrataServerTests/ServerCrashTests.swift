@@ -379,6 +379,8 @@ struct ServerBadInputTests {
         #expect(server.isRunning, "strata-server is still running: \(server.stderr.suffix(2000))")
         let ready = try server.get("/-/ready")
         #expect(ready.status == 200, "\(ready)")
+        let healthy = try server.get("/-/healthy")
+        #expect(healthy.status == 200 && healthy.text.contains("Healthy"), "\(healthy)")
         let m = try rawSamples(server, "guard_metric[1m]", at: baseMs / 1000 + 10)
         #expect(m == [["__name__": "guard_metric"]: [baseMs: "1", baseMs + 1000: "2", baseMs + 2000: "3"]], "\(m)")
         let (_, none) = try server.getJSON("/api/v1/series", [("match[]", #"{__name__=~"truncated_metric|big_metric"}"#)])
