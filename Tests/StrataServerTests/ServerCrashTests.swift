@@ -405,21 +405,21 @@ struct ServerBadInputTests {
         }
         let probes: [(what: String, path: String, param: String, query: String)] = [
             ("2,000 parentheses", "/api/v1/query", "query", nested("(", "1", ")", 2_000)),
-            ("60,000 parentheses", "/api/v1/query", "query", nested("(", "1", ")", 60_000)),
             ("1+1+...+1, 5,000 terms", "/api/v1/query", "query", Array(repeating: "1", count: 5_000).joined(separator: "+")),
             ("5,000 unary minus signs", "/api/v1/query", "query", String(repeating: "-", count: 5_000) + "1"),
-            ("format_query of 2,000 parentheses", "/api/v1/format_query", "query", nested("(", "1", ")", 2_000)),
+            ("format_query of 1+1+...+1, 5,000 terms", "/api/v1/format_query", "query", Array(repeating: "1", count: 5_000).joined(separator: "+")),
             ("LogQL, 2,000 parentheses", "/loki/api/v1/query", "query", "sum(" + nested("(", #"count_over_time({a="b"}[1m])"#, ")", 2_000) + ")"),
+            ("LogQL, 3,000 terms added", "/loki/api/v1/query", "query", Array(repeating: #"count_over_time({a="b"}[1m])"#, count: 3_000).joined(separator: "+")),
             ("trace search, 2,000 parentheses", "/api/search", "q", nested("(", "span_count({})", ")", 2_000)),
         ]
         var deaths: [String] = []
         for p in probes {
             let params = [(p.param, p.query)]
             let r: HTTPResponse? = try? (p.path == "/api/search"
-                ? server.get(p.path + HTTP.query(params)) : server.post(p.path, body: Array(HTTP.form(params).utf8), headers: form))
+                ? server.get(p.path + HTTP.query(params), timeout: 5) : server.post(p.path, body: Array(HTTP.form(params).utf8), headers: form, timeout: 5))
             if let r { #expect(r.status == 200 || (400..<500).contains(r.status), "\(p.what): \(r.description.prefix(300))") }
-            // A crashed server can stay in the Swift runtime's backtracer for minutes: 1 s, then SIGKILL.
-            let exited = server.child.wait(timeout: r == nil ? 1 : 0.2)
+            // A crashed server can stay in the Swift runtime's backtracer for minutes: 0.5 s, then SIGKILL.
+            let exited = server.child.wait(timeout: r == nil ? 0.5 : 0.2)
             if exited || r == nil {
                 let how = exited ? (server.child.process.terminationReason == .uncaughtSignal ? "killed by signal \(server.child.status)" : "exited with \(server.child.status)") : "still running (in its crash handler)"
                 deaths.append("\(p.what) (\(p.query.utf8.count) bytes to \(p.path)): \(r.map { "HTTP \($0.status)" } ?? "no answer"), server \(how)")
