@@ -27,7 +27,7 @@ struct RealClientPrometheusTests {
         defer { node.stop() }
         _ = try poll("node-exporter to answer", timeout: 10, interval: 0.05) { note -> Bool? in
             if !node.isRunning { throw HarnessError("node-exporter exited: \(node.stderr)") }
-            guard let r = try? HTTP.request(port: nodePort, "GET", "/metrics", timeout: 2) else { return nil }
+            guard let r = try? RawHTTP.request(port: nodePort, "GET", "/metrics", timeout: 2) else { return nil }
             note = r.description
             return r.status == 200 && r.text.contains("node_load1 ") ? true : nil
         }
@@ -124,8 +124,8 @@ struct RealClientPrometheusTests {
 
         // The same query_range as JSON over GET: the `data` objects are equal.
         let rangeParams = [("query", "node_load1 * 2"), ("start", String(T - 10)), ("end", String(T)), ("step", "1")]
-        let pr = try HTTP.request(port: promPort, "GET", "/api/v1/query_range" + HTTP.query(rangeParams))
-        let sr = try server.get("/api/v1/query_range" + HTTP.query(rangeParams))
+        let pr = try RawHTTP.request(port: promPort, "GET", "/api/v1/query_range" + RawHTTP.query(rangeParams))
+        let sr = try server.get("/api/v1/query_range" + RawHTTP.query(rangeParams))
         #expect(pr.status == 200 && sr.status == 200, "\(pr) / \(sr)")
         #expect(
             NSDictionary(dictionary: (jsonPath(try pr.jsonObject(), "data") as? [String: Any]) ?? ["x": 1])
@@ -133,7 +133,7 @@ struct RealClientPrometheusTests {
             "query_range JSON: Prometheus \(pr)\nStrata \(sr)")
         // And as a POST form, as promtool sends it.
         let posted = try server.post(
-            "/api/v1/query_range", body: Array(HTTP.form(rangeParams).utf8), headers: [("Content-Type", "application/x-www-form-urlencoded")])
+            "/api/v1/query_range", body: Array(RawHTTP.form(rangeParams).utf8), headers: [("Content-Type", "application/x-www-form-urlencoded")])
         #expect(posted.status == 200 && posted.text == sr.text, "POST \(posted) vs GET \(sr)")
 
         // Label names (plain HTTP: no promtool command calls /api/v1/labels).
@@ -152,7 +152,7 @@ struct RealClientPrometheusTests {
         #expect(metadata["status"] as? String == "success")
         #expect(jsonPath(metadata, "data", "node_load1", 0, "type") as? String == "gauge")
         #expect(jsonPath(metadata, "data", "node_load1", 0, "help") as? String == "1m load average.")
-        let pm = try HTTP.request(port: promPort, "GET", "/api/v1/metadata?metric=node_load1").jsonObject()
+        let pm = try RawHTTP.request(port: promPort, "GET", "/api/v1/metadata?metric=node_load1").jsonObject()
         #expect(
             NSDictionary(dictionary: (metadata["data"] as? [String: Any]) ?? [:]) == NSDictionary(dictionary: (pm["data"] as? [String: Any]) ?? ["x": 1]),
             "metadata: Strata \(metadata), Prometheus \(pm)")
@@ -166,7 +166,7 @@ struct RealClientPrometheusTests {
         #expect(buildKeys.isSuperset(of: ["version", "revision", "branch", "buildUser", "buildDate", "goVersion"]), "\(br)")
         for q in ["sum(rate(http_requests_total{job=\"a\"}[5m]))by(job)", "foo   +   on(a)group_left(b) bar", "-x offset 5m"] {
             let (fr, f) = try server.getJSON("/api/v1/format_query", [("query", q)])
-            let pf = try HTTP.request(port: promPort, "GET", "/api/v1/format_query" + HTTP.query([("query", q)])).jsonObject()
+            let pf = try RawHTTP.request(port: promPort, "GET", "/api/v1/format_query" + RawHTTP.query([("query", q)])).jsonObject()
             #expect(fr.status == 200 && f["status"] as? String == "success", "\(fr)")
             #expect(f["data"] as? String != nil && f["data"] as? String == pf["data"] as? String, "format_query \(q): Strata \(fr), Prometheus \(pf)")
         }

@@ -66,7 +66,7 @@ struct RealClientRemoteReadTest {
         defer { prom.stop() }
         _ = try poll("Prometheus ready", timeout: 15, interval: 0.05) { note -> Bool? in
             if !prom.isRunning { throw HarnessError("prometheus exited: \(prom.stderr.suffix(2000))") }
-            guard let r = try? HTTP.request(port: promPort, "GET", "/-/ready", timeout: 2) else { return nil }
+            guard let r = try? RawHTTP.request(port: promPort, "GET", "/-/ready", timeout: 2) else { return nil }
             note = r.description
             return r.status == 200 ? true : nil
         }

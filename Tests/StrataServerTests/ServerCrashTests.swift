@@ -94,7 +94,7 @@ struct ServerCrashTests {
         let stopFlag = Locked(false)
         let done = DispatchGroup()
 
-        func client(_ kind: Int, _ c: Int, _ request: @escaping @Sendable (Int) throws -> HTTPResponse) {
+        func client(_ kind: Int, _ c: Int, _ request: @escaping @Sendable (Int) throws -> RawResponse) {
             done.enter()
             Thread {
                 defer { done.leave() }
@@ -123,7 +123,7 @@ struct ServerCrashTests {
                     ([("__name__", "crash_metric"), ("round", "\(round)"), ("client", "\(c)")], samples),
                     ([("__name__", "crash_req"), ("round", "\(round)"), ("client", "\(c)"), ("req", "\(r)")], [(baseMs, 1)]),
                 ])
-                return try HTTP.request(port: port, "POST", "/api/v1/write", headers: remoteWriteHeaders, body: body, timeout: 10)
+                return try RawHTTP.request(port: port, "POST", "/api/v1/write", headers: remoteWriteHeaders, body: body, timeout: 10)
             }
         }
         for c in 0..<logClients {
@@ -132,7 +132,7 @@ struct ServerCrashTests {
                     "[\"\(baseNs + Int64(r * entriesPerRequest + k) * 1_000_000)\",\"\(logLine(round, c, r, k))\"]"
                 }
                 let body = #"{"streams":[{"stream":{"app":"crash","round":"\#(round)","client":"L\#(c)"},"values":[\#(values.joined(separator: ","))]}]}"#
-                return try HTTP.request(
+                return try RawHTTP.request(
                     port: port, "POST", "/loki/api/v1/push", headers: [("Content-Type", "application/json")], body: Array(body.utf8), timeout: 10)
             }
         }
@@ -141,7 +141,7 @@ struct ServerCrashTests {
                 let body = try otlpTraceBody(
                     traceHex: traceHex(round, c, r), spanHexes: (0..<spansPerTrace).map { spanHex(round, c, r, $0) },
                     startNs: UInt64(baseNs) + UInt64(r) * 10_000_000)
-                return try HTTP.request(port: port, "POST", "/v1/traces", headers: [("Content-Type", "application/x-protobuf")], body: body, timeout: 10)
+                return try RawHTTP.request(port: port, "POST", "/v1/traces", headers: [("Content-Type", "application/x-protobuf")], body: body, timeout: 10)
             }
         }
         let total = (metricClients + logClients + spanClients) * requestsPerClient
@@ -303,7 +303,7 @@ struct ServerBadInputTests {
         /// A 4xx whose body is Prometheus's JSON error (or, with `text`, a non-empty reason).
         /// `bare`: the HTTP layer's own refusal (no body), for a request line over NIO's limit.
         func refused(
-            _ what: String, _ r: HTTPResponse, status: Int? = nil, text: Bool = false, bare: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
+            _ what: String, _ r: RawResponse, status: Int? = nil, text: Bool = false, bare: Bool = false, sourceLocation: SourceLocation = #_sourceLocation
         ) {
             #expect((400..<500).contains(r.status) && (status == nil || r.status == status), "\(what): \(r.description.prefix(300))", sourceLocation: sourceLocation)
             if r.header("content-type")?.hasPrefix("application/json") == true {
@@ -343,7 +343,7 @@ struct ServerBadInputTests {
             try server.post("/api/v1/write", body: Snappy.compress(whole), headers: [("Content-Type", "text/plain"), ("Content-Encoding", "snappy")]), status: 415)
         refused("gzip remote_write", try server.post("/api/v1/write", body: Snappy.compress(whole), headers: [("Content-Type", "application/x-protobuf"), ("Content-Encoding", "gzip")]), status: 415)
         // A body shorter than its Content-Length (the client gave up): never acknowledged.
-        let cut = try HTTP.request(port: server.port, "POST", "/api/v1/write", headers: rw, body: Array(Snappy.compress(whole).prefix(10)), declaredLength: 4000, timeout: 10)
+        let cut = try RawHTTP.request(port: server.port, "POST", "/api/v1/write", headers: rw, body: Array(Snappy.compress(whole).prefix(10)), declaredLength: 4000, timeout: 10)
         #expect(!(200..<300).contains(cut.status), "a body cut short was acknowledged: \(cut)")
         // A 2 MB label value (the limit is 4096 bytes).
         let big = String(repeating: "v", count: 2 << 20)
@@ -365,13 +365,13 @@ struct ServerBadInputTests {
         // Queries: deeply nested, too long, unparsable, bad times.
         let deep = String(repeating: "(", count: 200_000) + "1" + String(repeating: ")", count: 200_000)
         // A 1.2 MB URL: refused by the HTTP parser before any handler (Prometheus answers 431).
-        refused("200,000-deep query (GET)", try server.get("/api/v1/query" + HTTP.query([("query", deep)])), status: 400, bare: true)
+        refused("200,000-deep query (GET)", try server.get("/api/v1/query" + RawHTTP.query([("query", deep)])), status: 400, bare: true)
         refused(
             "200,000-deep query (POST)",
-            try server.post("/api/v1/query", body: Array(HTTP.form([("query", deep)]).utf8), headers: [("Content-Type", "application/x-www-form-urlencoded")]), status: 400)
-        refused("unparsable query", try server.get("/api/v1/query" + HTTP.query([("query", "sum(")])), status: 400)
-        refused("bad time", try server.get("/api/v1/query" + HTTP.query([("query", "up"), ("time", "yesterday")])), status: 400)
-        refused("range without step", try server.get("/api/v1/query_range" + HTTP.query([("query", "up"), ("start", "1"), ("end", "2")])), status: 400)
+            try server.post("/api/v1/query", body: Array(RawHTTP.form([("query", deep)]).utf8), headers: [("Content-Type", "application/x-www-form-urlencoded")]), status: 400)
+        refused("unparsable query", try server.get("/api/v1/query" + RawHTTP.query([("query", "sum(")])), status: 400)
+        refused("bad time", try server.get("/api/v1/query" + RawHTTP.query([("query", "up"), ("time", "yesterday")])), status: 400)
+        refused("range without step", try server.get("/api/v1/query_range" + RawHTTP.query([("query", "up"), ("start", "1"), ("end", "2")])), status: 400)
         refused("series without match[]", try server.get("/api/v1/series"), status: 400)
         refused("bad trace id", try server.get("/api/traces/not-a-trace-id"), status: 400)
 
@@ -415,8 +415,8 @@ struct ServerBadInputTests {
         var deaths: [String] = []
         for p in probes {
             let params = [(p.param, p.query)]
-            let r: HTTPResponse? = try? (p.path == "/api/search"
-                ? server.get(p.path + HTTP.query(params), timeout: 5) : server.post(p.path, body: Array(HTTP.form(params).utf8), headers: form, timeout: 5))
+            let r: RawResponse? = try? (p.path == "/api/search"
+                ? server.get(p.path + RawHTTP.query(params), timeout: 5) : server.post(p.path, body: Array(RawHTTP.form(params).utf8), headers: form, timeout: 5))
             if let r { #expect(r.status == 200 || (400..<500).contains(r.status), "\(p.what): \(r.description.prefix(300))") }
             // A crashed server can stay in the Swift runtime's backtracer for minutes: 0.5 s, then SIGKILL.
             let exited = server.child.wait(timeout: r == nil ? 0.5 : 0.2)

@@ -265,24 +265,24 @@ final class ServerProcess: @unchecked Sendable {
     /// SIGKILL (a crash), and the exit.
     func kill() { child.kill() }
 
-    func get(_ path: String, headers: [(String, String)] = [], timeout: Double = 15) throws -> HTTPResponse {
-        try HTTP.request(port: port, "GET", path, headers: headers, timeout: timeout)
+    func get(_ path: String, headers: [(String, String)] = [], timeout: Double = 15) throws -> RawResponse {
+        try RawHTTP.request(port: port, "GET", path, headers: headers, timeout: timeout)
     }
 
-    func post(_ path: String, body: [UInt8], headers: [(String, String)], timeout: Double = 15) throws -> HTTPResponse {
-        try HTTP.request(port: port, "POST", path, headers: headers, body: body, timeout: timeout)
+    func post(_ path: String, body: [UInt8], headers: [(String, String)], timeout: Double = 15) throws -> RawResponse {
+        try RawHTTP.request(port: port, "POST", path, headers: headers, body: body, timeout: timeout)
     }
 
     /// GET `path` with `params` as the query string; the body as JSON (an issue when it is not).
-    func getJSON(_ path: String, _ params: [(String, String)] = []) throws -> (HTTPResponse, [String: Any]) {
-        let r = try get(path + HTTP.query(params))
+    func getJSON(_ path: String, _ params: [(String, String)] = []) throws -> (RawResponse, [String: Any]) {
+        let r = try get(path + RawHTTP.query(params))
         return (r, try r.jsonObject())
     }
 }
 
 // MARK: HTTP
 
-struct HTTPResponse: Sendable, CustomStringConvertible {
+struct RawResponse: Sendable, CustomStringConvertible {
     var status: Int
     var headers: [(name: String, value: String)]
     var body: [UInt8]
@@ -302,11 +302,11 @@ struct HTTPResponse: Sendable, CustomStringConvertible {
 /// A minimal HTTP/1.1 client on a blocking socket (one request per connection): it can send
 /// bodies URLSession would not (a Content-Length longer than the body), and every call is
 /// bounded by `timeout`.
-enum HTTP {
+enum RawHTTP {
     static func request(
         port: Int, _ method: String, _ path: String, headers: [(String, String)] = [], body: [UInt8] = [],
         declaredLength: Int? = nil, timeout: Double = 15
-    ) throws -> HTTPResponse {
+    ) throws -> RawResponse {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw HarnessError("socket: errno \(errno)") }
         defer { close(fd) }
@@ -362,10 +362,10 @@ enum HTTP {
     }
 
     /// A response parsed from what arrived so far; `complete` when its body is whole.
-    static func parse(_ b: [UInt8]) throws -> (response: HTTPResponse, complete: Bool) {
+    static func parse(_ b: [UInt8]) throws -> (response: RawResponse, complete: Bool) {
         let sep: [UInt8] = [13, 10, 13, 10]
         guard let end = b.indices.dropLast(3).first(where: { b[$0..<$0 + 4].elementsEqual(sep) }) else {
-            return (HTTPResponse(status: 0, headers: [], body: []), false)
+            return (RawResponse(status: 0, headers: [], body: []), false)
         }
         let lines = String(decoding: b[..<end], as: UTF8.self).components(separatedBy: "\r\n")
         let statusParts = lines[0].split(separator: " ")
@@ -375,7 +375,7 @@ enum HTTP {
             guard let c = l.firstIndex(of: ":") else { continue }
             headers.append((String(l[..<c]), l[l.index(after: c)...].trimmingCharacters(in: .whitespaces)))
         }
-        var r = HTTPResponse(status: status, headers: headers, body: [])
+        var r = RawResponse(status: status, headers: headers, body: [])
         let rest = Array(b[(end + 4)...])
         if let cl = r.header("content-length"), let n = Int(cl) {
             r.body = Array(rest.prefix(n))
