@@ -8,8 +8,8 @@ import Testing
 import Glibc
 #endif
 
-/// An OTLP/HTTP protobuf body: one trace of `spans` spans (the first the root, the others its
-/// children), trace id and span ids derived from `seed`.
+/// An OTLP/HTTP protobuf body: one trace whose first span is the root and the others its
+/// children (ids as hex: 32 digits for the trace, 16 for each span).
 func otlpTraceBody(traceHex: String, spanHexes: [String], startNs: UInt64, service: String = "crash") throws -> [UInt8] {
     func bytes(_ h: String) -> Data {
         var out = Data()
