@@ -48,9 +48,16 @@ extension StrataServer {
         return Reply.noContent()
     }
 
-    func logQueryText(_ p: Params) throws(APIError) -> (String, LogQLExpr) {
+    /// The query and its parse (on the query threads, whose stacks hold any query's depth).
+    func logQueryText(_ p: Params) async throws -> (String, LogQLExpr) {
         let q = try queryText(p)
-        do { return (q, try LogQL.parse(q)) } catch { throw Self.apiError(error) }
+        let r: Result<LogQLExpr, QueryError> = try await blockingQuery {
+            do throws(QueryError) { return .success(try LogQL.parse(q)) } catch { return .failure(error) }
+        }
+        switch r {
+        case .success(let e): return (q, e)
+        case .failure(let e): throw Self.apiError(e)
+        }
     }
 
     func lokiDirection(_ p: Params) throws(APIError) -> LogDirection {
@@ -68,7 +75,7 @@ extension StrataServer {
     }
 
     func lokiInstant(_ p: Params) async throws -> Response {
-        let (q, parsed) = try logQueryText(p)
+        let (q, parsed) = try await logQueryText(p)
         guard case .metric = parsed else {
             throw APIError.badData("log queries are not supported as an instant query type, please change your query to a range query type")
         }
@@ -87,7 +94,7 @@ extension StrataServer {
     }
 
     func lokiRange(_ p: Params) async throws -> Response {
-        let (q, parsed) = try logQueryText(p)
+        let (q, parsed) = try await logQueryText(p)
         let now = APITime.nowMilliseconds() * 1_000_000
         let end = try p["end"].map { s throws(APIError) in try APITime.loki(s, "end") } ?? now
         var start = try p["start"].map { s throws(APIError) in try APITime.loki(s, "start") } ?? (end - 3_600_000_000_000)
@@ -141,12 +148,16 @@ extension StrataServer {
     }
 
     /// The stream matchers of each `match[]` (LogQL stream selectors).
-    func streamMatchers(_ p: Params) throws(APIError) -> [[LabelMatcher]] {
+    func streamMatchers(_ p: Params) async throws -> [[LabelMatcher]] {
         let texts = p.all("match[]") + p.all("match")
         guard !texts.isEmpty else { throw APIError.badData("no match[] parameter provided") }
+        for t in texts { try Self.checkNesting(t) }
+        return try await blockingQuery { () throws -> [[LabelMatcher]] in try Self.parseStreamSelectors(texts) }
+    }
+
+    static func parseStreamSelectors(_ texts: [String]) throws -> [[LabelMatcher]] {
         var out: [[LabelMatcher]] = []
         for t in texts {
-            try Self.checkNesting(t)
             do {
                 guard case .logs(let s) = try LogQL.parse(t) else { throw APIError.badData("invalid parameter \"match[]\": \(t) is not a stream selector") }
                 out.append(s.streams)
@@ -158,7 +169,7 @@ extension StrataServer {
     }
 
     func lokiSeries(_ p: Params) async throws -> Response {
-        let sets = try streamMatchers(p)
+        let sets = try await streamMatchers(p)
         let db = database
         let found: [Labels] = try await blockingQuery {
             var seen = Set<Labels>()
@@ -169,7 +180,7 @@ extension StrataServer {
     }
 
     func lokiStats(_ p: Params) async throws -> Response {
-        let (q, parsed) = try logQueryText(p)
+        let (q, parsed) = try await logQueryText(p)
         guard case .logs(let selector) = parsed else { throw APIError.badData("index/stats takes a stream selector") }
         let now = APITime.nowMilliseconds() * 1_000_000
         let end = try p["end"].map { s throws(APIError) in try APITime.loki(s, "end") } ?? now

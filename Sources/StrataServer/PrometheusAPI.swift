@@ -14,7 +14,7 @@ extension StrataServer {
             route(router, method, "/api/v1/query_range", "/api/v1/query_range", .read) { _, _, p in try await self.rangeQuery(p) }
             route(router, method, "/api/v1/series", "/api/v1/series", .read) { _, _, p in try await self.series(p) }
             route(router, method, "/api/v1/labels", "/api/v1/labels", .read) { _, _, p in try await self.labelNames(p) }
-            route(router, method, "/api/v1/format_query", "/api/v1/format_query", .read) { _, _, p in try self.formatQuery(p) }
+            route(router, method, "/api/v1/format_query", "/api/v1/format_query", .read) { _, _, p in try await self.formatQuery(p) }
         }
         route(router, .get, "/api/v1/label/:name/values", "/api/v1/label/:name/values", .read) { _, c, p in
             try await self.labelValues(c.parameters.get("name") ?? "", p)
@@ -104,10 +104,9 @@ extension StrataServer {
         let opts = try engineOptions(p)
         let limit = try limitParam(p)
         let db = database
-        let expr: Expr
-        do { expr = try PromQL.parse(q) } catch { throw Self.apiError(error) }
         let result: Result<QueryResult, QueryError> = try await blockingQuery {
             do throws(QueryError) {
+                let expr = try PromQL.parse(q)
                 return .success(try PromQLEngine(store: db.metrics, options: opts).instantQuery(expr, query: q, at: .milliseconds(time)))
             } catch { return .failure(error) }
         }
@@ -134,10 +133,14 @@ extension StrataServer {
         let opts = try engineOptions(p)
         let limit = try limitParam(p)
         let db = database
-        let expr: Expr
-        do { expr = try PromQL.parse(q) } catch { throw Self.apiError(error) }
         let result: Result<QueryResult, QueryError> = try await blockingQuery {
             do throws(QueryError) {
+                let expr = try PromQL.parse(q)
+                let type = PromQL.type(of: expr)
+                if type == .matrix || type == .string {
+                    throw QueryError(
+                        .parse, "invalid expression type \"\(type == .matrix ? "range vector" : "string")\" for range query, must be Scalar or instant Vector")
+                }
                 return .success(
                     try PromQLEngine(store: db.metrics, options: opts).rangeQuery(
                         expr, query: q, start: .milliseconds(start), end: .milliseconds(end), step: .milliseconds(step)))
@@ -149,28 +152,41 @@ extension StrataServer {
         }
     }
 
-    func formatQuery(_ p: Params) throws -> Response {
+    func formatQuery(_ p: Params) async throws -> Response {
         let q = try queryText(p)
-        do { return Reply.success(QueryOutput.jsonString(try PromQL.parse(q).description)) } catch { throw Self.apiError(error) }
+        let r: Result<String, QueryError> = try await blockingQuery {
+            do throws(QueryError) { return .success(try PromQL.parse(q).description) } catch { return .failure(error) }
+        }
+        switch r {
+        case .success(let text): return Reply.success(QueryOutput.jsonString(text))
+        case .failure(let e): throw Self.apiError(e)
+        }
     }
 
     // MARK: Series and labels
 
     /// The `match[]` selectors as matcher lists.
-    func matchers(_ p: Params, required: Bool) throws(APIError) -> [[LabelMatcher]] {
+    func matchers(_ p: Params, required: Bool) async throws -> [[LabelMatcher]] {
         let texts = p.all("match[]")
         if required && texts.isEmpty { throw APIError.badData("no match[] parameter provided") }
-        var out: [[LabelMatcher]] = []
-        for t in texts {
-            try Self.checkNesting(t)
-            let expr: Expr
-            do { expr = try PromQL.parse(t) } catch { throw Self.apiError(error, param: "match[]") }
-            guard case .vectorSelector(let vs) = expr else {
-                throw APIError.badData("invalid parameter \"match[]\": \(t) is not a series selector")
+        for t in texts { try Self.checkNesting(t) }
+        return try await blockingQuery { () throws -> [[LabelMatcher]] in
+            var out: [[LabelMatcher]] = []
+            for t in texts {
+                let parsed: Result<Expr, QueryError>
+                do throws(QueryError) { parsed = .success(try PromQL.parse(t)) } catch { parsed = .failure(error) }
+                let expr: Expr
+                switch parsed {
+                case .success(let e): expr = e
+                case .failure(let e): throw Self.apiError(e, param: "match[]")
+                }
+                guard case .vectorSelector(let vs) = expr else {
+                    throw APIError.badData("invalid parameter \"match[]\": \(t) is not a series selector")
+                }
+                out.append(vs.matchers)
             }
-            out.append(vs.matchers)
+            return out
         }
-        return out
     }
 
     func timeRange(_ p: Params) throws(APIError) -> (Timestamp, Timestamp) {
@@ -193,7 +209,7 @@ extension StrataServer {
     }
 
     func series(_ p: Params) async throws -> Response {
-        let sets = try matchers(p, required: true)
+        let sets = try await matchers(p, required: true)
         let range = try timeRange(p)
         let limit = try limitParam(p)
         let found = try await selectedSeries(sets, range, limit: limit)
@@ -201,7 +217,7 @@ extension StrataServer {
     }
 
     func labelNames(_ p: Params) async throws -> Response {
-        let sets = try matchers(p, required: false)
+        let sets = try await matchers(p, required: false)
         let limit = try limitParam(p)
         var names: [String]
         if sets.isEmpty {
@@ -216,7 +232,7 @@ extension StrataServer {
     }
 
     func labelValues(_ name: String, _ p: Params) async throws -> Response {
-        let sets = try matchers(p, required: false)
+        let sets = try await matchers(p, required: false)
         let limit = try limitParam(p)
         var values: [String]
         if sets.isEmpty {

@@ -23,7 +23,7 @@ public final class StrataServer: Sendable {
     let metrics = ServerMetrics()
     let remoteWrite: RemoteWriteIngester
     let logPush: LogPushIngester
-    let queryPool: NIOThreadPool
+    let queryThreads: QueryThreads
     let writePool: NIOThreadPool
     let metricCommit: GroupCommit
     let logCommit: GroupCommit
@@ -44,9 +44,7 @@ public final class StrataServer: Sendable {
         self.options = options
         remoteWrite = RemoteWriteIngester(store: database.metrics, limits: options.wire)
         logPush = LogPushIngester(store: database.logs, limits: options.wire)
-        queryPool = NIOThreadPool(
-            numberOfThreads: max(1, min(options.maxConcurrentQueries, options.queryThreads ?? System.coreCount)))
-        queryPool.start()
+        queryThreads = QueryThreads(count: max(1, min(options.maxConcurrentQueries, options.queryThreads ?? System.coreCount)))
         writePool = NIOThreadPool(numberOfThreads: max(2, System.coreCount))
         writePool.start()
         let m = metrics
@@ -58,7 +56,7 @@ public final class StrataServer: Sendable {
     }
 
     deinit {
-        try? queryPool.syncShutdownGracefully()
+        queryThreads.shutdown()
         try? writePool.syncShutdownGracefully()
     }
 
@@ -92,7 +90,6 @@ public final class StrataServer: Sendable {
                 return l
             }())
         try await app.runService()
-        try await queryPool.shutdownGracefully()
         try await writePool.shutdownGracefully()
     }
 
@@ -174,6 +171,9 @@ public final class StrataServer: Sendable {
         } catch is NIOTooManyBytesError {
             metrics.add("strata_limit_refusals_total", "max-body-bytes", 1)
             throw APIError.tooLarge("request body over the limit of \(options.maxBodyBytes) bytes (--max-body-bytes)")
+        } catch {
+            // The client closed or broke the connection before the body's end.
+            throw APIError.badData("the request body could not be read whole: \(error)")
         }
     }
 
@@ -201,7 +201,7 @@ public final class StrataServer: Sendable {
     func blockingQuery<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         metrics.queryStarted()
         defer { metrics.queryEnded() }
-        return try await queryPool.runIfActive(body)
+        return try await queryThreads.run(body)
     }
 
     func renderMetrics() -> String {

@@ -162,17 +162,15 @@ extension StrataServer {
     }
 
     func tempoSearch(_ p: Params) async throws -> Response {
-        var search: TraceSearch
         let q = p["q"] ?? ""
         try Self.checkNesting(q)
-        if q.isEmpty || q == "{}" {
-            search = TraceSearch()
-        } else {
+        var search: TraceSearch = try await blockingQuery { () throws -> TraceSearch in
+            if q.isEmpty || q == "{}" { return TraceSearch() }
             do {
                 guard case .search(let s) = try TraceQuery.parse(q) else {
                     throw APIError.badData("invalid parameter \"q\": a trace selector such as {service=\"nova\", duration > 1s}")
                 }
-                search = s
+                return s
             } catch let e as QueryError { throw Self.apiError(e, param: "q") }
         }
         if let s = p["start"], let v = Int64(s) { search.start = max(search.start, v * 1_000_000) }
@@ -188,8 +186,13 @@ extension StrataServer {
         let found = try await blockingQuery { try db.traces.search(query) }
         let items = found.map { t -> String in
             let hex = Self.idBytes(t.baseID).map { b in (b < 16 ? "0" : "") + String(b, radix: 16) }.joined()
-            return "{\"traceID\":\"\(hex)\",\"rootServiceName\":" + QueryOutput.jsonString(t.services.first ?? "")
-                + ",\"rootTraceName\":" + QueryOutput.jsonString(t.rootName) + ",\"startTimeUnixNano\":\"\(max(0, t.start) * 1000)\""
+            // rootName is "project service name" of the root span; Tempo's root service is the
+            // resource's service.name, which /api/traces writes as "project-service".
+            let parts = t.rootName.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
+            let service = parts.count == 3 ? (parts[0].isEmpty ? parts[1] : parts[0] + "-" + parts[1]) : t.rootName
+            let name = parts.count == 3 ? parts[2] : t.rootName
+            return "{\"traceID\":\"\(hex)\",\"rootServiceName\":" + QueryOutput.jsonString(service)
+                + ",\"rootTraceName\":" + QueryOutput.jsonString(name) + ",\"startTimeUnixNano\":\"\(max(0, t.start) * 1000)\""
                 + ",\"durationMs\":\(t.duration / 1000),\"spanCount\":\(t.spanCount),\"errorCount\":\(t.errorCount)}"
         }
         return Reply.json("{\"traces\":[" + items.joined(separator: ",") + "],\"metrics\":{\"inspectedTraces\":\(found.count)}}")

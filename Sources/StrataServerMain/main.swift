@@ -16,16 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
         commandName: "strata serve",
         abstract: "Serve a database over Prometheus's, Loki's, OTLP's and Tempo's HTTP APIs.",
         discussion: """
-            Metrics: /api/v1/query, query_range, series, labels, label/<name>/values, metadata,
-            status/buildinfo, format_query; remote_write at /api/v1/write (1.0 and 2.0), remote_read at
-            /api/v1/read. Logs: /loki/api/v1/push (JSON, gzip JSON, protobuf + snappy), query,
-            query_range, labels, label/<name>/values, series, index/stats. Traces: OTLP/HTTP at
-            /v1/traces, osprofiler event JSON at /api/v1/osprofiler, Tempo's /api/traces/<id> and
-            /api/search. The server's own metrics at /metrics; /-/healthy, /-/ready.
+            Metrics: /api/v1/query, query_range, series, labels, label/<name>/values, metadata, status/buildinfo, format_query; remote_write at /api/v1/write (1.0 and 2.0) and remote_read at /api/v1/read. Logs: /loki/api/v1/push (JSON, gzip JSON, protobuf + snappy), query, query_range, labels, label/<name>/values, series, index/stats. Traces: OTLP/HTTP at /v1/traces, osprofiler event JSON at /api/v1/osprofiler, Tempo's /api/traces/<id> and /api/search. The server's own metrics at /metrics; /-/healthy and /-/ready. Docs/serve.md has the details.
 
-            Writes are acknowledged once the WAL holds them on disk (one fsync shared by the
-            requests that arrive together). SIGTERM or SIGINT stops accepting, finishes what is in
-            flight and closes the database.
+            Writes are acknowledged once the WAL holds them on disk (one fsync shared by the requests that arrive together). SIGTERM or SIGINT stops accepting, finishes what is in flight and closes the database.
 
             Examples:
               strata serve /var/lib/strata

@@ -7,7 +7,7 @@ struct ServeCommandTests {
     @Test func helpComesFromTheServer() throws {
         let r = try CLI.run(["serve", "--help"])
         #expect(r.status == 0)
-        #expect(r.stdout.contains("USAGE: strata serve <db>"))
+        #expect(r.stdout.contains("USAGE: strata serve [<options>] <db>"))
         #expect(r.stdout.contains("--max-decompressed-bytes"))
         #expect(r.stdout.contains("strata serve /var/lib/strata"))
     }

@@ -406,6 +406,7 @@ struct ServerBadInputTests {
         let probes: [(what: String, path: String, param: String, query: String)] = [
             ("2,000 parentheses", "/api/v1/query", "query", nested("(", "1", ")", 2_000)),
             ("1+1+...+1, 5,000 terms", "/api/v1/query", "query", Array(repeating: "1", count: 5_000).joined(separator: "+")),
+            ("1+1+...+1, 60,000 terms (just under --max-query-length)", "/api/v1/query", "query", Array(repeating: "1", count: 60_000).joined(separator: "+")),
             ("5,000 unary minus signs", "/api/v1/query", "query", String(repeating: "-", count: 5_000) + "1"),
             ("format_query of 1+1+...+1, 5,000 terms", "/api/v1/format_query", "query", Array(repeating: "1", count: 5_000).joined(separator: "+")),
             ("LogQL, 2,000 parentheses", "/loki/api/v1/query", "query", "sum(" + nested("(", #"count_over_time({a="b"}[1m])"#, ")", 2_000) + ")"),

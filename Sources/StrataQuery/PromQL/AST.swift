@@ -176,8 +176,12 @@ public struct VectorMatching: Sendable {
 
 public struct BinaryExpr: Sendable {
     public var op: BinaryOp
-    public var lhs: Expr
-    public var rhs: Expr
+    public var lhs: Expr { didSet { scalarResult = Self.bothScalar(lhs, rhs) } }
+    public var rhs: Expr { didSet { scalarResult = Self.bothScalar(lhs, rhs) } }
+    /// True when both sides are scalars (the expression is then a scalar): kept with the node so
+    /// that `PromQL.type(of:)` is O(1) here; recomputing it walked the whole left side of a chain
+    /// such as `1+1+...+1` at every level (60,000 terms took two minutes).
+    public private(set) var scalarResult: Bool
     /// `bool` after a comparison.
     public var returnBool: Bool
     /// Present when both sides are vectors (set operators are many-to-many).
@@ -188,10 +192,13 @@ public struct BinaryExpr: Sendable {
         self.op = op
         self.lhs = lhs
         self.rhs = rhs
+        self.scalarResult = Self.bothScalar(lhs, rhs)
         self.returnBool = returnBool
         self.matching = matching
         self.range = range
     }
+
+    static func bothScalar(_ lhs: Expr, _ rhs: Expr) -> Bool { PromQL.type(of: lhs) == .scalar && PromQL.type(of: rhs) == .scalar }
 }
 
 public enum AggregateOp: String, Sendable, CaseIterable {

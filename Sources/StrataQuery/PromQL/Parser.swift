@@ -31,7 +31,7 @@ public enum PromQL {
         case .vectorSelector, .aggregate: .vector
         case .matrixSelector, .subquery: .matrix
         case .paren(let e, _), .unary(_, let e, _): type(of: e)
-        case .binary(let b): type(of: b.lhs) == .scalar && type(of: b.rhs) == .scalar ? .scalar : .vector
+        case .binary(let b): b.scalarResult ? .scalar : .vector
         case .call(let c): PromQLFunctions.signatures[c.name]?.returnType ?? .vector
         case .extension: .vector
         }
