@@ -108,6 +108,7 @@ struct ServerAPITests {
             try await check("/api/v1/query_range?query=up&start=10&end=0&step=1", .badRequest, "bad_data", "end timestamp")
             try await check("/api/v1/query_range?query=up&start=0&end=10&step=0", .badRequest, "bad_data", "step")
             try await check("/api/v1/series", .badRequest, "bad_data", "no match[]")
+            try await check("/api/v1/query_range?query=up%5B5m%5D&start=0&end=10&step=1", .badRequest, "bad_data", "invalid expression type \"range vector\"")
             try await check(
                 "/api/v1/query?query=up%20%2B%20on()%20group_left%20node_load1&time=1700000300", .unprocessableContent, "execution",
                 "many-to-many matching not allowed")
