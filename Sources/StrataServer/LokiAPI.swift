@@ -51,13 +51,7 @@ extension StrataServer {
     /// The query and its parse (on the query threads, whose stacks hold any query's depth).
     func logQueryText(_ p: Params) async throws -> (String, LogQLExpr) {
         let q = try queryText(p)
-        let r: Result<LogQLExpr, QueryError> = try await blockingQuery {
-            do throws(QueryError) { return .success(try LogQL.parse(q)) } catch { return .failure(error) }
-        }
-        switch r {
-        case .success(let e): return (q, e)
-        case .failure(let e): throw Self.apiError(e)
-        }
+        return (q, try await runQuery { () throws(QueryError) in try LogQL.parse(q) })
     }
 
     func lokiDirection(_ p: Params) throws(APIError) -> LogDirection {
@@ -82,15 +76,10 @@ extension StrataServer {
         let time = try p["time"].map { s throws(APIError) in try APITime.loki(s, "time") } ?? APITime.nowMilliseconds() * 1_000_000
         let opts = try engineOptions(p)
         let db = database
-        let result: Result<QueryResult, QueryError> = try await blockingQuery {
-            do throws(QueryError) {
-                return .success(try LogQLEngine(store: db.logs, options: opts).instantQuery(q, at: .nanoseconds(time)))
-            } catch { return .failure(error) }
+        let r = try await runQuery { () throws(QueryError) in
+            try LogQLEngine(store: db.logs, options: opts).instantQuery(q, at: .nanoseconds(time))
         }
-        switch result {
-        case .success(let r): return Reply.json(QueryOutput.prometheusJSON(r))
-        case .failure(let e): throw Self.apiError(e)
-        }
+        return Reply.json(QueryOutput.prometheusJSON(r))
     }
 
     func lokiRange(_ p: Params) async throws -> Response {
@@ -108,19 +97,13 @@ extension StrataServer {
             let limit = try lokiLimit(p)
             let direction = try lokiDirection(p)
             let clock = ContinuousClock.now
-            let result: Result<LogSearchResult, QueryError> = try await blockingQuery {
-                do throws(QueryError) {
-                    return .success(
-                        try LogQLEngine(store: db.logs, options: opts).search(
-                            selector, start: .nanoseconds(start_), end: .nanoseconds(end), limit: limit, direction: direction, query: q))
-                } catch { return .failure(error) }
+            let r = try await runQuery { () throws(QueryError) in
+                try LogQLEngine(store: db.logs, options: opts).search(
+                    selector, start: .nanoseconds(start_), end: .nanoseconds(end), limit: limit, direction: direction, query: q)
             }
             let d = ContinuousClock.now - clock
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            switch result {
-            case .success(let r): return Reply.json(LogQueryOutput.lokiStreamsJSON(r, execSeconds: seconds))
-            case .failure(let e): throw Self.apiError(e)
-            }
+            return Reply.json(LogQueryOutput.lokiStreamsJSON(r, execSeconds: seconds))
         case .metric:
             let step: Int64
             if let s = p["step"] {
@@ -133,17 +116,11 @@ extension StrataServer {
             guard (end - start) / 1_000_000 / step < Int64(options.maxPointsPerSeries) else {
                 throw APIError.badData("exceeded maximum resolution of \(options.maxPointsPerSeries) points per timeseries. Try decreasing the query resolution (?step=XX)")
             }
-            let result: Result<QueryResult, QueryError> = try await blockingQuery {
-                do throws(QueryError) {
-                    return .success(
-                        try LogQLEngine(store: db.logs, options: opts).rangeQuery(
-                            q, start: .nanoseconds(start_), end: .nanoseconds(end), step: .milliseconds(step_)))
-                } catch { return .failure(error) }
+            let r = try await runQuery { () throws(QueryError) in
+                try LogQLEngine(store: db.logs, options: opts).rangeQuery(
+                    q, start: .nanoseconds(start_), end: .nanoseconds(end), step: .milliseconds(step_))
             }
-            switch result {
-            case .success(let r): return Reply.json(QueryOutput.prometheusJSON(r))
-            case .failure(let e): throw Self.apiError(e)
-            }
+            return Reply.json(QueryOutput.prometheusJSON(r))
         }
     }
 

@@ -104,16 +104,10 @@ extension StrataServer {
         let opts = try engineOptions(p)
         let limit = try limitParam(p)
         let db = database
-        let result: Result<QueryResult, QueryError> = try await blockingQuery {
-            do throws(QueryError) {
-                let expr = try PromQL.parse(q)
-                return .success(try PromQLEngine(store: db.metrics, options: opts).instantQuery(expr, query: q, at: .milliseconds(time)))
-            } catch { return .failure(error) }
+        let r = try await runQuery { () throws(QueryError) in
+            try PromQLEngine(store: db.metrics, options: opts).instantQuery(try PromQL.parse(q), query: q, at: .milliseconds(time))
         }
-        switch result {
-        case .success(let r): return Reply.json(QueryOutput.prometheusJSON(r, limit: limit))
-        case .failure(let e): throw Self.apiError(e)
-        }
+        return Reply.json(QueryOutput.prometheusJSON(r, limit: limit))
     }
 
     func rangeQuery(_ p: Params) async throws -> Response {
@@ -133,34 +127,23 @@ extension StrataServer {
         let opts = try engineOptions(p)
         let limit = try limitParam(p)
         let db = database
-        let result: Result<QueryResult, QueryError> = try await blockingQuery {
-            do throws(QueryError) {
+        let r = try await runQuery { () throws(QueryError) in
                 let expr = try PromQL.parse(q)
                 let type = PromQL.type(of: expr)
                 if type == .matrix || type == .string {
                     throw QueryError(
                         .parse, "invalid expression type \"\(type == .matrix ? "range vector" : "string")\" for range query, must be Scalar or instant Vector")
                 }
-                return .success(
-                    try PromQLEngine(store: db.metrics, options: opts).rangeQuery(
-                        expr, query: q, start: .milliseconds(start), end: .milliseconds(end), step: .milliseconds(step)))
-            } catch { return .failure(error) }
+                return try PromQLEngine(store: db.metrics, options: opts).rangeQuery(
+                    expr, query: q, start: .milliseconds(start), end: .milliseconds(end), step: .milliseconds(step))
         }
-        switch result {
-        case .success(let r): return Reply.json(QueryOutput.prometheusJSON(r, limit: limit))
-        case .failure(let e): throw Self.apiError(e)
-        }
+        return Reply.json(QueryOutput.prometheusJSON(r, limit: limit))
     }
 
     func formatQuery(_ p: Params) async throws -> Response {
         let q = try queryText(p)
-        let r: Result<String, QueryError> = try await blockingQuery {
-            do throws(QueryError) { return .success(try PromQL.parse(q).description) } catch { return .failure(error) }
-        }
-        switch r {
-        case .success(let text): return Reply.success(QueryOutput.jsonString(text))
-        case .failure(let e): throw Self.apiError(e)
-        }
+        let text = try await runQuery { () throws(QueryError) in try PromQL.parse(q).description }
+        return Reply.success(QueryOutput.jsonString(text))
     }
 
     // MARK: Series and labels

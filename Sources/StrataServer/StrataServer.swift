@@ -204,6 +204,17 @@ public final class StrataServer: Sendable {
         return try await queryThreads.run(body)
     }
 
+    /// Runs a query's work on the query threads; its `QueryError` becomes Prometheus's error shape.
+    func runQuery<T: Sendable>(_ body: @escaping @Sendable () throws(QueryError) -> T) async throws -> T {
+        let r: Result<T, QueryError> = try await blockingQuery {
+            do throws(QueryError) { return .success(try body()) } catch { return .failure(error) }
+        }
+        switch r {
+        case .success(let v): return v
+        case .failure(let e): throw Self.apiError(e)
+        }
+    }
+
     func renderMetrics() -> String {
         var extra: [(String, String, String, Double)] = []
         extra.append(("strata_remote_write_cached_series", "gauge", "Series known to the remote_write series cache.", Double(remoteWrite.cachedSeries)))
