@@ -29,28 +29,31 @@ struct ServeCommand: AsyncParsableCommand {
     @Argument(help: "The database directory (created when missing).")
     var db: String
 
-    @Option(help: "Address and port to listen on (127.0.0.1 unless told otherwise; port 0 picks a free one).")
-    var listen = "127.0.0.1:9090"
+    @Option(help: "A YAML file of these options (Docs/serve.md); options given here win over it.")
+    var config: String?
+
+    @Option(help: "Address and port to listen on (default 127.0.0.1:9090; port 0 picks a free one).")
+    var listen: String?
 
     @Option(help: "A file of bearer tokens, one `<token> <scopes>` per line (scopes: read, write or read,write). Without it, no authentication.")
     var tokens: String?
 
-    @Option(help: "Run maintenance (deletions, the stored retention policy, downsampling, merges) this often (e.g. 10m; 0 turns it off).")
-    var maintenanceInterval = "10m"
+    @Option(help: "Run maintenance (deletions, the stored retention policy, downsampling, merges) this often (default 10m; 0 turns it off).")
+    var maintenanceInterval: String?
 
-    @Option(help: "Bytes a request body may have as sent.") var maxBodyBytes = 32 << 20
-    @Option(help: "Bytes a body may have once decompressed (snappy, gzip).") var maxDecompressedBytes = 64 << 20
-    @Option(help: "Series in one remote_write request.") var maxSeriesPerRequest = 100_000
-    @Option(help: "Samples (or log entries, or spans) in one request.") var maxSamplesPerRequest = 1_000_000
-    @Option(help: "Bytes of a label name.") var maxLabelNameLength = 1024
-    @Option(help: "Bytes of a label value.") var maxLabelValueLength = 4096
-    @Option(help: "Labels of one series or stream.") var maxLabelsPerSeries = 64
-    @Option(help: "Bytes of one pushed log line.") var maxLineBytes = 256 << 10
-    @Option(help: "Queries running at once at most; more wait.") var maxConcurrentQueries = 20
+    @Option(help: "Bytes a request body may have as sent (default 32 MiB).") var maxBodyBytes: Int?
+    @Option(help: "Bytes a body may have once decompressed, snappy or gzip (default 64 MiB).") var maxDecompressedBytes: Int?
+    @Option(help: "Series in one remote_write request (default 100000).") var maxSeriesPerRequest: Int?
+    @Option(help: "Samples, log entries or spans in one request (default 1000000).") var maxSamplesPerRequest: Int?
+    @Option(help: "Bytes of a label name (default 1024).") var maxLabelNameLength: Int?
+    @Option(help: "Bytes of a label value (default 4096).") var maxLabelValueLength: Int?
+    @Option(help: "Labels of one series or stream (default 64).") var maxLabelsPerSeries: Int?
+    @Option(help: "Bytes of one pushed log line (default 256 KiB).") var maxLineBytes: Int?
+    @Option(help: "Queries running at once at most; more wait (default 20).") var maxConcurrentQueries: Int?
     @Option(help: "Threads that run queries (default: one per core).") var queryThreads: Int?
-    @Option(help: "Longest a query may run (e.g. 2m).") var queryTimeout = "2m"
-    @Option(help: "Samples a query may hold in memory.") var queryMaxSamples = 50_000_000
-    @Option(help: "Bytes of a query's text.") var maxQueryLength = 128 << 10
+    @Option(help: "Longest a query may run (default 2m).") var queryTimeout: String?
+    @Option(help: "Samples a query may hold in memory (default 50000000).") var queryMaxSamples: Int?
+    @Option(help: "Bytes of a query's text (default 128 KiB).") var maxQueryLength: Int?
     @Flag(help: "Acknowledge writes once the OS has them, without fsync (survives a crash of the server, not of the machine).")
     var noFsync = false
 
@@ -62,41 +65,66 @@ struct ServeCommand: AsyncParsableCommand {
         return .milliseconds(ms)
     }
 
+    static func readFile(_ path: String, _ what: String) throws -> String {
+        guard let f = fopen(path, "r") else { throw ValidationError("\(what): cannot read \(path)") }
+        defer { fclose(f) }
+        var text = [UInt8]()
+        var buf = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = fread(&buf, 1, buf.count, f)
+            if n <= 0 { break }
+            text += buf[0..<n]
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
     mutating func run() async throws {
+        var file = ServerConfigFile()
+        if let config {
+            do { file = try ServerConfigFile.parse(try Self.readFile(config, "--config"), path: config) } catch let e as ServerConfigError {
+                throw ValidationError(e.description)
+            }
+        }
+        let configPath = config ?? ""
+        /// The flag, else the config file's value, else the default.
+        func int(_ flag: Int?, _ key: String, _ d: Int) throws -> Int {
+            if let flag { return flag }
+            guard let v = file[key] else { return d }
+            guard let n = Int(v), n >= 0 else { throw ValidationError("\(configPath):\(file.lines[key] ?? 0): \(key): expected a whole number, not \"\(v)\"") }
+            return n
+        }
+        func text(_ flag: String?, _ key: String, _ d: String) -> String { flag ?? file[key] ?? d }
         var o = ServerOptions()
+        let listen = text(self.listen, "listen", "127.0.0.1:9090")
         guard let colon = listen.lastIndex(of: ":"), let port = Int(listen[listen.index(after: colon)...]), (0...65535).contains(port) else {
             throw ValidationError("--listen: expected HOST:PORT, e.g. 127.0.0.1:9090")
         }
         o.host = String(listen[..<colon].filter { $0 != "[" && $0 != "]" })
         o.port = port
-        o.maxBodyBytes = maxBodyBytes
-        o.wire.maxDecompressedBytes = maxDecompressedBytes
-        o.wire.maxSeriesPerRequest = maxSeriesPerRequest
-        o.wire.maxSamplesPerRequest = maxSamplesPerRequest
-        o.wire.maxLabelNameLength = maxLabelNameLength
-        o.wire.maxLabelValueLength = maxLabelValueLength
-        o.wire.maxLabelsPerSeries = maxLabelsPerSeries
-        o.wire.maxLineBytes = maxLineBytes
-        o.maxConcurrentQueries = maxConcurrentQueries
-        o.queryThreads = queryThreads
-        o.queryTimeout = try parseDuration(queryTimeout, "--query-timeout")
-        o.maxQuerySamples = queryMaxSamples
-        o.maxQueryLength = maxQueryLength
-        o.fsync = !noFsync
-        if let tokens {
-            guard let f = fopen(tokens, "r") else { throw ValidationError("--tokens: cannot read \(tokens)") }
-            var text = [UInt8]()
-            var buf = [UInt8](repeating: 0, count: 4096)
-            while true {
-                let n = fread(&buf, 1, buf.count, f)
-                if n <= 0 { break }
-                text += buf[0..<n]
-            }
-            fclose(f)
-            do { o.tokens = try BearerToken.parseFile(String(decoding: text, as: UTF8.self), path: tokens) } catch {
-                throw ValidationError(error.description)
+        o.maxBodyBytes = try int(maxBodyBytes, "limits.max_body_bytes", o.maxBodyBytes)
+        o.wire.maxDecompressedBytes = try int(maxDecompressedBytes, "limits.max_decompressed_bytes", o.wire.maxDecompressedBytes)
+        o.wire.maxSeriesPerRequest = try int(maxSeriesPerRequest, "limits.max_series_per_request", o.wire.maxSeriesPerRequest)
+        o.wire.maxSamplesPerRequest = try int(maxSamplesPerRequest, "limits.max_samples_per_request", o.wire.maxSamplesPerRequest)
+        o.wire.maxLabelNameLength = try int(maxLabelNameLength, "limits.max_label_name_length", o.wire.maxLabelNameLength)
+        o.wire.maxLabelValueLength = try int(maxLabelValueLength, "limits.max_label_value_length", o.wire.maxLabelValueLength)
+        o.wire.maxLabelsPerSeries = try int(maxLabelsPerSeries, "limits.max_labels_per_series", o.wire.maxLabelsPerSeries)
+        o.wire.maxLineBytes = try int(maxLineBytes, "limits.max_line_bytes", o.wire.maxLineBytes)
+        o.maxQueryLength = try int(maxQueryLength, "limits.max_query_length", o.maxQueryLength)
+        o.maxConcurrentQueries = try int(maxConcurrentQueries, "query.max_concurrent", o.maxConcurrentQueries)
+        if queryThreads != nil || file["query.threads"] != nil { o.queryThreads = try int(queryThreads, "query.threads", 1) }
+        o.queryTimeout = try parseDuration(text(queryTimeout, "query.timeout", "2m"), "--query-timeout")
+        o.maxQuerySamples = try int(queryMaxSamples, "query.max_samples", o.maxQuerySamples)
+        switch file["fsync"] {
+        case nil, "true": o.fsync = !noFsync
+        case "false": o.fsync = false
+        case let v?: throw ValidationError("\(configPath):\(file.lines["fsync"] ?? 0): fsync: true or false, not \"\(v)\"")
+        }
+        if let tokens = self.tokens ?? file["tokens"] {
+            do { o.tokens = try BearerToken.parseFile(try Self.readFile(tokens, "--tokens"), path: tokens) } catch let e as ServerConfigError {
+                throw ValidationError(e.description)
             }
         }
+        let maintenanceInterval = text(self.maintenanceInterval, "maintenance_interval", "10m")
         var dbOptions = StrataServer.databaseOptions()
         let interval = try parseDuration(maintenanceInterval, "--maintenance-interval")
         dbOptions.compactionInterval = interval == .zero ? nil : interval

@@ -1,4 +1,5 @@
 import Foundation
+import StrataServer
 import StrataWire
 import SwiftProtobuf
 import Testing
@@ -40,5 +41,27 @@ struct ServerMaintenanceTests {
         #expect(gone)
         #expect(try count("new_series", at: t0 + 3 * 3_600_000) == 1)
         server.stop()
+    }
+}
+
+@Suite("server config file", .serialized)
+struct ServerConfigFileTests {
+    /// The file's limits apply; a flag given on the command line wins over the file.
+    @Test func limitsFromTheFile() throws {
+        let dir = ScratchDir("config")
+        defer { dir.cleanup() }
+        let config = try dir.write("strata.yml", "listen: 127.0.0.1:1\nlimits:\n  max_body_bytes: 1000\nquery:\n  timeout: 30s\n")
+        let server = try ServerProcess(db: dir.sub("db"), logDir: dir.path, extra: ["--config", config])
+        defer { server.kill() }
+        let big = try server.post("/loki/api/v1/push", body: [UInt8](repeating: 0x20, count: 2000), headers: [("Content-Type", "application/json")])
+        #expect(big.status == 413, "\(big)")
+        #expect(String(decoding: big.body, as: UTF8.self).contains("--max-body-bytes"), "\(big)")
+        let small = try server.post(
+            "/loki/api/v1/push", body: Array(#"{"streams":[{"stream":{"a":"b"},"values":[["1","x"]]}]}"#.utf8), headers: [("Content-Type", "application/json")])
+        #expect(small.status == 204, "\(small)")
+        server.stop()
+        #expect(throws: ServerConfigError.self) { try ServerConfigFile.parse("limits: [1, 2]\n", path: "c.yml") }
+        let f = try ServerConfigFile.parse("query:\n  threads: 3\nfsync: false\n", path: "c.yml")
+        #expect(f["query.threads"] == "3" && f["fsync"] == "false" && f.lines["fsync"] == 3)
     }
 }

@@ -5,28 +5,28 @@
 ///
 /// Why not Yams: it imports Foundation, which links Foundation and ICU into the statically linked
 /// `strata` (44 -> 97 MB, and 3.7 MB more resident memory for every command) for one small file.
-struct PolicyYAML {
+package struct PolicyYAML {
     /// A 1-based line and column (in characters).
-    struct Position: Sendable, Equatable {
-        var line: Int
-        var column: Int
+    package struct Position: Sendable, Equatable {
+        package var line: Int
+        package var column: Int
     }
 
-    indirect enum Node: Sendable {
+    package indirect enum Node: Sendable {
         case scalar(String, quoted: Bool, at: Position)
         case mapping([(key: String, keyAt: Position, value: Node)], at: Position)
         case sequence([Node], at: Position)
 
-        var position: Position {
+        package var position: Position {
             switch self {
             case .scalar(_, _, let p), .mapping(_, let p), .sequence(_, let p): p
             }
         }
     }
 
-    struct SyntaxError: Error, Sendable {
-        var at: Position
-        var message: String
+    package struct SyntaxError: Error, Sendable {
+        package var at: Position
+        package var message: String
     }
 
     private struct Line {
@@ -40,7 +40,7 @@ struct PolicyYAML {
     private var index = 0
 
     /// Parses `text` into its root node (an empty mapping for an empty document).
-    static func parse(_ text: String) throws(SyntaxError) -> Node {
+    package static func parse(_ text: String) throws(SyntaxError) -> Node {
         var p = PolicyYAML()
         try p.split(text)
         guard !p.lines.isEmpty else { return .mapping([], at: Position(line: 1, column: 1)) }
