@@ -129,6 +129,42 @@ public final class MetricStore: Sendable {
         state.withLock { st in st.head.isValid(ref.raw) ? st.head.series[Int(ref.raw)].labels : nil }
     }
 
+    /// The refs of many series at once, registering the new ones with one WAL record (what a
+    /// remote_write request with thousands of new series needs: one write, not one per series).
+    /// - Returns: a ref per label set, in order; nil for a new series past `options.seriesLimit`.
+    public func seriesRefs(for labelSets: [Labels]) throws(MetricStoreError) -> [SeriesRef?] {
+        try MetricStoreError.catching(at: directory) {
+            if options.readOnly { throw MetricStoreError.readOnly }
+            return try state.withLock { st throws -> [SeriesRef?] in
+                if let f = st.failure { throw MetricStoreError.failed(f) }
+                var out: [SeriesRef?] = []
+                out.reserveCapacity(labelSets.count)
+                var added: [(ref: UInt32, labels: Labels)] = []
+                for labels in labelSets {
+                    if let r = st.head.ref(of: labels) {
+                        out.append(SeriesRef(r))
+                    } else if st.head.seriesCount < options.seriesLimit {
+                        let r = st.head.register(labels)
+                        added.append((r, labels))
+                        out.append(SeriesRef(r))
+                    } else {
+                        out.append(nil)
+                    }
+                }
+                if !added.isEmpty, let wal = st.wal, options.durability != .none {
+                    do throws(StorageError) {
+                        try options.durability.log(to: wal, failure: &st.failure) { wal throws(StorageError) in
+                            try wal.append(type: MetricWALRecord.series) { w in MetricWALRecord.encodeSeries(added, into: &w) }
+                        }
+                    } catch {
+                        throw MetricStoreError.failed(error)
+                    }
+                }
+                return out
+            }
+        }
+    }
+
     /// Appends a batch. Returns once every accepted sample is durable per `options.durability`.
     /// Samples older than the out-of-order window, or at a time the series already has with
     /// another value, are rejected and reported in the summary; exact duplicates are ignored.

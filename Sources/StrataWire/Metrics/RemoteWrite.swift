@@ -291,6 +291,8 @@ public final class RemoteWriteIngester: Sendable {
         let limits = self.limits
         let store = self.store
         var storeFailure: MetricStoreError?
+        // New series: validated here, registered together below (one WAL record).
+        var misses: [(index: Int, labels: Labels, hash: UInt64)] = []
         cache.withLock { cache in
             d.keyArena.withUnsafeBytes { arena in
                 for i in 0..<d.keys.count {
@@ -336,20 +338,27 @@ public final class RemoteWriteIngester: Sendable {
                         out.problem("invalid series \(Labels(sorted: labels.sorted())): \(problem ?? "invalid labels")")
                         continue
                     }
-                    do throws(MetricStoreError) {
-                        let ref = try store.seriesRef(for: validated)
-                        cache.insert(key, hash: h, ref: ref)
-                        refs[i] = ref
-                    } catch {
-                        if case .seriesLimit = error {
-                            out.invalidSeries += 1
-                            out.samplesOfInvalidSeries += d.sampleSpan[i].count
-                            out.problem("\(error)")
-                        } else {
-                            storeFailure = error
-                            return
-                        }
+                    misses.append((i, validated, h))
+                }
+                guard !misses.isEmpty else { return }
+                // A series new twice in one request is registered once (the store dedups by labels).
+                let registered: [SeriesRef?]
+                do throws(MetricStoreError) {
+                    registered = try store.seriesRefs(for: misses.map(\.labels))
+                } catch {
+                    storeFailure = error
+                    return
+                }
+                for (m, ref) in zip(misses, registered) {
+                    guard let ref else {
+                        out.invalidSeries += 1
+                        out.samplesOfInvalidSeries += d.sampleSpan[m.index].count
+                        out.problem("\(m.labels): the store holds \(store.options.seriesLimit) series, its limit")
+                        continue
                     }
+                    refs[m.index] = ref
+                    let key = UnsafeRawBufferPointer(rebasing: arena[d.keys[m.index]])
+                    if cache.lookup(key, hash: m.hash) == nil { cache.insert(key, hash: m.hash, ref: ref) }
                 }
             }
         }

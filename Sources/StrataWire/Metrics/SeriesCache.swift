@@ -4,18 +4,28 @@ import StrataMetrics
 /// one compare, no `Labels`, no strings. Open addressing over flat arrays; refs never go stale
 /// (the metric store's head keeps every series it registered for its lifetime).
 struct SeriesCache {
-    private var slots: [Int32]
-    private var hashes: [UInt64] = []
-    private var starts: [Int] = []
-    private var lengths: [Int32] = []
-    private var refs: [SeriesRef] = []
+    /// A slot holds the key's hash beside the entry index, so that a probe touches one cache line
+    /// until the hashes agree.
+    private struct Slot {
+        var hash: UInt64
+        var entry: Int32  // -1: empty
+    }
+
+    private struct Entry {
+        var start: Int
+        var length: Int32
+        var ref: SeriesRef
+    }
+
+    private var slots: [Slot]
+    private var entries: [Entry] = []
     private var arena: [UInt8] = []
 
-    init() { slots = [Int32](repeating: -1, count: 1024) }
+    init() { slots = [Slot](repeating: Slot(hash: 0, entry: -1), count: 1024) }
 
-    var count: Int { refs.count }
+    var count: Int { entries.count }
     /// Bytes held (keys and tables).
-    var memoryBytes: Int { arena.capacity + slots.capacity * 4 + refs.count * 32 }
+    var memoryBytes: Int { arena.capacity + slots.capacity * MemoryLayout<Slot>.stride + entries.capacity * MemoryLayout<Entry>.stride }
 
     static func hash(_ key: UnsafeRawBufferPointer) -> UInt64 {
         var h: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(key.count)
@@ -39,43 +49,47 @@ struct SeriesCache {
     }
 
     func lookup(_ key: UnsafeRawBufferPointer, hash h: UInt64) -> SeriesRef? {
-        let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: h) & mask
-        while true {
-            let e = slots[i]
-            if e < 0 { return nil }
-            let k = Int(e)
-            if hashes[k] == h && Int(lengths[k]) == key.count {
-                let equal = arena.withUnsafeBytes { a in
-                    key.count == 0 || memcmpEqual(a.baseAddress! + starts[k], key.baseAddress!, key.count)
+        slots.withUnsafeBufferPointer { slots in
+            entries.withUnsafeBufferPointer { entries in
+                arena.withUnsafeBytes { arena -> SeriesRef? in
+                    let mask = slots.count - 1
+                    var i = Int(truncatingIfNeeded: h) & mask
+                    while true {
+                        let s = slots[i]
+                        if s.entry < 0 { return nil }
+                        if s.hash == h {
+                            let e = entries[Int(s.entry)]
+                            if Int(e.length) == key.count
+                                && (key.count == 0 || memcmpEqual(arena.baseAddress! + e.start, key.baseAddress!, key.count))
+                            {
+                                return e.ref
+                            }
+                        }
+                        i = (i + 1) & mask
+                    }
                 }
-                if equal { return refs[k] }
             }
-            i = (i + 1) & mask
         }
     }
 
     mutating func insert(_ key: UnsafeRawBufferPointer, hash h: UInt64, ref: SeriesRef) {
-        if (refs.count + 1) * 2 > slots.count { grow() }
-        let k = refs.count
-        hashes.append(h)
-        starts.append(arena.count)
-        lengths.append(Int32(key.count))
-        refs.append(ref)
+        if (entries.count + 1) * 2 > slots.count { grow() }
+        entries.append(Entry(start: arena.count, length: Int32(key.count), ref: ref))
         arena.append(contentsOf: key)
-        place(k)
+        place(Slot(hash: h, entry: Int32(entries.count - 1)))
     }
 
-    private mutating func place(_ k: Int) {
+    private mutating func place(_ slot: Slot) {
         let mask = slots.count - 1
-        var i = Int(truncatingIfNeeded: hashes[k]) & mask
-        while slots[i] >= 0 { i = (i + 1) & mask }
-        slots[i] = Int32(k)
+        var i = Int(truncatingIfNeeded: slot.hash) & mask
+        while slots[i].entry >= 0 { i = (i + 1) & mask }
+        slots[i] = slot
     }
 
     private mutating func grow() {
-        slots = [Int32](repeating: -1, count: slots.count * 2)
-        for k in 0..<refs.count { place(k) }
+        let old = slots
+        slots = [Slot](repeating: Slot(hash: 0, entry: -1), count: slots.count * 2)
+        for s in old where s.entry >= 0 { place(s) }
     }
 }
 
