@@ -124,6 +124,9 @@ struct ServeCommand: AsyncParsableCommand {
                 throw ValidationError(e.description)
             }
         }
+        if o.tokens.isEmpty && !["127.0.0.1", "localhost", "::1"].contains(o.host) {
+            FileHandleStderr.write("strata serve: warning: listening on \(o.host) without --tokens: anyone who reaches the port can read and write\n")
+        }
         let maintenanceInterval = text(self.maintenanceInterval, "maintenance_interval", "10m")
         var dbOptions = StrataServer.databaseOptions()
         let interval = try parseDuration(maintenanceInterval, "--maintenance-interval")
