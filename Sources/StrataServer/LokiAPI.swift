@@ -1,3 +1,4 @@
+import HTTPTypes
 import Hummingbird
 import NIOCore
 import Strata
@@ -10,7 +11,10 @@ extension StrataServer {
         route(router, .post, "/loki/api/v1/push", "/loki/api/v1/push", .write) { r, _, _ in try await self.lokiPush(r) }
         for method in [HTTPRequest.Method.get, .post] {
             route(router, method, "/loki/api/v1/query", "/loki/api/v1/query", .read) { _, _, p in try await self.lokiInstant(p) }
-            route(router, method, "/loki/api/v1/query_range", "/loki/api/v1/query_range", .read) { _, _, p in try await self.lokiRange(p) }
+            route(router, method, "/loki/api/v1/query_range", "/loki/api/v1/query_range", .read) { r, _, p in
+                let flags = r.headers[HTTPField.Name("X-Loki-Response-Encoding-Flags")!] ?? ""
+                return try await self.lokiRange(p, categorized: flags.contains("categorize-labels"))
+            }
             route(router, method, "/loki/api/v1/series", "/loki/api/v1/series", .read) { _, _, p in try await self.lokiSeries(p) }
         }
         route(router, .get, "/loki/api/v1/labels", "/loki/api/v1/labels", .read) { _, _, _ in
@@ -82,7 +86,7 @@ extension StrataServer {
         return Reply.json(QueryOutput.prometheusJSON(r))
     }
 
-    func lokiRange(_ p: Params) async throws -> Response {
+    func lokiRange(_ p: Params, categorized: Bool = false) async throws -> Response {
         let (q, parsed) = try await logQueryText(p)
         let now = APITime.nowMilliseconds() * 1_000_000
         let end = try p["end"].map { s throws(APIError) in try APITime.loki(s, "end") } ?? now
@@ -103,7 +107,7 @@ extension StrataServer {
             }
             let d = ContinuousClock.now - clock
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-            return Reply.json(LogQueryOutput.lokiStreamsJSON(r, execSeconds: seconds))
+            return Reply.json(LogQueryOutput.lokiStreamsJSON(r, execSeconds: seconds, categorized: categorized))
         case .metric:
             let step: Int64
             if let s = p["step"] {

@@ -285,6 +285,20 @@ struct ServerAPITests {
                 let j = try Self.json(r)
                 #expect(j["streams"] as? Int == 1 && j["entries"] as? Int == 10)
             }
+            // Structured metadata comes back beside the line with Loki 3's categorize-labels encoding.
+            try await client.execute(
+                uri: "/loki/api/v1/push", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"streams":[{"stream":{"job":"meta"},"values":[["\#(t)","with metadata",{"trace_id":"abc"}]]}]}"#)
+            ) { r in #expect(r.status == .noContent) }
+            let flags: HTTPFields = [HTTPField.Name("X-Loki-Response-Encoding-Flags")!: "categorize-labels"]
+            try await client.execute(uri: "/loki/api/v1/query_range?query=%7Bjob%3D%22meta%22%7D&start=\(t)&end=\(t + 1)", method: .get, headers: flags) { r in
+                let body = String(buffer: r.body)
+                #expect(body.contains(#""values":[["1700000000000000000","with metadata",{"structuredMetadata":{"trace_id":"abc"}}]]"#), "\(body)")
+                #expect(body.contains(#""encodingFlags":["categorize-labels"]"#))
+            }
+            try await client.execute(uri: "/loki/api/v1/query_range?query=%7Bjob%3D%22meta%22%7D&start=\(t)&end=\(t + 1)", method: .get) { r in
+                #expect(String(buffer: r.body).contains(#""values":[["1700000000000000000","with metadata"]]"#))
+            }
             // A stream with a bad label name: 400 naming it; nothing else lost.
             try await client.execute(
                 uri: "/loki/api/v1/push", method: .post, headers: [.contentType: "application/json"],

@@ -9,7 +9,11 @@ package enum LogQueryOutput {
     /// `{"status":"success","data":{"resultType":"streams","result":[{"stream":{...},"values":[["<ns>","<line>"],...]}],"stats":{"summary":{...}}}}`.
     /// Streams appear in the order of their first hit; values keep the hits' order (newest first
     /// for a backward query). Stats carry Loki's summary keys only. Invalid UTF-8 is shown as U+FFFD.
-    package static func lokiStreamsJSON(_ result: LogSearchResult, execSeconds: Double) -> String {
+    /// - Parameter categorized: Loki 3's `categorize-labels` encoding (asked for with the header
+    ///   `X-Loki-Response-Encoding-Flags: categorize-labels`): each value carries a third element,
+    ///   `{"structuredMetadata":{...}}`, with the record's fields, and `data` says
+    ///   `"encodingFlags":["categorize-labels"]`.
+    package static func lokiStreamsJSON(_ result: LogSearchResult, execSeconds: Double, categorized: Bool = false) -> String {
         var order: [Labels] = []
         var values: [Labels: [LogRecord]] = [:]
         var bytes = 0
@@ -24,13 +28,25 @@ package enum LogQueryOutput {
             out += #"{"stream":"# + QueryOutput.jsonLabels(stream) + #","values":["#
             for (k, r) in values[stream, default: []].enumerated() {
                 if k > 0 { out += "," }
-                out += "[\"\(r.timestamp)\"," + QueryOutput.jsonString(String(decoding: r.line, as: UTF8.self)) + "]"
+                out += "[\"\(r.timestamp)\"," + QueryOutput.jsonString(String(decoding: r.line, as: UTF8.self))
+                if categorized {
+                    out += ",{"
+                    if !r.fields.isEmpty {
+                        out += "\"structuredMetadata\":{"
+                        out += r.fields.map { QueryOutput.jsonString($0.name) + ":" + QueryOutput.jsonString($0.value) }.joined(separator: ",")
+                        out += "}"
+                    }
+                    out += "}"
+                }
+                out += "]"
             }
             out += "]}"
         }
         let lines = result.hits.count
         let secs = max(execSeconds, 1e-9)
-        out += #"],"stats":{"summary":{"#
+        out += "]"
+        if categorized { out += #","encodingFlags":["categorize-labels"]"# }
+        out += #","stats":{"summary":{"#
         out += "\"bytesProcessedPerSecond\":\(Int(Double(bytes) / secs)),\"linesProcessedPerSecond\":\(Int(Double(lines) / secs)),"
         out += "\"totalBytesProcessed\":\(bytes),\"totalLinesProcessed\":\(lines),\"execTime\":\(execSeconds),"
         out += "\"totalEntriesReturned\":\(lines)}}}}"
