@@ -39,6 +39,14 @@ final class QueryThreads: @unchecked Sendable {
         pthread_attr_destroy(&attr)
     }
 
+    /// Runs once every thread has ended (each holds a reference while it runs).
+    deinit {
+        pthread_cond_destroy(condition)
+        pthread_mutex_destroy(mutex)
+        condition.deallocate()
+        mutex.deallocate()
+    }
+
     private func work() {
         while true {
             pthread_mutex_lock(mutex)
