@@ -90,10 +90,13 @@ extension StrataServer {
         let (q, parsed) = try await logQueryText(p)
         let now = APITime.nowMilliseconds() * 1_000_000
         let end = try p["end"].map { s throws(APIError) in try APITime.loki(s, "end") } ?? now
-        var start = try p["start"].map { s throws(APIError) in try APITime.loki(s, "start") } ?? (end - 3_600_000_000_000)
-        if let since = p["since"] { start = end - (try APITime.duration(since, "since")) * 1_000_000 }
+        let start: Int64
+        if let since = p["since"] {
+            start = end - (try APITime.duration(since, "since")) * 1_000_000
+        } else {
+            start = try p["start"].map { s throws(APIError) in try APITime.loki(s, "start") } ?? (end - 3_600_000_000_000)
+        }
         guard end >= start else { throw APIError.badData("the end time must not be before the start time") }
-        let start_ = start
         let opts = try engineOptions(p)
         let db = database
         switch parsed {
@@ -103,26 +106,21 @@ extension StrataServer {
             let clock = ContinuousClock.now
             let r = try await runQuery { () throws(QueryError) in
                 try LogQLEngine(store: db.logs, options: opts).search(
-                    selector, start: .nanoseconds(start_), end: .nanoseconds(end), limit: limit, direction: direction, query: q)
+                    selector, start: .nanoseconds(start), end: .nanoseconds(end), limit: limit, direction: direction, query: q)
             }
             let d = ContinuousClock.now - clock
             let seconds = Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
             return Reply.json(LogQueryOutput.lokiStreamsJSON(r, execSeconds: seconds, categorized: categorized))
         case .metric:
-            let step: Int64
-            if let s = p["step"] {
-                step = try APITime.duration(s, "step")
-            } else {
-                step = max(1000, ((end - start) / 1_000_000 / 250) / 1000 * 1000)
-            }
+            let step = try p["step"].map { s throws(APIError) in try APITime.duration(s, "step") }
+                ?? max(1000, ((end - start) / 1_000_000 / 250) / 1000 * 1000)
             guard step > 0 else { throw APIError.badData("zero or negative query resolution step widths are not accepted. Try a positive integer") }
-            let step_ = step
             guard (end - start) / 1_000_000 / step < Int64(options.maxPointsPerSeries) else {
                 throw APIError.badData("exceeded maximum resolution of \(options.maxPointsPerSeries) points per timeseries. Try decreasing the query resolution (?step=XX)")
             }
             let r = try await runQuery { () throws(QueryError) in
                 try LogQLEngine(store: db.logs, options: opts).rangeQuery(
-                    q, start: .nanoseconds(start_), end: .nanoseconds(end), step: .milliseconds(step_))
+                    q, start: .nanoseconds(start), end: .nanoseconds(end), step: .milliseconds(step))
             }
             return Reply.json(QueryOutput.prometheusJSON(r))
         }

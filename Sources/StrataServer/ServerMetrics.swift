@@ -146,15 +146,11 @@ final class ServerMetrics: Sendable {
     static func residentBytes() -> Int {
         guard let f = fopen("/proc/self/statm", "r") else { return 0 }
         defer { fclose(f) }
-        var size = 0, resident = 0
         var buf = [CChar](repeating: 0, count: 128)
         guard fgets(&buf, 128, f) != nil else { return 0 }
+        // "size resident shared ...", in pages.
         let parts = String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self).split(separator: " ")
-        if parts.count >= 2 {
-            size = Int(parts[0]) ?? 0
-            resident = Int(parts[1]) ?? 0
-        }
-        _ = size
+        guard parts.count >= 2, let resident = Int(parts[1]) else { return 0 }
         return resident * Int(sysconf(Int32(_SC_PAGESIZE)))
     }
 }

@@ -134,7 +134,8 @@ public final class StrataServer: Sendable {
             metrics.add("strata_limit_refusals_total", limitName(e.message), 1)
             return .tooLarge(e.description)
         case .malformed: return .badData(e.description)
-        case .unsupported: return .internalError(e.description)
+        case .unsupported: return .badData(e.description)
+        case .storage: return .internalError(e.description)
         }
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 import NIOCore
 import Strata
@@ -130,9 +131,9 @@ extension StrataServer {
             ss.scope.name = "strata"
             ss.spans = groups[key]!.map { s in
                 var o = Opentelemetry_Proto_Trace_V1_Span()
-                o.traceID = Data8.bytes(idBytes(s.baseID))
-                o.spanID = Data8.bytes(spanIDBytes(s.traceID))
-                if s.parentID != s.baseID { o.parentSpanID = Data8.bytes(spanIDBytes(s.parentID)) }
+                o.traceID = Data(idBytes(s.baseID))
+                o.spanID = Data(spanIDBytes(s.traceID))
+                if s.parentID != s.baseID { o.parentSpanID = Data(spanIDBytes(s.parentID)) }
                 o.name = s.name
                 o.kind = .internal
                 o.startTimeUnixNano = UInt64(max(0, s.start)) * 1000
@@ -198,10 +199,3 @@ extension StrataServer {
         return Reply.json("{\"traces\":[" + items.joined(separator: ",") + "],\"metrics\":{\"inspectedTraces\":\(found.count)}}")
     }
 }
-
-/// Bytes for protobuf `bytes` fields (Foundation's `Data`, which SwiftProtobuf uses).
-enum Data8 {
-    static func bytes(_ b: [UInt8]) -> Foundation.Data { Foundation.Data(b) }
-}
-
-import Foundation

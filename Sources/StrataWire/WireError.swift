@@ -8,6 +8,8 @@ public struct WireError: Error, Sendable, CustomStringConvertible, Equatable {
         case tooLarge
         /// Valid input of a kind this server does not take.
         case unsupported
+        /// The store could not take what was decoded (its WAL failed, or it is read-only).
+        case storage
     }
 
     public var kind: Kind

@@ -22,8 +22,21 @@ struct Args {
     var options: [String: String] = [:]
     init() {
         let a = Array(CommandLine.arguments.dropFirst())
+        if a.first == "--help" || a.first == "-h" {
+            print("""
+                strata-loadgen: loopback load for `strata serve` (or any Prometheus/Loki peer).
+
+                  strata-loadgen remote-write URL [--series 20000] [--per-request 2000] [--requests 3000] [--connections 8] [--pid PID]
+                  strata-loadgen loki-push URL --file LOGFILE [--batch-bytes 1048576] [--megabytes 200] [--connections 4] [--pid PID]
+                  strata-loadgen query URL --query 'EXPR' [--time T] [--clients 20] [--seconds 10] [--pid PID]
+
+                With --pid, the server's CPU seconds and memory are reported too.
+                Example: strata-loadgen remote-write http://127.0.0.1:9090 --pid $(pgrep strata-server)
+                """)
+            exit(0)
+        }
         guard a.count >= 2 else {
-            print("usage: strata-loadgen remote-write|loki-push|query URL [--option value]...")
+            print("usage: strata-loadgen remote-write|loki-push|query URL [--option value]... (--help for more)")
             exit(2)
         }
         mode = a[0]

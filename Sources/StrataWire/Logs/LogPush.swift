@@ -163,7 +163,7 @@ public struct LogPushIngester: Sendable {
             }
         }
         if !records.isEmpty {
-            do { try store.append(records) } catch { throw WireError(.unsupported, "storage: \(error)") }
+            do { try store.append(records) } catch { throw WireError(.storage, "storage: \(error)") }
             out.entriesAccepted = records.count
         }
         return out

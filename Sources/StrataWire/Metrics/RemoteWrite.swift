@@ -362,14 +362,14 @@ public final class RemoteWriteIngester: Sendable {
                 }
             }
         }
-        if let storeFailure { throw WireError(.unsupported, "storage: \(storeFailure)") }
+        if let storeFailure { throw WireError(.storage, "storage: \(storeFailure)") }
         for i in 0..<d.keys.count {
             guard let ref = refs[i] else { continue }
             for k in d.sampleSpan[i] { batch.append(ref, milliseconds: d.times[k], d.values[k]) }
         }
         if batch.count > 0 {
             let sum: AppendSummary
-            do { sum = try store.append(batch) } catch { throw WireError(.unsupported, "storage: \(error)") }
+            do { sum = try store.append(batch) } catch { throw WireError(.storage, "storage: \(error)") }
             out.samplesAccepted += sum.accepted
             out.duplicates += sum.duplicatesIgnored
             out.tooOld += sum.tooOld
