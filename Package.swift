@@ -67,6 +67,13 @@ let package = Package(
             name: "Strata",
             dependencies: ["StrataEncoding", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataIngest", "StrataStorage", "StrataQuery"],
             swiftSettings: strictSwift),
+        // Rules and alerts: Prometheus rule files (PromQL, LogQL or trace statistics per rule), the rule
+        // manager's evaluation, Go text/template annotations, Venus-style keyword alarms and
+        // promtool's unit-test format.
+        .target(
+            name: "StrataRules",
+            dependencies: ["Strata", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataQuery"],
+            swiftSettings: strictSwift),
         // The command line's furniture (not a product): charts, table/CSV/JSON/colour output, time and
         // selector parsing, the demo's KPI analysis and the crash workloads, shared by the CLI and its tests.
         .target(
@@ -152,6 +159,9 @@ let package = Package(
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],
             exclude: ["Clients"],
+            swiftSettings: strictSwift),
+        .testTarget(
+            name: "StrataRulesTests", dependencies: ["StrataRules", "Strata", "StrataLabels", "StrataMetrics", "StrataQuery", "StrataTestSupport"],
             swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit", "StrataLabels", "StrataTestSupport"], swiftSettings: strictSwift),
     ]
