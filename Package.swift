@@ -72,17 +72,17 @@ let package = Package(
         // promtool's unit-test format.
         .target(
             name: "StrataRules",
-            dependencies: ["Strata", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataQuery"],
+            dependencies: ["Strata", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataQuery", "StrataStorage"],
             swiftSettings: strictSwift),
         // The command line's furniture (not a product): charts, table/CSV/JSON/colour output, time and
         // selector parsing, the demo's KPI analysis and the crash workloads, shared by the CLI and its tests.
         .target(
-            name: "StrataCLIKit", dependencies: ["Strata", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataQuery"],
+            name: "StrataCLIKit", dependencies: ["Strata", "StrataLabels", "StrataMetrics", "StrataLogs", "StrataTraces", "StrataQuery", "StrataStorage"],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataCLI",
             dependencies: [
-                "Strata", "StrataCLIKit", "StrataLabels", "StrataStorage", "StrataSim", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "Strata", "StrataCLIKit", "StrataLabels", "StrataStorage", "StrataSim", "StrataRules", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: strictSwift,
             // The Swift runtime and Foundation linked in, as `--static-swift-stdlib` does: every
@@ -162,6 +162,7 @@ let package = Package(
             swiftSettings: strictSwift),
         .testTarget(
             name: "StrataRulesTests", dependencies: ["StrataRules", "Strata", "StrataLabels", "StrataMetrics", "StrataQuery", "StrataTestSupport"],
+            exclude: ["Fixtures"],
             swiftSettings: strictSwift),
         .testTarget(name: "StrataCLITests", dependencies: ["Strata", "StrataCLIKit", "StrataLabels", "StrataTestSupport"], swiftSettings: strictSwift),
     ]

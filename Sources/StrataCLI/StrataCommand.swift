@@ -27,7 +27,7 @@ struct StrataCommand: ParsableCommand {
             Exit status: 0 success, 1 the command ran but found a problem (rejected input,
             corruption), 2 usage or I/O error.
             """,
-        subcommands: [IngestCommand.self, QueryCommand.self, TraceCommand.self, ShellCommand.self, DemoCommand.self, ExportCommand.self, InspectCommand.self, VerifyCommand.self, CompactCommand.self, PolicyCommand.self, DeleteCommand.self, ServeCommand.self, CrashWriterCommand.self, GenerateCommand.self]
+        subcommands: [IngestCommand.self, QueryCommand.self, TraceCommand.self, ShellCommand.self, DemoCommand.self, ExportCommand.self, InspectCommand.self, VerifyCommand.self, CompactCommand.self, PolicyCommand.self, RulesCommand.self, DeleteCommand.self, ServeCommand.self, CrashWriterCommand.self, GenerateCommand.self]
     )
 
     static func main() {

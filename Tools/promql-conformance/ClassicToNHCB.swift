@@ -1,3 +1,4 @@
+import StrataQuery
 import StrataLabels
 import StrataMetrics
 

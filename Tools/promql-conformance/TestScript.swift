@@ -1,3 +1,4 @@
+import StrataQuery
 import Strata
 import StrataCLIKit
 import StrataLabels

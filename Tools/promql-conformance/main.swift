@@ -1,3 +1,4 @@
+import StrataQuery
 import Foundation
 import Strata
 

@@ -1,7 +1,11 @@
-/// The YAML a policy file is written in: block mappings and sequences (indentation), flow
-/// mappings and sequences on one line (`{store: logs, keep: 2d}`, `[a, b]`), plain, 'single' and
-/// "double" quoted scalars, and `#` comments. Anchors, aliases, tags, multi-line scalars and
-/// several documents are refused with their line and column, never misread.
+/// The YAML that policy, configuration and rule files are written in: block mappings and sequences
+/// (indentation), flow mappings and sequences on one line (`{store: logs, keep: 2d}`, `[a, b]`),
+/// plain, 'single' and "double" quoted scalars (which may continue over several lines), literal
+/// (`|`, `|-`, `|+`) and folded (`>`, `>-`) block scalars, and `#` comments. Anchors, aliases, tags
+/// and several documents are refused with their line and column, never misread.
+///
+/// Positions: a scalar's `at` is where its text starts; for a block scalar, the first character of
+/// its first content line (every content line starts at that column).
 ///
 /// Why not Yams: it imports Foundation, which links Foundation and ICU into the statically linked
 /// `strata` (44 -> 97 MB, and 3.7 MB more resident memory for every command) for one small file.
@@ -10,6 +14,10 @@ package struct PolicyYAML {
     package struct Position: Sendable, Equatable {
         package var line: Int
         package var column: Int
+        package init(line: Int, column: Int) {
+            self.line = line
+            self.column = column
+        }
     }
 
     package indirect enum Node: Sendable {
@@ -38,6 +46,16 @@ package struct PolicyYAML {
 
     private var lines: [Line] = []
     private var index = 0
+    /// Every line of the document as written (without its line break), for block and multi-line scalars.
+    private var raw: [[Character]] = []
+    /// Nesting of collections, bounded so that hostile input cannot exhaust the stack.
+    private var depth = 0
+    private static let maxDepth = 200
+
+    /// Moves `index` past the structural lines up to and including line `number` (consumed by a scalar).
+    private mutating func skipLines(through number: Int) {
+        while index < lines.count && lines[index].number <= number { index += 1 }
+    }
 
     /// Parses `text` into its root node (an empty mapping for an empty document).
     package static func parse(_ text: String) throws(SyntaxError) -> Node {
@@ -54,10 +72,11 @@ package struct PolicyYAML {
 
     private mutating func split(_ text: String) throws(SyntaxError) {
         var number = 0
-        for raw in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             number += 1
-            var chars = Array(raw)
+            var chars = Array(rawLine)
             if chars.last == "\r" { chars.removeLast() }
+            raw.append(chars)
             var indent = 0
             while indent < chars.count && chars[indent] == " " { indent += 1 }
             if indent < chars.count && chars[indent] == "\t" {
@@ -100,10 +119,15 @@ package struct PolicyYAML {
     /// A block node whose first line is `lines[index]`, at `indent`.
     private mutating func block(indent: Int) throws(SyntaxError) -> Node {
         let l = lines[index]
+        depth += 1
+        defer { depth -= 1 }
+        if depth > Self.maxDepth {
+            throw SyntaxError(at: Position(line: l.number, column: indent + 1), message: "nesting deeper than \(Self.maxDepth) levels")
+        }
         if isSequenceItem(l) { return try sequence(indent: indent) }
         if try keyColon(l.text, line: l) != nil { return try mapping(indent: indent) }
         index += 1
-        return try value(l.text, from: 0, line: l)
+        return try scalarValue(l, from: 0, parentIndent: indent - 1)
     }
 
     private mutating func sequence(indent: Int) throws(SyntaxError) -> Node {
@@ -145,7 +169,7 @@ package struct PolicyYAML {
             while rest < l.text.count && l.text[rest] == " " { rest += 1 }
             index += 1
             if rest < l.text.count {
-                pairs.append((key, keyAt, try value(l.text, from: rest, line: l)))
+                pairs.append((key, keyAt, try scalarValue(l, from: rest, parentIndent: indent)))
             } else if index < lines.count, lines[index].indent > indent
                 || (lines[index].indent == indent && isSequenceItem(lines[index]))
             {
@@ -179,6 +203,217 @@ package struct PolicyYAML {
             i += 1
         }
         return nil
+    }
+
+    /// The value starting at `l.text[from]` of a line whose node sits at `parentIndent`: a block
+    /// scalar (`|`, `>`), a quoted scalar that may continue on the lines below, a plain scalar that
+    /// continues on more indented lines, or a one-line value.
+    private mutating func scalarValue(_ l: Line, from: Int, parentIndent: Int) throws(SyntaxError) -> Node {
+        let t = l.text
+        let at = Position(line: l.number, column: l.indent + from + 1)
+        switch t[from] {
+        case "|", ">":
+            return try blockScalar(l, from: from, parentIndent: parentIndent)
+        case "\"", "'":
+            if !quotedClosesOnLine(t, from: from) { return try multiLineQuoted(l, from: from) }
+            return try value(t, from: from, line: l)
+        case "{", "[", "&", "*", "!", "%", "@", "`":
+            return try value(t, from: from, line: l)
+        default:
+            let first = try value(t, from: from, line: l)
+            // Continuation lines of a plain scalar: more indented than its parent, and not a comment.
+            guard case .scalar(var s, _, _) = first, index < lines.count, lines[index].indent > parentIndent,
+                !isSequenceItem(lines[index]) || lines[index].indent > parentIndent + 1
+            else { return first }
+            if try keyColon(lines[index].text, line: lines[index]) != nil { return first }
+            var blank = 0
+            var n = l.number
+            while index < lines.count, lines[index].indent > parentIndent {
+                let c = lines[index]
+                // Blank lines between continuation lines become line breaks.
+                blank = 0
+                for k in n..<(c.number - 1) where raw[k].allSatisfy({ $0 == " " || $0 == "\t" }) { blank += 1 }
+                s += blank > 0 ? String(repeating: "\n", count: blank) : " "
+                s += String(c.text)
+                n = c.number
+                index += 1
+            }
+            return .scalar(s, quoted: false, at: at)
+        }
+    }
+
+    /// Whether the quoted scalar at `t[from]` ends on its line.
+    private func quotedClosesOnLine(_ t: [Character], from: Int) -> Bool {
+        let q = t[from]
+        var i = from + 1
+        while i < t.count {
+            if t[i] == q {
+                if q == "'" && i + 1 < t.count && t[i + 1] == "'" { i += 2; continue }
+                return true
+            }
+            if q == "\"" && t[i] == "\\" { i += 1 }
+            i += 1
+        }
+        return false
+    }
+
+    /// A quoted scalar over several lines: each line break folds to a space (an empty line to a
+    /// line break), leading and trailing spaces of the lines are dropped, and in double quotes a
+    /// `\` at the end of a line joins the lines without a space.
+    private mutating func multiLineQuoted(_ l: Line, from: Int) throws(SyntaxError) -> Node {
+        let col = l.indent + from  // 0-based column of the opening quote in its raw line
+        let at = Position(line: l.number, column: col + 1)
+        var row = l.number - 1
+        var chars = raw[row]
+        let q = chars[col]
+        var i = col + 1
+        var out = ""
+        while true {
+            var joinNoSpace = false
+            while i < chars.count {
+                let c = chars[i]
+                if c == q {
+                    if q == "'" && i + 1 < chars.count && chars[i + 1] == "'" {
+                        out.append("'")
+                        i += 2
+                        continue
+                    }
+                    // Closed: only a comment may follow.
+                    var k = i + 1
+                    while k < chars.count && (chars[k] == " " || chars[k] == "\t") { k += 1 }
+                    if k < chars.count && chars[k] != "#" {
+                        throw SyntaxError(at: Position(line: row + 1, column: k + 1), message: "unexpected text after the value")
+                    }
+                    skipLines(through: row + 1)
+                    return .scalar(out, quoted: true, at: at)
+                }
+                if q == "\"" && c == "\\" {
+                    if i + 1 == chars.count {
+                        joinNoSpace = true
+                        i += 1
+                        continue
+                    }
+                    guard let e = Self.unescape(chars[i + 1]) else {
+                        throw SyntaxError(at: Position(line: row + 1, column: i + 1), message: "unknown escape \\\(chars[i + 1]) in a double-quoted string")
+                    }
+                    out.append(e)
+                    i += 2
+                    continue
+                }
+                out.append(c)
+                i += 1
+            }
+            if !joinNoSpace { while let last = out.last, last == " " || last == "\t" { out.removeLast() } }
+            var breaks = 0
+            repeat {
+                row += 1
+                guard row < raw.count else { throw SyntaxError(at: at, message: "a quoted string not closed before the end of the file") }
+                chars = raw[row]
+                i = 0
+                while i < chars.count && (chars[i] == " " || chars[i] == "\t") { i += 1 }
+                if i == chars.count { breaks += 1 }
+            } while i == chars.count
+            if joinNoSpace {
+            } else if breaks > 0 {
+                out += String(repeating: "\n", count: breaks)
+            } else {
+                out += " "
+            }
+        }
+    }
+
+    /// The character a double-quoted escape `\e` stands for; nil for an unknown escape.
+    private static func unescape(_ e: Character) -> Character? {
+        switch e {
+        case "\\", "\"", "/": e
+        case "n": "\n"
+        case "t": "\t"
+        case "r": "\r"
+        case "0": "\0"
+        case " ": " "
+        default: nil
+        }
+    }
+
+    /// A literal (`|`) or folded (`>`) block scalar with optional chomping (`-`, `+`) and
+    /// indentation indicator, whose content is the raw lines below indented past `parentIndent`.
+    private mutating func blockScalar(_ l: Line, from: Int, parentIndent: Int) throws(SyntaxError) -> Node {
+        let t = l.text
+        let literal = t[from] == "|"
+        var chomp: Character = " "
+        var explicitIndent: Int? = nil
+        var i = from + 1
+        while i < t.count, t[i] != " " {
+            switch t[i] {
+            case "-" where chomp == " ", "+" where chomp == " ": chomp = t[i]
+            case "1"..."9" where explicitIndent == nil: explicitIndent = Int(String(t[i]))
+            default:
+                throw SyntaxError(at: Position(line: l.number, column: l.indent + i + 1), message: "unexpected `\(t[i])` in a block scalar header")
+            }
+            i += 1
+        }
+        while i < t.count && t[i] == " " { i += 1 }
+        if i < t.count {
+            throw SyntaxError(at: Position(line: l.number, column: l.indent + i + 1), message: "unexpected text after a block scalar header")
+        }
+        // Content lines: blank, or indented past the parent.
+        var contentIndent: Int? = explicitIndent.map { max(parentIndent, 0) + $0 }
+        var body: [[Character]] = []
+        var n = l.number  // 0-based index of the next raw line
+        var firstContent: Int? = nil
+        while n < raw.count {
+            let r = raw[n]
+            var ind = 0
+            while ind < r.count && r[ind] == " " { ind += 1 }
+            if ind == r.count {  // blank
+                body.append([])
+                n += 1
+                continue
+            }
+            if ind <= parentIndent { break }
+            if contentIndent == nil { contentIndent = ind }
+            guard let ci = contentIndent, ind >= ci else { break }
+            if firstContent == nil { firstContent = n }
+            body.append(Array(r[ci...]))
+            n += 1
+        }
+        // Trailing blank lines belong to the scalar only for chomping; they are not content.
+        var trailing = 0
+        while let last = body.last, last.isEmpty { body.removeLast(); trailing += 1 }
+        let lastLine = n - trailing  // 1-based number of the last content line
+        skipLines(through: lastLine)
+        var s = ""
+        if literal {
+            s = body.map { String($0) }.joined(separator: "\n")
+        } else {
+            // Folding: a line break between two lines of text becomes a space; empty lines are
+            // line breaks; more indented lines keep their breaks.
+            var prevMoreIndented = false
+            var prevEmpty = true
+            for (k, line) in body.enumerated() {
+                let more = line.first == " " || line.first == "\t"
+                if line.isEmpty {
+                    s += "\n"
+                    prevEmpty = true
+                    continue
+                }
+                if k > 0 {
+                    if more || prevMoreIndented { s += "\n" } else if !prevEmpty { s += " " }
+                }
+                s += String(line)
+                prevMoreIndented = more
+                prevEmpty = false
+            }
+        }
+        if !body.isEmpty {
+            switch chomp {
+            case "-": break
+            case "+": s += String(repeating: "\n", count: 1 + trailing)
+            default: s += "\n"
+            }
+        }
+        let at = Position(line: (firstContent ?? (l.number - 1)) + 1, column: (contentIndent ?? 0) + 1)
+        return .scalar(s, quoted: true, at: at)
     }
 
     /// The value starting at `t[from]`: flow collection, quoted or plain scalar, to the end of the line.
@@ -235,8 +470,10 @@ package struct PolicyYAML {
                 throw SyntaxError(at: Position(line: l.number, column: l.indent + i + 1), message: "expected `,` or `]`")
             }
             return .sequence(items, at: at)
-        case "&", "*", "!", "|", ">", "%", "@", "`":
-            throw SyntaxError(at: at, message: "`\(t[i])` (anchors, aliases, tags, block scalars) is not supported in a policy; quote the value")
+        case "&", "*", "!", "%", "@", "`":
+            throw SyntaxError(at: at, message: "`\(t[i])` (anchors, aliases, tags) is not supported; quote the value")
+        case "|" where inFlow, ">" where inFlow:
+            throw SyntaxError(at: at, message: "a block scalar cannot be inside `[...]` or `{...}`")
         default:
             return try flowScalar(t, &i, line: l, stops: inFlow ? [",", "}", "]"] : [])
         }
@@ -281,15 +518,10 @@ package struct PolicyYAML {
             if q == "\"" && c == "\\" {
                 guard i + 1 < t.count else { break }
                 let e = t[i + 1]
-                switch e {
-                case "\\", "\"", "/": out.append(e)
-                case "n": out.append("\n")
-                case "t": out.append("\t")
-                case "r": out.append("\r")
-                case "0": out.append("\0")
-                default:
+                guard let c = Self.unescape(e) else {
                     throw SyntaxError(at: Position(line: l.number, column: l.indent + i + 1), message: "unknown escape \\\(e) in a double-quoted string")
                 }
+                out.append(c)
                 i += 2
                 continue
             }

@@ -2,7 +2,7 @@ import StrataLabels
 import StrataMetrics
 
 /// One position of a promqltest value sequence (`1`, `_`, `stale`, `{{...}}`).
-enum SequenceValue: Equatable, CustomStringConvertible {
+package enum SequenceValue: Equatable, CustomStringConvertible {
     /// A float sample (`stale` is the stale-marker NaN).
     case float(Double)
     /// `_`: no sample at this position.
@@ -10,7 +10,7 @@ enum SequenceValue: Equatable, CustomStringConvertible {
     /// A native histogram (`{{schema:0 sum:5 ...}}`).
     case histogram(NotatedHistogram)
 
-    static func == (a: SequenceValue, b: SequenceValue) -> Bool {
+    package static func == (a: SequenceValue, b: SequenceValue) -> Bool {
         switch (a, b) {
         case (.float(let x), .float(let y)): x.bitPattern == y.bitPattern
         case (.omitted, .omitted): true
@@ -19,9 +19,9 @@ enum SequenceValue: Equatable, CustomStringConvertible {
         }
     }
 
-    var description: String {
+    package var description: String {
         switch self {
-        case .float(let v): v.bitPattern == Sample.staleNaN.bitPattern ? "stale" : formatGoFloat(v)
+        case .float(let v): v.bitPattern == Sample.staleNaN.bitPattern ? "stale" : PromFloat.format(v)
         case .omitted: "_"
         case .histogram(let h): HistogramNotation.format(h.histogram)
         }
@@ -29,10 +29,10 @@ enum SequenceValue: Equatable, CustomStringConvertible {
 }
 
 /// A malformed line of a test file.
-struct TestFormatError: Error, CustomStringConvertible {
-    var line: Int
-    var message: String
-    var description: String { "line \(line): \(message)" }
+package struct TestFormatError: Error, CustomStringConvertible {
+    package var line: Int
+    package var message: String
+    package var description: String { "line \(line): \(message)" }
 }
 
 /// Parses Prometheus's series descriptions (`parser.ParseSeriesDesc`): `name{l="v",...} values...`,
@@ -41,8 +41,8 @@ struct TestFormatError: Error, CustomStringConvertible {
 /// - `7` one sample; `_` no sample; `stale` a stale marker; `{{...}}` a native histogram;
 /// - `a+bxN` / `a-bxN` N+1 samples starting at `a` stepping by `b`; `axN` N+1 copies of `a`;
 /// - `_xN` N positions without samples.
-enum SeriesDescription {
-    static func parse(_ text: String, line: Int) throws(TestFormatError) -> (labels: Labels, values: [SequenceValue]) {
+package enum SeriesDescription {
+    package static func parse(_ text: String, line: Int) throws(TestFormatError) -> (labels: Labels, values: [SequenceValue]) {
         var s = Scanner(Array(text.utf8), line: line)
         let labels = try s.parseMetric()
         var values: [SequenceValue] = []
@@ -55,7 +55,7 @@ enum SeriesDescription {
     }
 
     /// Parses one sequence item (`1+2x3`, `_x4`, `stale`, `Inf`, `{{...}}x2`).
-    static func parseItem(_ text: String, line: Int) throws(TestFormatError) -> [SequenceValue] {
+    package static func parseItem(_ text: String, line: Int) throws(TestFormatError) -> [SequenceValue] {
         var s = Scanner(Array(text.utf8), line: line)
         let v = try s.parseItem()
         guard s.atEnd else { throw TestFormatError(line: line, message: "unexpected text after value in \"\(text)\"") }
@@ -277,8 +277,8 @@ enum SeriesDescription {
 }
 
 /// Go string literals: `"..."` and `'...'` with escapes, `` `raw` ``.
-enum GoString {
-    static func unquote(_ b: [UInt8]) -> String? {
+package enum GoString {
+    package static func unquote(_ b: [UInt8]) -> String? {
         guard b.count >= 2, let q = b.first, b.last == q else { return nil }
         let body = b[1..<(b.count - 1)]
         if q == UInt8(ascii: "`") { return String(decoding: body, as: UTF8.self) }

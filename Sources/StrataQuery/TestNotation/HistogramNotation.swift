@@ -2,17 +2,17 @@ import StrataMetrics
 
 /// A native histogram written in promqltest's notation, and whether it named a counter reset hint
 /// (the harness compares hints only when the expected histogram names one).
-struct NotatedHistogram: Equatable {
-    var histogram: FloatHistogram
-    var hintSet: Bool
-    var text: String
+package struct NotatedHistogram: Equatable {
+    package var histogram: FloatHistogram
+    package var hintSet: Bool
+    package var text: String
 }
 
 /// Parses promqltest's histogram notation (`parser.buildHistogramFromMap`):
 /// `{{schema:1 sum:5 count:4 z_bucket:1 z_bucket_w:0.001 buckets:[1 2] offset:1 n_buckets:[..] n_offset:..
 /// custom_values:[..] counter_reset_hint:gauge}}`. Buckets form one span starting at the offset.
-enum HistogramNotation {
-    static func parse(_ text: String, line: Int) throws(TestFormatError) -> NotatedHistogram {
+package enum HistogramNotation {
+    package static func parse(_ text: String, line: Int) throws(TestFormatError) -> NotatedHistogram {
         func fail(_ m: String) -> TestFormatError { TestFormatError(line: line, message: "\(m) in \(text)") }
         guard text.hasPrefix("{{"), text.hasSuffix("}}"), text.count >= 4 else { throw fail("expected {{...}}") }
         let body = Array(text.utf8.dropFirst(2).dropLast(2))
@@ -105,7 +105,7 @@ enum HistogramNotation {
     }
 
     /// Go's `strconv.ParseInt(s, 0, 64)`: decimal, or 0x/0o/0b prefixed, with an optional sign.
-    static func goInt(_ s: String) -> Int64? {
+    package static func goInt(_ s: String) -> Int64? {
         var t = Substring(s)
         var negative = false
         if t.hasPrefix("-") || t.hasPrefix("+") {
@@ -128,14 +128,14 @@ enum HistogramNotation {
     }
 
     /// The notation of `h` (as `FloatHistogram.TestExpression` prints it), for messages.
-    static func format(_ h: FloatHistogram) -> String {
+    package static func format(_ h: FloatHistogram) -> String {
         var parts: [String] = []
         if h.schema != 0 { parts.append("schema:\(h.schema)") }
-        if h.count != 0 { parts.append("count:\(formatGoFloat(h.count))") }
-        if h.sum != 0 { parts.append("sum:\(formatGoFloat(h.sum))") }
-        if h.zeroCount != 0 { parts.append("z_bucket:\(formatGoFloat(h.zeroCount))") }
-        if h.zeroThreshold != 0 { parts.append("z_bucket_w:\(formatGoFloat(h.zeroThreshold))") }
-        if !h.customValues.isEmpty { parts.append("custom_values:[\(h.customValues.map(formatGoFloat).joined(separator: " "))]") }
+        if h.count != 0 { parts.append("count:\(PromFloat.format(h.count))") }
+        if h.sum != 0 { parts.append("sum:\(PromFloat.format(h.sum))") }
+        if h.zeroCount != 0 { parts.append("z_bucket:\(PromFloat.format(h.zeroCount))") }
+        if h.zeroThreshold != 0 { parts.append("z_bucket_w:\(PromFloat.format(h.zeroThreshold))") }
+        if !h.customValues.isEmpty { parts.append("custom_values:[\(h.customValues.map(PromFloat.format).joined(separator: " "))]") }
         switch h.counterResetHint {
         case .counterReset: parts.append("counter_reset_hint:reset")
         case .notCounterReset: parts.append("counter_reset_hint:not_reset")
@@ -153,7 +153,7 @@ enum HistogramNotation {
                     dense.append("0")
                     next += 1
                 }
-                dense.append(formatGoFloat(e.count))
+                dense.append(PromFloat.format(e.count))
                 next += 1
             }
             parts.append("\(key):[\(dense.joined(separator: " "))]")

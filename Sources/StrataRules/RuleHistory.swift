@@ -1,0 +1,236 @@
+import Strata
+import StrataLabels
+import StrataMetrics
+import StrataQuery
+
+/// An alert changing state during `RuleHistory.evaluate`.
+public struct AlertTransition: Sendable {
+    public var time: Int64
+    public var group: String
+    public var rule: String
+    public var labels: Labels
+    /// `pending`, `firing`, or `inactive` (resolved).
+    public var state: Alert.State
+    /// The expression's value (at the transition; the last value for a resolution).
+    public var value: Double
+    /// The annotations expanded at the transition.
+    public var annotations: Labels
+}
+
+/// What `RuleHistory.evaluate` did.
+public struct RuleHistoryReport: Sendable {
+    public var transitions: [AlertTransition] = []
+    /// Evaluation steps of all groups, and rules evaluated.
+    public var steps = 0
+    public var rules = 0
+    /// Series and samples of recording rules; samples of `ALERTS` and `ALERTS_FOR_STATE`.
+    public var recordedSeries = 0
+    public var recordedSamples = 0
+    public var alertSamples = 0
+    /// Whether they were written to the metric store.
+    public var written = false
+    /// Rules that failed: `group/rule`, the time of the failure (ms) and the error.
+    public var failures: [(rule: String, time: Int64?, message: String)] = []
+}
+
+/// Evaluates rule groups over stored history as the rule manager would have run them at each
+/// interval, but one range query per rule (not one query per rule and step): the recording rules'
+/// series and the alert state machine over the steps, with the transitions of every alert.
+/// With `write`, recorded series and `ALERTS`/`ALERTS_FOR_STATE` are stored (what `promtool tsdb
+/// create-blocks-from rules` does), rule by rule, so later rules read what earlier ones recorded.
+public enum RuleHistory {
+    public static func evaluate(
+        _ groups: [RuleGroupDefinition], runner: RuleQueryRunner, start: Int64, end: Int64, interval defaultInterval: Int64, write: Bool,
+        externalLabels: [String: String] = [:], externalURL: String = "", progress: ((Int, Int) -> Void)? = nil
+    ) -> RuleHistoryReport {
+        var report = RuleHistoryReport()
+        report.written = write
+        let totalRules = groups.reduce(0) { $0 + $1.rules.count }
+        var done = 0
+        for group in groups {
+            let step = group.interval ?? defaultInterval
+            guard step > 0, end >= start else { continue }
+            let steps = Int((end - start) / step) + 1
+            report.steps += steps
+            for rule in group.rules {
+                report.rules += 1
+                let qStart = start - group.queryOffset
+                let qEnd = qStart + Int64(steps - 1) * step
+                let matrix: [MatrixSeries]
+                do throws(QueryError) {
+                    matrix = try runner.range(rule.query, text: rule.expr, start: qStart, end: qEnd, step: step)
+                } catch {
+                    report.failures.append(("\(group.name)/\(rule.name)", nil, error.message))
+                    done += 1
+                    progress?(done, totalRules)
+                    continue
+                }
+                var out: [Labels: (ts: [Int64], vs: [Double])] = [:]
+                switch rule.kind {
+                case .recording:
+                    recordSeries(rule, matrix, group: group, qStart: qStart, step: step, steps: steps, out: &out, report: &report)
+                    report.recordedSeries += out.count
+                    report.recordedSamples += out.values.reduce(0) { $0 + $1.ts.count }
+                case .alerting:
+                    alertSteps(
+                        rule, matrix, group: group, start: start, qStart: qStart, step: step, steps: steps, runner: runner,
+                        externalLabels: externalLabels, externalURL: externalURL, out: &out, report: &report)
+                    report.alertSamples += out.values.reduce(0) { $0 + $1.ts.count }
+                }
+                if write, !out.isEmpty {
+                    do {
+                        let keys = Array(out.keys)
+                        let refs = try runner.database.metrics.seriesRefs(for: keys)
+                        var batch = SampleBatch(capacity: 0)
+                        for (k, ref) in zip(keys, refs) {
+                            guard let ref, let s = out[k] else { continue }
+                            for (t, v) in zip(s.ts, s.vs) { batch.append(ref, milliseconds: t, v) }
+                        }
+                        _ = try runner.database.metrics.append(batch)
+                    } catch {
+                        report.failures.append(("\(group.name)/\(rule.name)", nil, "writing: \(error)"))
+                    }
+                }
+                done += 1
+                progress?(done, totalRules)
+            }
+        }
+        report.transitions.sort { ($0.time, $0.rule, $0.labels) < ($1.time, $1.rule, $1.labels) }
+        return report
+    }
+
+    /// A recording rule's output series, with a stale marker at the first step a series is missing.
+    static func recordSeries(
+        _ rule: RuleDefinition, _ matrix: [MatrixSeries], group: RuleGroupDefinition, qStart: Int64, step: Int64, steps: Int,
+        out: inout [Labels: (ts: [Int64], vs: [Double])], report: inout RuleHistoryReport
+    ) {
+        var seen: Set<Labels> = []
+        for s in matrix {
+            var l = s.labels.setting("__name__", to: rule.name)
+            for x in rule.labels { l = x.value.isEmpty ? l.removing([x.name]) : l.setting(x.name, to: x.value) }
+            guard seen.insert(l).inserted else {
+                report.failures.append(("\(group.name)/\(rule.name)", s.timestamps.first, "vector contains metrics with the same labelset after applying rule labels"))
+                continue
+            }
+            var ts: [Int64] = []
+            var vs: [Double] = []
+            ts.reserveCapacity(s.timestamps.count + 4)
+            vs.reserveCapacity(s.timestamps.count + 4)
+            var previous: Int64?
+            for (t, v) in zip(s.timestamps, s.values) {
+                if let p = previous, t - p > step {
+                    ts.append(p + step)
+                    vs.append(Sample.staleNaN)
+                }
+                ts.append(t)
+                vs.append(v)
+                previous = t
+            }
+            if let p = previous, p + step <= qStart + Int64(steps - 1) * step {
+                ts.append(p + step)
+                vs.append(Sample.staleNaN)
+            }
+            out[l] = (ts, vs)
+        }
+        if group.limit > 0 {
+            // A step with more series than the limit fails the rule at that step.
+            var counts = [Int](repeating: 0, count: steps)
+            for s in matrix { for t in s.timestamps { counts[Int((t - qStart) / step)] += 1 } }
+            if let k = counts.firstIndex(where: { $0 > group.limit }) {
+                report.failures.append(("\(group.name)/\(rule.name)", qStart + Int64(k) * step, "exceeded limit of \(group.limit) with \(counts[k]) series"))
+            }
+        }
+    }
+
+    /// Runs the alert state machine over the steps of an alerting rule's range result.
+    static func alertSteps(
+        _ rule: RuleDefinition, _ matrix: [MatrixSeries], group: RuleGroupDefinition, start: Int64, qStart: Int64, step: Int64, steps: Int,
+        runner: RuleQueryRunner, externalLabels: [String: String], externalURL: String,
+        out: inout [Labels: (ts: [Int64], vs: [Double])], report: inout RuleHistoryReport
+    ) {
+        // Per step, the elements the expression produced.
+        var perStep = [[(labels: Labels, value: Double)]](repeating: [], count: steps)
+        for s in matrix {
+            for (t, v) in zip(s.timestamps, s.values) {
+                let k = Int((t - qStart) / step)
+                if k >= 0 && k < steps { perStep[k].append((s.labels, v)) }
+            }
+        }
+        let templatedLabels = rule.labels.contains { $0.value.utf8.contains(UInt8(ascii: "{")) }
+        let evaluator = RuleGroupEvaluator(group: RuleGroupDefinition(name: group.name, file: group.file, rules: [rule]), externalLabels: externalLabels, externalURL: externalURL)
+        var state = AlertingRuleState()
+        var previousState: [Labels: Alert.State] = [:]
+        // The sample labels behind each alert (what `$labels` shows in annotations).
+        var origin: [Labels: Labels] = [:]
+        var previousSeries: Set<Labels> = []
+        for k in 0..<steps {
+            let ts = start + Int64(k) * step
+            let sampleTime = qStart + Int64(k) * step
+            var produced: [(labels: Labels, value: Double, annotations: Labels)] = []
+            produced.reserveCapacity(perStep[k].count)
+            if templatedLabels {
+                let elements = perStep[k].map { VectorElement(labels: $0.labels, timestamp: sampleTime, value: $0.value) }
+                do throws(QueryError) {
+                    produced = try evaluator.expandAlerts(rule, elements, at: ts, runner: runner).map { ($0.labels, $0.value, Labels()) }
+                    for (p, e) in zip(produced, elements) { origin[p.labels] = e.labels }
+                } catch {
+                    report.failures.append(("\(group.name)/\(rule.name)", ts, error.message))
+                    continue
+                }
+            } else {
+                for e in perStep[k] {
+                    var l = e.labels.removing(["__name__"])
+                    for x in rule.labels { l = x.value.isEmpty ? l.removing([x.name]) : l.setting(x.name, to: x.value) }
+                    l = l.setting("alertname", to: rule.name)
+                    origin[l] = e.labels
+                    produced.append((l, e.value, Labels()))
+                }
+            }
+            let samples: [(Labels, Double)]
+            do throws(QueryError) {
+                samples = try state.evaluate(at: ts, produced: produced, rule: rule, limit: group.limit, sampleTime: sampleTime)
+            } catch {
+                report.failures.append(("\(group.name)/\(rule.name)", ts, error.message))
+                continue
+            }
+            // Transitions, with annotations expanded at that moment.
+            var now: [Labels: Alert.State] = [:]
+            for a in state.active.values {
+                now[a.labels] = a.state
+                guard previousState[a.labels] != a.state else { continue }
+                var annotations = Labels()
+                if !rule.annotations.isEmpty {
+                    let element = VectorElement(labels: origin[a.labels] ?? a.labels, timestamp: sampleTime, value: a.value)
+                    annotations = annotate(rule, element, at: ts, runner: runner, evaluator: evaluator)
+                }
+                report.transitions.append(
+                    AlertTransition(time: ts, group: group.name, rule: rule.name, labels: a.labels, state: a.state, value: a.value, annotations: annotations))
+            }
+            // A pending alert that is no longer produced ends without firing.
+            for (l, s) in previousState where now[l] == nil && s == .pending {
+                report.transitions.append(AlertTransition(time: ts, group: group.name, rule: rule.name, labels: l, state: .inactive, value: .nan, annotations: Labels()))
+            }
+            previousState = now
+            // ALERTS series and their stale markers.
+            var current: Set<Labels> = []
+            for (l, v) in samples {
+                current.insert(l)
+                out[l, default: ([], [])].ts.append(sampleTime)
+                out[l, default: ([], [])].vs.append(v)
+            }
+            for l in previousSeries where !current.contains(l) {
+                out[l, default: ([], [])].ts.append(sampleTime)
+                out[l, default: ([], [])].vs.append(Sample.staleNaN)
+            }
+            previousSeries = current
+        }
+    }
+
+    /// The rule's annotations for one alert.
+    static func annotate(_ rule: RuleDefinition, _ element: VectorElement, at ts: Int64, runner: RuleQueryRunner, evaluator: RuleGroupEvaluator) -> Labels {
+        var r = rule
+        r.labels = []
+        let expanded = try? evaluator.expandAlerts(r, [element], at: ts, runner: runner)
+        return expanded?.first?.annotations ?? Labels()
+    }
+}
