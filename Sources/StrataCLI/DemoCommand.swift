@@ -67,6 +67,11 @@ struct DemoCommand: ParsableCommand {
         try report.errorLogs(around: drop.fallen.time)
         section("5. The failed requests' traces around the drop (trace query {error=true})")
         try report.failedRequests(from: drop.fallen.time - 300_000, to: drop.fallen.time + 600_000, db: dbPath)
+        section("6. Alerts: the rules of Examples/rules/openstack.yml over the run (strata rules eval)")
+        let rulesPath = dir + "/rules.yml"
+        do { try writeTextFile(rulesPath, DemoRules.text) } catch { throw CLIFailure.io("\(rulesPath): \(error)") }
+        print(style.dim("$ strata rules eval \(dbPath) \(rulesPath) --start \(DemoReport.rfc(start)) --end \(DemoReport.rfc(end))"))
+        try report.alerts(rules: rulesPath, kpiFall: drop.fallen.time)
         section("Explore it yourself")
         print(DemoReport.shellHints(db: dbPath, around: drop.fallen.time))
         print(style.dim("(demo took \(String(format1: Double(Clock.now() - clock) / 1e9)) s)"))

@@ -372,7 +372,14 @@ struct RuleFileReader {
     /// (after an opening quote); block scalars line by line from their content column.
     func position(ofByte offset: Int, in value: String, node: PolicyYAML.Node) -> PolicyYAML.Position {
         let at = node.position
-        let prefix = String(decoding: value.utf8.prefix(max(0, offset)), as: UTF8.self)
+        // An error at the end of a value that ends with line breaks belongs to its last line.
+        var offset = min(max(0, offset), value.utf8.count)
+        let bytes = Array(value.utf8)
+        while offset > 0 && offset == bytes.count && bytes[offset - 1] == UInt8(ascii: "\n") { offset -= 1 }
+        var end = bytes.count
+        while end > 0 && bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        offset = min(offset, end)
+        let prefix = String(decoding: value.utf8.prefix(offset), as: UTF8.self)
         let newlines = prefix.filter { $0 == "\n" }.count
         let lastLine = prefix.split(separator: "\n", omittingEmptySubsequences: false).last.map(String.init) ?? ""
         var column = at.column + lastLine.count

@@ -194,6 +194,9 @@ package struct PolicyYAML {
             return (key, i + 1)
         }
         if t.first == "{" || t.first == "[" { return nil }
+        if let f = t.first, f == "&" || f == "*" || f == "!" {
+            throw SyntaxError(at: Position(line: l.number, column: l.indent + 1), message: "`\(f)` (anchors, aliases, tags) is not supported; quote the value")
+        }
         var i = 0
         while i < t.count {
             if t[i] == ":" && (i + 1 == t.count || t[i + 1] == " ") {
@@ -225,7 +228,8 @@ package struct PolicyYAML {
             guard case .scalar(var s, _, _) = first, index < lines.count, lines[index].indent > parentIndent,
                 !isSequenceItem(lines[index]) || lines[index].indent > parentIndent + 1
             else { return first }
-            if try keyColon(lines[index].text, line: lines[index]) != nil { return first }
+            // (A continuation line may start with `*` or `&`: it is text, not an alias or anchor.)
+            if let k = try? keyColon(lines[index].text, line: lines[index]), k != nil { return first }
             var blank = 0
             var n = l.number
             while index < lines.count, lines[index].indent > parentIndent {
