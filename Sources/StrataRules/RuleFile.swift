@@ -542,20 +542,24 @@ enum RuleExpression {
                 return .traceExpr(e)
             }
         }
-        if LogQL.looksLikeLogQL(expr) {
-            return .logQL(try logQL(expr))
-        }
-        let promErr: QueryError
-        do throws(QueryError) {
-            let e = try PromQL.parse(expr)
-            if !hasNamedSelector(e), let l = try? logQL(expr) { return .logQL(l) }
+        // PromQL that names a metric is PromQL (LogQL has no metric names); a pipeline or a bare
+        // `{...}` under a log range function is LogQL.
+        var promql: Result<Expr, QueryError>
+        do throws(QueryError) { promql = .success(try PromQL.parse(expr)) } catch { promql = .failure(error) }
+        if case .success(let e) = promql, hasNamedSelector(e) {
             try checkType(e, expr)
             return .promQL(e)
-        } catch {
-            promErr = error
         }
-        if let l = try? logQL(expr) { return .logQL(l) }
-        throw promErr
+        let logql: Result<Expr, QueryError>
+        do throws(QueryError) { logql = .success(try logQL(expr)) } catch { logql = .failure(error) }
+        switch (promql, logql) {
+        case (_, .success(let l)): return .logQL(l)
+        case (.success(let e), .failure):
+            try checkType(e, expr)
+            return .promQL(e)
+        case (.failure(let p), .failure(let l)):
+            throw LogQL.looksLikeLogQL(expr) ? l : p
+        }
     }
 
     static func logQL(_ expr: String) throws(QueryError) -> Expr {

@@ -67,6 +67,23 @@ extension ShellTests {
             #expect(!run.result.stderr.contains("\r") && !out.contains("\u{1B}["), "stderr: \(run.result.stderr)")
         }
 
+        /// The demo fires the KPI alert and the Open vSwitch keyword alarm at the incident, from the
+        /// rules of Examples/rules/openstack.yml (which it writes next to its database).
+        @Test func alertsFireAtTheIncident() throws {
+            let run = try DemoFixture.run()
+            let out = run.result.stdout
+            let section = try #require(out.range(of: "== 6. Alerts"), "no alerts section:\n\(out)")
+            let text = out[section.upperBound...]
+            #expect(text.firstMatch(of: /2019-11-19T21:1[0-2]:00Z  OpenvSwitchAssertion +firing .*ovs-vswitchd on wally113 hit an assertion/) != nil, "\(text.prefix(3000))")
+            #expect(text.firstMatch(of: /2019-11-19T21:1[1-3]:00Z  CallSuccessRateLow +firing .*Call success rate is [0-9.]+%/) != nil, "\(text.prefix(3000))")
+            #expect(text.contains("Fired within 10 minutes of the drop:") && text.contains("OpenvSwitchAssertion") && text.contains("CallSuccessRateLow"))
+            #expect(text.contains("(░ pending, █ firing)"))
+            let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            let examples = try String(contentsOf: root.appendingPathComponent("Examples/rules/openstack.yml"), encoding: .utf8)
+            let written = try String(contentsOfFile: run.dir + "/rules.yml", encoding: .utf8)
+            #expect(written == examples, "the demo's rules differ from Examples/rules/openstack.yml")
+        }
+
         @Test func theShellLinesItSuggestsWork() throws {
             let run = try DemoFixture.run()
             let script = DemoFixture.suggestedShellLines(run.result.stdout)

@@ -208,3 +208,15 @@ import Testing
         #expect(g.isEmpty)
     }
 }
+
+@Suite struct ExampleRuleTests {
+    /// The shipped rules check clean and pass their own unit tests.
+    @Test func examplesPassTheirTests() throws {
+        let groups = try RuleFiles.load([RuleFixtures.examples + "/openstack.yml"])
+        #expect(groups.count == 2)
+        #expect(Set(groups.flatMap(\.rules).map(\.language)) == [.promQL, .logQL, .traces])
+        let report = RuleUnitTests.run(RuleFixtures.examples + "/openstack.test.yml")
+        #expect(report.passed, "\(report.failures.joined(separator: "\n"))")
+        #expect(report.groups == 4 && report.checks >= 12)
+    }
+}

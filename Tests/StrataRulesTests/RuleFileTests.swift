@@ -59,10 +59,22 @@ import Testing
                     expr: sum by (project) (span_errors({}[5m])) > 0
                   - alert: Named
                     expr: rate(http_requests_total{job="x"}[5m]) > 1
+                  - alert: NotALineFilter
+                    expr: 'argocd_app_info{sync_status!="Synced"} != 0'
+                  - alert: ByNameMatchers
+                    expr: '{__name__=~"pg_settings_.*"} != ON(__name__, instance) {__name__=~"pg_settings_.*"} OFFSET 5m'
+                  # Loki's documented ruler example.
+                  - alert: HighPercentageError
+                    expr: |
+                      sum(rate({app="foo", env="production"} |= "error" [5m])) by (job)
+                        /
+                      sum(rate({app="foo", env="production"}[5m])) by (job)
+                        > 0.05
+                    for: 10m
             """
         let (groups, errors) = parse(text)
         #expect(errors.isEmpty, "\(errors)")
-        #expect(groups[0].rules.map(\.language) == [.promQL, .logQL, .logQL, .traces, .promQL])
+        #expect(groups[0].rules.map(\.language) == [.promQL, .logQL, .logQL, .traces, .promQL, .promQL, .promQL, .logQL])
     }
 
     /// Bad input: refused with file, line, column and reason; the rest of the file is still checked.

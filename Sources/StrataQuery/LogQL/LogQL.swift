@@ -46,10 +46,12 @@ public enum LogQL {
     public static func looksLikeLogQL(_ query: String) -> Bool {
         let tokens = Lexer.tokenize(query, logQL: true)
         var previous: TokenKind?
-        for t in tokens {
+        for (i, t) in tokens.enumerated() {
+            // `} != "x"` is a line filter; `} != 0` or `} != on(...) ...` a PromQL comparison.
+            let nextIsString = i + 1 < tokens.count && tokens[i + 1].kind == .string
             switch t.kind {
             case .pipe, .pipeExact, .pipeMatch: return true
-            case .neq where previous == .rightBrace, .neqRegex where previous == .rightBrace: return true
+            case .neq where previous == .rightBrace && nextIsString, .neqRegex where previous == .rightBrace && nextIsString: return true
             case .identifier where t.text == "bytes_over_time" || t.text == "bytes_rate": return true
             default: break
             }
