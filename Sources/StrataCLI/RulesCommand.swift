@@ -21,7 +21,7 @@ struct RulesCommand: ParsableCommand {
             Examples:
               strata rules check Examples/rules/*.yml
               strata rules test Examples/rules/openstack.test.yml
-              strata rules eval ./db Examples/rules/openstack.yml --start 2h --end now
+              strata rules eval ./db Examples/rules/openstack.yml --start now-2h
             """,
         subcommands: [Check.self, Test.self, Eval.self])
 
@@ -120,8 +120,8 @@ struct RulesCommand: ParsableCommand {
                 """)
         @Argument(help: "The database directory.") var db: String
         @Argument(help: "Rule files.") var files: [String]
-        @Option(help: "Start (RFC 3339, Unix seconds, or a duration back from --end).") var start: String
-        @Option(help: "End. Default: now.") var end: String?
+        @Option(help: "Start: RFC 3339, Unix seconds, now-2h, or a duration before --end (2h).") var start: String
+        @Option(help: "End: RFC 3339, Unix seconds or now-1h. Default: now.") var end: String?
         @Option(help: "Interval of groups without their own. Default: 1m.") var step: String = "1m"
         @Flag(help: "Store recorded series and ALERTS in the database.") var write = false
         @Option(help: "Output: table or json.") var format: String = "table"
@@ -136,10 +136,10 @@ struct RulesCommand: ParsableCommand {
             let now = TimeSpec.nowMilliseconds()
             guard let endMs = end.map({ TimeSpec.parse($0, now: now) }) ?? now else { throw CLIFailure.problem("--end: not a time: \(end ?? "")") }
             let startMs: Int64
-            if let d = TimeSpec.parseDuration(start), !start.contains("T"), !start.contains("-") || start.hasPrefix("-") {
-                startMs = endMs - abs(d)
-            } else if let t = TimeSpec.parse(start, now: now) {
+            if let t = TimeSpec.parse(start, now: now) {
                 startMs = t
+            } else if let d = TimeSpec.parseDuration(start), d > 0 {
+                startMs = endMs - d
             } else {
                 throw CLIFailure.problem("--start: not a time: \(start)")
             }
