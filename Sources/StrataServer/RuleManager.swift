@@ -166,8 +166,9 @@ final class RuleGroupRunner: Sendable {
     let context: RuleContext
     /// The evaluator as of the latest evaluation (what the API reads).
     let latest: Mutex<RuleGroupEvaluator>
-    /// Seconds since the epoch of the latest evaluation's start (wall clock), for the API.
+    /// The evaluation loop, while it runs; its value is the group's final state.
     private let task = Mutex<Task<RuleGroupEvaluator, Never>?>(nil)
+    /// Whether the next evaluation first restores the `for` state (the groups read at start).
     private let restore: Mutex<Bool>
 
     init(definition g: RuleGroupDefinition, context: RuleContext, restore: Bool) {
