@@ -69,12 +69,22 @@ final class AlertNotifier: @unchecked Sendable {
     /// Queues alerts (with the external labels they lack); drops the oldest past the capacity.
     func send(_ alerts: [AlertNotification]) {
         guard !endpoints.isEmpty, !alerts.isEmpty else { return }
-        var alerts = alerts.map { Self.addingExternalLabels($0, externalLabels) }
-        var dropped = 0
+        let alerts = alerts.map { Self.addingExternalLabels($0, externalLabels) }
         pthread_mutex_lock(mutex)
+        let dropped = Self.append(alerts, to: &queue, capacity: capacity)
+        pthread_cond_signal(condition)
+        pthread_mutex_unlock(mutex)
+        metrics.add("strata_notifications_dropped_total", "", dropped)
+    }
+
+    /// Appends to a queue of at most `capacity` alerts, dropping the oldest (of the queue, then of
+    /// `alerts`) past it, as Prometheus's notifier does. Returns how many were dropped.
+    static func append(_ alerts: [AlertNotification], to queue: inout [AlertNotification], capacity: Int) -> Int {
+        var alerts = alerts[...]
+        var dropped = 0
         if alerts.count > capacity {
             dropped += alerts.count - capacity
-            alerts.removeFirst(alerts.count - capacity)
+            alerts = alerts.suffix(capacity)
         }
         if queue.count + alerts.count > capacity {
             let d = queue.count + alerts.count - capacity
@@ -82,9 +92,7 @@ final class AlertNotifier: @unchecked Sendable {
             queue.removeFirst(d)
         }
         queue += alerts
-        pthread_cond_signal(condition)
-        pthread_mutex_unlock(mutex)
-        metrics.add("strata_notifications_dropped_total", "", dropped)
+        return dropped
     }
 
     /// Sends what is queued (at most `batchSize` alerts a POST, within `timeout` each), then ends

@@ -117,4 +117,40 @@ struct RealAlertmanagerTests {
         #expect(jsonPath(after, "data", "groups", 0, "rules", 0, "query") as? String == "vector(1) == 2")
         #expect(jsonPath(after, "data", "groups", 0, "rules", 0, "state") as? String == "inactive")
     }
+
+    /// A bad rule file keeps the server from starting, with the file's positions, exit status 1.
+    @Test(.timeLimit(.minutes(1)))
+    func badRuleFileRefusesToStart() throws {
+        let dir = ScratchDir("bad-rules")
+        defer { dir.cleanup() }
+        let rules = try dir.write("bad.yml", "groups:\n  - name: g\n    rules:\n      - alert: A\n        expr: sum(up\n")
+        let r = try runProgram(Paths.strataServer, [dir.sub("db"), "--listen", "127.0.0.1:0", "--rule-file", rules], timeout: 30)
+        #expect(r.exited && r.status == 1, "\(r)")
+        #expect(r.stderr.contains("strata serve: \(rules):5:"), "\(r)")
+        #expect(r.stderr.contains("not starting"))
+    }
+
+    /// The rule options from `--config`: `rule_files` relative to the config file, the evaluation
+    /// interval, external labels and URL.
+    @Test(.timeLimit(.minutes(1)))
+    func ruleOptionsFromTheConfigFile() throws {
+        let dir = ScratchDir("rules-config")
+        defer { dir.cleanup() }
+        try FileManager.default.createDirectory(atPath: dir.sub("rules"), withIntermediateDirectories: true)
+        _ = try dir.write("rules/a.yml", "groups:\n  - name: a\n    rules:\n      - record: one\n        expr: vector(1)\n")
+        let config = try dir.write(
+            "strata.yml",
+            "rule_files:\n  - rules/*.yml\nevaluation_interval: 2s\nexternal_labels:\n  cluster: c1\nexternal_url: http://s.test:9090\n")
+        let server = try ServerProcess(db: dir.sub("db"), logDir: dir.path, extra: ["--config", config])
+        defer { server.stop() }
+        let (_, o) = try server.getJSON("/api/v1/rules")
+        #expect(jsonPath(o, "data", "groups", 0, "file") as? String == dir.path + "/rules/a.yml")
+        #expect(jsonPath(o, "data", "groups", 0, "interval") as? Int == 2)
+        // The recorded series appears within two intervals or so.
+        _ = try poll("the recorded series", timeout: 10, interval: 0.25) { note -> Bool? in
+            let (r, q) = try server.getJSON("/api/v1/query", [("query", "one")])
+            note = r.description
+            return (jsonPath(q, "data", "result") as? [Any])?.count == 1 ? true : nil
+        }
+    }
 }

@@ -283,6 +283,17 @@ struct RulesAPITests {
         )
     }
 
+    @Test func notificationQueueDropsTheOldest() throws {
+        func alert(_ n: Int) throws -> AlertNotification {
+            AlertNotification(labels: try Labels(validating: ["n": String(n)]), annotations: Labels(), startsAt: 0, endsAt: 0, generatorURL: "")
+        }
+        var queue = try (0..<3).map(alert)
+        #expect(AlertNotifier.append(try (3..<5).map(alert), to: &queue, capacity: 4) == 1)
+        #expect(queue.map { $0.labels["n"] } == ["1", "2", "3", "4"])
+        #expect(AlertNotifier.append(try (5..<11).map(alert), to: &queue, capacity: 4) == 6, "two of the batch, the whole queue")
+        #expect(queue.map { $0.labels["n"] } == ["7", "8", "9", "10"])
+    }
+
     @Test(arguments: [
         (1.0, "1e+00"), (3, "3e+00"), (1234.5, "1.2345e+03"), (0.001, "1e-03"), (-2.5e-7, "-2.5e-07"), (1e100, "1e+100"), (0, "0e+00"),
         (.nan, "NaN"), (.infinity, "+Inf"), (-.infinity, "-Inf"),
