@@ -104,14 +104,14 @@ let package = Package(
         // `strata serve`: the Prometheus, Loki, OTLP and Tempo HTTP APIs on Hummingbird.
         .target(
             name: "StrataServer",
-            dependencies: ["Strata", "StrataWire", "StrataCLIKit", "StrataIngest", .product(name: "Hummingbird", package: "hummingbird"),
+            dependencies: ["Strata", "StrataWire", "StrataCLIKit", "StrataIngest", "StrataRules", .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOPosix", package: "swift-nio"), .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "HTTPTypes", package: "swift-http-types"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSwift),
         .executableTarget(
             name: "StrataServerMain",
-            dependencies: ["StrataServer", "Strata", "StrataWire", "StrataQuery", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["StrataServer", "Strata", "StrataWire", "StrataQuery", "StrataRules", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSwift),
 
         .executableTarget(name: "EmbeddingExample", dependencies: ["Strata"], path: "Examples/Embedding", swiftSettings: strictSwift),
@@ -154,7 +154,7 @@ let package = Package(
         .testTarget(
             name: "StrataServerTests",
             dependencies: [
-                "StrataServer", "StrataWire", "Strata", "StrataIngest", "StrataTestSupport",
+                "StrataServer", "StrataWire", "Strata", "StrataIngest", "StrataRules", "StrataTestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"), .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ],

@@ -23,12 +23,29 @@ import Strata
 ///   max_samples: 50000000
 ///   max_concurrent: 20
 ///   threads: 2
+/// rule_files:                         # Prometheus rule files; globs; relative to this file
+///   - rules/*.yml
+/// evaluation_interval: 1m
+/// alertmanagers:                      # Alertmanager base URLs (POST <url>/api/v2/alerts)
+///   - http://127.0.0.1:9093
+/// external_labels:                    # added to alerts sent (when they lack the label)
+///   cluster: eu1
+/// external_url: http://strata.example:9090
 /// ```
 public struct ServerConfigFile: Sendable, Equatable {
     /// Every value as written, by dotted key (`limits.max_body_bytes`).
     public var values: [String: String] = [:]
     /// The line of each value.
     public var lines: [String: Int] = [:]
+    /// The list options (`rule_files`, `alertmanagers`), as written; one value is a list of one.
+    public var lists: [String: [String]] = [:]
+    /// `external_labels`, in file order.
+    public var externalLabels: [(name: String, value: String)] = []
+
+    public static func == (a: ServerConfigFile, b: ServerConfigFile) -> Bool {
+        a.values == b.values && a.lines == b.lines && a.lists == b.lists
+            && a.externalLabels.map { [$0.name, $0.value] } == b.externalLabels.map { [$0.name, $0.value] }
+    }
 
     static let keys: Set<String> = [
         "listen", "tokens", "maintenance_interval", "fsync",
@@ -36,7 +53,10 @@ public struct ServerConfigFile: Sendable, Equatable {
         "limits.max_samples_per_request", "limits.max_label_name_length", "limits.max_label_value_length",
         "limits.max_labels_per_series", "limits.max_line_bytes", "limits.max_query_length",
         "query.timeout", "query.max_samples", "query.max_concurrent", "query.threads",
+        "evaluation_interval", "external_url",
     ]
+    /// Options that take a list of values.
+    static let listKeys: Set<String> = ["rule_files", "alertmanagers"]
 
     public init() {}
 
@@ -53,6 +73,39 @@ public struct ServerConfigFile: Sendable, Equatable {
             case .mapping(let items, _):
                 for item in items {
                     let key = prefix.isEmpty ? item.key : prefix + "." + item.key
+                    if listKeys.contains(key) {
+                        switch item.value {
+                        case .scalar(let v, _, _): out.lists[key] = [v]
+                        case .sequence(let nodes, _):
+                            var values: [String] = []
+                            for n in nodes {
+                                guard case .scalar(let v, _, _) = n else {
+                                    throw ServerConfigError("\(path):\(n.position.line):\(n.position.column): \(key) takes a list of strings")
+                                }
+                                values.append(v)
+                            }
+                            out.lists[key] = values
+                        case .mapping(_, let p):
+                            throw ServerConfigError("\(path):\(p.line):\(p.column): \(key) takes a list of strings, not a mapping")
+                        }
+                        out.lines[key] = item.keyAt.line
+                        continue
+                    }
+                    if key == "external_labels" {
+                        guard case .mapping(let pairs, _) = item.value else {
+                            let p = item.value.position
+                            throw ServerConfigError("\(path):\(p.line):\(p.column): external_labels takes a mapping of label names to values")
+                        }
+                        for pair in pairs {
+                            guard case .scalar(let v, _, _) = pair.value else {
+                                let p = pair.value.position
+                                throw ServerConfigError("\(path):\(p.line):\(p.column): external label \(pair.key) takes one value")
+                            }
+                            out.externalLabels.append((pair.key, v))
+                        }
+                        out.lines[key] = item.keyAt.line
+                        continue
+                    }
                     if case .mapping = item.value {
                         guard ["limits", "query"].contains(key) else {
                             throw ServerConfigError("\(path):\(item.keyAt.line):\(item.keyAt.column): unknown section \"\(key)\"")

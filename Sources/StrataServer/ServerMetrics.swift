@@ -44,6 +44,13 @@ final class ServerMetrics: Sendable {
         ("strata_exemplars_dropped_total", "", "Exemplars received and not stored."),
         ("strata_limit_refusals_total", "limit", "Requests refused by a limit, by limit."),
         ("strata_auth_failures_total", "code", "Requests refused for authentication (401) or scope (403)."),
+        ("strata_rule_evaluations_total", "rule_group", "Rule evaluations, by rule group (file;name)."),
+        ("strata_rule_evaluation_failures_total", "rule_group", "Rule evaluations that failed, by rule group."),
+        ("strata_rule_group_iterations_missed_total", "rule_group", "Rule group evaluations skipped because one ran too long."),
+        ("strata_rule_reloads_total", "result", "Readings of the rule files after the first (SIGHUP, /-/reload), by result."),
+        ("strata_notifications_sent_total", "alertmanager", "Alerts POSTed to each Alertmanager, answered or not."),
+        ("strata_notifications_errors_total", "alertmanager", "POSTs to each Alertmanager that failed."),
+        ("strata_notifications_dropped_total", "", "Alerts lost: to a full queue, or in a batch no Alertmanager took."),
     ]
 
     init() {

@@ -30,6 +30,39 @@ public struct ServerOptions: Sendable {
     /// commit); false acknowledges after the write reached the OS (survives a crash of the
     /// server, not of the machine).
     public var fsync = true
+    /// Rule files, their evaluation and where alerts go.
+    public var rules = RuleOptions()
+    public init() {}
+}
+
+/// Rules and alerts (`--rule-file`, `--evaluation-interval`, `--alertmanager-url`,
+/// `--external-label`, `--external-url`): Prometheus's `rule_files`, `evaluation_interval`,
+/// `alerting.alertmanagers`, `external_labels` and `--web.external-url`.
+public struct RuleOptions: Sendable {
+    /// Rule file paths or globs (`*`, `?`, `[...]`), expanded again at every reload.
+    public var files: [String] = []
+    /// The interval of groups without their own `interval` (ms; Prometheus's default 1m).
+    public var evaluationInterval: Int64 = 60_000
+    /// Alertmanager base URLs (`http://host:port[/prefix]`); alerts go to `<url>/api/v2/alerts`.
+    public var alertmanagers: [String] = []
+    /// Added to the labels of alerts sent that lack them; `$externalLabels` of templates.
+    public var externalLabels: [(name: String, value: String)] = []
+    /// The server's public URL: `$externalURL` of templates and the alerts' `generatorURL`.
+    public var externalURL = ""
+    /// A firing alert is sent again after this long (ms; Prometheus's `--rules.alert.resend-delay`).
+    public var resendDelay: Int64 = 60_000
+    /// Alerts waiting to be sent at most; past it the oldest are dropped (Prometheus's
+    /// `--alertmanager.notification-queue-capacity`).
+    public var notificationQueueCapacity = 10_000
+    /// Alerts per POST at most.
+    public var notificationBatchSize = 64
+    /// Time one POST to an Alertmanager may take (ms; Prometheus's default 10s).
+    public var notificationTimeout: Int64 = 10_000
+    /// `for` state is restored after a restart when the alerts were active within this long (ms;
+    /// Prometheus's `--rules.alert.for-outage-tolerance`) and for rules whose `for` is at least
+    /// the grace period (`--rules.alert.for-grace-period`).
+    public var outageTolerance: Int64 = 3_600_000
+    public var forGracePeriod: Int64 = 600_000
     public init() {}
 }
 

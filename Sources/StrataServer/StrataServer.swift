@@ -1,11 +1,18 @@
 import HTTPTypes
 import Hummingbird
+import Dispatch
 import Logging
 import NIOCore
 import NIOPosix
 import Strata
 import StrataCLIKit
+import StrataQuery
+import StrataRules
 import StrataWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The HTTP surface of a Strata database: Prometheus's query API with remote_write and
 /// remote_read, Loki's push and query API, OTLP/HTTP traces and Tempo's trace API, and the
@@ -28,6 +35,10 @@ public final class StrataServer: Sendable {
     let metricCommit: GroupCommit
     let logCommit: GroupCommit
     let traceCommit: GroupCommit
+    /// Sends alerts to the Alertmanagers of `options.rules`.
+    let notifier: AlertNotifier
+    /// Evaluates the rule files of `options.rules` (after `loadRules()`).
+    let rules: RuleManager
 
     /// Database options for a server: WAL writes are buffered by the stores and made durable by
     /// the server's group commit (one fsync for many concurrent requests).
@@ -53,9 +64,31 @@ public final class StrataServer: Sendable {
         metricCommit = GroupCommit(pool: writePool, sync: { if fsync { try db.metrics.syncWAL() } }, onSync: { m.synced(requests: $0) })
         logCommit = GroupCommit(pool: writePool, sync: { if fsync { try db.logs.syncWAL() } }, onSync: { m.synced(requests: $0) })
         traceCommit = GroupCommit(pool: writePool, sync: { if fsync { try db.traces.syncWAL() } }, onSync: { m.synced(requests: $0) })
+        let endpoints = options.rules.alertmanagers.compactMap { try? AlertmanagerEndpoint(parsing: $0) }
+        notifier = AlertNotifier(endpoints: endpoints, options: options.rules, metrics: metrics)
+        var engine = PromQLEngineOptions()
+        engine.maxSamples = options.maxQuerySamples
+        engine.timeoutMilliseconds = Int64(options.queryTimeout.components.seconds * 1000)
+        let context = RuleContext(
+            queryRunner: RuleQueryRunner(database: database, options: engine), threads: queryThreads, notifier: notifier, metrics: metrics,
+            options: options.rules)
+        rules = RuleManager(context: context, patterns: options.rules.files)
     }
 
+    /// Reads the rule files of `options.rules` (their globs expanded) and installs their groups,
+    /// which `run()` starts. Call it before `run()`: a bad file should keep the server from starting.
+    /// - Throws: `RuleFileErrors` with every problem (file, line, column).
+    public func loadRules() async throws(RuleFileErrors) {
+        let groups = try RuleManager.load(options.rules.files)
+        await rules.install(groups)
+    }
+
+    /// Reads the rule files again (what SIGHUP and `POST /-/reload` do). On errors the rules in
+    /// place stay; the errors are returned.
+    public func reloadRules() async -> RuleFileErrors? { await rules.reload() }
+
     deinit {
+        notifier.shutdown()
         queryThreads.shutdown()
         try? writePool.syncShutdownGracefully()
     }
@@ -68,6 +101,7 @@ public final class StrataServer: Sendable {
         registerPrometheus(router)
         registerLoki(router)
         registerTraces(router)
+        registerRules(router)
         route(router, .get, "/metrics", "/metrics", .read) { _, _, _ in
             Reply.text(self.renderMetrics(), contentType: "text/plain; version=0.0.4; charset=utf-8")
         }
@@ -89,7 +123,28 @@ public final class StrataServer: Sendable {
                 l.logLevel = .warning
                 return l
             }())
-        try await app.runService()
+        await rules.start()
+        // SIGHUP reads the rule files again, as it makes Prometheus read its configuration.
+        signal(SIGHUP, SIG_IGN)
+        let hangup = DispatchSource.makeSignalSource(signal: SIGHUP, queue: .global())
+        let manager = rules
+        hangup.setEventHandler {
+            Task {
+                if let errors = await manager.reload() {
+                    ServerLog.write("strata serve: SIGHUP: reloading rules failed, the previous rules stay:\n\(errors.description)")
+                }
+            }
+        }
+        hangup.resume()
+        defer { hangup.cancel() }
+        do {
+            try await app.runService()
+        } catch {
+            await rules.stop()
+            throw error
+        }
+        await rules.stop()
+        notifier.shutdown()
         try await writePool.shutdownGracefully()
     }
 
@@ -219,6 +274,6 @@ public final class StrataServer: Sendable {
     func renderMetrics() -> String {
         var extra: [(String, String, String, Double)] = []
         extra.append(("strata_remote_write_cached_series", "gauge", "Series known to the remote_write series cache.", Double(remoteWrite.cachedSeries)))
-        return metrics.render(extra: extra.map { (name: $0.0, type: $0.1, help: $0.2, value: $0.3) })
+        return metrics.render(extra: extra.map { (name: $0.0, type: $0.1, help: $0.2, value: $0.3) }) + renderRuleMetrics()
     }
 }

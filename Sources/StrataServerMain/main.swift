@@ -2,6 +2,7 @@ import ArgumentParser
 import Strata
 import StrataServer
 import StrataQuery
+import StrataRules
 import StrataWire
 
 #if canImport(Glibc)
@@ -18,11 +19,14 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
             Metrics: /api/v1/query, query_range, series, labels, label/<name>/values, metadata, status/buildinfo, format_query; remote_write at /api/v1/write (1.0 and 2.0) and remote_read at /api/v1/read. Logs: /loki/api/v1/push (JSON, gzip JSON, protobuf + snappy), query, query_range, labels, label/<name>/values, series, index/stats. Traces: OTLP/HTTP at /v1/traces, osprofiler event JSON at /api/v1/osprofiler, Tempo's /api/traces/<id> and /api/search. The server's own metrics at /metrics; /-/healthy and /-/ready. Docs/serve.md has the details.
 
+            Rules: --rule-file (repeatable, globs) loads Prometheus rule files, evaluated every --evaluation-interval (a group's own interval wins); alerts go to each --alertmanager-url (POST <url>/api/v2/alerts) with the --external-label labels they lack. GET /api/v1/rules and /api/v1/alerts show them; SIGHUP or POST /-/reload reads the rule files again (bad files keep the previous rules).
+
             Writes are acknowledged once the WAL holds them on disk (one fsync shared by the requests that arrive together). SIGTERM or SIGINT stops accepting, finishes what is in flight and closes the database.
 
             Examples:
               strata serve /var/lib/strata
               strata serve /var/lib/strata --listen 0.0.0.0:9090 --tokens /etc/strata/tokens
+              strata serve /var/lib/strata --rule-file '/etc/strata/rules/*.yml' --alertmanager-url http://127.0.0.1:9093 --external-label cluster=eu1
               curl -s 'http://127.0.0.1:9090/api/v1/query?query=up'
             """)
 
@@ -54,6 +58,15 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Longest a query may run (default 2m).") var queryTimeout: String?
     @Option(help: "Samples a query may hold in memory (default 50000000).") var queryMaxSamples: Int?
     @Option(help: "Bytes of a query's text (default 128 KiB).") var maxQueryLength: Int?
+    @Option(name: .customLong("rule-file"), help: "A Prometheus rule file, or a glob of them (repeatable; read again on SIGHUP and POST /-/reload).")
+    var ruleFiles: [String] = []
+    @Option(help: "How often rule groups without their own interval are evaluated (default 1m).") var evaluationInterval: String?
+    @Option(name: .customLong("alertmanager-url"), help: "An Alertmanager to send alerts to, e.g. http://127.0.0.1:9093 (repeatable).")
+    var alertmanagerURLs: [String] = []
+    @Option(name: .customLong("external-label"), help: "name=value added to the alerts sent that lack the label; $externalLabels in templates (repeatable).")
+    var externalLabels: [String] = []
+    @Option(name: .customLong("external-url"), help: "The URL users reach this server at: the alerts' generatorURL and $externalURL in templates.")
+    var externalURL: String?
     @Flag(help: "Acknowledge writes once the OS has them, without fsync (survives a crash of the server, not of the machine).")
     var noFsync = false
 
@@ -127,6 +140,7 @@ struct ServeCommand: AsyncParsableCommand {
         if o.tokens.isEmpty && !["127.0.0.1", "localhost", "::1"].contains(o.host) {
             FileHandleStderr.write("strata serve: warning: listening on \(o.host) without --tokens: anyone who reaches the port can read and write\n")
         }
+        o.rules = try ruleOptions(file: file, configPath: configPath)
         let maintenanceInterval = text(self.maintenanceInterval, "maintenance_interval", "10m")
         var dbOptions = StrataServer.databaseOptions()
         let interval = try parseDuration(maintenanceInterval, "--maintenance-interval")
@@ -137,6 +151,12 @@ struct ServeCommand: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let server = StrataServer(database: database, options: o)
+        do { try await server.loadRules() } catch {
+            for e in error.errors { FileHandleStderr.write("strata serve: \(e)\n") }
+            FileHandleStderr.write("strata serve: \(error.errors.count) problem\(error.errors.count == 1 ? "" : "s") in the rule files; not starting\n")
+            try? database.close()
+            throw ExitCode(1)
+        }
         let listenHost = o.host
         try await server.run { port in
             FileHandleStderr.write("strata serve: listening on \(listenHost):\(port)\n")
@@ -145,6 +165,47 @@ struct ServeCommand: AsyncParsableCommand {
             FileHandleStderr.write("strata serve: closing: \(error)\n")
             throw ExitCode(2)
         }
+    }
+}
+
+extension ServeCommand {
+    /// The rule options: flags, else the config file's keys (its `rule_files` relative to its own
+    /// directory, as Prometheus reads them), else the defaults.
+    func ruleOptions(file: ServerConfigFile, configPath: String) throws -> RuleOptions {
+        var r = RuleOptions()
+        if !ruleFiles.isEmpty {
+            r.files = ruleFiles
+        } else if let files = file.lists["rule_files"] {
+            let dir = configPath.contains("/") ? String(configPath[...configPath.lastIndex(of: "/")!]) : ""
+            r.files = files.map { $0.hasPrefix("/") ? $0 : dir + $0 }
+        }
+        if let text = evaluationInterval ?? file["evaluation_interval"] {
+            guard case .success(let ms) = DurationLiteral.parse(text), ms > 0 else {
+                throw ValidationError("--evaluation-interval: cannot parse \"\(text)\" as a positive duration (e.g. 1m)")
+            }
+            r.evaluationInterval = ms
+        }
+        r.alertmanagers = alertmanagerURLs.isEmpty ? file.lists["alertmanagers"] ?? [] : alertmanagerURLs
+        for url in r.alertmanagers {
+            do { try RuleOptions.checkAlertmanagerURL(url) } catch { throw ValidationError(error.description) }
+        }
+        if !externalLabels.isEmpty {
+            r.externalLabels = []
+            for pair in externalLabels {
+                guard let eq = pair.firstIndex(of: "="), pair.startIndex != eq else {
+                    throw ValidationError("--external-label: expected name=value, not \"\(pair)\"")
+                }
+                r.externalLabels.append((String(pair[..<eq]), String(pair[pair.index(after: eq)...])))
+            }
+        } else {
+            r.externalLabels = file.externalLabels
+        }
+        for l in r.externalLabels where !Labels.isValidLabelName(l.name) {
+            throw ValidationError("--external-label: \"\(l.name)\" is not a valid label name")
+        }
+        r.externalURL = externalURL ?? file["external_url"] ?? ""
+        while r.externalURL.hasSuffix("/") { r.externalURL.removeLast() }
+        return r
     }
 }
 
