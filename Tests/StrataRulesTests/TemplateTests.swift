@@ -1,0 +1,9 @@
+import Testing
+@testable import StrataRules
+
+@Suite("Go templates")
+struct TemplateTests {
+    @Test func placeholder() throws {
+        #expect(try GoTemplate.parse("x").execute(.null) == "x")
+    }
+}
