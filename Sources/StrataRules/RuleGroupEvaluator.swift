@@ -177,7 +177,8 @@ public struct RuleGroupEvaluator: Sendable {
                 let query: @Sendable (String) throws -> [TemplateSample] = { q in try runner.templateQuery(q, at: ts) }
                 do throws(TemplateError) {
                     return try RuleTemplate.expand(
-                        text, labels: data, externalLabels: externalLabels, externalURL: externalURL, value: e.value, query: query)
+                        text, labels: data, externalLabels: externalLabels, externalURL: externalURL, value: e.value, evaluationTime: ts,
+                        query: query)
                 } catch {
                     return "<error expanding template: \(error.message)>"
                 }

@@ -431,9 +431,10 @@ package struct PolicyYAML {
         return node
     }
 
-    private func flowValue(_ t: [Character], _ i: inout Int, line l: Line, inFlow: Bool) throws(SyntaxError) -> Node {
+    private func flowValue(_ t: [Character], _ i: inout Int, line l: Line, inFlow: Bool, depth: Int = 0) throws(SyntaxError) -> Node {
         while i < t.count && t[i] == " " { i += 1 }
         let at = Position(line: l.number, column: l.indent + i + 1)
+        if depth > Self.maxDepth { throw SyntaxError(at: at, message: "nesting deeper than \(Self.maxDepth) levels") }
         guard i < t.count else { return .scalar("", quoted: false, at: at) }
         switch t[i] {
         case "{":
@@ -451,7 +452,7 @@ package struct PolicyYAML {
                 guard i < t.count, t[i] == ":" else { throw SyntaxError(at: keyAt, message: "expected `key: value` in the flow mapping") }
                 i += 1
                 if pairs.contains(where: { $0.key == key }) { throw SyntaxError(at: keyAt, message: "duplicate key \(key)") }
-                pairs.append((key, keyAt, try flowValue(t, &i, line: l, inFlow: true)))
+                pairs.append((key, keyAt, try flowValue(t, &i, line: l, inFlow: true, depth: depth + 1)))
                 while i < t.count && t[i] == " " { i += 1 }
                 guard i < t.count else { throw SyntaxError(at: at, message: "a flow mapping `{` not closed on its line") }
                 if i < t.count && t[i] == "," { i += 1; continue }
@@ -466,7 +467,7 @@ package struct PolicyYAML {
                 while i < t.count && t[i] == " " { i += 1 }
                 guard i < t.count else { throw SyntaxError(at: at, message: "a flow sequence `[` not closed on its line") }
                 if t[i] == "]" { i += 1; break }
-                items.append(try flowValue(t, &i, line: l, inFlow: true))
+                items.append(try flowValue(t, &i, line: l, inFlow: true, depth: depth + 1))
                 while i < t.count && t[i] == " " { i += 1 }
                 guard i < t.count else { throw SyntaxError(at: at, message: "a flow sequence `[` not closed on its line") }
                 if i < t.count && t[i] == "," { i += 1; continue }
