@@ -155,13 +155,13 @@ struct TemplateExecutor {
             for k in GoSort.keys(m) where try !iterate(&self, .string(k), .string(m[k]!)) { break }
         case .int(let n):
             if pipe.declarations.count > 1 {
-                throw failure("can't use \(n) to iterate over more than one variable", pipe.start, pipe.end)
+                throw failure("can't use \(n) to iterate over more than one variable", pipe.commands[0].start, pipe.end)
             }
             if n > 0 { for k in 0..<n where try !iterate(&self, .null, .int(k)) { break } }
         case .null:
             break
         default:
-            throw failure("range can't iterate over \(GoPrinter.sprint([collection]))", pipe.start, pipe.end)
+            throw failure("range can't iterate over \(GoPrinter.sprint([collection]))", pipe.commands[0].start, pipe.end)
         }
         if !ran, let elseList { return try walk(elseList, dot: dot) }
         return .normal
@@ -184,7 +184,7 @@ struct TemplateExecutor {
             vars[k].value = value
             return
         }
-        throw failure("undefined variable: \(name)", pipe.start, pipe.end)
+        throw failure("undefined variable: \(name)", pipe.commands[0].start, pipe.end)
     }
 
     func variable(_ name: String, _ node: TemplateOperand) throws(TemplateFailure) -> TemplateValue {

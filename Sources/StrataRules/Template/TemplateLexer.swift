@@ -215,12 +215,12 @@ struct TemplateLexer {
                 parenDepth += 1
                 i += 1
             case UInt8(ascii: ")"):
-                emit(.rightParen, i, i + 1)
                 parenDepth -= 1
                 if parenDepth < 0 {
                     fail("unexpected right paren U+0029 ')'", at: i)
                     return nil
                 }
+                emit(.rightParen, i, i + 1)
                 i += 1
             default:
                 if Self.isAlphaNumeric(r) {
