@@ -255,6 +255,29 @@ struct TemplateFunctionTests {
         #expect(failure("{{ parseDuration \"1m1h\" }}")?.message.hasSuffix("not a valid duration string: \"1m1h\"") == true)
     }
 
+    @Test func timeAndDurationMethods() {
+        #expect(render("{{ (1435065584.128 | toTime).Format \"2006\" }}|{{ (\"1435065584.128\" | toTime).Format \"2006\" }}") == "2015|2015")
+        #expect(render("{{ (1800 | toDuration).String }}|{{ (\"1800\" | toDuration).String }}") == "30m0s|30m0s")
+        let env = TemplateEnvironment(evaluationTime: 1_353_755_652_000)
+        #expect(render("{{ (now | toTime).Format \"Mon Jan 2 15:04:05 2006\" }}", .null, env) == "Sat Nov 24 11:14:12 2012")
+        #expect(render("{{ (\"-30m\" | parseDuration | toDuration | (now | toTime).Add).UnixMilli }}", .null, env) == "1353753852000")
+        let layouts: [(String, String)] = [
+            ("2006-01-02T15:04:05.000Z07:00", "2015-06-23T13:19:44.128Z"),
+            ("Jan _2 3:04PM .999 -0700 MST", "Jun 23 1:19PM .128 +0000 UTC"),
+            ("02/01/06 002 __2 ,000000 .9 pm Monday January -07:00", "23/06/15 174 174 ,128000 .1 pm Tuesday June +00:00"),
+            ("15h04m05s", "13h19m44s"),
+        ]
+        for (layout, want) in layouts {
+            #expect(render("{{ (1435065584.128 | toTime).Format \"\(layout)\" }}") == want, "\(layout)")
+        }
+        #expect(render("{{ $t := 1435065584.128 | toTime }}{{ $t.Unix }} {{ $t.Year }} {{ $t.YearDay }} {{ $t.UTC.Hour }}") == "1435065584 2015 174 13")
+        #expect(render("{{ $d := 1800 | toDuration }}{{ $d.Seconds }} {{ $d.Minutes }} {{ $d.Hours }} {{ $d.Milliseconds }}") == "1800 30 0.5 1800000")
+        #expect(render("{{ ((2 | toTime).Sub (1 | toTime)).String }} {{ (2 | toTime).After (1 | toTime) }}") == "1s true")
+        #expect(failure("{{ (1 | toTime).Format }}")?.message == "executing at <(1 | toTime).Format>: wrong number of args for Format: want 1 got 0")
+        #expect(failure("{{ (1 | toTime).Nope }}")?.message == "executing at <(1 | toTime).Nope>: can't evaluate field Nope in type *time.Time")
+        #expect(failure("{{ (1 | toTime).Add 1.5 }}")?.message == "executing at <1.5>: expected integer; found 1.5")
+    }
+
     @Test func strings() {
         #expect(render("{{ \"aa bb CC\" | title }}|{{ \"aa bb CC\" | toUpper }}|{{ \"aA bB CC\" | toLower }}") == "Aa Bb CC|AA BB CC|aa bb cc")
         #expect(render("{{ title \"don't stop-me now.example\" }}|{{ toUpper \"straße é\" }}") == "Don't Stop-Me Now.example|STRAßE É")
