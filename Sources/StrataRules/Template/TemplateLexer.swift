@@ -163,7 +163,7 @@ struct TemplateLexer {
                 emit(.rightDelim, d, d + 2)
                 return trim ? skipSpaces(from: d + 2) : d + 2
             }
-            let (r, width) = rune(at: i)
+            let (r, _) = rune(at: i)
             guard let r else {
                 fail("unclosed action", at: actionStart)
                 return nil
@@ -233,7 +233,6 @@ struct TemplateLexer {
                     fail("unrecognized character in action: \(Self.describeRune(r))", at: i)
                     return nil
                 }
-                _ = width
             }
         }
     }
