@@ -123,6 +123,131 @@ enum GoTime {
         return Int64(total)
     }
 
+    /// The calendar fields of a Unix time in nanoseconds, in UTC.
+    struct Civil {
+        var year, month, day, hour, minute, second, nanosecond, weekday, yearDay: Int64
+        init(unixNanoseconds ns: Int64) {
+            let (secs, nanos) = GoTime.floorDivMod(ns, 1_000_000_000)
+            let (days, secOfDay) = GoTime.floorDivMod(secs, 86_400)
+            (year, month, day) = GoTime.civil(days: days)
+            hour = secOfDay / 3600
+            minute = (secOfDay / 60) % 60
+            second = secOfDay % 60
+            nanosecond = nanos
+            weekday = GoTime.floorDivMod(days + 4, 7).1  // 1970-01-01 was a Thursday; 0 is Sunday
+            let cumulative: [Int64] = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334]
+            let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+            yearDay = cumulative[Int(month - 1)] + day + (leap && month > 2 ? 1 : 0)
+        }
+    }
+
+    static let months = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
+    static let weekdays = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
+
+    /// Go's `Time.Format(layout)` in UTC: the reference time `Mon Jan 2 15:04:05 MST 2006` spelled
+    /// in the layout's elements (`2006 01 02 15:04:05.000 -07:00`, `Jan _2`, `PM`, `Z07:00`...).
+    static func format(unixNanoseconds ns: Int64, layout: String) -> String {
+        let c = Civil(unixNanoseconds: ns)
+        let l = Array(layout.utf8)
+        var out: [UInt8] = []
+        func has(_ p: String, at i: Int) -> Bool {
+            let b = Array(p.utf8)
+            return i + b.count <= l.count && Array(l[i..<(i + b.count)]) == b
+        }
+        func lowerAt(_ i: Int) -> Bool { i < l.count && l[i] >= UInt8(ascii: "a") && l[i] <= UInt8(ascii: "z") }
+        func put(_ s: String) { out.append(contentsOf: s.utf8) }
+        func num(_ v: Int64, _ width: Int, pad: UInt8 = UInt8(ascii: "0")) {
+            var s = Array(String(abs(v)).utf8)
+            while s.count < width { s.insert(pad, at: 0) }
+            if v < 0 { out.append(UInt8(ascii: "-")) }
+            out.append(contentsOf: s)
+        }
+        let hour12 = c.hour % 12 == 0 ? 12 : c.hour % 12
+        var i = 0
+        while i < l.count {
+            let ch = l[i]
+            var n = 0  // bytes of the element matched at i
+            switch ch {
+            case UInt8(ascii: "J") where has("Jan", at: i):
+                if has("January", at: i) {
+                    put(months[Int(c.month - 1)]); n = 7
+                } else if !lowerAt(i + 3) {
+                    put(String(months[Int(c.month - 1)].prefix(3))); n = 3
+                }
+            case UInt8(ascii: "M") where has("Mon", at: i):
+                if has("Monday", at: i) {
+                    put(weekdays[Int(c.weekday)]); n = 6
+                } else if !lowerAt(i + 3) {
+                    put(String(weekdays[Int(c.weekday)].prefix(3))); n = 3
+                }
+            case UInt8(ascii: "M") where has("MST", at: i): put("UTC"); n = 3
+            case UInt8(ascii: "0") where i + 1 < l.count && l[i + 1] >= UInt8(ascii: "1") && l[i + 1] <= UInt8(ascii: "6"):
+                switch l[i + 1] {
+                case UInt8(ascii: "1"): num(c.month, 2)
+                case UInt8(ascii: "2"): num(c.day, 2)
+                case UInt8(ascii: "3"): num(hour12, 2)
+                case UInt8(ascii: "4"): num(c.minute, 2)
+                case UInt8(ascii: "5"): num(c.second, 2)
+                default: num(GoTime.floorDivMod(c.year, 100).1, 2)
+                }
+                n = 2
+            case UInt8(ascii: "0") where has("002", at: i): num(c.yearDay, 3); n = 3
+            case UInt8(ascii: "1"):
+                if has("15", at: i) { num(c.hour, 2); n = 2 } else { num(c.month, 1); n = 1 }
+            case UInt8(ascii: "2"):
+                if has("2006", at: i) { num(c.year, 4); n = 4 } else { num(c.day, 1); n = 1 }
+            case UInt8(ascii: "_") where has("_2", at: i):
+                if has("_2006", at: i) {
+                    put("_"); num(c.year, 4); n = 5
+                } else {
+                    num(c.day, 2, pad: UInt8(ascii: " ")); n = 2
+                }
+            case UInt8(ascii: "_") where has("__2", at: i): num(c.yearDay, 3, pad: UInt8(ascii: " ")); n = 3
+            case UInt8(ascii: "3"): num(hour12, 1); n = 1
+            case UInt8(ascii: "4"): num(c.minute, 1); n = 1
+            case UInt8(ascii: "5"): num(c.second, 1); n = 1
+            case UInt8(ascii: "P") where has("PM", at: i): put(c.hour >= 12 ? "PM" : "AM"); n = 2
+            case UInt8(ascii: "p") where has("pm", at: i): put(c.hour >= 12 ? "pm" : "am"); n = 2
+            case UInt8(ascii: "-"), UInt8(ascii: "Z"):
+                let zones = ["070000", "07:00:00", "0700", "07:00", "07"]
+                let zeros = ["+000000", "+00:00:00", "+0000", "+00:00", "+00"]
+                for (k, z) in zones.enumerated() where has(z, at: i + 1) {
+                    put(ch == UInt8(ascii: "Z") ? "Z" : zeros[k])
+                    n = 1 + z.utf8.count
+                    break
+                }
+            case UInt8(ascii: "."), UInt8(ascii: ","):
+                guard i + 1 < l.count, l[i + 1] == UInt8(ascii: "0") || l[i + 1] == UInt8(ascii: "9") else { break }
+                let digit = l[i + 1]
+                var j = i + 1
+                while j < l.count && l[j] == digit { j += 1 }
+                if j < l.count && l[j] >= UInt8(ascii: "0") && l[j] <= UInt8(ascii: "9") { break }
+                let width = j - i - 1
+                var frac = Array(String(c.nanosecond).utf8)
+                while frac.count < 9 { frac.insert(UInt8(ascii: "0"), at: 0) }
+                var digits = Array(frac.prefix(min(width, 9)))
+                if digit == UInt8(ascii: "9") {
+                    while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+                    if !digits.isEmpty { out.append(ch); out.append(contentsOf: digits) }
+                } else {
+                    while digits.count < width { digits.append(UInt8(ascii: "0")) }
+                    out.append(ch)
+                    out.append(contentsOf: digits)
+                }
+                n = j - i
+            default:
+                break
+            }
+            if n == 0 {
+                out.append(ch)
+                i += 1
+            } else {
+                i += n
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
     static func floorDivMod(_ a: Int64, _ b: Int64) -> (Int64, Int64) {
         var q = a / b
         var r = a % b

@@ -183,7 +183,8 @@ struct GoRegex {
     /// `panicStyle`: word the error as `regexp.MustCompile`'s panic (what `reReplaceAll` reports).
     init(_ pattern: String, panicStyle: Bool) throws(FunctionFailure) {
         func fail(_ why: String) -> FunctionFailure {
-            FunctionFailure(panicStyle ? "regexp: Compile(\(GoText.quote(pattern))): error parsing regexp: \(why)" : "error parsing regexp: \(why)")
+            let quoted = GoText.canBackquote(pattern) ? "`" + pattern + "`" : GoText.quote(pattern)
+            return FunctionFailure(panicStyle ? "regexp: Compile(\(quoted)): error parsing regexp: \(why)" : "error parsing regexp: \(why)")
         }
         for bad in ["(?=", "(?!", "(?<=", "(?<!", "(?>"] where pattern.contains(bad) {
             throw fail("invalid or unsupported Perl syntax: `\(bad)`")

@@ -23,6 +23,10 @@ enum TemplateFunction: String, Sendable, CaseIterable {
         case sample
         /// `template.queryResult`.
         case samples
+        /// `time.Duration` (a method's parameter).
+        case duration
+        /// `time.Time` (a method's parameter).
+        case time
 
         var goName: String {
             switch self {
@@ -30,9 +34,11 @@ enum TemplateFunction: String, Sendable, CaseIterable {
             case .string: return "string"
             case .sample: return "*template.sample"
             case .samples: return "template.queryResult"
+            case .duration: return "time.Duration"
+            case .time: return "time.Time"
             }
         }
-        var canBeNil: Bool { self != .string }
+        var canBeNil: Bool { self == .value || self == .sample || self == .samples }
     }
 
     /// Fixed parameters, then the type of the variadic ones if any.
@@ -155,13 +161,13 @@ struct TemplateExecutor {
             for k in GoSort.keys(m) where try !iterate(&self, .string(k), .string(m[k]!)) { break }
         case .int(let n):
             if pipe.declarations.count > 1 {
-                throw failure("can't use \(n) to iterate over more than one variable", pipe.start, pipe.end)
+                throw failure("can't use \(n) to iterate over more than one variable", pipe.commands[0].start, pipe.end)
             }
             if n > 0 { for k in 0..<n where try !iterate(&self, .null, .int(k)) { break } }
         case .null:
             break
         default:
-            throw failure("range can't iterate over \(GoPrinter.sprint([collection]))", pipe.start, pipe.end)
+            throw failure("range can't iterate over \(GoPrinter.sprint([collection]))", pipe.commands[0].start, pipe.end)
         }
         if !ran, let elseList { return try walk(elseList, dot: dot) }
         return .normal
@@ -184,7 +190,7 @@ struct TemplateExecutor {
             vars[k].value = value
             return
         }
-        throw failure("undefined variable: \(name)", pipe.start, pipe.end)
+        throw failure("undefined variable: \(name)", pipe.commands[0].start, pipe.end)
     }
 
     func variable(_ name: String, _ node: TemplateOperand) throws(TemplateFailure) -> TemplateValue {
@@ -203,20 +209,19 @@ struct TemplateExecutor {
         -> TemplateValue
     {
         let first = cmd.args[0]
-        let hasArgs = cmd.args.count > 1 || final != nil
         switch first.kind {
         case .field(let idents):
-            return try fieldChain(dot, idents, hasArgs: hasArgs, first)
+            return try fieldChain(dot, idents, args: cmd.args.dropFirst(), final: final, dot: dot, first)
         case .chain(let inner, let idents):
             let receiver = try evalArg(inner, .value, dot: dot)
-            return try fieldChain(receiver, idents, hasArgs: hasArgs, first)
+            return try fieldChain(receiver, idents, args: cmd.args.dropFirst(), final: final, dot: dot, first)
         case .variable(let name, let idents):
             let v = try variable(name, first)
             if idents.isEmpty {
                 try notAFunction(cmd, final)
                 return v
             }
-            return try fieldChain(v, idents, hasArgs: hasArgs, first)
+            return try fieldChain(v, idents, args: cmd.args.dropFirst(), final: final, dot: dot, first)
         case .function(let f):
             return try call(f, cmd.args.dropFirst(), final: final, dot: dot, node: first, start: cmd.start, end: cmd.end)
         case .pipe(let p):
@@ -243,14 +248,20 @@ struct TemplateExecutor {
         }
     }
 
-    /// `.A.B.C` from `receiver`; only the last may be given arguments, and since no field here
-    /// is a method, arguments are an error.
-    func fieldChain(_ receiver: TemplateValue, _ idents: [String], hasArgs: Bool, _ node: TemplateOperand) throws(TemplateFailure)
-        -> TemplateValue
-    {
+    /// `.A.B.C` from `receiver`; only the last may be given arguments (those after it in the
+    /// command, and the pipeline's value), which only a method takes.
+    mutating func fieldChain(
+        _ receiver: TemplateValue, _ idents: [String], args: ArraySlice<TemplateOperand> = [], final: TemplateValue? = nil,
+        dot: TemplateValue, _ node: TemplateOperand
+    ) throws(TemplateFailure) -> TemplateValue {
         var v = receiver
         for (k, name) in idents.enumerated() {
-            v = try field(v, name, hasArgs: hasArgs && k == idents.count - 1, node)
+            let last = k == idents.count - 1
+            if let method = TemplateMethod(receiver: v, name: name) {
+                v = try callMethod(method, v, args: last ? args : [], final: last ? final : nil, dot: dot, node: node)
+            } else {
+                v = try field(v, name, hasArgs: last && (!args.isEmpty || final != nil), node)
+            }
         }
         return v
     }
@@ -332,10 +343,10 @@ struct TemplateExecutor {
             if param.canBeNil { return .null }
             throw failure("cannot assign nil to \(param.goName)", node.start, node.end)
         case .field(let idents):
-            return try validate(fieldChain(dot, idents, hasArgs: false, node), param, node.start, node.end)
+            return try validate(fieldChain(dot, idents, dot: dot, node), param, node.start, node.end)
         case .variable(let name, let idents):
             let v = try variable(name, node)
-            return try validate(idents.isEmpty ? v : fieldChain(v, idents, hasArgs: false, node), param, node.start, node.end)
+            return try validate(idents.isEmpty ? v : fieldChain(v, idents, dot: dot, node), param, node.start, node.end)
         case .pipe(let p):
             return try validate(evalPipeline(p, dot: dot), param, node.start, node.end)
         case .function(let f):
@@ -343,7 +354,7 @@ struct TemplateExecutor {
             return try validate(v, param, node.start, node.end)
         case .chain(let inner, let idents):
             let receiver = try evalArg(inner, .value, dot: dot)
-            return try validate(fieldChain(receiver, idents, hasArgs: false, node), param, node.start, node.end)
+            return try validate(fieldChain(receiver, idents, dot: dot, node), param, node.start, node.end)
         case .bool, .int, .float, .string:
             let literal: TemplateValue
             switch node.kind {
@@ -358,7 +369,10 @@ struct TemplateExecutor {
             case .string:
                 if case .string = literal { return literal }
                 throw failure("expected string; found \(text(node.start, node.end))", node.start, node.end)
-            case .sample, .samples:
+            case .duration:
+                if case .int(let i) = literal { return .duration(nanoseconds: Int64(i)) }
+                throw failure("expected integer; found \(text(node.start, node.end))", node.start, node.end)
+            case .sample, .samples, .time:
                 throw failure("can't handle \(text(node.start, node.end)) for arg of type \(param.goName)", node.start, node.end)
             }
         }
@@ -369,9 +383,11 @@ struct TemplateExecutor {
         -> TemplateValue
     {
         switch (param, v) {
-        case (.value, _), (.string, .string), (.sample, .sample), (.sample, .null), (.samples, .samples): return v
+        case (.value, _), (.string, .string), (.sample, .sample), (.sample, .null), (.samples, .samples), (.duration, .duration),
+            (.time, .time):
+            return v
         case (.samples, .null): return .samples([])
-        case (.string, .null): throw failure("invalid value; expected string", start, end)
+        case (.string, .null), (.duration, .null), (.time, .null): throw failure("invalid value; expected \(param.goName)", start, end)
         default: throw failure("wrong type for value; expected \(param.goName); got \(v.goTypeName)", start, end)
         }
     }

@@ -163,7 +163,7 @@ struct TemplateLexer {
                 emit(.rightDelim, d, d + 2)
                 return trim ? skipSpaces(from: d + 2) : d + 2
             }
-            let (r, width) = rune(at: i)
+            let (r, _) = rune(at: i)
             guard let r else {
                 fail("unclosed action", at: actionStart)
                 return nil
@@ -215,12 +215,12 @@ struct TemplateLexer {
                 parenDepth += 1
                 i += 1
             case UInt8(ascii: ")"):
-                emit(.rightParen, i, i + 1)
                 parenDepth -= 1
                 if parenDepth < 0 {
                     fail("unexpected right paren U+0029 ')'", at: i)
                     return nil
                 }
+                emit(.rightParen, i, i + 1)
                 i += 1
             default:
                 if Self.isAlphaNumeric(r) {
@@ -233,7 +233,6 @@ struct TemplateLexer {
                     fail("unrecognized character in action: \(Self.describeRune(r))", at: i)
                     return nil
                 }
-                _ = width
             }
         }
     }

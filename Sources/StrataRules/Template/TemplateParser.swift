@@ -84,13 +84,15 @@ struct TemplateParser {
 
     // MARK: - Tokens
 
+    /// The token at `i`; past the end, the last one (the EOF or the lexical error), so that
+    /// `backup` after reading it stays consistent.
     mutating func next() -> TemplateToken {
-        let t = tokens[i]
-        if i < tokens.count - 1 { i += 1 }
+        let t = peek()
+        i += 1
         return t
     }
 
-    func peek() -> TemplateToken { tokens[i] }
+    func peek() -> TemplateToken { tokens[min(i, tokens.count - 1)] }
 
     mutating func nextNonSpace() -> TemplateToken {
         var t = next()
@@ -99,8 +101,8 @@ struct TemplateParser {
     }
 
     mutating func peekNonSpace() -> TemplateToken {
-        while tokens[i].kind == .space { i += 1 }
-        return tokens[i]
+        while i < tokens.count && tokens[i].kind == .space { i += 1 }
+        return peek()
     }
 
     mutating func backup() { i -= 1 }
@@ -350,7 +352,7 @@ struct TemplateParser {
             try enter(t)
             defer { depth -= 1 }
             let pipe = try pipeline("parenthesized pipeline", end: .rightParen)
-            return TemplateOperand(kind: .pipe(pipe), start: t.start, end: tokens[i - 1].end)
+            return TemplateOperand(kind: .pipe(pipe), start: t.start, end: tokens[min(i, tokens.count) - 1].end)
         case .string, .rawString:
             guard let s = GoText.unquote(Substring(text(t))) else {
                 throw failure("invalid syntax", t)
