@@ -89,5 +89,6 @@ groups:
           severity: info
         annotations:
           summary: '{{ $value }} failed spans in {{ $labels.project }} in 5m'
+
 """#
 }

@@ -17,7 +17,7 @@ enum RulesOutput {
                 t.value.isNaN ? "" : QueryOutput.formatValue(t.value), labels, String(summary.prefix(100)),
             ])
         }
-        var out = Table(header: ["TIME", "ALERT", "STATE", "VALUE", "LABELS", "SUMMARY"], rows: rows).render() + "\n\n"
+        var out = Table(header: ["TIME", "ALERT", "STATE", "VALUE", "LABELS", "SUMMARY"], rows: rows, textColumns: [1, 4, 5]).render() + "\n\n"
         // One strip per alert over [start, end].
         let width = 60
         var byAlert: [String: [AlertTransition]] = [:]

@@ -25,6 +25,8 @@ func writeStdout(_ bytes: UnsafeRawBufferPointer) {
 struct Table {
     var header: [String]
     var rows: [[String]]
+    /// Columns of text that are never right-aligned, even when a cell starts with a digit.
+    var textColumns: Set<Int> = []
 
     func render() -> String {
         var widths = header.map { $0.count }
@@ -32,7 +34,7 @@ struct Table {
         func line(_ cells: [String]) -> String {
             cells.enumerated().map { i, c in
                 let pad = String(repeating: " ", count: widths[i] - c.count)
-                return looksNumeric(c) ? pad + c : c + pad
+                return !textColumns.contains(i) && looksNumeric(c) ? pad + c : c + pad
             }.joined(separator: "  ").trimmingTrailingSpaces()
         }
         var out = [line(header), widths.map { String(repeating: "-", count: $0) }.joined(separator: "  ")]

@@ -81,6 +81,19 @@ public struct RuleDefinition: Sendable {
     public var file: String
     public var line: Int
     var query: RuleQuery
+    /// The parsed templates of an alerting rule's labels and annotations (nil: plain text).
+    var labelTemplates: [GoTemplate?] = []
+    var annotationTemplates: [GoTemplate?] = []
+
+    /// Parses the templates of an alerting rule's labels and annotations once, for every alert.
+    mutating func compileTemplates() {
+        guard kind == .alerting else { return }
+        func parse(_ text: String) -> GoTemplate? {
+            text.utf8.contains(UInt8(ascii: "{")) ? try? RuleTemplate.parse(text) : nil
+        }
+        labelTemplates = labels.map { parse($0.value) }
+        annotationTemplates = annotations.map { parse($0.value) }
+    }
 }
 
 /// A group of rules evaluated together, in order, at one interval.
@@ -330,9 +343,11 @@ struct RuleFileReader {
         guard let query = compile(expr, node: exprNode) else { return nil }
         var merged = group.labels.filter { g in !labels.contains { $0.name == g.name } }
         merged += labels
-        return RuleDefinition(
+        var rule = RuleDefinition(
             kind: kind, name: name, expr: expr, holdDuration: hold, keepFiringFor: keep, labels: merged, annotations: annotations,
             file: file, line: at.line, query: query)
+        rule.compileTemplates()
+        return rule
     }
 
     /// Parses `expr` in the language it is written in and checks that it gives an instant vector
@@ -464,9 +479,11 @@ struct RuleFileReader {
         }
         var merged = group.labels.filter { g in !ruleLabels.contains { $0.name == g.name } }
         merged += ruleLabels
-        return RuleDefinition(
+        var rule = RuleDefinition(
             kind: .alerting, name: name, expr: expr, holdDuration: hold, keepFiringFor: keep, labels: merged, annotations: ann,
             file: file, line: at.line, query: query)
+        rule.compileTemplates()
+        return rule
     }
 
     /// RE2-quotes `s` (metacharacters escaped).

@@ -170,27 +170,31 @@ public struct RuleGroupEvaluator: Sendable {
     {
         var out: [(labels: Labels, value: Double, annotations: Labels)] = []
         out.reserveCapacity(vector.count)
+        let query: @Sendable (String) throws -> [TemplateSample] = { q in try runner.templateQuery(q, at: ts) }
+        let environment = TemplateEnvironment(query: query, externalURL: externalURL, evaluationTime: ts)
         for e in vector {
-            let data = RuleQueryRunner.map(e.labels)
-            func expand(_ text: String) -> String {
+            let data = RuleTemplate.data(
+                labels: RuleQueryRunner.map(e.labels), externalLabels: externalLabels, externalURL: externalURL, value: e.value)
+            func expand(_ text: String, _ template: GoTemplate??) -> String {
                 guard text.utf8.contains(UInt8(ascii: "{")) else { return text }
-                let query: @Sendable (String) throws -> [TemplateSample] = { q in try runner.templateQuery(q, at: ts) }
                 do throws(TemplateError) {
-                    return try RuleTemplate.expand(
-                        text, labels: data, externalLabels: externalLabels, externalURL: externalURL, value: e.value, evaluationTime: ts,
-                        query: query)
+                    let t: GoTemplate
+                    if let parsed = template ?? nil { t = parsed } else { t = try RuleTemplate.parse(text) }
+                    return try t.execute(data, environment: environment)
                 } catch {
                     return "<error expanding template: \(error.message)>"
                 }
             }
             var l = e.labels.removing(["__name__"])
-            for x in rule.labels {
-                let v = expand(x.value)
+            for (k, x) in rule.labels.enumerated() {
+                let v = expand(x.value, k < rule.labelTemplates.count ? rule.labelTemplates[k] : nil)
                 l = v.isEmpty ? l.removing([x.name]) : l.setting(x.name, to: v)
             }
             l = l.setting("alertname", to: rule.name)
             var ann: [Label] = []
-            for a in rule.annotations { ann.append(Label(a.name, expand(a.value))) }
+            for (k, a) in rule.annotations.enumerated() {
+                ann.append(Label(a.name, expand(a.value, k < rule.annotationTemplates.count ? rule.annotationTemplates[k] : nil)))
+            }
             ann.sort()
             // Duplicate annotation names cannot occur: the YAML reader refuses duplicate keys.
             out.append((l, e.value, Labels(sorted: ann.filter { !$0.value.isEmpty })))

@@ -76,7 +76,7 @@ import Testing
         let r = try CLI.run(["rules", "eval", db, rules, "--start", start, "--end", end])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("2023-11-14T22:15:20Z  XHigh  pending"), "\(r.stdout)")
-        #expect(r.stdout.contains("2023-11-14T22:17:20Z  XHigh  firing      10  instance=\"a\", job=\"j\", severity=\"page\"  a is at 10"), "\(r.stdout)")
+        #expect(r.stdout.contains("2023-11-14T22:17:20Z  XHigh  firing       10  instance=\"a\", job=\"j\", severity=\"page\"  a is at 10"), "\(r.stdout)")
         #expect(r.stdout.contains("2023-11-14T22:20:20Z  XHigh  resolved"), "\(r.stdout)")
         #expect(r.stdout.contains("█") && r.stdout.contains("(░ pending, █ firing)"))
         #expect(r.stdout.contains("2 rules, 10 steps") && r.stdout.contains("1 recorded series (10 samples)"), "\(r.stdout)")
