@@ -150,7 +150,11 @@ struct RulesCommand: ParsableCommand {
                 guard let eq = l.firstIndex(of: "=") else { throw CLIFailure.problem("--external-label: name=value, not \(l)") }
                 external[String(l[..<eq])] = String(l[l.index(after: eq)...])
             }
-            let database = try openDatabase(db, mustExist: true, readOnly: !write)
+            // As `strata ingest`: what --write stores is published as blocks by the flush at the end,
+            // not logged and fsynced rule by rule.
+            var options = DatabaseOptions()
+            options.metrics.durability = .none
+            let database = try openDatabase(db, options: options, mustExist: true, readOnly: !write)
             defer { try? database.close() }
             let runner = RuleQueryRunner(database: database)
             var bar = ProgressLine(total: groups.reduce(0) { $0 + $1.rules.count }, enabled: isatty(2) == 1, unit: "rules")
