@@ -40,6 +40,10 @@ public struct Alert: Sendable, Equatable {
     /// When it was last sent to Alertmanager (ms), and until when that notification holds.
     public var lastSentAt: Int64?
     public var validUntil: Int64?
+    /// The `ALERTS` series of the current state and the `ALERTS_FOR_STATE` series, built once.
+    var alertsSeries: Labels? = nil
+    var alertsSeriesState: State? = nil
+    var forStateSeries: Labels? = nil
 }
 
 /// How long a resolved alert is still reported (Prometheus's `resolvedRetention`).
@@ -99,9 +103,14 @@ struct AlertingRuleState: Sendable {
                 a.state = .firing
                 a.firedAt = ts
             }
+            if a.alertsSeriesState != a.state || a.alertsSeries == nil {
+                a.alertsSeries = Self.alertsSeries(a, rule: rule)
+                a.alertsSeriesState = a.state
+            }
+            if a.forStateSeries == nil { a.forStateSeries = Self.forStateSeries(a, rule: rule) }
             active[key] = a
-            out.append((Self.alertsSeries(a, rule: rule), 1))
-            out.append((Self.forStateSeries(a, rule: rule), Double(a.activeAt / 1000)))
+            out.append((a.alertsSeries!, 1))
+            out.append((a.forStateSeries!, Double(a.activeAt / 1000)))
         }
         if limit > 0 && activePending > limit {
             active = [:]

@@ -149,16 +149,45 @@ public enum RuleHistory {
         out: inout [Labels: (ts: [Int64], vs: [Double])], report: inout RuleHistoryReport
     ) {
         // Per step, the elements the expression produced.
-        var perStep = [[(labels: Labels, value: Double)]](repeating: [], count: steps)
-        for s in matrix {
+        let templatedLabels = rule.labels.contains { $0.value.utf8.contains(UInt8(ascii: "{")) }
+        // Per step, the series (index into `matrix`) and value; each series' alert labels built once
+        // when they do not depend on the value.
+        var perStep = [[(series: Int, value: Double)]](repeating: [], count: steps)
+        var alertLabels: [Labels] = []
+        alertLabels.reserveCapacity(matrix.count)
+        for (i, s) in matrix.enumerated() {
             for (t, v) in zip(s.timestamps, s.values) {
                 let k = Int((t - qStart) / step)
-                if k >= 0 && k < steps { perStep[k].append((s.labels, v)) }
+                if k >= 0 && k < steps { perStep[k].append((i, v)) }
+            }
+            if !templatedLabels {
+                var l = s.labels.removing(["__name__"])
+                for x in rule.labels { l = x.value.isEmpty ? l.removing([x.name]) : l.setting(x.name, to: x.value) }
+                alertLabels.append(l.setting("alertname", to: rule.name))
             }
         }
-        let templatedLabels = rule.labels.contains { $0.value.utf8.contains(UInt8(ascii: "{")) }
         let evaluator = RuleGroupEvaluator(group: RuleGroupDefinition(name: group.name, file: group.file, rules: [rule]), externalLabels: externalLabels, externalURL: externalURL)
         var state = AlertingRuleState()
+        // The output series by index: one hash per sample.
+        var outIndex: [Labels: Int] = [:]
+        var outLabels: [Labels] = []
+        var outTs: [[Int64]] = []
+        var outVs: [[Double]] = []
+        func append(_ l: Labels, _ t: Int64, _ v: Double) {
+            let i: Int
+            if let k = outIndex[l] {
+                i = k
+            } else {
+                i = outLabels.count
+                outIndex[l] = i
+                outLabels.append(l)
+                outTs.append([])
+                outVs.append([])
+            }
+            outTs[i].append(t)
+            outVs[i].append(v)
+        }
+        defer { for (i, l) in outLabels.enumerated() { out[l] = (outTs[i], outVs[i]) } }
         var previousState: [Labels: Alert.State] = [:]
         // The sample labels behind each alert (what `$labels` shows in annotations).
         var origin: [Labels: Labels] = [:]
@@ -169,7 +198,7 @@ public enum RuleHistory {
             var produced: [(labels: Labels, value: Double, annotations: Labels)] = []
             produced.reserveCapacity(perStep[k].count)
             if templatedLabels {
-                let elements = perStep[k].map { VectorElement(labels: $0.labels, timestamp: sampleTime, value: $0.value) }
+                let elements = perStep[k].map { VectorElement(labels: matrix[$0.series].labels, timestamp: sampleTime, value: $0.value) }
                 do throws(QueryError) {
                     produced = try evaluator.expandAlerts(rule, elements, at: ts, runner: runner).map { ($0.labels, $0.value, Labels()) }
                     for (p, e) in zip(produced, elements) { origin[p.labels] = e.labels }
@@ -179,11 +208,7 @@ public enum RuleHistory {
                 }
             } else {
                 for e in perStep[k] {
-                    var l = e.labels.removing(["__name__"])
-                    for x in rule.labels { l = x.value.isEmpty ? l.removing([x.name]) : l.setting(x.name, to: x.value) }
-                    l = l.setting("alertname", to: rule.name)
-                    origin[l] = e.labels
-                    produced.append((l, e.value, Labels()))
+                    produced.append((alertLabels[e.series], e.value, Labels()))
                 }
             }
             let samples: [(Labels, Double)]
@@ -200,6 +225,9 @@ public enum RuleHistory {
                 guard previousState[a.labels] != a.state else { continue }
                 var annotations = Labels()
                 if !rule.annotations.isEmpty {
+                    if !templatedLabels && origin.isEmpty {
+                        for (i, l) in alertLabels.enumerated() { origin[l] = matrix[i].labels }
+                    }
                     let element = VectorElement(labels: origin[a.labels] ?? a.labels, timestamp: sampleTime, value: a.value)
                     annotations = annotate(rule, element, at: ts, runner: runner, evaluator: evaluator)
                 }
@@ -213,15 +241,12 @@ public enum RuleHistory {
             previousState = now
             // ALERTS series and their stale markers.
             var current: Set<Labels> = []
+            current.reserveCapacity(samples.count)
             for (l, v) in samples {
                 current.insert(l)
-                out[l, default: ([], [])].ts.append(sampleTime)
-                out[l, default: ([], [])].vs.append(v)
+                append(l, sampleTime, v)
             }
-            for l in previousSeries where !current.contains(l) {
-                out[l, default: ([], [])].ts.append(sampleTime)
-                out[l, default: ([], [])].vs.append(Sample.staleNaN)
-            }
+            for l in previousSeries where !current.contains(l) { append(l, sampleTime, Sample.staleNaN) }
             previousSeries = current
         }
     }
