@@ -220,3 +220,48 @@ import Testing
         #expect(report.groups == 4 && report.checks >= 12)
     }
 }
+
+/// Where promtool 2.42 and Prometheus 3 differ, `strata rules test` follows Prometheus 3's documented
+/// behaviour (these files are kept out of the differential set).
+@Suite struct PrometheusThreeSemanticsTests {
+    func run(_ test: String, rules: String = "groups: []\n") throws -> RuleTestReport {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-rules-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try rules.write(toFile: dir + "/r.yml", atomically: true, encoding: .utf8)
+        try test.write(toFile: dir + "/t.yml", atomically: true, encoding: .utf8)
+        return RuleUnitTests.run(dir + "/t.yml")
+    }
+
+    /// Prometheus 3: a test group without `interval` loads its series at `evaluation_interval`
+    /// (promtool 2.42 used 1m whatever the evaluation interval).
+    @Test func testGroupIntervalDefaultsToTheEvaluationInterval() throws {
+        let r = try run(
+            """
+            rule_files: [r.yml]
+            evaluation_interval: 30s
+            tests:
+              - input_series:
+                  - {series: 'x', values: '1 2 3 4'}
+                promql_expr_test:
+                  - {expr: x, eval_time: 1m30s, exp_samples: [{labels: 'x', value: 4}]}
+            """)
+        #expect(r.passed, "\(r.failures)")
+    }
+
+    /// Prometheus 3: range windows are left-open, `(t - range, t]`: a sample exactly `range` before
+    /// the evaluation time is outside (promtool 2.42 counted it).
+    @Test func rangeWindowsAreLeftOpen() throws {
+        let r = try run(
+            """
+            rule_files: [r.yml]
+            evaluation_interval: 1m
+            tests:
+              - interval: 30s
+                input_series:
+                  - {series: 'x', values: '1 1 1 1 1'}
+                promql_expr_test:
+                  - {expr: 'count_over_time(x[1m])', eval_time: 1m, exp_samples: [{labels: '{}', value: 2}]}
+            """)
+        #expect(r.passed, "\(r.failures)")
+    }
+}
