@@ -39,72 +39,104 @@ public struct RuleHistoryReport: Sendable {
 /// With `write`, recorded series and `ALERTS`/`ALERTS_FOR_STATE` are stored (what `promtool tsdb
 /// create-blocks-from rules` does), rule by rule, so later rules read what earlier ones recorded.
 public enum RuleHistory {
+    /// - Parameter sliceSteps: steps evaluated per range query (a day at 15 s by default): the
+    ///   alert state and the recording rules' staleness carry from one slice to the next, so memory
+    ///   follows the slice, not the whole range.
     public static func evaluate(
         _ groups: [RuleGroupDefinition], runner: RuleQueryRunner, start: Int64, end: Int64, interval defaultInterval: Int64, write: Bool,
-        externalLabels: [String: String] = [:], externalURL: String = "", progress: ((Int, Int) -> Void)? = nil
+        externalLabels: [String: String] = [:], externalURL: String = "", sliceSteps: Int = 5_760,
+        progress: ((Int, Int) -> Void)? = nil
     ) -> RuleHistoryReport {
         var report = RuleHistoryReport()
         report.written = write
-        let totalRules = groups.reduce(0) { $0 + $1.rules.count }
+        let slice = max(1, sliceSteps)
+        var total = 0
+        for group in groups {
+            let step = group.interval ?? defaultInterval
+            guard step > 0, end >= start else { continue }
+            total += group.rules.count * ((Int((end - start) / step) + slice) / slice)
+        }
         var done = 0
         for group in groups {
             let step = group.interval ?? defaultInterval
             guard step > 0, end >= start else { continue }
             let steps = Int((end - start) / step) + 1
             report.steps += steps
-            for rule in group.rules {
-                report.rules += 1
-                let qStart = start - group.queryOffset
-                let qEnd = qStart + Int64(steps - 1) * step
-                let matrix: [MatrixSeries]
-                do throws(QueryError) {
-                    matrix = try runner.range(rule.query, text: rule.expr, start: qStart, end: qEnd, step: step)
-                } catch {
-                    report.failures.append(("\(group.name)/\(rule.name)", nil, error.message))
-                    done += 1
-                    progress?(done, totalRules)
-                    continue
-                }
-                var out: [Labels: (ts: [Int64], vs: [Double])] = [:]
-                switch rule.kind {
-                case .recording:
-                    recordSeries(rule, matrix, group: group, qStart: qStart, step: step, steps: steps, out: &out, report: &report)
-                    report.recordedSeries += out.count
-                    report.recordedSamples += out.values.reduce(0) { $0 + $1.ts.count }
-                case .alerting:
-                    alertSteps(
-                        rule, matrix, group: group, start: start, qStart: qStart, step: step, steps: steps, runner: runner,
-                        externalLabels: externalLabels, externalURL: externalURL, out: &out, report: &report)
-                    report.alertSamples += out.values.reduce(0) { $0 + $1.ts.count }
-                }
-                if write, !out.isEmpty {
-                    do {
-                        let keys = Array(out.keys)
-                        let refs = try runner.database.metrics.seriesRefs(for: keys)
-                        var batch = SampleBatch(capacity: 0)
-                        for (k, ref) in zip(keys, refs) {
-                            guard let ref, let s = out[k] else { continue }
-                            for (t, v) in zip(s.ts, s.vs) { batch.append(ref, milliseconds: t, v) }
-                        }
-                        _ = try runner.database.metrics.append(batch)
+            report.rules += group.rules.count
+            var states = [RuleRunState](repeating: RuleRunState(), count: group.rules.count)
+            var first = 0
+            while first < steps {
+                let n = min(slice, steps - first)
+                let sliceStart = start + Int64(first) * step
+                for (ri, rule) in group.rules.enumerated() {
+                    defer {
+                        done += 1
+                        progress?(done, total)
+                    }
+                    let qStart = sliceStart - group.queryOffset
+                    let qEnd = qStart + Int64(n - 1) * step
+                    let matrix: [MatrixSeries]
+                    do throws(QueryError) {
+                        matrix = try runner.range(rule.query, text: rule.expr, start: qStart, end: qEnd, step: step)
                     } catch {
-                        report.failures.append(("\(group.name)/\(rule.name)", nil, "writing: \(error)"))
+                        report.failures.append(("\(group.name)/\(rule.name)", sliceStart, error.message))
+                        continue
+                    }
+                    var out: [Labels: (ts: [Int64], vs: [Double])] = [:]
+                    switch rule.kind {
+                    case .recording:
+                        recordSeries(rule, matrix, group: group, qStart: qStart, step: step, steps: n, state: &states[ri], out: &out, report: &report)
+                        report.recordedSamples += out.values.reduce(0) { $0 + $1.ts.count }
+                    case .alerting:
+                        alertSteps(
+                            rule, matrix, group: group, start: sliceStart, qStart: qStart, step: step, steps: n, runner: runner,
+                            externalLabels: externalLabels, externalURL: externalURL, state: &states[ri], out: &out, report: &report)
+                        report.alertSamples += out.values.reduce(0) { $0 + $1.ts.count }
+                    }
+                    if write, !out.isEmpty {
+                        do {
+                            let keys = Array(out.keys)
+                            let refs = try runner.database.metrics.seriesRefs(for: keys)
+                            var batch = SampleBatch(capacity: 0)
+                            for (k, ref) in zip(keys, refs) {
+                                guard let ref, let s = out[k] else { continue }
+                                for (t, v) in zip(s.ts, s.vs) { batch.append(ref, milliseconds: t, v) }
+                            }
+                            _ = try runner.database.metrics.append(batch)
+                        } catch {
+                            report.failures.append(("\(group.name)/\(rule.name)", sliceStart, "writing: \(error)"))
+                        }
                     }
                 }
-                done += 1
-                progress?(done, totalRules)
+                first += n
             }
+            report.recordedSeries += states.reduce(0) { $0 + $1.recorded.count }
         }
         report.transitions.sort { ($0.time, $0.rule, $0.labels) < ($1.time, $1.rule, $1.labels) }
         return report
     }
 
+    /// What one rule carries from one slice of the range to the next.
+    struct RuleRunState {
+        var alert = AlertingRuleState()
+        var previousState: [Labels: Alert.State] = [:]
+        var previousSeries: Set<Labels> = []
+        /// The sample labels behind each alert (what `$labels` shows in annotations).
+        var origin: [Labels: Labels] = [:]
+        /// Recorded series with a sample at the previous slice's last step.
+        var atEnd: Set<Labels> = []
+        /// Every series the rule recorded.
+        var recorded: Set<Labels> = []
+    }
+
     /// A recording rule's output series, with a stale marker at the first step a series is missing.
     static func recordSeries(
         _ rule: RuleDefinition, _ matrix: [MatrixSeries], group: RuleGroupDefinition, qStart: Int64, step: Int64, steps: Int,
-        out: inout [Labels: (ts: [Int64], vs: [Double])], report: inout RuleHistoryReport
+        state: inout RuleRunState, out: inout [Labels: (ts: [Int64], vs: [Double])], report: inout RuleHistoryReport
     ) {
         var seen: Set<Labels> = []
+        var atEnd: Set<Labels> = []
+        let qEnd = qStart + Int64(steps - 1) * step
         for s in matrix {
             var l = s.labels.setting("__name__", to: rule.name)
             for x in rule.labels { l = x.value.isEmpty ? l.removing([x.name]) : l.setting(x.name, to: x.value) }
@@ -117,6 +149,11 @@ public enum RuleHistory {
             ts.reserveCapacity(s.timestamps.count + 4)
             vs.reserveCapacity(s.timestamps.count + 4)
             var previous: Int64?
+            // A series the previous slice ended with that is missing at this slice's first step.
+            if state.atEnd.contains(l), s.timestamps.first != qStart {
+                ts.append(qStart)
+                vs.append(Sample.staleNaN)
+            }
             for (t, v) in zip(s.timestamps, s.values) {
                 if let p = previous, t - p > step {
                     ts.append(p + step)
@@ -126,12 +163,17 @@ public enum RuleHistory {
                 vs.append(v)
                 previous = t
             }
-            if let p = previous, p + step <= qStart + Int64(steps - 1) * step {
+            if let p = previous, p + step <= qEnd {
                 ts.append(p + step)
                 vs.append(Sample.staleNaN)
+            } else if previous == qEnd {
+                atEnd.insert(l)
             }
             out[l] = (ts, vs)
+            state.recorded.insert(l)
         }
+        for l in state.atEnd where !seen.contains(l) { out[l] = ([qStart], [Sample.staleNaN]) }
+        state.atEnd = atEnd
         if group.limit > 0 {
             // A step with more series than the limit fails the rule at that step.
             var counts = [Int](repeating: 0, count: steps)
@@ -145,7 +187,7 @@ public enum RuleHistory {
     /// Runs the alert state machine over the steps of an alerting rule's range result.
     static func alertSteps(
         _ rule: RuleDefinition, _ matrix: [MatrixSeries], group: RuleGroupDefinition, start: Int64, qStart: Int64, step: Int64, steps: Int,
-        runner: RuleQueryRunner, externalLabels: [String: String], externalURL: String,
+        runner: RuleQueryRunner, externalLabels: [String: String], externalURL: String, state run: inout RuleRunState,
         out: inout [Labels: (ts: [Int64], vs: [Double])], report: inout RuleHistoryReport
     ) {
         // Per step, the elements the expression produced.
@@ -167,7 +209,17 @@ public enum RuleHistory {
             }
         }
         let evaluator = RuleGroupEvaluator(group: RuleGroupDefinition(name: group.name, file: group.file, rules: [rule]), externalLabels: externalLabels, externalURL: externalURL)
-        var state = AlertingRuleState()
+        var state = run.alert
+        var previousState = run.previousState
+        var previousSeries = run.previousSeries
+        var origin = run.origin
+        var originFilled = false
+        defer {
+            run.alert = state
+            run.previousState = previousState
+            run.previousSeries = previousSeries
+            run.origin = origin
+        }
         // The output series by index: one hash per sample.
         var outIndex: [Labels: Int] = [:]
         var outLabels: [Labels] = []
@@ -188,10 +240,6 @@ public enum RuleHistory {
             outVs[i].append(v)
         }
         defer { for (i, l) in outLabels.enumerated() { out[l] = (outTs[i], outVs[i]) } }
-        var previousState: [Labels: Alert.State] = [:]
-        // The sample labels behind each alert (what `$labels` shows in annotations).
-        var origin: [Labels: Labels] = [:]
-        var previousSeries: Set<Labels> = []
         for k in 0..<steps {
             let ts = start + Int64(k) * step
             let sampleTime = qStart + Int64(k) * step
@@ -225,8 +273,9 @@ public enum RuleHistory {
                 guard previousState[a.labels] != a.state else { continue }
                 var annotations = Labels()
                 if !rule.annotations.isEmpty {
-                    if !templatedLabels && origin.isEmpty {
+                    if !templatedLabels && !originFilled {
                         for (i, l) in alertLabels.enumerated() { origin[l] = matrix[i].labels }
+                        originFilled = true
                     }
                     let element = VectorElement(labels: origin[a.labels] ?? a.labels, timestamp: sampleTime, value: a.value)
                     annotations = annotate(rule, element, at: ts, runner: runner, evaluator: evaluator)

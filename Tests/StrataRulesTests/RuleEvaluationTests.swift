@@ -265,3 +265,49 @@ import Testing
         #expect(r.passed, "\(r.failures)")
     }
 }
+
+@Suite struct RuleHistorySliceTests {
+    /// Evaluating the range in slices (to bound memory) gives what one slice gives: the same
+    /// transitions, recorded samples and stale markers, ALERTS samples.
+    @Test func slicesGiveTheSameResult() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("strata-rules-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        try """
+            groups:
+              - name: g
+                interval: 1m
+                rules:
+                  - record: doubled
+                    expr: x * 2
+                  - alert: High
+                    expr: x > 5
+                    for: 2m
+                    keep_firing_for: 1m
+                    annotations: {summary: '{{ $labels.i }} at {{ $value }}'}
+            """.write(toFile: dir + "/r.yml", atomically: true, encoding: .utf8)
+        let groups = try RuleFiles.load([dir + "/r.yml"])
+        var options = DatabaseOptions()
+        options.metrics.durability = .none
+        let db = try Database(path: dir + "/db", options: options)
+        defer { try? db.close() }
+        // a: high 1-4, a gap at 5-9 (beyond the lookback), high again 10-13; b: only 0-2 (ends at a slice boundary).
+        let a: [Double?] = [1, 10, 10, 10, 10, nil, nil, nil, nil, nil, 10, 10, 10, 10, 1, 1]
+        for (i, v) in a.enumerated() where v != nil {
+            _ = try db.metrics.append(try Labels(validating: ["__name__": "x", "i": "a"]), [Sample(.milliseconds(Int64(i) * 120_000), v!)])
+        }
+        for i in 0..<3 { _ = try db.metrics.append(try Labels(validating: ["__name__": "x", "i": "b"]), [Sample(.milliseconds(Int64(i) * 60_000), 9)]) }
+        let runner = RuleQueryRunner(database: db)
+        func run(_ slice: Int) -> RuleHistoryReport {
+            RuleHistory.evaluate(groups, runner: runner, start: 0, end: 31 * 60_000, interval: 60_000, write: false, sliceSteps: slice)
+        }
+        let whole = run(10_000)
+        #expect(whole.failures.isEmpty && whole.transitions.count >= 6, "\(whole.transitions.map { "\($0.time / 60_000):\($0.labels["i"] ?? ""):\($0.state)" })")
+        for slice in [1, 3, 4, 7] {
+            let r = run(slice)
+            #expect(r.failures.isEmpty, "\(r.failures)")
+            #expect(r.transitions.map { "\($0.time):\($0.labels):\($0.state):\($0.annotations)" } == whole.transitions.map { "\($0.time):\($0.labels):\($0.state):\($0.annotations)" }, "slice \(slice)")
+            #expect((r.recordedSeries, r.recordedSamples, r.alertSamples) == (whole.recordedSeries, whole.recordedSamples, whole.alertSamples), "slice \(slice)")
+            #expect(r.steps == whole.steps && r.rules == whole.rules)
+        }
+    }
+}
