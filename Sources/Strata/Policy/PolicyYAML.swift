@@ -229,7 +229,7 @@ package struct PolicyYAML {
                 !isSequenceItem(lines[index]) || lines[index].indent > parentIndent + 1
             else { return first }
             // (A continuation line may start with `*` or `&`: it is text, not an alias or anchor.)
-            if let k = try? keyColon(lines[index].text, line: lines[index]), k != nil { return first }
+            if (try? keyColon(lines[index].text, line: lines[index])) != nil { return first }
             var blank = 0
             var n = l.number
             while index < lines.count, lines[index].indent > parentIndent {
