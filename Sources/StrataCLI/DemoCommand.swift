@@ -1,6 +1,7 @@
 import ArgumentParser
 import Strata
 import StrataCLIKit
+import StrataRules
 
 #if canImport(Glibc)
 import Glibc
@@ -84,20 +85,7 @@ struct DemoCommand: ParsableCommand {
     }
 
     /// Deletes `path` and everything under it (the demo's own database from an earlier run).
-    static func removeTree(_ path: String) {
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return }
-        if (st.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(path) {
-            var names: [String] = []
-            while let entry = readdir(dir) {
-                let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
-                if name != "." && name != ".." { names.append(name) }
-            }
-            closedir(dir)
-            for name in names { removeTree(path + "/" + name) }
-        }
-        _ = remove(path)
-    }
+    static func removeTree(_ path: String) { ScratchDirectory.removeTree(path) }
 
     /// Runs another `strata` subcommand in this process (its output and progress bars as usual).
     static func runSubcommand(_ arguments: [String]) throws {

@@ -344,7 +344,7 @@ enum GoDuration {
 }
 
 /// A private directory under `$TMPDIR` (or /tmp), removed with everything in it.
-struct ScratchDirectory {
+package struct ScratchDirectory {
     let path: String
 
     init() throws(StorageError) {
@@ -357,7 +357,8 @@ struct ScratchDirectory {
 
     func remove() { Self.removeTree(path) }
 
-    static func removeTree(_ path: String) {
+    /// Deletes `path` and everything under it (nothing when it does not exist).
+    package static func removeTree(_ path: String) {
         var st = stat()
         guard lstat(path, &st) == 0 else { return }
         if (st.st_mode & S_IFMT) == S_IFDIR, let dir = opendir(path) {
