@@ -56,11 +56,10 @@ struct AlertingRuleState: Sendable {
 
     /// One evaluation at `ts` (ms) of a rule whose expression produced `produced` (label set,
     /// value, annotations of each element, already expanded). Returns the `ALERTS` and
-    /// `ALERTS_FOR_STATE` samples to write (at `sampleTime`), or throws when more than `limit`
+    /// `ALERTS_FOR_STATE` samples to write, or throws when more than `limit`
     /// alerts are active or pending.
     mutating func evaluate(
-        at ts: Int64, produced: [(labels: Labels, value: Double, annotations: Labels)], rule: RuleDefinition, limit: Int,
-        sampleTime: Int64
+        at ts: Int64, produced: [(labels: Labels, value: Double, annotations: Labels)], rule: RuleDefinition, limit: Int
     ) throws(QueryError) -> [(Labels, Double)] {
         var current: Set<Labels> = []
         for p in produced {

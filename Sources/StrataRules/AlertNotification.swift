@@ -62,23 +62,6 @@ extension RuleGroupEvaluator {
 
     /// `/graph?g0.expr=<expr>&g0.tab=1` (Prometheus's `strutil.TableLinkForExpression`).
     public static func tableLink(_ expr: String) -> String {
-        "/graph?g0.expr=" + queryEscape(expr) + "&g0.tab=1"
-    }
-
-    /// Go's `url.QueryEscape`: letters, digits and `-_.~` stay, a space is `+`, the rest `%XX`.
-    static func queryEscape(_ s: String) -> String {
-        let hex = Array("0123456789ABCDEF".utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(s.utf8.count)
-        for c in s.utf8 {
-            switch c {
-            case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
-                UInt8(ascii: "-"), UInt8(ascii: "_"), UInt8(ascii: "."), UInt8(ascii: "~"):
-                out.append(c)
-            case UInt8(ascii: " "): out.append(UInt8(ascii: "+"))
-            default: out += [UInt8(ascii: "%"), hex[Int(c >> 4)], hex[Int(c & 15)]]
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        "/graph?g0.expr=" + GoText.queryEscape(expr) + "&g0.tab=1"
     }
 }

@@ -328,9 +328,10 @@ struct RuleFileReader {
             fail(exprNode?.position ?? at, "field 'expr' must be set in rule")
             return nil
         }
-        // Labels and annotations: valid names, templates that parse (alerts expand them; a
-        // recording rule's labels are used as they are).
-        for l in labels where l.name == "__name__" || !Labels.isValidLabelName(l.name) {
+        // Labels (their names were checked as they were read; `__name__` is not a rule label) and
+        // annotations: valid names, templates that parse (alerts expand them; a recording rule's
+        // labels are used as they are).
+        for l in labels where l.name == "__name__" {
             fail(labelNodes[l.name]?.position ?? at, "invalid label name: \(l.name)")
         }
         for a in annotations where !Labels.isValidLabelName(a.name) {

@@ -128,7 +128,7 @@ public struct RuleGroupEvaluator: Sendable {
                     out = try Self.record(rule, vector, limit: group.limit)
                 case .alerting:
                     let produced = try expandAlerts(rule, vector, at: ts, runner: runner)
-                    out = try alertStates[i].evaluate(at: ts, produced: produced, rule: rule, limit: group.limit, sampleTime: queryTime)
+                    out = try alertStates[i].evaluate(at: ts, produced: produced, rule: rule, limit: group.limit)
                 }
                 if writes { try write(out, rule: i, at: queryTime, runner: runner) }
                 health[i] = RuleHealth(health: "ok", lastError: nil, lastEvaluation: ts, evaluationSeconds: clock() - start)

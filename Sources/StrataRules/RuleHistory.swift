@@ -261,7 +261,7 @@ public enum RuleHistory {
             }
             let samples: [(Labels, Double)]
             do throws(QueryError) {
-                samples = try state.evaluate(at: ts, produced: produced, rule: rule, limit: group.limit, sampleTime: sampleTime)
+                samples = try state.evaluate(at: ts, produced: produced, rule: rule, limit: group.limit)
             } catch {
                 report.failures.append(("\(group.name)/\(rule.name)", ts, error.message))
                 continue

@@ -1,4 +1,5 @@
 import StrataLabels
+import StrataRules
 
 /// Values written the way Prometheus's Go code writes them in the rules and alerts APIs, so that
 /// clients comparing text (Grafana, scripts) see the same thing.
@@ -29,40 +30,7 @@ enum GoFormat {
 
     /// Go's `strconv.FormatFloat(v, 'e', -1, 64)`: the shortest digits that read back as `v`, in
     /// scientific form (`1e+00`, `2.5e-03`), `NaN`, `+Inf`, `-Inf`.
-    static func exponent(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-        let sign = v.sign == .minus ? "-" : ""
-        let (digits, point) = shortestDigits(abs(v))
-        guard let lead = digits.first else { return sign + "0e+00" }
-        let e10 = point - 1
-        var out = sign + String(lead)
-        if digits.count > 1 { out += "." + String(digits.dropFirst()) }
-        out += "e" + (e10 < 0 ? "-" : "+") + (abs(e10) < 10 ? "0" : "") + String(abs(e10))
-        return out
-    }
-
-    /// The shortest decimal digits that read back as `v` (finite, not negative), without leading
-    /// or trailing zeros, and where the point goes: `v` = 0.<digits> × 10^point. Empty for zero.
-    static func shortestDigits(_ v: Double) -> (digits: [Character], point: Int) {
-        // Swift's description has the shortest round-trip digits, in either notation.
-        var text = "\(v)"
-        var exp = 0
-        if let e = text.firstIndex(where: { $0 == "e" || $0 == "E" }) {
-            exp = Int(text[text.index(after: e)...]) ?? 0
-            text = String(text[..<e])
-        }
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        let whole = parts[0]
-        var digits = Array(whole + (parts.count > 1 ? parts[1] : ""))
-        var point = whole.count + exp
-        while digits.first == "0" {
-            digits.removeFirst()
-            point -= 1
-        }
-        while digits.last == "0" { digits.removeLast() }
-        return (digits, point)
-    }
+    static func exponent(_ v: Double) -> String { GoFloat.format(v, UInt8(ascii: "e"), -1) }
 
     /// Go's `time.Duration.Seconds()` for a whole number of milliseconds, as JSON writes a float64.
     static func seconds(_ ms: Int64) -> String { number(Double(ms) / 1000) }
@@ -73,7 +41,6 @@ enum GoFormat {
         guard v.isFinite else { return "0" }
         if v == 0 { return "0" }
         let a = abs(v)
-        let sign = v < 0 ? "-" : ""
         if a < 1e-6 || a >= 1e21 {
             var s = exponent(v)
             // Go's encoding/json turns "e-07" into "e-7".
@@ -86,9 +53,6 @@ enum GoFormat {
             }
             return s
         }
-        let (digits, point) = shortestDigits(a)
-        if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + String(digits) }
-        if point >= digits.count { return sign + String(digits) + String(repeating: "0", count: point - digits.count) }
-        return sign + String(digits[..<point]) + "." + String(digits[point...])
+        return GoFloat.format(v, UInt8(ascii: "f"), -1)
     }
 }

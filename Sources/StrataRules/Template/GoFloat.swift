@@ -4,7 +4,7 @@
 /// Fixed precisions round the exact binary value (half to even on exact ties), as Go does;
 /// the shortest form (precision -1) takes the shortest digits that read back to the same
 /// double, which Swift's `description` also produces.
-enum GoFloat {
+package enum GoFloat {
     /// Decimal digits of a non-negative finite value: `d` holds ASCII digits without leading or
     /// trailing zeros (empty for zero), and the value is 0.d₁d₂… × 10^dp.
     struct Digits {
@@ -149,7 +149,7 @@ enum GoFloat {
     }
 
     /// `strconv.FormatFloat(v, fmt, prec, 64)`.
-    static func format(_ v: Double, _ fmt: UInt8, _ precision: Int) -> String {
+    package static func format(_ v: Double, _ fmt: UInt8, _ precision: Int) -> String {
         String(decoding: formatBytes(v, fmt, precision), as: UTF8.self)
     }
 

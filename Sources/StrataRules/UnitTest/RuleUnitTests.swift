@@ -40,13 +40,8 @@ public enum RuleUnitTests {
         }
         // Rule files are relative to the test file; globs are expanded.
         let dir = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? "."
-        var ruleFiles: [String] = []
-        for f in test.ruleFiles {
-            let full = f.hasPrefix("/") ? f : dir + "/" + f
-            ruleFiles += Glob.expand(full)
-        }
         let groups: [RuleGroupDefinition]
-        do { groups = try RuleFiles.load(ruleFiles) } catch {
+        do { groups = try RuleFiles.load(try RuleFileGlob.expand(test.ruleFiles.map { $0.hasPrefix("/") ? $0 : dir + "/" + $0 })) } catch {
             report.failures = error.errors.map(\.description)
             return report
         }
@@ -109,7 +104,7 @@ public enum RuleUnitTests {
             var evalErrors: [String] = []
             for i in evaluators.indices {
                 for (r, e) in evaluators[i].evaluate(at: ts, runner: runner) {
-                    evalErrors.append("    rule: \(evaluators[i].group.rules[r].name), time: \(GoDuration.string(milliseconds: ts)), err: \(e.message)")
+                    evalErrors.append("    rule: \(evaluators[i].group.rules[r].name), time: \(GoTime.durationString(ts * 1_000_000)), err: \(e.message)")
                 }
             }
             if !evalErrors.isEmpty { return errors + evalErrors }
@@ -292,54 +287,12 @@ public enum RuleUnitTests {
 
     static func sampleList(_ list: [(Labels, Double)]) -> String {
         if list.isEmpty { return "nil" }
-        return list.map { "\(goLabels($0.0)) \(GoFloatE.format($0.1))" }.joined(separator: ", ")
+        return list.map { "\(goLabels($0.0)) \(GoFloat.format($0.1, UInt8(ascii: "E"), -1))" }.joined(separator: ", ")
     }
 
     /// promtool's `indentLines`: `indent` after every line break.
     static func indent(_ s: String, _ indent: String) -> String {
         s.split(separator: "\n", omittingEmptySubsequences: false).enumerated().map { ($0.offset > 0 ? indent : "") + $0.element }.joined(separator: "\n")
-    }
-}
-
-/// Go's `strconv.FormatFloat(v, 'E', -1, 64)`: `3E+01`, `1.5E-07`, `NaN`, `+Inf`.
-enum GoFloatE {
-    static func format(_ v: Double) -> String {
-        if v.isNaN { return "NaN" }
-        if v.isInfinite { return v > 0 ? "+Inf" : "-Inf" }
-        let sign = v.sign == .minus ? "-" : ""
-        if v == 0 { return sign + "0E+00" }
-        let (digits, point) = PromFloat.shortestDigits(v.magnitude)
-        var out = sign + String(digits.first!)
-        if digits.count > 1 { out += "." + String(digits.dropFirst()) }
-        let e = point - 1
-        out += e < 0 ? "E-" : "E+"
-        if e.magnitude < 10 { out += "0" }
-        return out + String(e.magnitude)
-    }
-}
-
-/// Go's `time.Duration.String()` for whole milliseconds: `1m0s`, `1h2m3.5s`, `0s`, `250ms`.
-enum GoDuration {
-    static func string(milliseconds ms: Int64) -> String {
-        if ms == 0 { return "0s" }
-        let neg = ms < 0
-        let v = ms.magnitude
-        if v < 1000 { return (neg ? "-" : "") + "\(v)ms" }
-        let h = v / 3_600_000
-        let m = (v / 60_000) % 60
-        let s = (v / 1000) % 60
-        let frac = v % 1000
-        var out = neg ? "-" : ""
-        if h > 0 { out += "\(h)h" }
-        if h > 0 || m > 0 { out += "\(m)m" }
-        out += "\(s)"
-        if frac > 0 {
-            var f = String(frac)
-            while f.count < 3 { f = "0" + f }
-            while f.hasSuffix("0") { f.removeLast() }
-            out += "." + f
-        }
-        return out + "s"
     }
 }
 
@@ -371,17 +324,5 @@ package struct ScratchDirectory {
             for name in names { removeTree(path + "/" + name) }
         }
         _ = Glibc.remove(path)
-    }
-}
-
-/// `filepath.Glob` for rule file names: `*`, `?` and `[...]` in the last path component.
-enum Glob {
-    static func expand(_ pattern: String) -> [String] {
-        guard pattern.contains(where: { $0 == "*" || $0 == "?" || $0 == "[" }) else { return [pattern] }
-        let slash = pattern.lastIndex(of: "/")
-        let dir = slash.map { String(pattern[..<$0]) } ?? "."
-        let namePattern = slash.map { String(pattern[pattern.index(after: $0)...]) } ?? pattern
-        guard let names = try? SystemFileSystem().listDirectory(dir) else { return [] }
-        return names.filter { fnmatch(namePattern, $0, 0) == 0 }.sorted().map { slash == nil ? $0 : dir + "/" + $0 }
     }
 }

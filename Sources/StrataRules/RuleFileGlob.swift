@@ -1,5 +1,3 @@
-import StrataRules
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,12 +5,12 @@ import Glibc
 /// Rule file patterns as Prometheus's `rule_files` takes them: a path, or a glob (`*`, `?`,
 /// `[...]`) whose matches are read in sorted order. A glob that matches nothing adds no file;
 /// a plain path that does not exist is an error (Prometheus ignores it silently).
-enum RuleFileGlob {
-    static func isPattern(_ s: String) -> Bool { s.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
+package enum RuleFileGlob {
+    package static func isPattern(_ s: String) -> Bool { s.contains { $0 == "*" || $0 == "?" || $0 == "[" } }
 
     /// The files the patterns name, each once, in the patterns' order.
     /// - Throws: `RuleFileErrors` for a malformed pattern.
-    static func expand(_ patterns: [String]) throws(RuleFileErrors) -> [String] {
+    package static func expand(_ patterns: [String]) throws(RuleFileErrors) -> [String] {
         var out: [String] = []
         var seen: Set<String> = []
         for p in patterns {
